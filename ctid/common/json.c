@@ -1,0 +1,137 @@
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+#include "utf8.h"
+
+void json_init(struct json_writer *w, FILE *f) {
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+}
+
+static void before_value(struct json_writer *w) {
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->need_comma[w->depth]) {
+		fputc(',', w->f);
+	}
+	w->need_comma[w->depth] = true;
+}
+
+static void open(struct json_writer *w, char c) {
+	before_value(w);
+	fputc(c, w->f);
+	if (w->depth + 1 < JSON_MAX_DEPTH) {
+		w->depth++;
+	}
+	w->need_comma[w->depth] = false;
+}
+
+static void close(struct json_writer *w, char c) {
+	fputc(c, w->f);
+	if (w->depth > 0) {
+		w->depth--;
+	}
+}
+
+void json_object_begin(struct json_writer *w) {
+	open(w, '{');
+}
+
+void json_object_end(struct json_writer *w) {
+	close(w, '}');
+}
+
+void json_array_begin(struct json_writer *w) {
+	open(w, '[');
+}
+
+void json_array_end(struct json_writer *w) {
+	close(w, ']');
+}
+
+void json_write_string(FILE *f, const char *s) {
+	fputc('"', f);
+	size_t len = strlen(s);
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t n = utf8_char_len(s + i, len - i);
+			if (n == 0) {
+				fputs("\\ufffd", f);
+				i++;
+			} else {
+				fwrite(s + i, 1, n, f);
+				i += n;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				fprintf(f, "\\u%04x", c);
+			} else {
+				fputc(c, f);
+			}
+		}
+		i++;
+	}
+	fputc('"', f);
+}
+
+void json_key(struct json_writer *w, const char *key) {
+	before_value(w);
+	json_write_string(w->f, key);
+	fputc(':', w->f);
+	w->after_key = true;
+}
+
+void json_string(struct json_writer *w, const char *s) {
+	if (s == NULL) {
+		json_null(w);
+		return;
+	}
+	before_value(w);
+	json_write_string(w->f, s);
+}
+
+void json_int(struct json_writer *w, int64_t v) {
+	before_value(w);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+void json_bool(struct json_writer *w, bool v) {
+	before_value(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void json_null(struct json_writer *w) {
+	before_value(w);
+	fputs("null", w->f);
+}
+
+void json_int_or_null(struct json_writer *w, bool has_value, int64_t v) {
+	if (has_value) {
+		json_int(w, v);
+	} else {
+		json_null(w);
+	}
+}

@@ -1,0 +1,39 @@
+#ifndef CTID_JSON_H
+#define CTID_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+/*
+ * A streaming JSON writer: commas and nesting are tracked so callers only
+ * say what comes next. Output is compact, one value per json_writer; strings
+ * are escaped and invalid UTF-8 is replaced by U+FFFD.
+ */
+struct json_writer {
+	FILE *f;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH];
+	bool after_key;
+};
+
+void json_init(struct json_writer *w, FILE *f);
+void json_object_begin(struct json_writer *w);
+void json_object_end(struct json_writer *w);
+void json_array_begin(struct json_writer *w);
+void json_array_end(struct json_writer *w);
+void json_key(struct json_writer *w, const char *key);
+/* A NULL string is written as null. */
+void json_string(struct json_writer *w, const char *s);
+void json_int(struct json_writer *w, int64_t v);
+void json_bool(struct json_writer *w, bool v);
+void json_null(struct json_writer *w);
+/* Writes an int, or null when has_value is false. */
+void json_int_or_null(struct json_writer *w, bool has_value, int64_t v);
+
+/* Writes s as a quoted JSON string to f. */
+void json_write_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,78 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static struct {
+	const char *prog;
+	enum log_level level;
+	int colour; /* -1: not decided yet */
+	log_sink_fn sink;
+	void *sink_data;
+} logger = {
+	.prog = NULL,
+	.level = LOG_WARN,
+	.colour = -1,
+};
+
+static const char *const level_names[] = {
+	[LOG_SILENT] = "",   [LOG_ERROR] = "error", [LOG_WARN] = "warning",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+static const char *const level_colours[] = {
+	[LOG_SILENT] = "",	   [LOG_ERROR] = "\x1b[1;31m", [LOG_WARN] = "\x1b[1;33m",
+	[LOG_INFO] = "\x1b[1;34m", [LOG_DEBUG] = "\x1b[90m",
+};
+
+void log_init(const char *prog, enum log_level level) {
+	logger.prog = prog;
+	logger.level = level;
+	const char *no_colour = getenv("NO_COLOR");
+	logger.colour = isatty(STDERR_FILENO) && (no_colour == NULL || no_colour[0] == '\0');
+}
+
+void log_set_level(enum log_level level) {
+	logger.level = level;
+}
+
+enum log_level log_get_level(void) {
+	return logger.level;
+}
+
+void log_set_sink(log_sink_fn fn, void *data) {
+	logger.sink = fn;
+	logger.sink_data = data;
+}
+
+void log_vprintf(enum log_level level, const char *fmt, va_list args) {
+	if (level > logger.level || level <= LOG_SILENT) {
+		return;
+	}
+	if (logger.sink != NULL) {
+		char msg[1024];
+		vsnprintf(msg, sizeof(msg), fmt, args);
+		logger.sink(level, msg, logger.sink_data);
+		return;
+	}
+	if (logger.colour < 0) {
+		logger.colour = 0;
+	}
+	const char *prog = logger.prog != NULL ? logger.prog : "ctid";
+	if (logger.colour) {
+		fprintf(stderr, "%s: %s%s\x1b[0m: ", prog, level_colours[level], level_names[level]);
+	} else {
+		fprintf(stderr, "%s: %s: ", prog, level_names[level]);
+	}
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+}
+
+void log_printf(enum log_level level, const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	log_vprintf(level, fmt, args);
+	va_end(args);
+}

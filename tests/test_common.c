@@ -1,0 +1,104 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "tap.h"
+#include "utf8.h"
+
+static void test_utf8(void) {
+	char out[64];
+	ok(utf8_valid("Pozdniakov", 10), "ASCII is valid UTF-8");
+	ok(utf8_valid("\xd0\x9f\xd0\xb5", 4), "Cyrillic is valid UTF-8");
+	ok(!utf8_valid("\xc0\xaf", 2), "overlong encoding is rejected");
+	ok(!utf8_valid("\xed\xa0\x80", 3), "UTF-16 surrogate is rejected");
+	ok(!utf8_valid("\xe9", 1), "lone Latin-1 byte is not UTF-8");
+
+	utf8_sanitize("Jos\xe9 M\xfcller", 12, out, sizeof(out));
+	is_str(out, "Jos\xc3\xa9 M\xc3\xbcller", "Latin-1 name becomes UTF-8");
+
+	utf8_sanitize("\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80", 8, out, sizeof(out));
+	is_str(out, "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80", "UTF-8 name is kept");
+
+	utf8_sanitize("  SEAL BEACH   CA \r", 19, out, sizeof(out));
+	is_str(out, "SEAL BEACH CA", "blanks are trimmed and collapsed, CR dropped");
+
+	utf8_sanitize("A\x10"
+		      "B\x00"
+		      "C",
+		      5, out, sizeof(out));
+	is_str(out, "ABC", "DLE and NUL are dropped");
+
+	char small[6];
+	utf8_sanitize("\xd0\x9f\xd0\xb5\xd1\x82", 6, small, sizeof(small));
+	is_str(small, "\xd0\x9f\xd0\xb5", "truncation keeps whole characters");
+
+	is_int((long)utf8_prefix("ab\xd0\x9f", 4, 3), 2, "prefix stops before a split character");
+}
+
+static char *json_of(void (*fn)(struct json_writer *)) {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer w;
+	json_init(&w, f);
+	fn(&w);
+	fclose(f);
+	return buf;
+}
+
+static void write_sample(struct json_writer *w) {
+	json_object_begin(w);
+	json_key(w, "number");
+	json_string(w, "+441632960961");
+	json_key(w, "name");
+	json_string(w, NULL);
+	json_key(w, "rings");
+	json_int(w, 3);
+	json_key(w, "tags");
+	json_array_begin(w);
+	json_string(w, "a\"b\\c\n");
+	json_bool(w, true);
+	json_array_end(w);
+	json_key(w, "bad");
+	json_string(w, "x\xffy\x01");
+	json_object_end(w);
+}
+
+static void test_json(void) {
+	char *s = json_of(write_sample);
+	is_str(s,
+	       "{\"number\":\"+441632960961\",\"name\":null,\"rings\":3,"
+	       "\"tags\":[\"a\\\"b\\\\c\\n\",true],\"bad\":\"x\\ufffdy\\u0001\"}",
+	       "JSON writer places commas, escapes and replaces invalid UTF-8");
+	free(s);
+}
+
+static int sink_count;
+static char sink_last[128];
+
+static void sink(enum log_level level, const char *msg, void *data) {
+	(void)data;
+	if (level == LOG_WARN) {
+		sink_count++;
+		snprintf(sink_last, sizeof(sink_last), "%s", msg);
+	}
+}
+
+static void test_log(void) {
+	log_init("test", LOG_WARN);
+	log_set_sink(sink, NULL);
+	log_warn("line %d too long", 7);
+	log_debug("not shown");
+	is_int(sink_count, 1, "warnings reach the sink, debug does not at level warn");
+	is_str(sink_last, "line 7 too long", "the sink receives the formatted message");
+	log_set_sink(NULL, NULL);
+}
+
+int main(void) {
+	test_utf8();
+	test_json();
+	test_log();
+	return tap_done();
+}
