@@ -22,6 +22,10 @@ struct norm_case {
 	bool service;
 };
 
+#define DOB	  "\xd0\xb4\xd0\xbe\xd0\xb1." /* "доб." (Russian for extension) */
+#define WIDE_PLUS "\xef\xbc\x8b"	      /* fullwidth "+" */
+#define WIDE_4	  "\xef\xbc\x94"	      /* fullwidth "4" */
+
 /* clang-format off */
 static const struct norm_case norm_cases[] = {
 	/* GB: trunk 0, international 00 */
@@ -132,7 +136,7 @@ static const struct norm_case norm_cases[] = {
 	{"RU", "8~10 44 20 7946 0018", "+442079460018", NULL, "", false},
 	{"RU", "00 44 20 7946 0018", "+442079460018", NULL, "", false},
 	{"RU", "8 7172 12 34 56", "+77172123456", NULL, "", false},
-	{"RU", "+7 (495) 123-45-67 \xd0\xb4\xd0\xbe\xd0\xb1. 123", "+74951234567", NULL, "123", false},
+	{"RU", "+7 (495) 123-45-67 " DOB " 123", "+74951234567", NULL, "123", false},
 	{"RU", "123-45-67", "", "1234567", "", false},
 	{"RU", "8 495 123 45 678", "", "49512345678", "", false},
 	{"RU", "112", "", "112", "", true},
@@ -167,7 +171,7 @@ static const struct norm_case norm_cases[] = {
 	{NULL, "+44 12", "", "4412", "", false},
 	{NULL, "+999 123 456", "", "999123456", "", false},
 	{NULL, "tel:+44-20-7946-0018;phone-context=example.com", "+442079460018", NULL, "", false},
-	{NULL, "\xef\xbc\x8b\xef\xbc\x94\xef\xbc\x94 20 7946 0018", "+442079460018", NULL, "", false},
+	{NULL, WIDE_PLUS WIDE_4 WIDE_4 " 20 7946 0018", "+442079460018", NULL, "", false},
 	{NULL, "+800 1234 5678", "+80012345678", NULL, "", false},
 	{NULL, "112", "", "112", "", true},
 };
