@@ -464,7 +464,10 @@ static size_t ext_marker(const char *p) {
 			continue;
 		}
 		const char *q = p + strlen(markers[i]);
-		while (*q == ' ' || *q == '.' || *q == ':' || *q == '=' || *q == ',') {
+		/* Dial-string pauses come in runs (",,23"); a word may be followed by ". " or
+		 * ": ". A comma and a space start another number, not an extension. */
+		const char *skip = *p == ',' ? "," : " .:=";
+		while (*q && strchr(skip, *q)) {
 			q++;
 		}
 		if (is_digit(*q)) {
