@@ -1,0 +1,476 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_private.h"
+#include "log.h"
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_CONTACT_INSERT] = "INSERT INTO contacts (name, company, email, birthday, created, updated)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[STMT_CONTACT_UPDATE] =
+		"UPDATE contacts SET"
+		" name = coalesce(nullif(?2, ''), name),"
+		" company = CASE WHEN ?3 IS NULL THEN company ELSE nullif(?3, '') END,"
+		" email = CASE WHEN ?4 IS NULL THEN email ELSE nullif(?4, '') END,"
+		" birthday = CASE WHEN ?5 IS NULL THEN birthday ELSE nullif(?5, '') END,"
+		" updated = ?6 WHERE id = ?1",
+	[STMT_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
+	[STMT_CONTACT_GET] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.id = ?1",
+	[STMT_CONTACT_ALL] = "SELECT " CONTACT_COLS
+			     " FROM contacts c ORDER BY c.name COLLATE NOCASE, c.id",
+	[STMT_CONTACT_BY_TAG] = "SELECT " CONTACT_COLS " FROM contacts c"
+				" JOIN contact_tags t ON t.contact_id = c.id WHERE t.tag = ?1"
+				" ORDER BY c.name COLLATE NOCASE, c.id",
+	[STMT_CONTACT_COUNT] = "SELECT count(*) FROM contacts",
+	[STMT_CONTACT_BY_NAME] = "SELECT " CONTACT_COLS " FROM contacts c"
+				 " WHERE c.name = ?1 COLLATE NOCASE ORDER BY c.id LIMIT 11",
+	[STMT_CONTACT_SEARCH] =
+		"SELECT id, min(r) FROM ("
+		" SELECT rowid AS id, bm25(contacts_fts, 10.0, 4.0) AS r FROM contacts_fts"
+		"  WHERE contacts_fts MATCH ?1"
+		" UNION ALL"
+		" SELECT n.contact_id, bm25(notes_fts) * 0.5 FROM notes_fts"
+		"  JOIN notes n ON n.id = notes_fts.rowid WHERE notes_fts MATCH ?1"
+		") GROUP BY id ORDER BY min(r), id LIMIT ?2",
+	[STMT_PHONE_SEARCH] = "SELECT DISTINCT p.contact_id FROM phones_fts"
+			      " JOIN phones p ON p.id = phones_fts.rowid"
+			      " WHERE phones_fts MATCH ?1 ORDER BY p.contact_id LIMIT ?2",
+	[STMT_PHONE_INSERT] = "INSERT INTO phones (contact_id, label, raw, e164, digits, rdigits)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_PHONE_EXISTS] = "SELECT id FROM phones WHERE contact_id = ?1"
+			      " AND (raw = ?2 OR (?3 <> '' AND digits = ?3) OR e164 = ?4) LIMIT 1",
+	[STMT_PHONE_DELETE] = "DELETE FROM phones WHERE id = ?1",
+	[STMT_PHONE_LIST] = "SELECT id, contact_id, label, raw, e164, digits FROM phones"
+			    " WHERE contact_id = ?1 ORDER BY id",
+	[STMT_PHONE_ALL] = "SELECT id, raw FROM phones ORDER BY id",
+	[STMT_PHONE_RENORM] = "UPDATE phones SET e164 = ?2, digits = ?3, rdigits = ?4 WHERE id = ?1",
+	[STMT_FIELD_SET] = "INSERT INTO contact_fields (contact_id, key, value) VALUES (?1, ?2, ?3)"
+			   " ON CONFLICT (contact_id, key) DO UPDATE SET value = excluded.value",
+	[STMT_FIELD_DELETE] = "DELETE FROM contact_fields WHERE contact_id = ?1 AND key = ?2",
+	[STMT_FIELD_LIST] = "SELECT key, value FROM contact_fields WHERE contact_id = ?1"
+			    " ORDER BY key",
+	[STMT_TAG_ADD] = "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?1, ?2)",
+	[STMT_TAG_REMOVE] = "DELETE FROM contact_tags WHERE contact_id = ?1 AND tag = ?2",
+	[STMT_TAG_LIST] = "SELECT tag FROM contact_tags WHERE contact_id = ?1 ORDER BY tag",
+	[STMT_LOOKUP_E164] = "SELECT DISTINCT p.contact_id, c.name FROM phones p"
+			     " JOIN contacts c ON c.id = p.contact_id WHERE p.e164 = ?1 LIMIT 2",
+	[STMT_LOOKUP_DIGITS] = "SELECT DISTINCT p.contact_id, c.name FROM phones p"
+			       " JOIN contacts c ON c.id = p.contact_id WHERE p.rdigits = ?1 LIMIT 2",
+	[STMT_LOOKUP_RANGE] = "SELECT DISTINCT p.contact_id, c.name FROM phones p"
+			      " JOIN contacts c ON c.id = p.contact_id"
+			      " WHERE p.rdigits >= ?1 AND p.rdigits < ?2 LIMIT 2",
+	[STMT_NOTE_INSERT] = "INSERT INTO notes (contact_id, kind, text, status, created)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_NOTE_CLOSE] = "UPDATE notes SET status = 'closed', closed = ?2"
+			    " WHERE id = ?1 AND status = 'open'",
+	[STMT_NOTE_STATUS] = "SELECT status FROM notes WHERE id = ?1",
+	[STMT_NOTE_LIST_CONTACT] =
+		"SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
+		" WHERE n.contact_id = ?1 AND (?2 >> (CASE n.kind WHEN 'note' THEN 0"
+		" WHEN 'request' THEN 1 ELSE 2 END)) & 1 AND (?3 = 0 OR n.status = 'open')"
+		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
+	[STMT_NOTE_LIST_ALL] =
+		"SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
+		" WHERE (?2 >> (CASE n.kind WHEN 'note' THEN 0 WHEN 'request' THEN 1 ELSE 2 END)) & 1"
+		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
+	[STMT_NOTE_LIST_OPEN] =
+		"SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
+		" WHERE n.status = 'open' AND (?2 >> (CASE n.kind WHEN 'note' THEN 0"
+		" WHEN 'request' THEN 1 ELSE 2 END)) & 1"
+		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
+	[STMT_NOTE_SEARCH] =
+		"SELECT " NOTE_COLS " FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid"
+		" JOIN contacts c ON c.id = n.contact_id WHERE notes_fts MATCH ?5"
+		" AND (?1 = 0 OR n.contact_id = ?1) AND (?2 >> (CASE n.kind WHEN 'note' THEN 0"
+		" WHEN 'request' THEN 1 ELSE 2 END)) & 1 AND (?3 = 0 OR n.status = 'open')"
+		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
+	[STMT_CALL_INSERT] = "INSERT INTO calls (started, ended, line, number, name, withheld, e164,"
+			     " date, ring_type, called, contact_id, rings, state)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[STMT_CALL_UPDATE] = "UPDATE calls SET ended = ?2, line = ?3, number = ?4, name = ?5,"
+			     " withheld = ?6, e164 = ?7, date = ?8, ring_type = ?9, called = ?10,"
+			     " contact_id = ?11, rings = ?12, state = ?13 WHERE id = ?1",
+	[STMT_CALL_GET] = "SELECT " CALL_COLS " FROM calls k"
+			  " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = ?1",
+	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2 WHERE id = ?1",
+	[STMT_CALL_HANDLE_CONTACT] = "UPDATE calls SET handled = ?2"
+				     " WHERE contact_id = ?1 AND handled IS NULL",
+	[STMT_CALL_CALLED_BACK] = "UPDATE calls SET called_back = ?2, handled = coalesce(handled, ?2)"
+				  " WHERE id = ?1",
+	[STMT_HISTORY_CONTACT] =
+		"SELECT count(*), coalesce(sum(state = 'missed' AND handled IS NULL), 0)"
+		" FROM calls WHERE contact_id = ?1 AND id <> ?2",
+	[STMT_HISTORY_E164] = "SELECT count(*), coalesce(sum(state = 'missed' AND handled IS NULL), 0)"
+			      " FROM calls WHERE e164 = ?1 AND id <> ?2",
+	[STMT_HISTORY_NUMBER] = "SELECT count(*), coalesce(sum(state = 'missed' AND handled IS NULL), 0)"
+				" FROM calls WHERE number = ?1 AND id <> ?2",
+	[STMT_HISTORY_LAST_CONTACT] = "SELECT started, state, handled FROM calls"
+				      " WHERE contact_id = ?1 AND id <> ?2"
+				      " ORDER BY started DESC, id DESC LIMIT 1",
+	[STMT_HISTORY_LAST_E164] =
+		"SELECT started, state, handled FROM calls"
+		" WHERE e164 = ?1 AND id <> ?2 ORDER BY started DESC, id DESC LIMIT 1",
+	[STMT_HISTORY_LAST_NUMBER] = "SELECT started, state, handled FROM calls"
+				     " WHERE number = ?1 AND id <> ?2"
+				     " ORDER BY started DESC, id DESC LIMIT 1",
+	[STMT_REMINDER_INSERT] = "INSERT INTO reminders (contact_id, year, month, day, yearly, notice,"
+				 " text, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_REMINDER_DELETE] = "DELETE FROM reminders WHERE id = ?1",
+	[STMT_REMINDER_LIST_CONTACT] =
+		"SELECT " REMINDER_COLS " FROM reminders r"
+		" JOIN contacts c ON c.id = r.contact_id WHERE r.contact_id = ?1",
+	[STMT_REMINDER_LIST_ALL] = "SELECT " REMINDER_COLS " FROM reminders r"
+				   " JOIN contacts c ON c.id = r.contact_id",
+	[STMT_BIRTHDAY_CONTACT] = "SELECT id, name, birthday FROM contacts"
+				  " WHERE id = ?1 AND birthday IS NOT NULL",
+	[STMT_BIRTHDAY_ALL] = "SELECT id, name, birthday FROM contacts WHERE birthday IS NOT NULL",
+	[STMT_ANNOUNCED_INSERT] = "INSERT OR IGNORE INTO announced (reminder_id, contact_id, date)"
+				  " VALUES (?1, ?2, ?3)",
+};
+
+int db_errno(int rc) {
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+		return -EINVAL;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
+int64_t db_now(void) {
+	return (int64_t)time(NULL);
+}
+
+sqlite3_stmt *db_stmt(struct db *db, enum db_stmt id) {
+	sqlite3_stmt *s = db->stmts[id];
+	if (s != NULL) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	int rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("Could not prepare statement %d: %s", (int)id, sqlite3_errmsg(db->sql));
+		errno = -db_errno(rc);
+		return NULL;
+	}
+	db->stmts[id] = s;
+	return s;
+}
+
+int db_bind_text(sqlite3_stmt *s, int idx, const char *text) {
+	if (text == NULL || text[0] == '\0') {
+		return sqlite3_bind_null(s, idx);
+	}
+	return sqlite3_bind_text(s, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+const char *db_column_text(sqlite3_stmt *s, int col) {
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+int db_exec_stmt(struct db *db, sqlite3_stmt *s) {
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
+		return db_errno(rc);
+	}
+	return 0;
+}
+
+const char *db_errmsg(struct db *db) {
+	return sqlite3_errmsg(db->sql);
+}
+
+char *db_default_path(void) {
+	const char *data = getenv("XDG_DATA_HOME");
+	char *path = NULL;
+	if (data != NULL && data[0] == '/') {
+		if (asprintf(&path, "%s/ctid/ctid.db", data) < 0) {
+			return NULL;
+		}
+		return path;
+	}
+	const char *home = getenv("HOME");
+	if (home == NULL || home[0] == '\0') {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (asprintf(&path, "%s/.local/share/ctid/ctid.db", home) < 0) {
+		return NULL;
+	}
+	return path;
+}
+
+/* Creates the folders leading to path (mode 0700 for those created). */
+static int make_parents(const char *path) {
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		return -ENOMEM;
+	}
+	int ret = 0;
+	for (char *p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/') {
+			continue;
+		}
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			ret = -errno;
+			log_error("Could not create folder %s: %s", copy, strerror(errno));
+			break;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return ret;
+}
+
+/* Creates the file with mode 0600 before SQLite does, so the contacts are
+ * never readable by others even for a moment. */
+static int create_private(const char *path) {
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		int err = errno;
+		log_error("Could not create database %s: %s", path, strerror(err));
+		return -err;
+	}
+	close(fd);
+	return 0;
+}
+
+static int exec(struct db *db, const char *sql) {
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_error("Database %s: %s", db->path, msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return db_errno(rc);
+	}
+	return 0;
+}
+
+static int read_version(struct db *db) {
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+		return db_errno(sqlite3_errcode(db->sql));
+	}
+	int rc = sqlite3_step(s);
+	int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : db_errno(rc);
+	sqlite3_finalize(s);
+	return version;
+}
+
+static int migrate(struct db *db) {
+	int version = read_version(db);
+	if (version < 0) {
+		log_error("Could not read the schema version of %s: %s", db->path,
+			  sqlite3_errmsg(db->sql));
+		return version;
+	}
+	if (version > DB_SCHEMA_VERSION) {
+		log_error("Database %s has schema version %d; this ctid knows up to %d (upgrade ctid)",
+			  db->path, version, DB_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if (version == DB_SCHEMA_VERSION) {
+		return 0;
+	}
+	int ret = exec(db, "BEGIN IMMEDIATE");
+	if (ret < 0) {
+		return ret;
+	}
+	/* Another process may have migrated while we waited for the lock. */
+	version = read_version(db);
+	for (int v = version + 1; v <= DB_SCHEMA_VERSION && ret == 0; v++) {
+		for (const char *const *sql = db_migration(v); *sql != NULL && ret == 0; sql++) {
+			ret = exec(db, *sql);
+		}
+		if (ret == 0) {
+			char pragma[64];
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v);
+			ret = exec(db, pragma);
+		}
+	}
+	if (ret < 0) {
+		exec(db, "ROLLBACK");
+		log_error("Could not migrate %s from schema version %d", db->path, version);
+		return ret;
+	}
+	if (version > 0) {
+		log_info("Migrated %s from schema version %d to %d", db->path, version,
+			 DB_SCHEMA_VERSION);
+	}
+	return exec(db, "COMMIT");
+}
+
+struct db *db_open(const char *path, int flags) {
+	struct db *db = calloc(1, sizeof(*db));
+	if (db == NULL) {
+		return NULL;
+	}
+	int ret = 0;
+	db->min_suffix = DB_MIN_SUFFIX;
+	db->path = strdup(path);
+	if (db->path == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	bool readonly = flags & DB_OPEN_READONLY;
+	bool memory = strcmp(path, ":memory:") == 0;
+	if (!memory && access(path, F_OK) < 0) {
+		if (readonly || (flags & DB_OPEN_NO_CREATE)) {
+			ret = -ENOENT;
+			log_error("Database %s does not exist", path);
+			goto fail;
+		}
+		if ((ret = make_parents(path)) < 0 || (ret = create_private(path)) < 0) {
+			goto fail;
+		}
+	}
+	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	int rc = sqlite3_open_v2(path, &db->sql, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("Could not open database %s: %s", path,
+			  db->sql != NULL ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+		ret = db_errno(rc);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sql, 0);
+	sqlite3_busy_timeout(db->sql, 5000);
+	if ((ret = exec(db, "PRAGMA foreign_keys = ON")) < 0) {
+		goto fail;
+	}
+	if (!readonly) {
+		if ((ret = exec(db, "PRAGMA journal_mode = WAL")) < 0 ||
+		    (ret = exec(db, "PRAGMA synchronous = NORMAL")) < 0 || (ret = migrate(db)) < 0) {
+			goto fail;
+		}
+	} else {
+		int version = read_version(db);
+		if (version != DB_SCHEMA_VERSION) {
+			log_error("Database %s has schema version %d, expected %d (open it once "
+				  "read-write to upgrade)",
+				  path, version, DB_SCHEMA_VERSION);
+			ret = version < 0 ? version : -EPROTO;
+			goto fail;
+		}
+	}
+	return db;
+
+fail:
+	db_close(db);
+	errno = ret < 0 ? -ret : EIO;
+	return NULL;
+}
+
+void db_close(struct db *db) {
+	if (db == NULL) {
+		return;
+	}
+	for (int i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(db->stmts[i]);
+	}
+	sqlite3_close(db->sql);
+	free(db->path);
+	free(db);
+}
+
+int db_schema_version(struct db *db) {
+	return read_version(db);
+}
+
+void db_set_region(struct db *db, const char *region) {
+	db->region[0] = '\0';
+	if (region != NULL && strlen(region) == 2) {
+		db->region[0] = (char)(region[0] & ~0x20);
+		db->region[1] = (char)(region[1] & ~0x20);
+		db->region[2] = '\0';
+	}
+}
+
+const char *db_get_region(const struct db *db) {
+	return db->region[0] != '\0' ? db->region : NULL;
+}
+
+void db_set_min_suffix(struct db *db, int digits) {
+	db->min_suffix = digits < 4 ? 4 : digits;
+}
+
+int db_begin(struct db *db) {
+	return exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(struct db *db) {
+	return exec(db, "COMMIT");
+}
+
+int db_rollback(struct db *db) {
+	return exec(db, "ROLLBACK");
+}
+
+int db_backup(struct db *db, const char *path) {
+	if (unlink(path) < 0 && errno != ENOENT) {
+		log_error("Could not replace %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	int ret = create_private(path);
+	if (ret < 0) {
+		return ret;
+	}
+	sqlite3 *dest = NULL;
+	int rc = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(dest, "main", db->sql, "main");
+		if (b == NULL) {
+			rc = sqlite3_errcode(dest);
+		} else {
+			do {
+				rc = sqlite3_backup_step(b, 256);
+				if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+					sqlite3_sleep(50);
+				}
+			} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		log_error("Could not back up %s to %s: %s", db->path, path,
+			  dest != NULL ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
+	}
+	sqlite3_close(dest);
+	return db_errno(rc);
+}

@@ -1,0 +1,318 @@
+#ifndef CTID_DB_H
+#define CTID_DB_H
+
+/*
+ * The contact and call database: one SQLite file (WAL, foreign keys, every
+ * statement prepared once and bound, never SQL built from text). Times are
+ * Unix seconds. Strings handed to callbacks are valid only during the call;
+ * copy what you keep.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DB_SCHEMA_VERSION 1
+#define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
+
+struct db;
+
+enum db_open_flags {
+	DB_OPEN_READONLY = 1 << 0,
+	DB_OPEN_NO_CREATE = 1 << 1, /* fail with -ENOENT rather than create */
+};
+
+/*
+ * Returns $XDG_DATA_HOME/ctid/ctid.db, else ~/.local/share/ctid/ctid.db, as a
+ * new string the caller frees; NULL with errno set when HOME is unknown.
+ */
+char *db_default_path(void);
+
+/*
+ * Opens (and creates, mode 0600, with its folder 0700) the database at path
+ * and migrates its schema forward in one transaction. Logs what went wrong.
+ * Returns NULL with errno set on failure (EROFS/EACCES/ENOENT/EIO, or
+ * EPROTO for a file whose schema is newer than this program).
+ */
+struct db *db_open(const char *path, int flags);
+void db_close(struct db *db);
+
+/* The file's schema version (PRAGMA user_version). */
+int db_schema_version(struct db *db);
+
+/* Home region for number normalisation ("GB"; NULL or "" for digits only). */
+void db_set_region(struct db *db, const char *region);
+const char *db_get_region(const struct db *db);
+/* Digits a suffix match needs (default DB_MIN_SUFFIX, at least 4). */
+void db_set_min_suffix(struct db *db, int digits);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* SQLite's message for the last error on this connection. */
+const char *db_errmsg(struct db *db);
+
+/* Contacts. NULL strings are stored as absent. */
+struct db_contact {
+	int64_t id;
+	const char *name;
+	const char *company;
+	const char *email;
+	const char *birthday; /* "YYYY-MM-DD" or "--MM-DD" */
+	int64_t created, updated;
+};
+
+typedef int (*db_contact_fn)(const struct db_contact *c, void *data);
+
+/* Adds a contact (name required); writes its id. Returns 0 or -errno. */
+int db_contact_add(struct db *db, const struct db_contact *c, int64_t *id);
+/*
+ * Changes the fields of contact c->id that are not NULL (an empty string
+ * clears a field; the name cannot be cleared). -ENOENT if there is none.
+ */
+int db_contact_update(struct db *db, const struct db_contact *c);
+int db_contact_delete(struct db *db, int64_t id);
+/* Calls fn once with the contact; -ENOENT if there is none. */
+int db_contact_get(struct db *db, int64_t id, db_contact_fn fn, void *data);
+/* All contacts by name (tag NULL) or those with the tag; fn returning
+ * non-zero stops the walk and that value is returned. */
+int db_contact_foreach(struct db *db, const char *tag, db_contact_fn fn, void *data);
+int64_t db_contact_count(struct db *db);
+
+/*
+ * Finds the one contact text names: an id ("42" or "#42"), a phone number,
+ * or a fragment of the name or company. Returns 0 and writes id; -ENOENT for
+ * none; -ENOTUNIQ when several match, after calling fn (if not NULL) for up
+ * to ten of the candidates.
+ */
+int db_contact_resolve(struct db *db, const char *text, int64_t *id, db_contact_fn fn, void *data);
+
+/*
+ * Full-text search over names, companies, notes (prefix match on every
+ * word: "pozd" finds Pozdniakov) and parts of numbers (three digits or
+ * more), best first. fn gets each contact once.
+ */
+int db_contact_search(struct db *db, const char *query, int limit, db_contact_fn fn, void *data);
+
+/* Phone numbers. */
+struct db_phone {
+	int64_t id;
+	int64_t contact_id;
+	const char *label; /* "mobile", "work", ... or NULL */
+	const char *raw;   /* as entered */
+	const char *e164;  /* NULL when none could be derived */
+	const char *digits;
+};
+
+typedef int (*db_phone_fn)(const struct db_phone *p, void *data);
+
+/* Normalises raw with the home region and stores it. -EINVAL for a number
+ * with no digits; -EEXIST if the contact already has it. */
+int db_phone_add(struct db *db, int64_t contact, const char *raw, const char *label, int64_t *id);
+/* Removes the contact's number that matches raw (as entered or normalised). */
+int db_phone_remove(struct db *db, int64_t contact, const char *raw);
+int db_phone_foreach(struct db *db, int64_t contact, db_phone_fn fn, void *data);
+/* Re-derives E.164 and digits of every stored number (after a region change). */
+int db_phone_renormalize(struct db *db);
+
+/* Custom fields and tags. */
+typedef int (*db_field_fn)(const char *key, const char *value, void *data);
+/* Sets a field; a NULL or empty value removes it. */
+int db_field_set(struct db *db, int64_t contact, const char *key, const char *value);
+int db_field_foreach(struct db *db, int64_t contact, db_field_fn fn, void *data);
+int db_tag_add(struct db *db, int64_t contact, const char *tag);
+int db_tag_remove(struct db *db, int64_t contact, const char *tag);
+/* Calls fn(tag, NULL, data) for each tag. */
+int db_tag_foreach(struct db *db, int64_t contact, db_field_fn fn, void *data);
+
+/* Number lookup: what the screen-pop shows. */
+enum db_match_kind {
+	DB_MATCH_NONE = 0,
+	DB_MATCH_EXACT,	 /* same E.164 (or same digits without a region) */
+	DB_MATCH_SUFFIX, /* the telco dropped (or the contact lacks) an area code */
+};
+
+struct db_match {
+	enum db_match_kind kind;
+	int64_t contact_id; /* 0 unless exactly one contact matched */
+	bool ambiguous;	    /* several contacts matched equally well */
+	bool withheld;	    /* the number was P, O, PRIVATE ... */
+	int suffix_digits;  /* digits compared, for a suffix match */
+	char e164[17];	    /* the incoming number in E.164, or "" */
+	char name[128];	    /* the contact's name, or "" */
+};
+
+/*
+ * Looks up number: exact E.164 first, then the longest suffix of at least
+ * min-suffix digits; a best match shared by two contacts is ambiguous and
+ * matches nobody. Withheld markers and short service numbers never match.
+ * Returns 0 (out says what matched, possibly nothing) or -errno.
+ */
+int db_lookup(struct db *db, const char *number, struct db_match *out);
+
+/* Notes, requests and orders. */
+enum db_note_kind {
+	DB_NOTE_NOTE = 0,
+	DB_NOTE_REQUEST,
+	DB_NOTE_ORDER,
+};
+
+struct db_note {
+	int64_t id;
+	int64_t contact_id;
+	const char *contact_name;
+	enum db_note_kind kind;
+	const char *text;
+	bool open; /* requests and orders that are not closed */
+	int64_t created;
+	int64_t closed; /* 0 while open */
+};
+
+struct db_note_filter {
+	int64_t contact_id; /* 0: any contact */
+	int kinds;	    /* bit mask of 1 << kind; 0: all */
+	bool open_only;
+	const char *query; /* words that must appear in the text, or NULL */
+	int limit;	   /* 0: no limit */
+};
+
+typedef int (*db_note_fn)(const struct db_note *n, void *data);
+
+/* Adds a note; requests and orders start open. */
+int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const char *text,
+		int64_t *id);
+/* Closes a request or order; -ENOENT if no such note, -EALREADY if closed. */
+int db_note_close(struct db *db, int64_t id);
+/* Newest first. */
+int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data);
+const char *db_note_kind_str(enum db_note_kind kind);
+int db_note_kind_parse(const char *s, enum db_note_kind *out);
+
+/* The call log. */
+enum db_call_state {
+	DB_CALL_RINGING = 0,
+	DB_CALL_ANSWERED,
+	DB_CALL_MISSED,
+	DB_CALL_UNKNOWN,
+};
+
+struct db_call {
+	int64_t id;
+	int64_t started;
+	int64_t ended; /* 0 while ringing */
+	const char *line;
+	const char *number;   /* as sent, digits and + */
+	const char *name;     /* as sent */
+	const char *withheld; /* NULL, "private" or "unavailable" */
+	const char *e164;
+	const char *date; /* the telco's date, ISO 8601, or NULL */
+	const char *ring_type;
+	const char *called;
+	int64_t contact_id; /* 0: none */
+	const char *contact_name;
+	int rings;
+	enum db_call_state state;
+	int64_t handled;     /* when it was marked handled, 0: not */
+	int64_t called_back; /* when the caller was called back, 0: not */
+};
+
+struct db_call_filter {
+	bool missed;	/* state missed */
+	bool unhandled; /* not handled */
+	int64_t since;	/* started at or after; 0: any */
+	int64_t contact_id;
+	const char *number; /* E.164 or as sent */
+	int limit;	    /* 0: no limit */
+	bool oldest_first;
+};
+
+typedef int (*db_call_fn)(const struct db_call *c, void *data);
+
+/* Logs a call; writes its id. Call it before anything else is done with the call. */
+int db_call_add(struct db *db, const struct db_call *c, int64_t *id);
+/* Rewrites the mutable fields (ended, name, date, rings, state, contact). */
+int db_call_update(struct db *db, const struct db_call *c);
+int db_call_get(struct db *db, int64_t id, db_call_fn fn, void *data);
+int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn, void *data);
+/* Marks one call handled (-ENOENT if none) or all unhandled calls of a
+ * contact; writes how many changed to *count when not NULL. */
+int db_call_mark_handled(struct db *db, int64_t id, int64_t when);
+int db_call_mark_handled_contact(struct db *db, int64_t contact, int64_t when, int *count);
+int db_call_mark_called_back(struct db *db, int64_t id, int64_t when);
+const char *db_call_state_str(enum db_call_state s);
+int db_call_state_parse(const char *s, enum db_call_state *out);
+
+/* Reminders (and contacts' birthdays, which are reminders too). */
+struct db_reminder {
+	int64_t id; /* 0 for a birthday */
+	int64_t contact_id;
+	const char *contact_name;
+	int year; /* 0 when yearly */
+	int month, day;
+	bool yearly;
+	int notice; /* days of notice */
+	const char *text;
+	bool birthday;
+	/* filled by db_reminder_foreach_due: the next occurrence and how far */
+	int next_year, next_month, next_day;
+	int days_left;
+};
+
+typedef int (*db_reminder_fn)(const struct db_reminder *r, void *data);
+
+int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day, bool yearly,
+		    int notice, const char *text, int64_t *id);
+int db_reminder_delete(struct db *db, int64_t id);
+/*
+ * Reminders whose next occurrence (from today, a local date) is within
+ * their notice, or within days when days >= 0, soonest first; contact 0 for
+ * every contact.
+ */
+int db_reminder_foreach_due(struct db *db, int64_t contact, int today_year, int today_month,
+			    int today_day, int days, db_reminder_fn fn, void *data);
+/* Remembers that the reminder (id, or birthday of contact when id is 0)
+ * was announced for the occurrence on date "YYYY-MM-DD"; returns 1 if it
+ * already was (announce none twice), 0 if newly recorded. */
+int db_reminder_mark_announced(struct db *db, int64_t id, int64_t contact, const char *date);
+
+/* What the screen-pop shows about a caller's past. */
+#define DB_HISTORY_NOTES     3
+#define DB_HISTORY_TEXT	     160
+#define DB_HISTORY_REMINDERS 2
+
+struct db_history_item {
+	int64_t id;
+	int64_t when;
+	enum db_note_kind kind;
+	char text[DB_HISTORY_TEXT];
+	int days_left; /* reminders */
+};
+
+struct db_history {
+	int calls;	   /* earlier calls from this contact or number */
+	int64_t last_call; /* when the latest earlier call started, 0 if none */
+	enum db_call_state last_state;
+	bool last_handled;
+	int missed_unhandled; /* earlier missed calls nobody handled */
+	int n_notes;
+	struct db_history_item notes[DB_HISTORY_NOTES]; /* latest notes and orders */
+	int n_requests;
+	int open_requests; /* how many are open in all */
+	struct db_history_item requests[DB_HISTORY_NOTES];
+	int n_reminders;
+	struct db_history_item reminders[DB_HISTORY_REMINDERS];
+};
+
+/*
+ * Fills out from contact (when non-zero) or else from earlier calls of the
+ * number (E.164 or as sent), excluding call exclude_call. today is the local
+ * date for reminders due within their notice.
+ */
+int db_history_get(struct db *db, int64_t contact, const char *number, int64_t exclude_call,
+		   int today_year, int today_month, int today_day, struct db_history *out);
+
+/* Copies the database to path with SQLite's online backup (mode 0600). */
+int db_backup(struct db *db, const char *path);
+
+#endif

@@ -1,0 +1,106 @@
+#ifndef CTID_DB_PRIVATE_H
+#define CTID_DB_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+/* Every statement the module runs, prepared once on first use. */
+enum db_stmt {
+	STMT_CONTACT_INSERT,
+	STMT_CONTACT_UPDATE,
+	STMT_CONTACT_DELETE,
+	STMT_CONTACT_GET,
+	STMT_CONTACT_ALL,
+	STMT_CONTACT_BY_TAG,
+	STMT_CONTACT_COUNT,
+	STMT_CONTACT_BY_NAME,
+	STMT_CONTACT_SEARCH,
+	STMT_PHONE_SEARCH,
+	STMT_PHONE_INSERT,
+	STMT_PHONE_EXISTS,
+	STMT_PHONE_DELETE,
+	STMT_PHONE_LIST,
+	STMT_PHONE_ALL,
+	STMT_PHONE_RENORM,
+	STMT_FIELD_SET,
+	STMT_FIELD_DELETE,
+	STMT_FIELD_LIST,
+	STMT_TAG_ADD,
+	STMT_TAG_REMOVE,
+	STMT_TAG_LIST,
+	STMT_LOOKUP_E164,
+	STMT_LOOKUP_DIGITS,
+	STMT_LOOKUP_RANGE,
+	STMT_NOTE_INSERT,
+	STMT_NOTE_CLOSE,
+	STMT_NOTE_STATUS,
+	STMT_NOTE_LIST_CONTACT,
+	STMT_NOTE_LIST_ALL,
+	STMT_NOTE_LIST_OPEN,
+	STMT_NOTE_SEARCH,
+	STMT_CALL_INSERT,
+	STMT_CALL_UPDATE,
+	STMT_CALL_GET,
+	STMT_CALL_HANDLE,
+	STMT_CALL_HANDLE_CONTACT,
+	STMT_CALL_CALLED_BACK,
+	STMT_HISTORY_CONTACT,
+	STMT_HISTORY_E164,
+	STMT_HISTORY_NUMBER,
+	STMT_HISTORY_LAST_CONTACT,
+	STMT_HISTORY_LAST_E164,
+	STMT_HISTORY_LAST_NUMBER,
+	STMT_REMINDER_INSERT,
+	STMT_REMINDER_DELETE,
+	STMT_REMINDER_LIST_CONTACT,
+	STMT_REMINDER_LIST_ALL,
+	STMT_BIRTHDAY_CONTACT,
+	STMT_BIRTHDAY_ALL,
+	STMT_ANNOUNCED_INSERT,
+	STMT_COUNT,
+};
+
+#define CONTACT_COLS "c.id, c.name, c.company, c.email, c.birthday, c.created, c.updated"
+#define CALL_COLS                                                                           \
+	"k.id, k.started, k.ended, k.line, k.number, k.name, k.withheld, k.e164, k.date, "  \
+	"k.ring_type, k.called, k.contact_id, k.rings, k.state, k.handled, k.called_back, " \
+	"c.name"
+#define NOTE_COLS "n.id, n.contact_id, c.name, n.kind, n.text, n.status, n.created, n.closed"
+#define REMINDER_COLS \
+	"r.id, r.contact_id, c.name, r.year, r.month, r.day, r.yearly, r.notice, r.text"
+
+/* Reads a row of CONTACT_COLS (starting at column 0). */
+void db_row_contact(sqlite3_stmt *s, struct db_contact *c);
+/* Reads a row of CALL_COLS. */
+void db_row_call(sqlite3_stmt *s, struct db_call *c);
+
+struct db {
+	sqlite3 *sql;
+	char *path;
+	char region[3];
+	int min_suffix;
+	sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/* The statements of schema version v (1-based), NULL-terminated, or NULL. */
+const char *const *db_migration(int version);
+
+/* Returns the statement id, reset and with bindings cleared, or NULL after
+ * logging the preparation error. */
+sqlite3_stmt *db_stmt(struct db *db, enum db_stmt id);
+
+/* Maps an SQLite result code to a negative errno. */
+int db_errno(int rc);
+
+/* Binds text, or NULL for a NULL or empty string. */
+int db_bind_text(sqlite3_stmt *s, int idx, const char *text);
+/* Column text, or NULL for SQL NULL. */
+const char *db_column_text(sqlite3_stmt *s, int col);
+
+/* Steps a statement that returns no rows; logs and returns -errno on error. */
+int db_exec_stmt(struct db *db, sqlite3_stmt *s);
+
+int64_t db_now(void);
+
+#endif

@@ -1,0 +1,398 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_private.h"
+#include "log.h"
+
+static const char *const kind_names[] = {
+	[DB_NOTE_NOTE] = "note",
+	[DB_NOTE_REQUEST] = "request",
+	[DB_NOTE_ORDER] = "order",
+};
+
+const char *db_note_kind_str(enum db_note_kind kind) {
+	return kind <= DB_NOTE_ORDER ? kind_names[kind] : "note";
+}
+
+int db_note_kind_parse(const char *s, enum db_note_kind *out) {
+	for (int k = DB_NOTE_NOTE; k <= DB_NOTE_ORDER; k++) {
+		if (strcmp(s, kind_names[k]) == 0) {
+			*out = (enum db_note_kind)k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const char *text,
+		int64_t *id) {
+	if (text == NULL || text[0] == '\0' || kind > DB_NOTE_ORDER) {
+		return -EINVAL;
+	}
+	sqlite3_stmt *s = db_stmt(db, STMT_NOTE_INSERT);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, contact);
+	db_bind_text(s, 2, kind_names[kind]);
+	db_bind_text(s, 3, text);
+	db_bind_text(s, 4, kind == DB_NOTE_NOTE ? NULL : "open");
+	sqlite3_bind_int64(s, 5, db_now());
+	int ret = db_exec_stmt(db, s);
+	if (ret == -EEXIST) {
+		/* a foreign key constraint: no such contact */
+		return -ENOENT;
+	}
+	if (ret == 0 && id != NULL) {
+		*id = sqlite3_last_insert_rowid(db->sql);
+	}
+	return ret;
+}
+
+int db_note_close(struct db *db, int64_t id) {
+	sqlite3_stmt *s = db_stmt(db, STMT_NOTE_CLOSE);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, db_now());
+	int ret = db_exec_stmt(db, s);
+	if (ret < 0 || sqlite3_changes(db->sql) > 0) {
+		return ret;
+	}
+	s = db_stmt(db, STMT_NOTE_STATUS);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	ret = rc == SQLITE_ROW ? -EALREADY : -ENOENT;
+	sqlite3_reset(s);
+	return ret;
+}
+
+int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data) {
+	enum db_stmt id;
+	if (f->query != NULL && f->query[0] != '\0') {
+		id = STMT_NOTE_SEARCH;
+	} else if (f->contact_id > 0) {
+		id = STMT_NOTE_LIST_CONTACT;
+	} else if (f->open_only) {
+		id = STMT_NOTE_LIST_OPEN;
+	} else {
+		id = STMT_NOTE_LIST_ALL;
+	}
+	sqlite3_stmt *s = db_stmt(db, id);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, f->contact_id);
+	sqlite3_bind_int(s, 2, f->kinds != 0 ? f->kinds : 7);
+	sqlite3_bind_int(s, 3, f->open_only);
+	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : -1);
+	if (id == STMT_NOTE_SEARCH) {
+		/* every word must occur; quoted so FTS syntax in the text stays text */
+		char q[512];
+		size_t o = 0;
+		const char *p = f->query;
+		while (*p != '\0' && o + 4 < sizeof(q)) {
+			while (*p == ' ') {
+				p++;
+			}
+			if (*p == '\0') {
+				break;
+			}
+			q[o++] = '"';
+			while (*p != '\0' && *p != ' ' && o + 3 < sizeof(q)) {
+				if (*p == '"') {
+					q[o++] = '"';
+				}
+				q[o++] = *p++;
+			}
+			q[o++] = '"';
+			q[o++] = '*';
+			q[o++] = ' ';
+		}
+		q[o > 0 ? o - 1 : 0] = '\0';
+		db_bind_text(s, 5, q);
+	}
+	int rc;
+	int ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_note n = {
+			.id = sqlite3_column_int64(s, 0),
+			.contact_id = sqlite3_column_int64(s, 1),
+			.contact_name = db_column_text(s, 2),
+			.text = db_column_text(s, 4),
+			.created = sqlite3_column_int64(s, 6),
+			.closed = sqlite3_column_int64(s, 7),
+		};
+		const char *status = db_column_text(s, 5);
+		n.open = status != NULL && strcmp(status, "open") == 0;
+		db_note_kind_parse(db_column_text(s, 3), &n.kind);
+		if ((ret = fn(&n, data)) != 0) {
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
+		ret = db_errno(rc);
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Reminders. */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int y, int m, int d) {
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool leap(int y) {
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* The next yearly occurrence on or after today; 29 February falls on
+ * 28 February in other years. */
+static void next_yearly(int month, int day, int ty, int tm, int td, int *y, int *m, int *d) {
+	for (int year = ty; year <= ty + 1; year++) {
+		int dd = month == 2 && day == 29 && !leap(year) ? 28 : day;
+		if (days_from_civil(year, month, dd) >= days_from_civil(ty, tm, td)) {
+			*y = year;
+			*m = month;
+			*d = dd;
+			return;
+		}
+	}
+}
+
+int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day, bool yearly,
+		    int notice, const char *text, int64_t *id) {
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] || notice < 0 ||
+	    notice > 366 || text == NULL || text[0] == '\0' || (!yearly && year < 1000) ||
+	    (!yearly && month == 2 && day == 29 && !leap(year))) {
+		return -EINVAL;
+	}
+	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_INSERT);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, contact);
+	if (yearly) {
+		sqlite3_bind_null(s, 2);
+	} else {
+		sqlite3_bind_int(s, 2, year);
+	}
+	sqlite3_bind_int(s, 3, month);
+	sqlite3_bind_int(s, 4, day);
+	sqlite3_bind_int(s, 5, yearly);
+	sqlite3_bind_int(s, 6, notice);
+	db_bind_text(s, 7, text);
+	sqlite3_bind_int64(s, 8, db_now());
+	int ret = db_exec_stmt(db, s);
+	if (ret == -EEXIST) {
+		return -ENOENT;
+	}
+	if (ret == 0 && id != NULL) {
+		*id = sqlite3_last_insert_rowid(db->sql);
+	}
+	return ret;
+}
+
+int db_reminder_delete(struct db *db, int64_t id) {
+	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_DELETE);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	int ret = db_exec_stmt(db, s);
+	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
+		return -ENOENT;
+	}
+	return ret;
+}
+
+struct due {
+	struct db_reminder r;
+	char *name;
+	char *text;
+};
+
+struct due_list {
+	struct due *items;
+	size_t n, cap;
+};
+
+static int due_push(struct due_list *l, const struct db_reminder *r) {
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct due *items = realloc(l->items, cap * sizeof(*items));
+		if (items == NULL) {
+			return -ENOMEM;
+		}
+		l->items = items;
+		l->cap = cap;
+	}
+	struct due *d = &l->items[l->n];
+	d->r = *r;
+	d->name = strdup(r->contact_name != NULL ? r->contact_name : "");
+	d->text = strdup(r->text != NULL ? r->text : "");
+	if (d->name == NULL || d->text == NULL) {
+		free(d->name);
+		free(d->text);
+		return -ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+static int due_cmp(const void *a, const void *b) {
+	const struct due *x = a, *y = b;
+	if (x->r.days_left != y->r.days_left) {
+		return x->r.days_left < y->r.days_left ? -1 : 1;
+	}
+	return x->r.contact_id < y->r.contact_id ? -1 : x->r.contact_id > y->r.contact_id;
+}
+
+/* Fills the next occurrence of r and whether it is due; false for past
+ * one-off reminders. */
+static bool compute_due(struct db_reminder *r, int ty, int tm, int td, int days) {
+	if (r->yearly) {
+		next_yearly(r->month, r->day, ty, tm, td, &r->next_year, &r->next_month,
+			    &r->next_day);
+	} else {
+		r->next_year = r->year;
+		r->next_month = r->month;
+		r->next_day = r->day;
+	}
+	int64_t left = days_from_civil(r->next_year, r->next_month, r->next_day) -
+		       days_from_civil(ty, tm, td);
+	if (left < 0) {
+		return false;
+	}
+	r->days_left = (int)left;
+	return left <= (days >= 0 ? days : r->notice);
+}
+
+#define BIRTHDAY_NOTICE 2
+
+static int collect_birthdays(struct db *db, int64_t contact, int ty, int tm, int td, int days,
+			     struct due_list *l) {
+	sqlite3_stmt *s = db_stmt(db, contact > 0 ? STMT_BIRTHDAY_CONTACT : STMT_BIRTHDAY_ALL);
+	if (s == NULL) {
+		return -errno;
+	}
+	if (contact > 0) {
+		sqlite3_bind_int64(s, 1, contact);
+	}
+	int rc;
+	int ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *b = db_column_text(s, 2);
+		int y = 0, m = 0, d = 0;
+		if (sscanf(b, "--%2d-%2d", &m, &d) != 2 && sscanf(b, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+			continue;
+		}
+		if (m < 1 || m > 12 || d < 1 || d > 31) {
+			continue;
+		}
+		char text[160];
+		struct db_reminder r = {
+			.contact_id = sqlite3_column_int64(s, 0),
+			.contact_name = db_column_text(s, 1),
+			.year = y,
+			.month = m,
+			.day = d,
+			.yearly = true,
+			.notice = BIRTHDAY_NOTICE,
+			.birthday = true,
+			.text = text,
+		};
+		if (!compute_due(&r, ty, tm, td, days)) {
+			continue;
+		}
+		if (y > 0) {
+			snprintf(text, sizeof(text), "Birthday (%d)", r.next_year - y);
+		} else {
+			snprintf(text, sizeof(text), "Birthday");
+		}
+		r.year = 0;
+		ret = due_push(l, &r);
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int db_reminder_foreach_due(struct db *db, int64_t contact, int ty, int tm, int td, int days,
+			    db_reminder_fn fn, void *data) {
+	struct due_list l = {0};
+	sqlite3_stmt *s =
+		db_stmt(db, contact > 0 ? STMT_REMINDER_LIST_CONTACT : STMT_REMINDER_LIST_ALL);
+	if (s == NULL) {
+		return -errno;
+	}
+	if (contact > 0) {
+		sqlite3_bind_int64(s, 1, contact);
+	}
+	int rc;
+	int ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_reminder r = {
+			.id = sqlite3_column_int64(s, 0),
+			.contact_id = sqlite3_column_int64(s, 1),
+			.contact_name = db_column_text(s, 2),
+			.year = sqlite3_column_int(s, 3),
+			.month = sqlite3_column_int(s, 4),
+			.day = sqlite3_column_int(s, 5),
+			.yearly = sqlite3_column_int(s, 6) != 0,
+			.notice = sqlite3_column_int(s, 7),
+			.text = db_column_text(s, 8),
+		};
+		if (compute_due(&r, ty, tm, td, days)) {
+			ret = due_push(&l, &r);
+		}
+	}
+	sqlite3_reset(s);
+	if (ret == 0) {
+		ret = collect_birthdays(db, contact, ty, tm, td, days, &l);
+	}
+	if (ret == 0 && l.n > 0) {
+		qsort(l.items, l.n, sizeof(*l.items), due_cmp);
+		for (size_t i = 0; i < l.n && ret == 0; i++) {
+			l.items[i].r.contact_name = l.items[i].name;
+			l.items[i].r.text = l.items[i].text;
+			ret = fn(&l.items[i].r, data);
+		}
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.items[i].name);
+		free(l.items[i].text);
+	}
+	free(l.items);
+	return ret;
+}
+
+int db_reminder_mark_announced(struct db *db, int64_t id, int64_t contact, const char *date) {
+	sqlite3_stmt *s = db_stmt(db, STMT_ANNOUNCED_INSERT);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, id > 0 ? 0 : contact);
+	db_bind_text(s, 3, date);
+	int ret = db_exec_stmt(db, s);
+	if (ret < 0) {
+		return ret;
+	}
+	return sqlite3_changes(db->sql) == 0 ? 1 : 0;
+}
