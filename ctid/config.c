@@ -1,0 +1,333 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "phone.h"
+
+#define CONFIG_LINE_MAX 1024
+
+void config_init(struct config *c) {
+	memset(c, 0, sizeof(*c));
+	c->notify = true;
+}
+
+static void modem_finish(struct config_modem *m) {
+	free(m->name);
+	free(m->path);
+	free(m->line);
+	free(m->init);
+	free(m->country);
+	free(m->flow);
+}
+
+void config_finish(struct config *c) {
+	free(c->path);
+	free(c->database);
+	free(c->region);
+	free(c->device_dir);
+	free(c->open_card);
+	free(c->reminder_time);
+	for (int i = 0; i < c->n_devices; i++) {
+		free(c->devices[i]);
+	}
+	for (int i = 0; i < c->n_modems; i++) {
+		modem_finish(&c->modems[i]);
+	}
+	config_init(c);
+}
+
+int config_set_string(char **field, const char *value) {
+	char *copy = NULL;
+	if (value != NULL && (copy = strdup(value)) == NULL) {
+		return -ENOMEM;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+char *config_expand_home(const char *path) {
+	const char *home = getenv("HOME");
+	if (strncmp(path, "~/", 2) != 0 || home == NULL) {
+		return strdup(path);
+	}
+	char *out = NULL;
+	if (asprintf(&out, "%s/%s", home, path + 2) < 0) {
+		return NULL;
+	}
+	return out;
+}
+
+static char *trim(char *s) {
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	char *end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1])) {
+		*--end = '\0';
+	}
+	return s;
+}
+
+/* Parses an integer in [min, max]; false for anything else. */
+static bool parse_int(const char *s, int min, int max, int *out) {
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out) {
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1") ||
+	    !strcasecmp(s, "on")) {
+		*out = true;
+		return true;
+	}
+	if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0") ||
+	    !strcasecmp(s, "off")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool valid_time(const char *s) {
+	int h, m;
+	char tail;
+	return sscanf(s, "%2d:%2d%c", &h, &m, &tail) == 2 && h >= 0 && h < 24 && m >= 0 && m < 60 &&
+	       strlen(s) == 5;
+}
+
+/* Returns NULL when the key was applied, else what is wrong with it. */
+static const char *apply_main(struct config *c, const char *key, const char *value) {
+	int n;
+	if (!strcmp(key, "database")) {
+		char *p = config_expand_home(value);
+		free(c->database);
+		c->database = p;
+	} else if (!strcmp(key, "region")) {
+		if (!phone_region_known(value)) {
+			return "unknown region (use an ISO 3166 code such as GB, US, UA)";
+		}
+		config_set_string(&c->region, value);
+	} else if (!strcmp(key, "ring-timeout")) {
+		if (!parse_int(value, 1, 120, &n)) {
+			return "ring-timeout must be a number of seconds from 1 to 120";
+		}
+		c->ring_timeout = n;
+	} else if (!strcmp(key, "min-suffix")) {
+		if (!parse_int(value, 4, 15, &n)) {
+			return "min-suffix must be a number of digits from 4 to 15";
+		}
+		c->min_suffix = n;
+	} else if (!strcmp(key, "bus")) {
+		if (!strcmp(value, "session")) {
+			c->bus = CONFIG_BUS_SESSION;
+		} else if (!strcmp(value, "system")) {
+			c->bus = CONFIG_BUS_SYSTEM;
+		} else if (!strcmp(value, "none")) {
+			c->bus = CONFIG_BUS_NONE;
+		} else {
+			return "bus must be session, system or none";
+		}
+		c->bus_set = true;
+	} else if (!strcmp(key, "notify")) {
+		if (!parse_bool(value, &c->notify)) {
+			return "notify must be yes or no";
+		}
+		c->notify_set = true;
+	} else if (!strcmp(key, "device-dir")) {
+		config_set_string(&c->device_dir, value);
+	} else if (!strcmp(key, "device")) {
+		if (c->n_devices >= CONFIG_MAX_DEVICES) {
+			return "too many devices";
+		}
+		c->devices[c->n_devices++] = strdup(value);
+	} else if (!strcmp(key, "open-card")) {
+		config_set_string(&c->open_card, value);
+	} else if (!strcmp(key, "reminder-time")) {
+		if (!valid_time(value)) {
+			return "reminder-time must be HH:MM";
+		}
+		config_set_string(&c->reminder_time, value);
+	} else if (!strcmp(key, "verbose")) {
+		if (!parse_int(value, 0, 3, &n)) {
+			return "verbose must be 0 to 3";
+		}
+		c->verbose = n;
+	} else {
+		return "unknown key";
+	}
+	return NULL;
+}
+
+static const char *apply_modem(struct config_modem *m, const char *key, const char *value) {
+	int n;
+	if (!strcmp(key, "path")) {
+		config_set_string(&m->path, value);
+	} else if (!strcmp(key, "line")) {
+		config_set_string(&m->line, value);
+	} else if (!strcmp(key, "init")) {
+		if (strncasecmp(value, "AT", 2) != 0) {
+			return "init must be an AT command";
+		}
+		config_set_string(&m->init, value);
+	} else if (!strcmp(key, "country")) {
+		if (strlen(value) != 2 || !isxdigit((unsigned char)value[0]) ||
+		    !isxdigit((unsigned char)value[1])) {
+			return "country must be a T.35 code of two hex digits (B5 for the US)";
+		}
+		config_set_string(&m->country, value);
+	} else if (!strcmp(key, "baud")) {
+		if (!parse_int(value, 300, 4000000, &n)) {
+			return "baud must be a number such as 115200";
+		}
+		m->baud = n;
+	} else if (!strcmp(key, "flow")) {
+		if (strcmp(value, "none") && strcmp(value, "rtscts") && strcmp(value, "xonxoff")) {
+			return "flow must be none, rtscts or xonxoff";
+		}
+		config_set_string(&m->flow, value);
+	} else {
+		return "unknown key in a [modem] section";
+	}
+	return NULL;
+}
+
+int config_load(struct config *c, const char *path) {
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		int err = errno;
+		if (err != ENOENT) {
+			log_error("Could not read %s: %s", path, strerror(err));
+		}
+		return -err;
+	}
+	config_set_string(&c->path, path);
+	char buf[CONFIG_LINE_MAX + 2];
+	int lineno = 0;
+	int errors = 0;
+	struct config_modem *modem = NULL;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		lineno++;
+		size_t len = strlen(buf);
+		if (len > CONFIG_LINE_MAX && buf[len - 1] != '\n') {
+			log_error("%s:%d: line longer than %d characters", path, lineno,
+				  CONFIG_LINE_MAX);
+			errors++;
+			int ch;
+			while ((ch = fgetc(f)) != EOF && ch != '\n') {
+			}
+			continue;
+		}
+		char *line = trim(buf);
+		if (line[0] == '\0' || line[0] == '#' || line[0] == ';') {
+			continue;
+		}
+		if (line[0] == '[') {
+			char *end = strchr(line, ']');
+			char name[256];
+			if (end == NULL || end[1] != '\0' ||
+			    sscanf(line, "[modem %255[^]]]", name) != 1) {
+				log_error("%s:%d: expected a section like [modem NAME]", path,
+					  lineno);
+				errors++;
+				modem = NULL;
+				continue;
+			}
+			if (c->n_modems >= CONFIG_MAX_MODEMS) {
+				log_error("%s:%d: more than %d modems", path, lineno,
+					  CONFIG_MAX_MODEMS);
+				errors++;
+				modem = NULL;
+				continue;
+			}
+			modem = &c->modems[c->n_modems++];
+			memset(modem, 0, sizeof(*modem));
+			modem->name = strdup(trim(name));
+			continue;
+		}
+		char *eq = strchr(line, '=');
+		if (eq == NULL) {
+			log_error("%s:%d: expected key = value", path, lineno);
+			errors++;
+			continue;
+		}
+		*eq = '\0';
+		char *key = trim(line);
+		char *value = trim(eq + 1);
+		size_t vlen = strlen(value);
+		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		if (value[0] == '\0') {
+			log_error("%s:%d: %s has no value", path, lineno, key);
+			errors++;
+			continue;
+		}
+		const char *err = modem != NULL ? apply_modem(modem, key, value)
+						: apply_main(c, key, value);
+		if (err != NULL) {
+			log_error("%s:%d: %s: %s", path, lineno, key, err);
+			errors++;
+		}
+	}
+	fclose(f);
+	return errors > 0 ? -EINVAL : 0;
+}
+
+char *config_default_path(void) {
+	char *path = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	if (xdg != NULL && xdg[0] == '/') {
+		if (asprintf(&path, "%s/ctid/ctid.conf", xdg) < 0) {
+			path = NULL;
+		}
+	} else if (home != NULL) {
+		if (asprintf(&path, "%s/.config/ctid/ctid.conf", home) < 0) {
+			path = NULL;
+		}
+	}
+	if (path != NULL && access(path, F_OK) == 0) {
+		return path;
+	}
+	free(path);
+	if (access("/etc/ctid/ctid.conf", F_OK) == 0) {
+		return strdup("/etc/ctid/ctid.conf");
+	}
+	return NULL;
+}
+
+void config_region(const char *explicit_region, char out[3]) {
+	out[0] = '\0';
+	if (explicit_region != NULL && explicit_region[0] != '\0') {
+		snprintf(out, 3, "%c%c", toupper((unsigned char)explicit_region[0]),
+			 toupper((unsigned char)explicit_region[1]));
+		return;
+	}
+	static const char *const vars[] = {"LC_ALL", "LC_TELEPHONE", "LANG"};
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		if (v != NULL && v[0] != '\0') {
+			if (phone_region_from_locale(v, out)) {
+				return;
+			}
+			if (i == 0) {
+				/* LC_ALL overrides the rest even when it names no region */
+				return;
+			}
+		}
+	}
+}

@@ -1,0 +1,230 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "phone.h"
+
+static const char usage[] =
+	"Usage: ctidctl [--database FILE] [--region CC] COMMAND [ARGS]\n"
+	"\n"
+	"The salesperson's tool for ctid: contacts, notes and the call log.\n"
+	"\n"
+	"Commands:\n"
+	"  contact add --name NAME [--phone NUMBER]... [--company C] [--email E]\n"
+	"              [--birthday YYYY-MM-DD|MM-DD]     add a contact, print its id\n"
+	"  contact show CONTACT                          the contact's card and history\n"
+	"  contact edit CONTACT [options]                change fields, numbers, tags\n"
+	"  contact delete CONTACT [--yes]                delete a contact\n"
+	"  contact list [--tag TAG]                      all contacts\n"
+	"  contact search QUERY                          by name, company, note or number\n"
+	"  note add CONTACT TEXT                         add a note to a contact\n"
+	"  lookup NUMBER                                 who is calling from NUMBER\n"
+	"\n"
+	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
+	"matches exactly one contact.\n"
+	"\n"
+	"Options (every command):\n"
+	"  --database FILE   the database (default: $XDG_DATA_HOME/ctid/ctid.db)\n"
+	"  --region CC       home region for phone numbers (default: config, locale)\n"
+	"  --json            print data as JSON\n"
+	"  -h, --help        show help\n"
+	"  --version         show the version\n"
+	"\n"
+	"Exit status: 0 success, 1 error, 2 bad usage.\n";
+
+int ctl_fail(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	fputs("ctidctl: ", stderr);
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+	va_end(args);
+	return CTL_ERROR;
+}
+
+int ctl_usage_error(const char *cmd, const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	fputs("ctidctl: ", stderr);
+	vfprintf(stderr, fmt, args);
+	fprintf(stderr, "\nTry 'ctidctl %s --help'.\n", cmd);
+	va_end(args);
+	return CTL_USAGE;
+}
+
+void ctl_today(int *y, int *m, int *d) {
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*d = tm.tm_mday;
+}
+
+bool ctl_common_option(struct ctl *ctl, int opt, const char *arg) {
+	switch (opt) {
+	case 'D':
+		ctl->database = arg;
+		return true;
+	case 'R':
+		if (!phone_region_known(arg)) {
+			fprintf(stderr,
+				"ctidctl: unknown region '%s' (use a code such as GB, US)\n", arg);
+			exit(CTL_USAGE);
+		}
+		config_region(arg, ctl->region);
+		ctl->region_set = true;
+		return true;
+	case 'j':
+		ctl->json = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct db *ctl_db(struct ctl *ctl) {
+	if (ctl->db != NULL) {
+		return ctl->db;
+	}
+	char *fallback = NULL;
+	const char *path = ctl->database;
+	if (path == NULL) {
+		path = fallback = db_default_path();
+		if (path == NULL) {
+			ctl_fail("no database path: set HOME or use --database");
+			return NULL;
+		}
+	}
+	ctl->db = db_open(path, 0);
+	if (ctl->db == NULL) {
+		ctl_fail("could not open the database %s: %s", path, strerror(errno));
+	} else {
+		db_set_region(ctl->db, ctl->region);
+		if (ctl->min_suffix > 0) {
+			db_set_min_suffix(ctl->db, ctl->min_suffix);
+		}
+	}
+	free(fallback);
+	return ctl->db;
+}
+
+static int print_candidate(const struct db_contact *c, void *data) {
+	(void)data;
+	fprintf(stderr, "  #%lld  %s%s%s\n", (long long)c->id, c->name, c->company ? ", " : "",
+		c->company ? c->company : "");
+	return 0;
+}
+
+int ctl_contact_resolve(struct ctl *ctl, const char *text, int64_t *id) {
+	struct db *db = ctl_db(ctl);
+	if (db == NULL) {
+		return CTL_ERROR;
+	}
+	int ret = db_contact_resolve(db, text, id, NULL, NULL);
+	if (ret == -ENOENT) {
+		return ctl_fail("no contact matches '%s'", text);
+	}
+	if (ret == -ENOTUNIQ) {
+		ctl_fail("'%s' matches several contacts; use the id:", text);
+		db_contact_resolve(db, text, id, print_candidate, NULL);
+		return CTL_ERROR;
+	}
+	if (ret < 0) {
+		return ctl_fail("could not look up '%s': %s", text, strerror(-ret));
+	}
+	return CTL_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char *argv[]);
+} commands[] = {
+	{"contact", ctl_contact},
+	{"note", ctl_note},
+	{"lookup", ctl_lookup},
+};
+
+int main(int argc, char *argv[]) {
+	log_init("ctidctl", LOG_WARN);
+	struct ctl ctl = {0};
+	static const struct option opts[] = {
+		CTL_COMMON_LONGOPTS,
+		{"config", required_argument, NULL, 'c'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (ctl_common_option(&ctl, opt, optarg)) {
+			continue;
+		}
+		switch (opt) {
+		case 'c':
+			ctl.config_path = optarg;
+			break;
+		case 'V':
+			printf("ctidctl %s\n", CTID_VERSION);
+			return CTL_OK;
+		case 'h':
+			fputs(usage, stdout);
+			return CTL_OK;
+		default:
+			fputs("Try 'ctidctl --help'.\n", stderr);
+			return CTL_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return CTL_USAGE;
+	}
+
+	struct config cfg;
+	config_init(&cfg);
+	char *cfg_path = ctl.config_path ? strdup(ctl.config_path) : config_default_path();
+	if (cfg_path != NULL) {
+		int ret = config_load(&cfg, cfg_path);
+		if (ret < 0 && !(ret == -ENOENT && ctl.config_path == NULL)) {
+			fprintf(stderr, "ctidctl: bad configuration in %s\n", cfg_path);
+			free(cfg_path);
+			config_finish(&cfg);
+			return CTL_ERROR;
+		}
+	}
+	free(cfg_path);
+
+	const char *name = argv[optind];
+	int status = -1;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			/* each command parses its own options; getopt starts over */
+			optind++;
+			int sub_argc = argc - optind + 1;
+			char **sub_argv = argv + optind - 1;
+			optind = 0;
+			if (ctl.database == NULL) {
+				ctl.database = cfg.database;
+			}
+			if (!ctl.region_set) {
+				config_region(cfg.region, ctl.region);
+			}
+			ctl.min_suffix = cfg.min_suffix;
+			status = commands[i].fn(&ctl, sub_argc, sub_argv);
+			break;
+		}
+	}
+	if (status < 0) {
+		fprintf(stderr, "ctidctl: unknown command '%s'\nTry 'ctidctl --help'.\n", name);
+		status = CTL_USAGE;
+	}
+	db_close(ctl.db);
+	config_finish(&cfg);
+	return status;
+}

@@ -1,0 +1,60 @@
+#ifndef CTID_CTL_H
+#define CTID_CTL_H
+
+/* ctidctl's commands share this context; each command file exports
+ * ctl_<command>(ctx, argc, argv) returning the exit status. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_ERROR = 1, /* the user's request could not be done */
+	CTL_USAGE = 2, /* the command line is wrong */
+};
+
+struct ctl {
+	const char *database; /* --database, else config, else default */
+	const char *config_path;
+	char region[3];
+	bool region_set;
+	bool json;
+	int min_suffix;
+	struct db *db; /* opened on first use */
+};
+
+/* Opens the database on first use (creating it unless readonly). NULL
+ * after printing why. */
+struct db *ctl_db(struct ctl *ctl);
+
+/* Resolves CONTACT (id, number or name fragment); prints a one-line error
+ * and the candidates when it fails. Returns 0 or CTL_ERROR. */
+int ctl_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
+
+/* Parses the options every command accepts (--database, --region, --json,
+ * --help is the caller's). Returns true if opt was one of them. */
+bool ctl_common_option(struct ctl *ctl, int opt, const char *arg);
+
+/* Prints "ctidctl: message" on stderr; returns CTL_ERROR. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and a hint; returns CTL_USAGE. */
+int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Today's local date. */
+void ctl_today(int *y, int *m, int *d);
+
+/* Long options every command accepts, for getopt_long tables. */
+#define CTL_COMMON_LONGOPTS                                                                   \
+	{"database", required_argument, NULL, 'D'}, {"region", required_argument, NULL, 'R'}, \
+		{"json", no_argument, NULL, 'j'}, {                                           \
+		"help", no_argument, NULL, 'h'                                                \
+	}
+
+int ctl_contact(struct ctl *ctl, int argc, char *argv[]);
+int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]);
+int ctl_note(struct ctl *ctl, int argc, char *argv[]);
+int ctl_lookup(struct ctl *ctl, int argc, char *argv[]);
+
+#endif

@@ -1,0 +1,164 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+
+void table_init(struct table *t, int cols, const char *const headers[]) {
+	memset(t, 0, sizeof(*t));
+	t->cols = cols > TABLE_MAX_COLS ? TABLE_MAX_COLS : cols;
+	for (int i = 0; i < t->cols; i++) {
+		t->headers[i] = headers[i];
+	}
+}
+
+int table_add(struct table *t, const char *const cells[]) {
+	if (t->rows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **c = realloc(t->cells, cap * (size_t)t->cols * sizeof(*c));
+		if (c == NULL) {
+			return -1;
+		}
+		t->cells = c;
+		t->cap = cap;
+	}
+	for (int i = 0; i < t->cols; i++) {
+		t->cells[t->rows * (size_t)t->cols + (size_t)i] =
+			strdup(cells[i] != NULL ? cells[i] : "");
+	}
+	t->rows++;
+	return 0;
+}
+
+size_t output_width(const char *s) {
+	size_t w = 0;
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80) {
+			w++;
+		}
+	}
+	return w;
+}
+
+static void pad(FILE *f, size_t n) {
+	while (n-- > 0) {
+		fputc(' ', f);
+	}
+}
+
+void table_print(const struct table *t, FILE *f) {
+	size_t width[TABLE_MAX_COLS] = {0};
+	for (int c = 0; c < t->cols; c++) {
+		width[c] = output_width(t->headers[c]);
+		for (size_t r = 0; r < t->rows; r++) {
+			const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
+			size_t w = cell != NULL ? output_width(cell) : 0;
+			if (w > width[c]) {
+				width[c] = w;
+			}
+		}
+	}
+	fputs(output_bold(f), f);
+	for (int c = 0; c < t->cols; c++) {
+		fputs(t->headers[c], f);
+		if (c + 1 < t->cols) {
+			pad(f, width[c] - output_width(t->headers[c]) + 2);
+		}
+	}
+	fprintf(f, "%s\n", output_reset(f));
+	for (size_t r = 0; r < t->rows; r++) {
+		for (int c = 0; c < t->cols; c++) {
+			const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
+			cell = cell != NULL ? cell : "";
+			fputs(cell, f);
+			if (c + 1 < t->cols) {
+				pad(f, width[c] - output_width(cell) + 2);
+			}
+		}
+		fputc('\n', f);
+	}
+}
+
+void table_finish(struct table *t) {
+	for (size_t i = 0; i < t->rows * (size_t)t->cols; i++) {
+		free(t->cells[i]);
+	}
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+bool output_colour(FILE *f) {
+	const char *no = getenv("NO_COLOR");
+	return isatty(fileno(f)) && (no == NULL || no[0] == '\0');
+}
+
+const char *output_bold(FILE *f) {
+	return output_colour(f) ? "\x1b[1m" : "";
+}
+
+const char *output_dim(FILE *f) {
+	return output_colour(f) ? "\x1b[2m" : "";
+}
+
+const char *output_red(FILE *f) {
+	return output_colour(f) ? "\x1b[31m" : "";
+}
+
+const char *output_reset(FILE *f) {
+	return output_colour(f) ? "\x1b[0m" : "";
+}
+
+void output_time(int64_t t, char *buf, size_t size) {
+	if (t == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+void output_iso_time(int64_t t, char *buf, size_t size) {
+	if (t == 0 || size < 26) {
+		buf[0] = '\0';
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* +0100 -> +01:00, as ISO 8601 extended format wants */
+	size_t len = strlen(buf);
+	if (len >= 5 && len + 2 <= size) {
+		memmove(buf + len - 1, buf + len - 2, 3);
+		buf[len - 2] = ':';
+	}
+}
+
+void output_relative(int64_t t, int64_t now, char *buf, size_t size) {
+	time_t tt = (time_t)t, tn = (time_t)now;
+	struct tm a, b;
+	localtime_r(&tt, &a);
+	localtime_r(&tn, &b);
+	char hm[8];
+	strftime(hm, sizeof(hm), "%H:%M", &a);
+	/* whole days between the two local dates */
+	struct tm da = a, db = b;
+	da.tm_hour = db.tm_hour = 12;
+	da.tm_min = db.tm_min = da.tm_sec = db.tm_sec = 0;
+	da.tm_isdst = db.tm_isdst = -1;
+	long days = (long)((mktime(&db) - mktime(&da)) / 86400);
+	if (days == 0) {
+		snprintf(buf, size, "today %s", hm);
+	} else if (days == 1) {
+		snprintf(buf, size, "yesterday %s", hm);
+	} else if (days > 1 && days < 7) {
+		snprintf(buf, size, "%ld days ago", days);
+	} else if (a.tm_year == b.tm_year) {
+		strftime(buf, size, "%d %b", &a);
+	} else {
+		strftime(buf, size, "%d %b %Y", &a);
+	}
+}

@@ -1,0 +1,46 @@
+#ifndef CTID_OUTPUT_H
+#define CTID_OUTPUT_H
+
+/* What ctidctl prints: aligned tables and colour on a terminal (NO_COLOR
+ * honoured), local dates for people, ISO 8601 for scripts. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TABLE_MAX_COLS 8
+
+struct table {
+	int cols;
+	const char *headers[TABLE_MAX_COLS];
+	char **cells; /* rows * cols, owned */
+	size_t rows, cap;
+};
+
+void table_init(struct table *t, int cols, const char *const headers[]);
+/* Adds a row of cols strings (NULL shows as empty); copies them. */
+int table_add(struct table *t, const char *const cells[]);
+/* Prints with columns padded to their widest cell; headers bold on a TTY. */
+void table_print(const struct table *t, FILE *f);
+void table_finish(struct table *t);
+
+/* Whether f is a terminal that wants colour. */
+bool output_colour(FILE *f);
+/* Escape sequences, or "" when colour is off. */
+const char *output_bold(FILE *f);
+const char *output_dim(FILE *f);
+const char *output_red(FILE *f);
+const char *output_reset(FILE *f);
+
+/* "2026-11-27 14:03" in local time; "" for 0. */
+void output_time(int64_t t, char *buf, size_t size);
+/* "2026-11-27T14:03:05+01:00"; "" for 0. */
+void output_iso_time(int64_t t, char *buf, size_t size);
+/* "today 14:03", "yesterday 09:12", "3 days ago", "12 Mar 2025" relative to now. */
+void output_relative(int64_t t, int64_t now, char *buf, size_t size);
+
+/* Display width of UTF-8 text (code points; wide characters count once). */
+size_t output_width(const char *s);
+
+#endif
