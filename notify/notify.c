@@ -76,6 +76,11 @@ static void worker_unref(struct worker *w) {
 	if (!g_atomic_int_dec_and_test(&w->refs)) {
 		return;
 	}
+	/* A wake-up can still be pending when the worker saw quit first. */
+	if (w->wake != NULL) {
+		g_source_destroy(w->wake);
+		g_source_unref(w->wake);
+	}
 	g_queue_clear_full(&w->jobs, g_free);
 	g_queue_clear_full(&w->events, (GDestroyNotify)event_free);
 	g_main_loop_unref(w->loop);

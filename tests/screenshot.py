@@ -79,6 +79,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('driver')
     parser.add_argument('--output', required=True)
+    parser.add_argument('--show', default='known ringing',
+                        help='FIXTURE STATE for notify_driver (default: known ringing)')
     args = parser.parse_args()
 
     missing = ctidtest.require('Xvfb', 'dunst', 'import', 'convert', 'xsetroot',
@@ -101,7 +103,7 @@ def main():
 
         driver = h.spawn_lines([args.driver], env=env, log_name='driver.log')
         tap.ok(driver.expect('ready', 10) is not None, 'driver started')
-        driver.send('show 1 known ringing')
+        driver.send('show 1 ' + args.show)
 
         shot = h.path('screen.png')
         box = None

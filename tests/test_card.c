@@ -282,20 +282,24 @@ static void test_markup(void) {
 	card.name = "<b>x</b>";
 	card.company = "Smith & \"Sons\" <Ltd>";
 	card.notes[0].text = "<i>call</i> at 5 & don't forget";
+	card.requests[0] = "<b>x</b>";
 	struct notify_text t;
 	notify_card_format(&card, true, &t);
 	is_str(t.summary, "<b>x</b>", "summary is plain text: never escaped");
 	ok(strstr(t.body, "Smith &amp; &quot;Sons&quot; &lt;Ltd&gt;") != NULL, "company escaped");
 	ok(strstr(t.body, "&lt;i&gt;call&lt;/i&gt; at 5 &amp; don&#39;t forget") != NULL,
 	   "note escaped: & < > and quotes");
+	ok(strstr(t.body, "Open: &lt;b&gt;x&lt;/b&gt;") != NULL,
+	   "<b>x</b> in the body shows literally");
 	ok(strstr(t.body, "<i>") == NULL && strstr(t.body, "Sons\"") == NULL,
 	   "no raw markup from input");
 	ok(strstr(t.body, "<b>First call from this number</b>") != NULL, "only our bold is markup");
 
 	notify_card_format(&card, false, &t);
 	ok(strstr(t.body, "Smith & \"Sons\" <Ltd>") != NULL, "without markup: literal text");
-	ok(strstr(t.body, "<b>") == NULL && strstr(t.body, "&amp;") == NULL,
-	   "without markup: no tags, no entities");
+	ok(strstr(t.body, "<b>First") == NULL && strstr(t.body, "&amp;") == NULL &&
+		   strstr(t.body, "Open: <b>x</b>") != NULL,
+	   "without markup: no bold of ours, no entities, the caller's text as is");
 }
 
 static void test_truncation(void) {
