@@ -189,7 +189,14 @@ void notify_server_show(struct worker *w, const struct job *job) {
 						       job->actions[i].label, on_action, s, NULL);
 		}
 		if (job->default_action != NULL) {
-			notify_notification_add_action(s->nn, "default", "Open", on_action, s, NULL);
+			/* Servers invoke "default" on a click; some list it with its label. */
+			const char *label = "Open";
+			for (size_t i = 0; i < job->n_actions; i++) {
+				if (strcmp(job->actions[i].id, job->default_action) == 0) {
+					label = job->actions[i].label;
+				}
+			}
+			notify_notification_add_action(s->nn, "default", label, on_action, s, NULL);
 		}
 	}
 

@@ -82,7 +82,8 @@ def test_mock_server(h):
            'ringing: body starts with number, line, escaped company', ring.body)
     tap.contains(ring.body, '\n<b>Last call missed ', 'ringing: the line about the past in bold')
     tap.contains(ring.body, 'Pelevin&#39;s Generation P', 'ringing: latest note, escaped')
-    tap.is_(ring.action_ids, ['open-card', 'add-note', 'default'],
+    tap.is_(ring.actions, [('open-card', 'Open card'), ('add-note', 'Add note'),
+                           ('default', 'Open card')],
             'ringing: open card, add note, click opens the card')
     tap.is_(ring.hints.get('desktop-entry'), 'ctid', 'ringing: desktop-entry hint')
     tap.is_(ring.hints.get('category'), 'call.incoming', 'ringing: category call.incoming')
