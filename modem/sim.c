@@ -40,6 +40,7 @@ struct sim_call {
 	int rings, answer;
 	int64_t name_delay_ms;
 	bool uk;
+	bool nowait; /* the script goes on while it rings */
 	struct step steps[MAX_RINGS + 8];
 	size_t n_steps, next;
 	int64_t start;
@@ -61,6 +62,7 @@ struct sim_run_state {
 	enum action act;
 	int64_t act_until;
 	struct sim_call call;
+	bool call_active;
 	bool quit;
 	int64_t ring_interval;
 };
@@ -541,6 +543,8 @@ static int parse_call(char **w, size_t n, struct sim_call *c, const char **err) 
 			c->nocid = true;
 		} else if (strcmp(w[i], "uk") == 0) {
 			c->uk = true;
+		} else if (strcmp(w[i], "nowait") == 0) {
+			c->nowait = true;
 		} else if (i == 2) {
 			snprintf(c->name, sizeof(c->name), "%s", w[i]);
 		} else {
@@ -573,11 +577,16 @@ static void exec_command(struct sim *s, struct sim_run_state *r, char *line, int
 	const char *err = NULL;
 	bool okay;
 	if (strcmp(w[0], "call") == 0) {
-		if (parse_call(w, n, &r->call, &err) == 0) {
+		if (r->call_active) {
+			err = "a call is still ringing";
+		} else if (parse_call(w, n, &r->call, &err) == 0) {
 			r->call.uk = r->call.uk || s->opts.uk;
 			r->call.start = now;
 			plan_call(s, &r->call, r->ring_interval);
-			r->act = ACT_CALL;
+			r->call_active = true;
+			if (!r->call.nowait) {
+				r->act = ACT_CALL;
+			}
 		}
 	} else if (strcmp(w[0], "sleep") == 0 && n == 2) {
 		int64_t ms = parse_seconds(w[1], &okay);
@@ -658,11 +667,9 @@ static bool advance_action(struct sim *s, struct sim_run_state *r, int64_t now) 
 		sim_event(s, "event sleep");
 		break;
 	case ACT_CALL:
-		if (!play_call(s, &r->call, now)) {
+		if (r->call_active) {
 			return false;
 		}
-		sim_event(s, "event call done rings=%d answered=%s", r->call.rings_sent,
-			  r->call.picked_up ? "yes" : "no");
 		break;
 	case ACT_NOISE:
 		if (s->noise_left > 0 || s->out_len > 0) {
@@ -690,7 +697,17 @@ static char *next_command(struct sim_run_state *r) {
 	return NULL;
 }
 
+/* Plays the ringing call's due steps, foreground or not. */
+static void play(struct sim *s, struct sim_run_state *r, int64_t now) {
+	if (r->call_active && play_call(s, &r->call, now)) {
+		r->call_active = false;
+		sim_event(s, "event call done rings=%d answered=%s", r->call.rings_sent,
+			  r->call.picked_up ? "yes" : "no");
+	}
+}
+
 static void run_commands(struct sim *s, struct sim_run_state *r, int64_t now) {
+	play(s, r, now);
 	/* Bounded so a script of only immediate commands cannot starve I/O. */
 	for (int i = 0; i < 256 && !r->quit && advance_action(s, r, now); i++) {
 		char *line = next_command(r);
@@ -830,8 +847,12 @@ int sim_run(struct sim *s, int control_fd, const char *script_path) {
 		int64_t deadline = -1;
 		if (r->act == ACT_SLEEP) {
 			deadline = r->act_until;
-		} else if (r->act == ACT_CALL) {
-			deadline = call_deadline(&r->call);
+		}
+		if (r->call_active) {
+			int64_t c = call_deadline(&r->call);
+			if (c >= 0 && (deadline < 0 || c < deadline)) {
+				deadline = c;
+			}
 		}
 		int timeout = 1000; /* also bounds the wait for sim_stop() */
 		if (deadline >= 0) {

@@ -9,12 +9,13 @@
  * program; its --help documents the script language, which sim_run() reads
  * one command per line:
  *
- *   call NUMBER ["NAME"] [rings=N] [answer=K] [nocid] [name_delay=SECS] [uk]
+ *   call NUMBER ["NAME"] [rings=N] [answer=K] [nocid] [name_delay=SECS] [uk] [nowait]
  *            NUMBER is digits (and + * #), P (withheld), O (unavailable) or
  *            - (none); rings defaults to 4; answer=K: an extension picks up
  *            after ring K (reported where the modem can: Conexant with
  *            -STE bit 1); name_delay sends NAME that much after NMBR; uk
- *            sends caller ID before the first ring, as BT lines do
+ *            sends caller ID before the first ring, as BT lines do; nowait
+ *            runs the next commands while it rings (to unplug mid-call)
  *   sleep SECS         wait (fractions allowed)
  *   unplug             close the pty (the host sees EIO/HUP), remove the link
  *   replug             a new pty, the link re-created; the modem is reset

@@ -45,6 +45,7 @@ static void usage(FILE *f) {
 		   "  -h, --help            show this help\n\n"
 		   "Commands, one per line (script file or stdin):\n"
 		   "  call NUMBER [\"NAME\"] [rings=N] [answer=K] [nocid] [name_delay=SECS] [uk]\n"
+		   "       [nowait]  nowait: the next commands run while it rings\n"
 		   "                  NUMBER: digits, P (withheld), O (unavailable), - (none)\n"
 		   "                  answer=K: an extension picks up after ring K\n"
 		   "  sleep SECS      wait\n"
