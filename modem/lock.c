@@ -57,8 +57,13 @@ pid_t uucp_lock_read_pid(const char *path) {
 		return -err;
 	}
 	buf[n] = '\0';
-	/* Old (Kermit, binary) locks hold a 4-byte int. */
-	if (n == (ssize_t)sizeof(int) && !isdigit((unsigned char)buf[0]) && buf[0] != ' ') {
+	/* Old (Kermit, binary) locks hold a 4-byte int: four bytes that are not
+	 * all ASCII digits and blanks (no PID is that large). */
+	bool ascii = true;
+	for (ssize_t i = 0; i < n; i++) {
+		ascii = ascii && (isdigit((unsigned char)buf[i]) || isspace((unsigned char)buf[i]));
+	}
+	if (n == (ssize_t)sizeof(int) && !ascii) {
 		int pid;
 		memcpy(&pid, buf, sizeof(pid));
 		return pid > 0 ? pid : 0;

@@ -1,6 +1,6 @@
 /*
- * The modem simulator: a pseudo-terminal, a poll loop, the script and call
- * playback. AT commands are answered in sim_at.c.
+ * The modem simulator: a pseudo-terminal, a poll loop and the script. AT
+ * commands are answered in sim_at.c, calls are played by sim_call.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,31 +22,7 @@
 #define NOISE_CHUNK  16384
 #define SCRIPT_MAX   (1024 * 1024)
 #define CONTROL_MAX  4096
-#define MAX_RINGS    50
 #define MAX_COMMANDS 4096 /* queued control lines */
-#define NUMBER_MAX   40
-
-enum step_kind { STEP_RING, STEP_CID, STEP_NAME, STEP_PICKUP, STEP_END };
-
-struct step {
-	int64_t at;
-	enum step_kind kind;
-};
-
-struct sim_call {
-	char number[NUMBER_MAX]; /* digits, "P", "O" or "" */
-	char name[96];
-	bool nocid;
-	int rings, answer;
-	int64_t name_delay_ms;
-	bool uk;
-	bool nowait; /* the script goes on while it rings */
-	struct step steps[MAX_RINGS + 8];
-	size_t n_steps, next;
-	int64_t start;
-	int rings_sent;
-	bool picked_up;
-};
 
 enum action { ACT_NONE, ACT_SLEEP, ACT_CALL, ACT_NOISE };
 
@@ -297,188 +273,6 @@ static void fill_noise(struct sim *s) {
 	}
 }
 
-/* Caller ID as the dialect prints it once switched on. */
-static void send_cid(struct sim *s, const struct sim_call *c, bool with_name) {
-	if (c->nocid || s->m.cid_mode == 0) {
-		return;
-	}
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	const char *eq = s->opts.dialect == SIM_DIALECT_ROCKWELL ? "=" : " = ";
-	if (s->m.cid_mode == 2) {
-		/* MDMF: 0x80, length, parameters, checksum making the sum 0. */
-		unsigned char msg[160];
-		size_t n = 2;
-		msg[n++] = 0x01;
-		msg[n++] = 8;
-		n += (size_t)snprintf((char *)msg + n, 9, "%02d%02d%02d%02d", tm.tm_mon + 1,
-				      tm.tm_mday, tm.tm_hour, tm.tm_min);
-		size_t len = strlen(c->number);
-		if (len > 0 && strcmp(c->number, "P") != 0 && strcmp(c->number, "O") != 0) {
-			len = len > 20 ? 20 : len;
-			msg[n++] = 0x02;
-			msg[n++] = (unsigned char)len;
-			memcpy(msg + n, c->number, len);
-			n += len;
-		} else {
-			msg[n++] = 0x04;
-			msg[n++] = 1;
-			msg[n++] = strcmp(c->number, "P") == 0 ? 'P' : 'O';
-		}
-		len = strlen(c->name);
-		if (len > 0) {
-			len = len > 50 ? 50 : len;
-			msg[n++] = 0x07;
-			msg[n++] = (unsigned char)len;
-			memcpy(msg + n, c->name, len);
-			n += len;
-		}
-		msg[0] = 0x80;
-		msg[1] = (unsigned char)(n - 2);
-		unsigned sum = 0;
-		for (size_t i = 0; i < n; i++) {
-			sum += msg[i];
-		}
-		msg[n++] = (unsigned char)(0x100 - (sum & 0xff));
-		char hex[sizeof(msg) * 2 + 1];
-		for (size_t i = 0; i < n; i++) {
-			snprintf(hex + 2 * i, 3, "%02X", msg[i]);
-		}
-		sim_out_line(s, hex);
-		return;
-	}
-	char line[160];
-	snprintf(line, sizeof(line), "DATE%s%02d%02d", eq, tm.tm_mon + 1, tm.tm_mday);
-	sim_out_line(s, line);
-	snprintf(line, sizeof(line), "TIME%s%02d%02d", eq, tm.tm_hour, tm.tm_min);
-	sim_out_line(s, line);
-	snprintf(line, sizeof(line), "NMBR%s%s", eq, c->number[0] != '\0' ? c->number : "O");
-	sim_out_line(s, line);
-	if (with_name && c->name[0] != '\0') {
-		snprintf(line, sizeof(line), "NAME%s%s", eq, c->name);
-		sim_out_line(s, line);
-	}
-}
-
-static void send_name(struct sim *s, const struct sim_call *c) {
-	if (c->nocid || s->m.cid_mode != 1 || c->name[0] == '\0') {
-		return;
-	}
-	char line[160];
-	snprintf(line, sizeof(line), "NAME%s%s",
-		 s->opts.dialect == SIM_DIALECT_ROCKWELL ? "=" : " = ", c->name);
-	sim_out_line(s, line);
-}
-
-static void send_gsm_ring(struct sim *s, const struct sim_call *c) {
-	sim_out_line(s, s->m.crc ? "+CRING: VOICE" : "RING");
-	if (!s->m.clip || c->nocid) {
-		return;
-	}
-	char line[200];
-	if (strcmp(c->number, "P") == 0) {
-		snprintf(line, sizeof(line), "+CLIP: \"\",128,,,,1");
-	} else if (strcmp(c->number, "O") == 0 || c->number[0] == '\0') {
-		snprintf(line, sizeof(line), "+CLIP: \"\",128,,,,2");
-	} else if (c->name[0] != '\0') {
-		snprintf(line, sizeof(line), "+CLIP: \"%s\",%d,,,\"%s\",0", c->number,
-			 c->number[0] == '+' ? 145 : 129, c->name);
-	} else {
-		snprintf(line, sizeof(line), "+CLIP: \"%s\",%d,,,,0", c->number,
-			 c->number[0] == '+' ? 145 : 129);
-	}
-	sim_out_line(s, line);
-}
-
-static void add_step(struct sim_call *c, int64_t at, enum step_kind kind) {
-	if (c->n_steps < sizeof(c->steps) / sizeof(c->steps[0])) {
-		c->steps[c->n_steps].at = at;
-		c->steps[c->n_steps].kind = kind;
-		c->n_steps++;
-	}
-}
-
-static int compare_steps(const void *a, const void *b) {
-	const struct step *x = a, *y = b;
-	return x->at < y->at ? -1 : x->at > y->at ? 1 : (int)x->kind - (int)y->kind;
-}
-
-/* Lays out the call's timeline from its start. */
-static void plan_call(struct sim *s, struct sim_call *c, int64_t interval) {
-	bool gsm = s->opts.dialect == SIM_DIALECT_GSM;
-	int64_t first_ring = 0;
-	if (!gsm && c->uk) {
-		add_step(c, 0, STEP_CID);
-		first_ring = interval / 2;
-	}
-	int last = c->rings;
-	if (c->answer > 0 && c->answer < last) {
-		last = c->answer;
-	}
-	for (int k = 0; k < last; k++) {
-		add_step(c, first_ring + k * interval, STEP_RING);
-	}
-	if (!gsm && !c->uk) {
-		/* Between the first and second ring, as on North American lines. */
-		add_step(c, interval / 2, STEP_CID);
-	}
-	if (!gsm && c->name_delay_ms > 0) {
-		int64_t cid_at = c->uk ? 0 : interval / 2;
-		add_step(c, cid_at + c->name_delay_ms, STEP_NAME);
-	}
-	int64_t end = first_ring + last * interval;
-	if (c->answer > 0) {
-		int64_t pick = first_ring + (last - 1) * interval + interval / 3;
-		add_step(c, pick, STEP_PICKUP);
-		end = pick + 1;
-	}
-	add_step(c, end, STEP_END);
-	qsort(c->steps, c->n_steps, sizeof(c->steps[0]), compare_steps);
-}
-
-/* Runs the call's steps due by now; returns true when the call is over. */
-static bool play_call(struct sim *s, struct sim_call *c, int64_t now) {
-	bool gsm = s->opts.dialect == SIM_DIALECT_GSM;
-	while (c->next < c->n_steps && c->start + c->steps[c->next].at <= now) {
-		const struct step *st = &c->steps[c->next++];
-		switch (st->kind) {
-		case STEP_RING:
-			c->rings_sent++;
-			if (gsm) {
-				send_gsm_ring(s, c);
-			} else {
-				sim_out_line(s, "RING");
-			}
-			break;
-		case STEP_CID:
-			send_cid(s, c, c->name_delay_ms <= 0);
-			break;
-		case STEP_NAME:
-			send_name(s, c);
-			break;
-		case STEP_PICKUP:
-			/* Conexant reports an extension pick-up as DLE P when -STE
-			 * bit 1 is set; other modems cannot tell. */
-			if (s->opts.dialect == SIM_DIALECT_CONEXANT && (s->m.ste & 2) != 0) {
-				sim_out(s, "\x10P", 2);
-				c->picked_up = true;
-			}
-			break;
-		case STEP_END:
-			if (gsm) {
-				sim_out_line(s, s->opts.huawei ? "^CEND:1,0,104,16" : "NO CARRIER");
-			}
-			return true;
-		}
-	}
-	return c->next >= c->n_steps;
-}
-
-static int64_t call_deadline(const struct sim_call *c) {
-	return c->next < c->n_steps ? c->start + c->steps[c->next].at : -1;
-}
-
 /* Splits a line into words; "quoted words" keep their blanks. */
 static size_t split_words(char *line, char **words, size_t max) {
 	size_t n = 0;
@@ -508,58 +302,6 @@ static size_t split_words(char *line, char **words, size_t max) {
 	return n;
 }
 
-static bool valid_number(const char *n) {
-	if (strcmp(n, "P") == 0 || strcmp(n, "O") == 0 || strcmp(n, "-") == 0) {
-		return true;
-	}
-	size_t len = strlen(n);
-	if (len == 0 || len >= NUMBER_MAX) {
-		return false;
-	}
-	return strspn(n, "+0123456789*#") == len;
-}
-
-static int parse_call(char **w, size_t n, struct sim_call *c, const char **err) {
-	memset(c, 0, sizeof(*c));
-	c->rings = 4;
-	c->uk = false;
-	if (n < 2 || !valid_number(w[1])) {
-		*err = "call needs a NUMBER: digits, P, O or -";
-		return -EINVAL;
-	}
-	if (strcmp(w[1], "-") == 0) {
-		c->nocid = true;
-	} else {
-		snprintf(c->number, sizeof(c->number), "%s", w[1]);
-	}
-	for (size_t i = 2; i < n; i++) {
-		if (strncmp(w[i], "rings=", 6) == 0) {
-			c->rings = atoi(w[i] + 6);
-		} else if (strncmp(w[i], "answer=", 7) == 0) {
-			c->answer = atoi(w[i] + 7);
-		} else if (strncmp(w[i], "name_delay=", 11) == 0) {
-			c->name_delay_ms = (int64_t)(strtod(w[i] + 11, NULL) * 1000);
-		} else if (strcmp(w[i], "nocid") == 0) {
-			c->nocid = true;
-		} else if (strcmp(w[i], "uk") == 0) {
-			c->uk = true;
-		} else if (strcmp(w[i], "nowait") == 0) {
-			c->nowait = true;
-		} else if (i == 2) {
-			snprintf(c->name, sizeof(c->name), "%s", w[i]);
-		} else {
-			*err = "unknown call option";
-			return -EINVAL;
-		}
-	}
-	if (c->rings < 1 || c->rings > MAX_RINGS || c->answer < 0 || c->answer > c->rings ||
-	    c->name_delay_ms < 0) {
-		*err = "rings must be 1-50, answer 0-rings, name_delay >= 0";
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int64_t parse_seconds(const char *text, bool *okay) {
 	char *end;
 	double v = strtod(text, &end);
@@ -579,10 +321,10 @@ static void exec_command(struct sim *s, struct sim_run_state *r, char *line, int
 	if (strcmp(w[0], "call") == 0) {
 		if (r->call_active) {
 			err = "a call is still ringing";
-		} else if (parse_call(w, n, &r->call, &err) == 0) {
+		} else if (sim_call_parse(w, n, &r->call, &err) == 0) {
 			r->call.uk = r->call.uk || s->opts.uk;
 			r->call.start = now;
-			plan_call(s, &r->call, r->ring_interval);
+			sim_call_plan(s, &r->call, r->ring_interval);
 			r->call_active = true;
 			if (!r->call.nowait) {
 				r->act = ACT_CALL;
@@ -699,7 +441,7 @@ static char *next_command(struct sim_run_state *r) {
 
 /* Plays the ringing call's due steps, foreground or not. */
 static void play(struct sim *s, struct sim_run_state *r, int64_t now) {
-	if (r->call_active && play_call(s, &r->call, now)) {
+	if (r->call_active && sim_call_play(s, &r->call, now)) {
 		r->call_active = false;
 		sim_event(s, "event call done rings=%d answered=%s", r->call.rings_sent,
 			  r->call.picked_up ? "yes" : "no");
@@ -849,7 +591,7 @@ int sim_run(struct sim *s, int control_fd, const char *script_path) {
 			deadline = r->act_until;
 		}
 		if (r->call_active) {
-			int64_t c = call_deadline(&r->call);
+			int64_t c = sim_call_deadline(&r->call);
 			if (c >= 0 && (deadline < 0 || c < deadline)) {
 				deadline = c;
 			}

@@ -57,4 +57,40 @@ void sim_at_line(struct sim *s, const char *line);
 /* Power-on / ATZ settings of the dialect. */
 void sim_at_reset(struct sim *s, bool power_on);
 
+/* sim_call.c: one scripted call. */
+#define SIM_MAX_RINGS  50
+#define SIM_NUMBER_MAX 40
+
+enum sim_step_kind { SIM_STEP_RING, SIM_STEP_CID, SIM_STEP_NAME, SIM_STEP_PICKUP, SIM_STEP_END };
+
+struct sim_step {
+	int64_t at;
+	enum sim_step_kind kind;
+};
+
+struct sim_call {
+	char number[SIM_NUMBER_MAX]; /* digits, "P", "O" or "" */
+	char name[96];
+	bool nocid;
+	int rings, answer;
+	int64_t name_delay_ms;
+	bool uk;
+	bool nowait; /* the script goes on while it rings */
+	struct sim_step steps[SIM_MAX_RINGS + 8];
+	size_t n_steps, next;
+	int64_t start;
+	int rings_sent;
+	bool picked_up;
+};
+
+/* Parses "call NUMBER ..." split into words. Returns 0, or -EINVAL with *err
+ * saying why. */
+int sim_call_parse(char **words, size_t n, struct sim_call *c, const char **err);
+/* Lays out the call's timeline from c->start. */
+void sim_call_plan(struct sim *s, struct sim_call *c, int64_t interval);
+/* Sends what is due by now; returns true when the call is over. */
+bool sim_call_play(struct sim *s, struct sim_call *c, int64_t now);
+/* When the next step is due, or -1. */
+int64_t sim_call_deadline(const struct sim_call *c);
+
 #endif

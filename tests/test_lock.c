@@ -88,8 +88,15 @@ static void test_garbage_and_binary(void) {
 	ok(l != NULL && uucp_lock_held(l), "lock holding garbage is stale");
 	uucp_lock_release(l);
 
-	/* The old binary format holding our parent's PID (alive). */
+	/* The old binary format holding our parent's PID (alive), and one
+	 * whose low byte is an ASCII digit. */
 	int pid = (int)getppid();
+	int digitlike = 22585; /* bytes 39 58 00 00: starts like "9X" */
+	int dfd = open(lockpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ok(dfd >= 0 && write(dfd, &digitlike, sizeof(digitlike)) == (ssize_t)sizeof(digitlike),
+	   "binary lock starting with '9' written");
+	close(dfd);
+	is_int(uucp_lock_read_pid(lockpath), digitlike, "binary PID whose first byte is a digit");
 	int fd = open(lockpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ok(fd >= 0 && write(fd, &pid, sizeof(pid)) == (ssize_t)sizeof(pid), "binary lock written");
 	close(fd);
