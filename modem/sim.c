@@ -113,8 +113,10 @@ struct sim *sim_create(const struct sim_options *opts) {
 
 static void remove_link(struct sim *s) {
 	struct stat st;
-	/* Only ever remove a symlink: never a file someone put there. */
-	if (s->link != NULL && lstat(s->link, &st) == 0 && S_ISLNK(st.st_mode)) {
+	/* Only ever remove a symlink: never a file someone put there. A parent
+	 * that forked the simulator off leaves the link to the child. */
+	if (s->link != NULL && s->owner == getpid() && lstat(s->link, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
 		unlink(s->link);
 	}
 }
@@ -185,7 +187,10 @@ int sim_open_pty(struct sim *s, char *path, size_t size) {
 	snprintf(s->pty_path, sizeof(s->pty_path), "%s", name);
 	s->plugged = true;
 	if (s->link != NULL) {
-		remove_link(s);
+		struct stat st;
+		if (lstat(s->link, &st) == 0 && S_ISLNK(st.st_mode)) {
+			unlink(s->link);
+		}
 		if (symlink(name, s->link) < 0) {
 			int err = errno;
 			log_error("Could not link %s to %s: %s", s->link, name, strerror(err));
@@ -565,6 +570,7 @@ int sim_run(struct sim *s, int control_fd, const char *script_path) {
 	}
 	r->control_fd = control_fd;
 	r->ring_interval = s->opts.ring_interval_ms;
+	s->owner = getpid();
 	int rc = 0;
 	if (script_path != NULL) {
 		rc = load_script(r, script_path);

@@ -64,13 +64,27 @@ struct sim;
  * sim_destroy. The options' strings are copied. */
 struct sim *sim_create(const struct sim_options *opts);
 
-/* Closes the pty, removes the link and frees. NULL is a no-op. */
+/* Closes the pty and frees; in the process that ran sim_run() it also
+ * removes the link. NULL is a no-op. */
 void sim_destroy(struct sim *s);
 
 /*
  * Creates the pseudo-terminal (and the link) and copies the slave's path
  * into path. Returns 0 or a negative errno. Called by sim_run() when not
- * done before; call it first to learn the path before forking.
+ * done before; call it first to learn the path before forking. The parent
+ * must then sim_destroy() its copy: that closes its pty descriptors (else
+ * the host never sees an unplug) and leaves the link to the child, e.g.
+ *
+ *   struct sim *s = sim_create(&opts);
+ *   sim_open_pty(s, path, sizeof(path));
+ *   pid_t pid = fork();
+ *   if (pid == 0)
+ *           _exit(sim_run(s, -1, script) < 0);
+ *   sim_destroy(s);
+ *   ... open path as the modem; kill(pid, SIGTERM) at the end ...
+ *
+ * (SIGTERM needs a handler calling sim_stop() in the child for the link
+ * to be removed; modemsim installs one.)
  */
 int sim_open_pty(struct sim *s, char *path, size_t size);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sim.h"
 
@@ -32,6 +33,7 @@ struct sim {
 	int master, slave;
 	char pty_path[128];
 	bool plugged;
+	pid_t owner; /* the process that ran sim_run(); only it removes the link */
 	volatile sig_atomic_t stop;
 
 	struct sim_modem m;

@@ -628,6 +628,44 @@ static void test_noise(void) {
 	finish(&h);
 }
 
+/* As ctid --demo runs it: the pty opened before fork, a script file, the
+ * parent's copy destroyed so the host sees the scripted unplug. */
+static void test_demo_fork(void) {
+	char script[400];
+	snprintf(script, sizeof(script), "%s/demo.script", tmpdir);
+	FILE *f = fopen(script, "w");
+	if (f != NULL) {
+		fputs("# demo\nsleep 0.3\ncall 5551234 \"Demo Caller\" rings=2\nsleep 1\nunplug\n"
+		      "sleep 30\n",
+		      f);
+		fclose(f);
+	}
+	struct sim_options so = {.link = linkpath, .ring_interval_ms = INTERVAL, .events_fd = -1};
+	struct sim *s = sim_create(&so);
+	char path[128] = "";
+	is_int(sim_open_pty(s, path, sizeof(path)), 0, "demo: pty opened before fork");
+	ok(strncmp(path, "/dev/pts/", 9) == 0, "demo: path %s", path);
+	struct harness h;
+	memset(&h, 0, sizeof(h));
+	h.ev = -1;
+	h.pid = fork();
+	if (h.pid == 0) {
+		_exit(sim_run(s, -1, script) < 0);
+	}
+	sim_destroy(s);
+	ok(access(linkpath, F_OK) == 0, "demo: parent's destroy leaves the child's link");
+	struct modem_options o = options();
+	ok(start(&h, &o), "demo: modem ready");
+	ok(pump(&h, 5000, pred_ended_number, "5551234"), "demo: scripted call seen");
+	const struct rec_call *en = last(&h, CALL_ENDED);
+	ok(en != NULL && strcmp(en->name, "Demo Caller") == 0, "demo: with its name");
+	ok(wait_state(&h, MODEM_STATE_GONE, 5000), "demo: scripted unplug seen by the host");
+	modem_destroy(h.m);
+	kill(h.pid, SIGKILL);
+	waitpid(h.pid, NULL, 0);
+	unlink(script);
+}
+
 int main(void) {
 	log_init("test_modem", getenv("CTID_TEST_DEBUG") != NULL ? LOG_DEBUG : LOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
@@ -647,6 +685,7 @@ int main(void) {
 	test_unplug();
 	test_failures();
 	test_noise();
+	test_demo_fork();
 	unlink(linkpath);
 	rmdir(tmpdir);
 	return tap_done();
