@@ -43,7 +43,10 @@ struct call_info {
 	char called[CID_NUMBER_MAX];
 	char ring_type[16];
 	bool has_cid;  /* any caller-ID data seen */
-	bool has_date; /* date below came from the telco (year inferred) */
+	bool has_date; /* month and day came from the telco (year inferred) */
+	bool has_time; /* hour and minute came from the telco */
+	/* The telco's stamp where it sent one, else the local time the call
+	 * started (see has_date, has_time). */
 	int year, month, day, hour, minute;
 	int rings;
 	bool waiting; /* announced by +CCWA during another call */
@@ -58,7 +61,9 @@ struct call_tracker_options {
 	/* The modem reports pick-ups (Conexant -STE, voice DLE events): a call
 	 * that rang out is then missed rather than unknown. */
 	bool detects_pickup;
-	/* The modem reports the caller hanging up (GSM NO CARRIER/^CEND). */
+	/* The modem reports the caller hanging up (GSM NO CARRIER/^CEND) and
+	 * no other phone can answer its calls (a GSM dongle): a call that ends
+	 * without a pick-up is then missed too. */
 	bool detects_hangup;
 };
 

@@ -29,11 +29,12 @@ enum cid_event_type {
 	CID_EV_NUMBER,	     /* caller's number, or why there is none (withheld) */
 	CID_EV_NAME,	     /* caller's name, or why there is none (withheld) */
 	CID_EV_DATE,	     /* the telco's date and time of the call */
-	CID_EV_CALLED,	     /* the number that was called (DDN_NMBR, TO:, RING;x;called) */
+	CID_EV_CALLED,	     /* the number that was called (DDN, TO:, RING;x;called) */
 	CID_EV_MESG,	     /* telco data the modem did not decode (text holds the hex) */
 	CID_EV_CALL_WAITING, /* +CCWA: a second call during a call; number/withheld set */
 	CID_EV_HANGUP,	     /* caller hung up or call over: NO CARRIER, ^CEND, +WIND: 6 */
-	CID_EV_OFFHOOK,	     /* a phone on the line was picked up (answered) */
+	CID_EV_OFFHOOK,	     /* a phone on the line was picked up (answered): DLE H/P,
+			      * LINE IN USE, +CLCC stat 0 (number set) */
 	CID_EV_ONHOOK,	     /* a phone on the line was put down */
 	CID_EV_ERROR,	     /* caller ID seen but unusable (bad checksum, truncated) */
 };
@@ -48,11 +49,15 @@ struct cid_event {
 	enum cid_withheld withheld;
 	/* NUMBER from +CLIP/+CLCC: the type of address (129, 145), else 0 */
 	int toa;
-	/* DATE: year is 0 when the modem sent only MMDD; -1 fields are unknown */
+	/* DATE: year is 0 when the modem sent only MMDD; -1 fields are unknown
+	 * (DATE = and TIME = lines each give half) */
 	int year, month, day, hour, minute;
 	/* RING: distinctive ring as the modem named it ("A", "2", "DRON=5"), or "" */
 	char ring_type[16];
-	/* LINE: the line as received (truncated); MESG: hex; ERROR: what was wrong */
+	/* LINE: the line as received (truncated); MESG: hex; ERROR: what was
+	 * wrong; other events: the line they came from (NO CARRIER is also the
+	 * final result of ATD/ATA), "<DLE>R" for DLE events, "" from an FSK
+	 * message */
 	char text[CID_LINE_MAX];
 };
 
