@@ -8,6 +8,9 @@
 static int tap_count;
 static int tap_failed;
 
+static bool report(bool pass, const char *file, int line, const char *fmt, va_list args)
+	TAP_PRINTF(4, 0);
+
 static bool report(bool pass, const char *file, int line, const char *fmt, va_list args) {
 	tap_count++;
 	printf("%s %d - ", pass ? "ok" : "not ok", tap_count);
