@@ -505,6 +505,47 @@ void notify_card_format(const struct notify_card *card, bool markup, struct noti
 	}
 }
 
+void notify_reminder_format(const struct notify_reminder_card *r, bool markup,
+			    struct notify_text *out) {
+	char name[NAME_CHARS * 4 + 1];
+	struct buf b;
+	buf_init(&b, out->summary, sizeof(out->summary));
+	buf_add(&b, "Reminder: ");
+	buf_add(&b, clean(r->contact_name, name, sizeof(name), NAME_CHARS) > 0 ? name : "a client");
+
+	char text[ITEM_CHARS * 4 + 1];
+	char line[LINE_BYTES];
+	struct buf l;
+	buf_init(&l, line, sizeof(line));
+	if (r->days_left <= 0) {
+		buf_add(&l, "Today");
+	} else if (r->days_left == 1) {
+		buf_add(&l, "Tomorrow");
+	} else {
+		buf_add(&l, "In ");
+		buf_add_int(&l, r->days_left);
+		buf_add(&l, " days");
+	}
+	if (r->month >= 1 && r->month <= 12) {
+		buf_add(&l, ", ");
+		buf_add_int(&l, r->day);
+		buf_add(&l, " ");
+		buf_add(&l, months[r->month - 1]);
+	}
+	buf_init(&b, out->body, sizeof(out->body));
+	if (clean(r->text, text, sizeof(text), ITEM_CHARS) > 0) {
+		if (markup) {
+			buf_add(&b, "<b>");
+			buf_add_escaped(&b, text);
+			buf_add(&b, "</b>");
+		} else {
+			buf_add(&b, text);
+		}
+		buf_add(&b, "\n");
+	}
+	buf_add(&b, line);
+}
+
 static size_t add_action(struct notify_action out[NOTIFY_ACTIONS_MAX], size_t n, const char *id,
 			 const char *label) {
 	if (n < NOTIFY_ACTIONS_MAX) {

@@ -117,6 +117,19 @@ size_t notify_card_actions(const struct notify_card *card,
  */
 const char *notify_card_default_action(const struct notify_card *card);
 
+/* A reminder's popup: "Reminder: Ivan Petrov" and what is due when. */
+struct notify_reminder_card {
+	const char *contact_name;
+	const char *text;
+	int days_left; /* 0 today */
+	int year, month, day;
+	int64_t contact_id;
+};
+
+/* Composes a reminder's popup, as notify_card_format() does a call's. */
+void notify_reminder_format(const struct notify_reminder_card *r, bool markup,
+			    struct notify_text *out);
+
 /*
  * Writes when (ms since the epoch) as seen from now: "today 14:03",
  * "yesterday 09:15", "3 days ago" (up to six days), "12 Mar", "12 Mar 2023"

@@ -406,6 +406,38 @@ int notify_show(struct notify *n, uint64_t key, const struct notify_card *card) 
 	return 0;
 }
 
+int notify_show_reminder(struct notify *n, uint64_t key, const struct notify_reminder_card *r) {
+	if (n == NULL || r == NULL) {
+		return -EINVAL;
+	}
+	if (!n->print && n->w == NULL) {
+		return 0;
+	}
+	struct job *job = g_new0(struct job, 1);
+	job->type = JOB_SHOW;
+	job->key = key;
+	job->reminder = true;
+	notify_reminder_format(r, false, &job->plain);
+	if (n->print) {
+		print_text(n, &job->plain);
+	}
+	if (n->w == NULL) {
+		g_free(job);
+		return 0;
+	}
+	struct notify_text *markup = g_new(struct notify_text, 1);
+	notify_reminder_format(r, true, markup);
+	memcpy(job->markup_body, markup->body, sizeof(job->markup_body));
+	g_free(markup);
+	if (r->contact_id > 0) {
+		job->actions[0] = (struct notify_action){.id = "open-card", .label = "Open card"};
+		job->n_actions = 1;
+		job->default_action = "open-card";
+	}
+	enqueue(n, job);
+	return 0;
+}
+
 int notify_close(struct notify *n, uint64_t key) {
 	if (n == NULL) {
 		return -EINVAL;

@@ -70,6 +70,10 @@ void notify_destroy(struct notify *n);
  */
 int notify_show(struct notify *n, uint64_t key, const struct notify_card *card);
 
+/* Shows a reminder's popup (persistent, with "Open card") under key, which
+ * must not be a call's. Returns 0, or -EINVAL. */
+int notify_show_reminder(struct notify *n, uint64_t key, const struct notify_reminder_card *r);
+
 /* Closes the popup for key, if any. Returns 0, or -EINVAL. */
 int notify_close(struct notify *n, uint64_t key);
 

@@ -112,13 +112,14 @@ static void query_caps(struct worker *w) {
  * Notifications spec 1.3 "call.*" ones (servers that predate them ignore
  * them); users can match them in dunst or mako rules.
  */
-static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call_state state) {
+static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call_state state,
+		      bool reminder) {
 	const char *category = "call";
 	NotifyUrgency urgency = NOTIFY_URGENCY_NORMAL;
 	int timeout = NOTIFY_EXPIRES_DEFAULT;
 	bool transient = false;
 	bool resident = false;
-	switch (state) {
+	switch (reminder ? NOTIFY_CALL_UNKNOWN : state) {
 	case NOTIFY_CALL_RINGING:
 		/* Now or never: over full-screen windows, until the call ends and we
 		 * replace or close it; not kept in history (the missed-call popup is
@@ -147,6 +148,11 @@ static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call
 		category = "call.ended";
 		resident = true;
 		break;
+	}
+	if (reminder) {
+		/* Due today or soon: stays until read, like a note on the desk. */
+		category = "x-ctid.reminder";
+		timeout = w->persistence ? NOTIFY_EXPIRES_DEFAULT : NOTIFY_EXPIRES_NEVER;
 	}
 	notify_notification_set_category(nn, category);
 	notify_notification_set_urgency(nn, urgency);
@@ -181,7 +187,7 @@ void notify_server_show(struct worker *w, const struct job *job) {
 	s->default_action = job->default_action;
 
 	notify_notification_clear_hints(s->nn);
-	set_hints(w, s->nn, job->state);
+	set_hints(w, s->nn, job->state, job->reminder);
 	notify_notification_clear_actions(s->nn);
 	if (w->actions) {
 		for (size_t i = 0; i < job->n_actions; i++) {

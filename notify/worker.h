@@ -25,6 +25,7 @@ struct job {
 	enum job_type type;
 	uint64_t key;
 	enum notify_call_state state;
+	bool reminder; /* a reminder's popup, not a call's */
 	struct notify_text plain;
 	char markup_body[NOTIFY_BODY_MAX];
 	struct notify_action actions[NOTIFY_ACTIONS_MAX];
