@@ -32,6 +32,7 @@ void config_finish(struct config *c) {
 	free(c->region);
 	free(c->device_dir);
 	free(c->open_card);
+	free(c->add_note);
 	free(c->reminder_time);
 	for (int i = 0; i < c->n_devices; i++) {
 		free(c->devices[i]);
@@ -155,6 +156,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		c->devices[c->n_devices++] = strdup(value);
 	} else if (!strcmp(key, "open-card")) {
 		config_set_string(&c->open_card, value);
+	} else if (!strcmp(key, "add-note")) {
+		config_set_string(&c->add_note, value);
 	} else if (!strcmp(key, "reminder-time")) {
 		if (!valid_time(value)) {
 			return "reminder-time must be HH:MM";

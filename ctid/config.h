@@ -43,6 +43,7 @@ struct config {
 	char *devices[CONFIG_MAX_DEVICES];
 	int n_devices;
 	char *open_card;     /* command for "Open card"; {contact} is replaced */
+	char *add_note;	     /* command for "Add note"; {contact} is replaced */
 	char *reminder_time; /* "HH:MM" */
 	int verbose;
 	struct config_modem modems[CONFIG_MAX_MODEMS];

@@ -1,0 +1,491 @@
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon_private.h"
+#include "log.h"
+#include "phone.h"
+
+#define WRITE_RETRY_MIN 1
+#define WRITE_RETRY_MAX 30
+
+void daemon_today(int *y, int *m, int *day) {
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*day = tm.tm_mday;
+}
+
+static enum db_call_state db_state(enum call_state s) {
+	switch (s) {
+	case CALL_STATE_ANSWERED:
+		return DB_CALL_ANSWERED;
+	case CALL_STATE_MISSED:
+		return DB_CALL_MISSED;
+	case CALL_STATE_UNKNOWN:
+		return DB_CALL_UNKNOWN;
+	default:
+		return DB_CALL_RINGING;
+	}
+}
+
+static void fill_db_call(const struct active *a, struct db_call *c) {
+	const struct call_info *i = &a->info;
+	*c = (struct db_call){
+		.id = a->id,
+		.started = i->started_wall / 1000,
+		.ended = i->ended_wall / 1000,
+		.line = line_name(a->line),
+		.number = i->number,
+		.name = i->name,
+		.withheld = cid_withheld_str(i->withheld),
+		.e164 = a->match.e164,
+		.date = a->date,
+		.ring_type = i->ring_type,
+		.called = i->called,
+		.contact_id = a->match.contact_id,
+		.rings = i->rings,
+		.state = db_state(i->state),
+	};
+}
+
+static gboolean write_retry_cb(gpointer data);
+
+/* Writes the call (or its change) to the log; on failure keeps it in
+ * memory and tries again with back-off, so no call is lost to a locked,
+ * read-only or full database. Returns 0 when it is on disk. */
+static int persist(struct daemon *d, struct active *a) {
+	struct db_call c;
+	fill_db_call(a, &c);
+	int ret;
+	if (a->id == 0) {
+		ret = db_call_add(d->db, &c, &a->id);
+	} else {
+		ret = db_call_update(d->db, &c);
+	}
+	if (ret == 0) {
+		if (a->dirty) {
+			log_info("Logged the call from %s after all (id %lld)",
+				 a->info.number[0] ? a->info.number : "a withheld number",
+				 (long long)a->id);
+		}
+		a->dirty = false;
+		return 0;
+	}
+	if (!a->dirty) {
+		log_warn("Could not log the call from %s (%s); it is kept and written later",
+			 a->info.number[0] ? a->info.number : "a withheld number", strerror(-ret));
+	}
+	a->dirty = true;
+	if (d->write_retry == 0) {
+		d->write_backoff = d->write_backoff == 0 ? WRITE_RETRY_MIN : d->write_backoff * 2;
+		if (d->write_backoff > WRITE_RETRY_MAX) {
+			d->write_backoff = WRITE_RETRY_MAX;
+		}
+		d->write_retry = g_timeout_add_seconds(d->write_backoff, write_retry_cb, d);
+	}
+	return ret;
+}
+
+/* Forgets calls that ended and are safely logged. */
+static void prune(struct daemon *d) {
+	struct active **link = &d->calls;
+	while (*link != NULL) {
+		struct active *a = *link;
+		if (a->ended && !a->dirty) {
+			*link = a->next;
+			free(a);
+		} else {
+			link = &a->next;
+		}
+	}
+}
+
+static gboolean write_retry_cb(gpointer data) {
+	struct daemon *d = data;
+	d->write_retry = 0;
+	bool pending = false;
+	for (struct active *a = d->calls; a != NULL; a = a->next) {
+		if (a->dirty && persist(d, a) < 0) {
+			pending = true;
+			break; /* persist() scheduled the next try */
+		}
+	}
+	if (!pending) {
+		d->write_backoff = 0;
+	}
+	prune(d);
+	return G_SOURCE_REMOVE;
+}
+
+static struct active *find_active(struct daemon *d, struct line *line, uint64_t seq) {
+	for (struct active *a = d->calls; a != NULL; a = a->next) {
+		if (a->line == line && a->seq == seq && !a->ended) {
+			return a;
+		}
+	}
+	return NULL;
+}
+
+/* Matches the number against the contacts and formats it for reading. */
+static void match_number(struct daemon *d, struct active *a) {
+	const char *number = a->info.number;
+	memset(&a->match, 0, sizeof(a->match));
+	a->company[0] = '\0';
+	a->formatted[0] = '\0';
+	if (number[0] == '\0') {
+		return;
+	}
+	if (db_lookup(d->db, number, &a->match) < 0) {
+		log_warn("Could not look up %s in the contacts", number);
+	}
+	if (a->match.e164[0] != '\0') {
+		phone_format(a->match.e164, d->region, a->formatted, sizeof(a->formatted));
+	} else {
+		snprintf(a->formatted, sizeof(a->formatted), "%s", number);
+	}
+}
+
+static int take_company(const struct db_contact *c, void *data) {
+	struct active *a = data;
+	snprintf(a->company, sizeof(a->company), "%s", c->company != NULL ? c->company : "");
+	return 0;
+}
+
+static void load_history(struct daemon *d, struct active *a) {
+	int y, m, day;
+	daemon_today(&y, &m, &day);
+	const char *key = a->match.e164[0] ? a->match.e164 : a->info.number;
+	int ret = db_history_get(d->db, a->match.contact_id, key, a->id, y, m, day, &a->history);
+	a->history_ok = ret == 0;
+	if (a->match.contact_id > 0) {
+		db_contact_get(d->db, a->match.contact_id, take_company, a);
+	}
+}
+
+static enum notify_call_state notify_state(enum call_state s) {
+	switch (s) {
+	case CALL_STATE_ANSWERED:
+		return NOTIFY_CALL_ANSWERED;
+	case CALL_STATE_MISSED:
+		return NOTIFY_CALL_MISSED;
+	case CALL_STATE_UNKNOWN:
+		return NOTIFY_CALL_UNKNOWN;
+	default:
+		return NOTIFY_CALL_RINGING;
+	}
+}
+
+static void show(struct daemon *d, struct active *a) {
+	if (d->notify == NULL) {
+		return;
+	}
+	const struct db_history *h = &a->history;
+	const struct call_info *i = &a->info;
+	const struct modem_info *mi = line_info(a->line);
+	struct notify_card card = {
+		.name = a->match.contact_id > 0 ? a->match.name : NULL,
+		.company = a->company[0] ? a->company : NULL,
+		.telco_name = i->name[0] ? i->name : NULL,
+		.withheld = cid_withheld_str(i->withheld),
+		.ambiguous = a->match.ambiguous,
+		.number = a->formatted[0] ? a->formatted : NULL,
+		.line = lines_count(d->lines) > 1 ? line_name(a->line) : NULL,
+		.contact_id = a->match.contact_id,
+		.can_dial = mi != NULL && mi->can_dial && i->number[0] != '\0',
+		.history_unknown = !a->history_ok,
+		.calls_before = h->calls,
+		.last_call = h->last_call * 1000,
+		.last_missed = h->calls > 0 && h->last_state == DB_CALL_MISSED,
+		.last_handled = h->last_handled,
+		.missed_unhandled = h->missed_unhandled,
+		.requests_open = h->open_requests,
+		.state = notify_state(i->state),
+		.rings = i->rings,
+		.started = i->started_wall,
+		.now = g_get_real_time() / 1000,
+	};
+	for (int k = 0; k < h->n_notes && k < NOTIFY_NOTES_MAX; k++) {
+		card.notes[k].text = h->notes[k].text;
+		card.notes[k].time = h->notes[k].when * 1000;
+	}
+	for (int k = 0; k < h->n_requests && k < NOTIFY_REQUESTS_MAX; k++) {
+		card.requests[k] = h->requests[k].text;
+	}
+	for (int k = 0; k < h->n_reminders && k < NOTIFY_REMINDERS_MAX; k++) {
+		card.reminders[k].text = h->reminders[k].text;
+		card.reminders[k].days_left = h->reminders[k].days_left;
+	}
+	notify_show(d->notify, a->key, &card);
+	daemon_remember_popup(d, a);
+}
+
+static void announce(struct daemon *d, struct active *a, const char *signal) {
+	struct bus_call bc;
+	daemon_call_to_bus(d, a, &bc);
+	bus_emit_call(d->bus, signal, &bc);
+}
+
+static void set_date(struct active *a) {
+	const struct call_info *i = &a->info;
+	a->date[0] = '\0';
+	if (i->has_date && i->has_time) {
+		snprintf(a->date, sizeof(a->date), "%04d-%02d-%02dT%02d:%02d", i->year, i->month,
+			 i->day, i->hour, i->minute);
+	} else if (i->has_date) {
+		snprintf(a->date, sizeof(a->date), "%04d-%02d-%02d", i->year, i->month, i->day);
+	}
+}
+
+static gboolean quit_cb(gpointer data) {
+	struct daemon *d = data;
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_call(struct line *line, const struct call_info *info, enum call_change change,
+		    void *data) {
+	struct daemon *d = data;
+	struct active *a = find_active(d, line, info->seq);
+	if (a == NULL) {
+		a = calloc(1, sizeof(*a));
+		if (a == NULL) {
+			log_error("Out of memory: the call from %s is not logged", info->number);
+			return;
+		}
+		a->line = line;
+		a->seq = info->seq;
+		a->key = ++d->next_key;
+		a->next = d->calls;
+		d->calls = a;
+	}
+	bool number_changed = a->id == 0 || strcmp(a->info.number, info->number) != 0;
+	bool visible = number_changed || strcmp(a->info.name, info->name) != 0 ||
+		       a->info.state != info->state || a->info.withheld != info->withheld;
+	a->info = *info;
+	set_date(a);
+	if (number_changed) {
+		match_number(d, a);
+	}
+	/* The log first: whatever happens next, the call is on disk (or queued). */
+	persist(d, a);
+	if (number_changed) {
+		load_history(d, a);
+	}
+	const char *signal = change == CALL_STARTED ? "CallStarted"
+			     : change == CALL_ENDED ? "CallEnded"
+						    : "CallUpdated";
+	announce(d, a, signal);
+	if (change == CALL_STARTED || visible || change == CALL_ENDED) {
+		show(d, a);
+	}
+	if (change == CALL_ENDED) {
+		a->ended = true;
+		prune(d);
+		d->ended_calls++;
+		if (d->opts.exit_after_calls > 0 && d->ended_calls >= d->opts.exit_after_calls) {
+			/* let the last popup reach the screen before quitting */
+			g_timeout_add(1500, quit_cb, d);
+		}
+	}
+}
+
+static void on_added(struct line *line, void *data) {
+	struct daemon *d = data;
+	struct bus_modem m;
+	daemon_modem_to_bus(line, &m);
+	bus_emit_modem_added(d->bus, &m);
+}
+
+static gboolean check_modems_cb(gpointer data) {
+	struct daemon *d = data;
+	if (lines_count(d->lines) == 0) {
+		log_info("No modem left; quitting");
+		g_main_loop_quit(d->loop);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void on_removed(struct line *line, void *data) {
+	struct daemon *d = data;
+	bus_emit_modem_removed(d->bus, line_path(line));
+	if (d->opts.exit_without_modems) {
+		g_idle_add(check_modems_cb, d);
+	}
+}
+
+static const struct lines_listener lines_listener = {
+	.call = on_call,
+	.added = on_added,
+	.removed = on_removed,
+};
+
+int daemon_mark_handled(struct daemon *d, int64_t call_id) {
+	int ret = db_call_mark_handled(d->db, call_id, (int64_t)time(NULL));
+	if (ret < 0) {
+		return ret;
+	}
+	for (int i = 0; i < POPUPS_KEPT; i++) {
+		struct popup *p = &d->popups[i];
+		if (p->key != 0 && p->call_id == call_id && p->missed && d->notify != NULL) {
+			notify_close(d->notify, p->key);
+		}
+	}
+	return 0;
+}
+
+static gboolean on_quit_signal(gpointer data) {
+	struct daemon *d = data;
+	log_info("Quitting");
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_reload_signal(gpointer data) {
+	struct daemon *d = data;
+	if (d->config_path == NULL) {
+		log_info("SIGHUP: no configuration file to reload");
+		return G_SOURCE_CONTINUE;
+	}
+	struct config c;
+	config_init(&c);
+	if (config_load(&c, d->config_path) < 0) {
+		log_error("SIGHUP: %s has errors; keeping the old settings", d->config_path);
+	} else {
+		if (c.region != NULL) {
+			config_region(c.region, d->region);
+			db_set_region(d->db, d->region);
+		}
+		if (c.min_suffix > 0) {
+			db_set_min_suffix(d->db, c.min_suffix);
+		}
+		config_set_string(&d->open_card, c.open_card);
+		config_set_string(&d->add_note, c.add_note);
+		config_set_string(&d->reminder_time, c.reminder_time);
+		daemon_reminders_stop(d);
+		daemon_reminders_start(d);
+		log_info("Reloaded %s (modem settings apply when a modem is plugged in again)",
+			 d->config_path);
+	}
+	config_finish(&c);
+	return G_SOURCE_CONTINUE;
+}
+
+struct daemon *daemon_create(const struct daemon_options *opts) {
+	struct daemon *d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		return NULL;
+	}
+	d->opts = *opts;
+	memcpy(d->region, opts->region, sizeof(d->region));
+	d->loop = g_main_loop_new(NULL, FALSE);
+	if (opts->config != NULL) {
+		d->config_path = opts->config->path;
+		config_set_string(&d->open_card, opts->config->open_card);
+		config_set_string(&d->add_note, opts->config->add_note);
+		config_set_string(&d->reminder_time, opts->config->reminder_time);
+	}
+	d->database = opts->database != NULL ? strdup(opts->database) : db_default_path();
+	if (d->database == NULL) {
+		log_error("No database path: set HOME or use --database");
+		goto fail;
+	}
+	d->db = db_open(d->database, 0);
+	if (d->db == NULL) {
+		goto fail;
+	}
+	db_set_region(d->db, d->region);
+	if (opts->min_suffix > 0) {
+		db_set_min_suffix(d->db, opts->min_suffix);
+	}
+	if (opts->bus != CONFIG_BUS_NONE) {
+		d->bus = bus_create(opts->bus == CONFIG_BUS_SYSTEM ? BUS_SYSTEM : BUS_SESSION,
+				    &daemon_bus_handler, d);
+		if (d->bus == NULL) {
+			goto fail;
+		}
+	}
+	if (opts->notify || opts->print != NULL) {
+		struct notify_options no = {
+			.enabled = opts->notify,
+			.print = opts->print != NULL,
+			.print_to = opts->print,
+		};
+		d->notify = notify_create(&no, NULL, daemon_action, d);
+		if (d->notify == NULL) {
+			log_warn("Screen-pops are off: %s", strerror(errno));
+		}
+	}
+	struct lines_options lo = {
+		.device_dir = opts->device_dir,
+		.devices = opts->devices,
+		.n_devices = opts->n_devices,
+		.config = opts->config,
+		.ring_timeout_ms = opts->ring_timeout_ms,
+		.lock_dir = opts->lock_dir,
+	};
+	d->lines = lines_create(&lo, &lines_listener, d);
+	if (d->lines == NULL) {
+		goto fail;
+	}
+	if (lines_count(d->lines) == 0) {
+		log_info("No modem yet; waiting for one in %s",
+			 opts->device_dir != NULL ? opts->device_dir : "(no device folder)");
+	}
+	g_unix_signal_add(SIGINT, on_quit_signal, d);
+	g_unix_signal_add(SIGTERM, on_quit_signal, d);
+	g_unix_signal_add(SIGHUP, on_reload_signal, d);
+	daemon_reminders_start(d);
+	return d;
+
+fail:
+	daemon_destroy(d);
+	return NULL;
+}
+
+int daemon_run(struct daemon *d) {
+	g_main_loop_run(d->loop);
+	return d->status;
+}
+
+void daemon_destroy(struct daemon *d) {
+	if (d == NULL) {
+		return;
+	}
+	daemon_reminders_stop(d);
+	/* Ends calls in progress: they are logged as they end. */
+	lines_destroy(d->lines);
+	if (d->write_retry != 0) {
+		g_source_remove(d->write_retry);
+	}
+	for (struct active *a = d->calls; a != NULL; a = a->next) {
+		if (a->dirty && persist(d, a) < 0) {
+			log_error("The call from %s could not be logged before quitting",
+				  a->info.number[0] ? a->info.number : "a withheld number");
+		}
+	}
+	if (d->write_retry != 0) {
+		g_source_remove(d->write_retry);
+	}
+	while (d->calls != NULL) {
+		struct active *a = d->calls;
+		d->calls = a->next;
+		free(a);
+	}
+	notify_destroy(d->notify);
+	bus_destroy(d->bus);
+	db_close(d->db);
+	if (d->loop != NULL) {
+		g_main_loop_unref(d->loop);
+	}
+	free(d->database);
+	free(d->open_card);
+	free(d->add_note);
+	free(d->reminder_time);
+	free(d);
+}

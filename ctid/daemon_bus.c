@@ -1,0 +1,202 @@
+/* The org.ctid.Ctid1 methods, answered from the call log and the modems. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon_private.h"
+#include "log.h"
+#include "phone.h"
+
+void daemon_call_to_bus(struct daemon *d, const struct active *a, struct bus_call *out) {
+	(void)d;
+	const struct call_info *i = &a->info;
+	enum db_call_state s = DB_CALL_RINGING;
+	switch (i->state) {
+	case CALL_STATE_ANSWERED:
+		s = DB_CALL_ANSWERED;
+		break;
+	case CALL_STATE_MISSED:
+		s = DB_CALL_MISSED;
+		break;
+	case CALL_STATE_UNKNOWN:
+		s = DB_CALL_UNKNOWN;
+		break;
+	default:
+		break;
+	}
+	*out = (struct bus_call){
+		.id = a->id,
+		.line = line_name(a->line),
+		.number = i->number,
+		.name = i->name,
+		.withheld = cid_withheld_str(i->withheld),
+		.e164 = a->match.e164,
+		.formatted = a->formatted,
+		.contact_id = a->match.contact_id,
+		.contact_name = a->match.name,
+		.ambiguous = a->match.ambiguous,
+		.rings = i->rings,
+		.state = db_call_state_str(s),
+		.started = i->started_wall / 1000,
+		.ended = i->ended_wall / 1000,
+		.date = a->date,
+	};
+}
+
+static int lookup(void *data, const char *number, bus_lookup_fn fn, void *ctx) {
+	struct daemon *d = data;
+	struct db_match m;
+	int ret = db_lookup(d->db, number, &m);
+	if (ret < 0) {
+		return ret;
+	}
+	char formatted[64];
+	if (m.e164[0] != '\0') {
+		phone_format(m.e164, d->region, formatted, sizeof(formatted));
+	} else {
+		snprintf(formatted, sizeof(formatted), "%s", number);
+	}
+	static const char *const kinds[] = {"", "exact", "suffix"};
+	struct bus_lookup l = {
+		.e164 = m.e164,
+		.formatted = formatted,
+		.contact_id = m.contact_id,
+		.contact_name = m.name,
+		.ambiguous = m.ambiguous,
+		.withheld = m.withheld,
+		.match = kinds[m.kind],
+	};
+	fn(&l, ctx);
+	return 0;
+}
+
+struct call_ctx {
+	struct daemon *d;
+	bus_call_fn fn;
+	void *ctx;
+};
+
+static int db_call_cb(const struct db_call *c, void *data) {
+	struct call_ctx *cc = data;
+	char formatted[64] = "";
+	if (c->e164 != NULL) {
+		phone_format(c->e164, cc->d->region, formatted, sizeof(formatted));
+	} else if (c->number != NULL) {
+		snprintf(formatted, sizeof(formatted), "%s", c->number);
+	}
+	struct bus_call bc = {
+		.id = c->id,
+		.line = c->line,
+		.number = c->number,
+		.name = c->name,
+		.withheld = c->withheld,
+		.e164 = c->e164,
+		.formatted = formatted,
+		.contact_id = c->contact_id,
+		.contact_name = c->contact_name,
+		.rings = c->rings,
+		.state = db_call_state_str(c->state),
+		.started = c->started,
+		.ended = c->ended,
+		.date = c->date,
+		.handled = c->handled != 0,
+	};
+	cc->fn(&bc, cc->ctx);
+	return 0;
+}
+
+static int get_call(void *data, int64_t id, bus_call_fn fn, void *ctx) {
+	struct daemon *d = data;
+	if (id <= 0) {
+		return -EINVAL;
+	}
+	struct call_ctx cc = {d, fn, ctx};
+	return db_call_get(d->db, id, db_call_cb, &cc);
+}
+
+static int list_calls(void *data, const struct bus_call_filter *f, int limit, bus_call_fn fn,
+		      void *ctx) {
+	struct daemon *d = data;
+	struct call_ctx cc = {d, fn, ctx};
+	struct db_call_filter df = {
+		.missed = f->missed,
+		.unhandled = f->unhandled,
+		.since = f->since,
+		.contact_id = f->contact,
+		.number = f->number,
+		.limit = limit,
+	};
+	return db_call_foreach(d->db, &df, db_call_cb, &cc);
+}
+
+static int mark_handled(void *data, int64_t id) {
+	struct daemon *d = data;
+	if (id <= 0) {
+		return -EINVAL;
+	}
+	return daemon_mark_handled(d, id);
+}
+
+static int add_note(void *data, const char *contact, const char *text, int64_t *note_id) {
+	struct daemon *d = data;
+	int64_t id;
+	int ret = db_contact_resolve(d->db, contact, &id, NULL, NULL);
+	if (ret < 0) {
+		return ret;
+	}
+	return db_note_add(d->db, id, DB_NOTE_NOTE, text, note_id);
+}
+
+static int dial(void *data, const char *number) {
+	struct daemon *d = data;
+	struct line *line = lines_dialer(d->lines);
+	if (line == NULL) {
+		return -ENOTSUP;
+	}
+	log_info("Dialling %s on %s", number, line_path(line));
+	return line_dial(line, number);
+}
+
+struct modem_ctx {
+	bus_modem_fn fn;
+	void *ctx;
+};
+
+void daemon_modem_to_bus(struct line *line, struct bus_modem *m) {
+	const struct modem_info *i = line_info(line);
+	*m = (struct bus_modem){
+		.path = line_path(line),
+		.line = line_name(line),
+		.state = modem_state_str(i->state),
+		.manufacturer = i->manufacturer,
+		.model = i->model,
+		.dialect = modem_dialect_str(i->dialect),
+		.cid_command = i->cid_command,
+		.gsm = i->gsm,
+		.can_dial = i->can_dial,
+		.detects_pickup = i->detects_pickup,
+	};
+}
+
+static void modem_cb(struct line *line, void *data) {
+	struct modem_ctx *mc = data;
+	struct bus_modem m;
+	daemon_modem_to_bus(line, &m);
+	mc->fn(&m, mc->ctx);
+}
+
+static void list_modems(void *data, bus_modem_fn fn, void *ctx) {
+	struct daemon *d = data;
+	struct modem_ctx mc = {fn, ctx};
+	lines_foreach(d->lines, modem_cb, &mc);
+}
+
+const struct bus_handler daemon_bus_handler = {
+	.lookup = lookup,
+	.get_call = get_call,
+	.list_calls = list_calls,
+	.mark_handled = mark_handled,
+	.add_note = add_note,
+	.dial = dial,
+	.list_modems = list_modems,
+};

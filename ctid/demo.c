@@ -1,0 +1,205 @@
+/*
+ * ctid --demo: a demo database with a few clients and their history, a
+ * simulated Conexant modem on a pseudo-terminal (forked off before any
+ * thread exists), and the real daemon. The modem rings twice: a known
+ * client who has an open request and a friend's birthday coming up, then a
+ * number nobody knows that rings out. The screen-pops appear on the desktop
+ * when there is one, and their text is printed either way (SSH works).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "db.h"
+#include "log.h"
+#include "run.h"
+#include "sim.h"
+
+/* Ofcom's numbers for drama: they never belong to anyone. */
+#define CLIENT_NUMBER  "020 7946 0018"
+#define STRANGER       "01632 960472"
+#define CLIENT_TELCO   "POZDNIAKOV I"
+#define RING_INTERVAL  1500
+#define RING_TIMEOUT_S 4
+
+static const char script[] = "sleep 1\n"
+			     "call 02079460018 \"" CLIENT_TELCO "\" rings=3 answer=3 name_delay=0.8\n"
+			     "sleep 6\n"
+			     "call 01632960472 rings=4\n"
+			     "sleep 8\n"
+			     "quit\n";
+
+static int64_t days_ago(int days, int hour, int minute) {
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_mday -= days;
+	tm.tm_hour = hour;
+	tm.tm_min = minute;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static int add_call(struct db *db, int64_t contact, const char *number, const char *e164,
+		    int64_t when, enum db_call_state state) {
+	struct db_call c = {
+		.started = when,
+		.ended = when + 20,
+		.line = "shop",
+		.number = number,
+		.e164 = e164,
+		.contact_id = contact,
+		.rings = state == DB_CALL_MISSED ? 5 : 2,
+		.state = state,
+	};
+	return db_call_add(db, &c, NULL);
+}
+
+static int fill(struct db *db) {
+	int64_t ivan, olga, petr;
+	struct db_contact c1 = {
+		.name = "Ivan Pozdniakov",
+		.company = "Pozdniakov & Sons, shoes",
+		.email = "ivan@pozdniakov.example",
+		.birthday = "1971-03-14",
+	};
+	struct db_contact c2 = {.name = "Olga Sergeyevna", .company = "Book Corner"};
+	struct db_contact c3 = {.name = "Petr Ilyich", .company = "Petr's Leather Goods"};
+	if (db_contact_add(db, &c1, &ivan) < 0 || db_contact_add(db, &c2, &olga) < 0 ||
+	    db_contact_add(db, &c3, &petr) < 0) {
+		return -1;
+	}
+	db_phone_add(db, ivan, CLIENT_NUMBER, "shop", NULL);
+	db_phone_add(db, ivan, "07700 900461", "mobile", NULL);
+	db_phone_add(db, olga, "0113 496 0311", "work", NULL);
+	db_phone_add(db, petr, "0161 496 0725", "work", NULL);
+	db_field_set(db, ivan, "shoe size", "43");
+	db_tag_add(db, ivan, "wholesale");
+
+	int64_t n;
+	db_note_add(db, ivan, DB_NOTE_NOTE,
+		    "Asked for black shoe cream; Pelevin's Generation P on order", &n);
+	db_note_add(db, ivan, DB_NOTE_REQUEST, "Black shoe cream, 2 tins: call when it arrives", &n);
+	db_note_add(db, ivan, DB_NOTE_ORDER, "Pelevin, Generation P (hardback)", &n);
+	db_note_add(db, olga, DB_NOTE_NOTE, "Prefers calls after 2 pm", &n);
+
+	/* A friend's birthday in two days: the client buys gifts for it. */
+	time_t soon = time(NULL) + 2 * 86400;
+	struct tm tm;
+	localtime_r(&soon, &tm);
+	db_reminder_add(db, ivan, 0, tm.tm_mon + 1, tm.tm_mday, true, 2,
+			"Friend's birthday: offer a new gift", NULL);
+
+	add_call(db, ivan, "02079460018", "+442079460018", days_ago(12, 11, 2), DB_CALL_ANSWERED);
+	add_call(db, ivan, "02079460018", "+442079460018", days_ago(5, 16, 40), DB_CALL_ANSWERED);
+	add_call(db, ivan, "02079460018", "+442079460018", days_ago(1, 16, 8), DB_CALL_MISSED);
+	add_call(db, olga, "01134960311", "+441134960311", days_ago(2, 10, 30), DB_CALL_ANSWERED);
+	return 0;
+}
+
+/* Runs the simulator in a child; returns its pid, or -1. */
+static pid_t start_modem(struct sim *sim, const char *script_path) {
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		int ret = sim_run(sim, -1, script_path);
+		sim_destroy(sim);
+		_exit(ret < 0 ? 1 : 0);
+	}
+	return pid;
+}
+
+int run_demo(const struct run_options *ro) {
+	char dir[] = "/tmp/ctid-demo-XXXXXX";
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "ctid: could not make a folder for the demo: %s\n", strerror(errno));
+		return 1;
+	}
+	char database[sizeof(dir) + 16], script_path[sizeof(dir) + 16];
+	snprintf(database, sizeof(database), "%s/ctid.db", dir);
+	snprintf(script_path, sizeof(script_path), "%s/calls", dir);
+	FILE *f = fopen(script_path, "w");
+	if (f == NULL || fputs(script, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "ctid: could not write %s\n", script_path);
+		return 1;
+	}
+	struct db *db = db_open(database, 0);
+	if (db == NULL) {
+		return 1;
+	}
+	db_set_region(db, "GB");
+	db_begin(db);
+	int ret = fill(db);
+	db_commit(db);
+	db_close(db);
+	if (ret < 0) {
+		fprintf(stderr, "ctid: could not fill the demo database\n");
+		return 1;
+	}
+
+	struct sim_options so = {
+		.dialect = SIM_DIALECT_CONEXANT,
+		.ring_interval_ms = RING_INTERVAL,
+		.events_fd = -1,
+	};
+	struct sim *sim = sim_create(&so);
+	char tty[256];
+	if (sim == NULL || sim_open_pty(sim, tty, sizeof(tty)) < 0) {
+		fprintf(stderr, "ctid: could not start the simulated modem\n");
+		sim_destroy(sim);
+		return 1;
+	}
+	pid_t child = start_modem(sim, script_path);
+	sim_destroy(sim); /* the child has its own copy */
+	if (child < 0) {
+		fprintf(stderr, "ctid: could not start the simulated modem: %s\n", strerror(errno));
+		return 1;
+	}
+
+	bool desktop = getenv("DBUS_SESSION_BUS_ADDRESS") != NULL &&
+		       (getenv("DISPLAY") != NULL || getenv("WAYLAND_DISPLAY") != NULL);
+	printf("ctid demo: a simulated modem on %s rings twice: a known client, then a\n"
+	       "stranger who rings out. Screen-pops %s.\n\n",
+	       tty, desktop ? "appear on your desktop and are printed here" : "are printed here");
+	fflush(stdout);
+
+	const char *devices[] = {tty};
+	struct daemon_options o = {
+		.database = database,
+		.region = "GB",
+		.ring_timeout_ms = RING_TIMEOUT_S * 1000,
+		.bus = desktop ? CONFIG_BUS_SESSION : CONFIG_BUS_NONE,
+		.notify = desktop,
+		.print = stdout,
+		.devices = devices,
+		.n_devices = 1,
+		.exit_after_calls = 2,
+		.exit_without_modems = true,
+	};
+	(void)ro;
+	struct daemon *d = daemon_create(&o);
+	if (d == NULL && desktop) {
+		/* another ctid owns the bus name: show the demo without D-Bus */
+		o.bus = CONFIG_BUS_NONE;
+		d = daemon_create(&o);
+	}
+	int status = 1;
+	if (d != NULL) {
+		status = daemon_run(d);
+		daemon_destroy(d);
+	}
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	printf("The demo's database stays in %s; try\n"
+	       "  ctidctl --database %s contact show pozd\n"
+	       "  ctidctl --database %s calls\n",
+	       dir, database, database);
+	return status;
+}

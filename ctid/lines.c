@@ -1,0 +1,500 @@
+#include <dirent.h>
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lines.h"
+#include "log.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+
+struct line {
+	struct lines *owner;
+	char *path;
+	char *name;
+	bool from_dir; /* an entry of the device folder: forgotten when it goes */
+	bool seen;     /* found by the current scan */
+	struct modem *modem;
+	GSource *io;
+	int io_fd;
+	short io_events;
+	GSource *timer;
+	int64_t timer_deadline;
+	GSource *retry;
+	int64_t retry_ms;
+	bool announced;
+	struct line *next;
+};
+
+struct lines {
+	struct lines_options opts;
+	char *device_dir;
+	struct lines_listener listener;
+	void *data;
+	struct line *list;
+	int inotify_fd;
+	GSource *inotify_source;
+	GSource *rescan; /* pending idle rescan */
+};
+
+static struct call_time now_time(void) {
+	return (struct call_time){
+		.mono = g_get_monotonic_time() / 1000,
+		.wall = g_get_real_time() / 1000,
+	};
+}
+
+static void line_sync(struct line *line);
+
+static gboolean io_cb(gint fd, GIOCondition cond, gpointer data) {
+	(void)fd;
+	struct line *line = data;
+	short revents = 0;
+	if (cond & G_IO_IN) {
+		revents |= POLLIN;
+	}
+	if (cond & G_IO_OUT) {
+		revents |= POLLOUT;
+	}
+	if (cond & G_IO_HUP) {
+		revents |= POLLHUP;
+	}
+	if (cond & G_IO_ERR) {
+		revents |= POLLERR;
+	}
+	modem_dispatch(line->modem, revents, now_time());
+	line_sync(line);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean timer_cb(gpointer data) {
+	struct line *line = data;
+	g_source_unref(line->timer);
+	line->timer = NULL;
+	line->timer_deadline = -1;
+	modem_tick(line->modem, now_time());
+	line_sync(line);
+	return G_SOURCE_REMOVE;
+}
+
+static void drop_source(GSource **src) {
+	if (*src != NULL) {
+		g_source_destroy(*src);
+		g_source_unref(*src);
+		*src = NULL;
+	}
+}
+
+/* Makes the loop's sources match the modem's fd, events and deadline;
+ * called after every modem_* call, as modem.h asks. */
+static void line_sync(struct line *line) {
+	int fd = line->modem != NULL ? modem_get_fd(line->modem) : -1;
+	short events = fd >= 0 ? modem_get_events(line->modem) : 0;
+	if (fd != line->io_fd || events != line->io_events) {
+		drop_source(&line->io);
+		line->io_fd = fd;
+		line->io_events = events;
+		if (fd >= 0 && events != 0) {
+			GIOCondition cond = G_IO_HUP | G_IO_ERR;
+			if (events & POLLIN) {
+				cond |= G_IO_IN;
+			}
+			if (events & POLLOUT) {
+				cond |= G_IO_OUT;
+			}
+			line->io = g_unix_fd_source_new(fd, cond);
+			g_source_set_callback(line->io, (GSourceFunc)(void (*)(void))io_cb, line,
+					      NULL);
+			g_source_attach(line->io, NULL);
+		}
+	}
+	int64_t deadline = line->modem != NULL ? modem_deadline(line->modem) : -1;
+	if (deadline != line->timer_deadline) {
+		drop_source(&line->timer);
+		line->timer_deadline = deadline;
+		if (deadline >= 0) {
+			int64_t delay = deadline - g_get_monotonic_time() / 1000;
+			line->timer = g_timeout_source_new(delay > 0 ? (guint)delay : 0);
+			g_source_set_callback(line->timer, timer_cb, line, NULL);
+			g_source_attach(line->timer, NULL);
+		}
+	}
+}
+
+static void line_start(struct line *line);
+static void schedule_retry(struct line *line);
+
+static gboolean retry_cb(gpointer data) {
+	struct line *line = data;
+	g_source_unref(line->retry);
+	line->retry = NULL;
+	line_start(line);
+	return G_SOURCE_REMOVE;
+}
+
+/* Opens the modem if its device exists; a device that exists but cannot
+ * be opened yet (locked, permissions not set yet) is tried again with
+ * back-off. A missing device waits for the folder watch instead. */
+static void line_start(struct line *line) {
+	enum modem_state state = modem_get_info(line->modem)->state;
+	if (state != MODEM_STATE_CLOSED && state != MODEM_STATE_GONE) {
+		return;
+	}
+	if (access(line->path, F_OK) < 0) {
+		return;
+	}
+	int ret = modem_start(line->modem, now_time());
+	line_sync(line);
+	if (ret == 0) {
+		line->retry_ms = 0;
+		return;
+	}
+	schedule_retry(line);
+}
+
+/* Tries line_start() again later, waiting twice as long each time. */
+static void schedule_retry(struct line *line) {
+	int64_t min = line->owner->opts.retry_min_ms > 0 ? line->owner->opts.retry_min_ms
+							 : RETRY_MIN_MS;
+	line->retry_ms = line->retry_ms == 0 ? min : line->retry_ms * 2;
+	if (line->retry_ms > RETRY_MAX_MS) {
+		line->retry_ms = RETRY_MAX_MS;
+	}
+	if (line->retry == NULL) {
+		line->retry = g_timeout_source_new((guint)line->retry_ms);
+		g_source_set_callback(line->retry, retry_cb, line, NULL);
+		g_source_attach(line->retry, NULL);
+	}
+}
+
+static void on_call(struct modem *m, const struct call_info *call, enum call_change change,
+		    void *data) {
+	(void)m;
+	struct line *line = data;
+	line->owner->listener.call(line, call, change, line->owner->data);
+}
+
+static void on_state(struct modem *m, enum modem_state state, void *data) {
+	(void)m;
+	struct line *line = data;
+	struct lines *lines = line->owner;
+	log_debug("%s: %s", line->path, modem_state_str(state));
+	if (state == MODEM_STATE_READY && !line->announced) {
+		line->announced = true;
+		lines->listener.added(line, lines->data);
+	} else if (state == MODEM_STATE_GONE) {
+		log_info("%s went away; waiting for it to come back", line->path);
+		drop_source(&line->io);
+		drop_source(&line->timer);
+		line->io_fd = -1;
+		line->io_events = 0;
+		line->timer_deadline = -1;
+		if (line->announced) {
+			line->announced = false;
+			lines->listener.removed(line, lines->data);
+		}
+		/* The device may still be there (a crashed modem); if it is gone,
+		 * the retry finds no path and the folder watch takes over. */
+		line->retry_ms = 0;
+		schedule_retry(line);
+	}
+}
+
+static const struct modem_listener modem_listener = {
+	.call = on_call,
+	.state = on_state,
+};
+
+static const struct config_modem *find_settings(const struct config *c, const char *path) {
+	if (c == NULL) {
+		return NULL;
+	}
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	for (int i = 0; i < c->n_modems; i++) {
+		const struct config_modem *m = &c->modems[i];
+		const char *p = m->path != NULL ? m->path : m->name;
+		if (strcmp(p, path) == 0 || strcmp(p, base) == 0) {
+			return m;
+		}
+	}
+	return NULL;
+}
+
+static enum serial_flow parse_flow(const char *s) {
+	if (s != NULL && strcmp(s, "rtscts") == 0) {
+		return SERIAL_FLOW_RTSCTS;
+	}
+	if (s != NULL && strcmp(s, "xonxoff") == 0) {
+		return SERIAL_FLOW_XONXOFF;
+	}
+	return SERIAL_FLOW_NONE;
+}
+
+static struct line *line_add(struct lines *lines, const char *path, bool from_dir) {
+	struct line *line = calloc(1, sizeof(*line));
+	if (line == NULL) {
+		return NULL;
+	}
+	line->owner = lines;
+	line->path = strdup(path);
+	line->from_dir = from_dir;
+	line->io_fd = -1;
+	line->timer_deadline = -1;
+	const struct config_modem *cm = find_settings(lines->opts.config, path);
+	const char *base = strrchr(path, '/');
+	line->name = strdup(cm != NULL && cm->line != NULL ? cm->line
+			    : base != NULL		   ? base + 1
+							   : path);
+	struct modem_options mo = {
+		.path = path,
+		.line = line->name,
+		.baud = cm != NULL ? cm->baud : 0,
+		.flow = parse_flow(cm != NULL ? cm->flow : NULL),
+		.init = cm != NULL ? cm->init : NULL,
+		.country = cm != NULL ? cm->country : NULL,
+		.ring_timeout_ms = lines->opts.ring_timeout_ms,
+		.lock_dir = lines->opts.lock_dir,
+		.retry_min_ms = lines->opts.retry_min_ms,
+		.command_timeout_ms = lines->opts.command_timeout_ms,
+	};
+	line->modem = modem_create(&mo, &modem_listener, line);
+	if (line->path == NULL || line->name == NULL || line->modem == NULL) {
+		free(line->path);
+		free(line->name);
+		free(line);
+		return NULL;
+	}
+	line->next = lines->list;
+	lines->list = line;
+	log_info("Watching %s (line %s)", path, line->name);
+	return line;
+}
+
+static void line_free(struct line *line) {
+	drop_source(&line->io);
+	drop_source(&line->timer);
+	drop_source(&line->retry);
+	modem_destroy(line->modem);
+	if (line->announced) {
+		line->owner->listener.removed(line, line->owner->data);
+	}
+	free(line->path);
+	free(line->name);
+	free(line);
+}
+
+static struct line *find_line(struct lines *lines, const char *path) {
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		if (strcmp(l->path, path) == 0) {
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* Brings the list in line with the folder and starts what can start. */
+static void scan(struct lines *lines) {
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		l->seen = !l->from_dir;
+	}
+	DIR *dir = lines->device_dir != NULL ? opendir(lines->device_dir) : NULL;
+	if (dir != NULL) {
+		struct dirent *e;
+		while ((e = readdir(dir)) != NULL) {
+			if (e->d_name[0] == '.') {
+				continue;
+			}
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/%s", lines->device_dir, e->d_name);
+			struct line *l = find_line(lines, path);
+			if (l == NULL) {
+				l = line_add(lines, path, true);
+			}
+			if (l != NULL) {
+				l->seen = true;
+			}
+		}
+		closedir(dir);
+	}
+	struct line **link = &lines->list;
+	while (*link != NULL) {
+		struct line *l = *link;
+		if (!l->seen) {
+			*link = l->next;
+			log_info("%s was removed", l->path);
+			line_free(l);
+			continue;
+		}
+		link = &l->next;
+		line_start(l);
+	}
+}
+
+static gboolean rescan_cb(gpointer data) {
+	struct lines *lines = data;
+	g_source_unref(lines->rescan);
+	lines->rescan = NULL;
+	scan(lines);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean inotify_cb(gint fd, GIOCondition cond, gpointer data) {
+	(void)cond;
+	struct lines *lines = data;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	bool overflow = false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF)) {
+				overflow = true;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (overflow) {
+		/* The device folder itself came or went: watch it afresh. */
+		inotify_add_watch(fd, lines->device_dir,
+				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
+					  IN_DELETE_SELF | IN_ONLYDIR);
+	}
+	/* Events come in bursts (udev makes the node, then the link, then sets
+	 * permissions): scan once when the burst is over. */
+	if (lines->rescan == NULL) {
+		lines->rescan = g_timeout_source_new(50);
+		g_source_set_callback(lines->rescan, rescan_cb, lines, NULL);
+		g_source_attach(lines->rescan, NULL);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void watch_dir(struct lines *lines, const char *dir) {
+	uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB | IN_ONLYDIR;
+	if (inotify_add_watch(lines->inotify_fd, dir, mask) < 0 && errno != ENOENT) {
+		log_warn("Could not watch %s for modems: %s", dir, strerror(errno));
+	}
+}
+
+static void watch_parent(struct lines *lines, const char *path) {
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		return;
+	}
+	char *slash = strrchr(copy, '/');
+	if (slash == copy) {
+		slash[1] = '\0';
+	} else if (slash != NULL) {
+		*slash = '\0';
+	} else {
+		strcpy(copy, ".");
+	}
+	watch_dir(lines, copy);
+	free(copy);
+}
+
+struct lines *lines_create(const struct lines_options *opts, const struct lines_listener *l,
+			   void *data) {
+	struct lines *lines = calloc(1, sizeof(*lines));
+	if (lines == NULL) {
+		return NULL;
+	}
+	lines->opts = *opts;
+	lines->listener = *l;
+	lines->data = data;
+	lines->device_dir = opts->device_dir != NULL ? strdup(opts->device_dir) : NULL;
+	lines->opts.device_dir = lines->device_dir;
+	lines->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (lines->inotify_fd < 0) {
+		log_error("Could not watch for modems: inotify: %s", strerror(errno));
+		free(lines->device_dir);
+		free(lines);
+		return NULL;
+	}
+	lines->inotify_source = g_unix_fd_source_new(lines->inotify_fd, G_IO_IN);
+	g_source_set_callback(lines->inotify_source, (GSourceFunc)(void (*)(void))inotify_cb, lines,
+			      NULL);
+	g_source_attach(lines->inotify_source, NULL);
+	if (lines->device_dir != NULL) {
+		watch_parent(lines, lines->device_dir);
+		inotify_add_watch(lines->inotify_fd, lines->device_dir,
+				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
+					  IN_DELETE_SELF | IN_ONLYDIR);
+	}
+	for (int i = 0; i < opts->n_devices; i++) {
+		if (find_line(lines, opts->devices[i]) == NULL) {
+			line_add(lines, opts->devices[i], false);
+		}
+		watch_parent(lines, opts->devices[i]);
+	}
+	scan(lines);
+	return lines;
+}
+
+void lines_destroy(struct lines *lines) {
+	if (lines == NULL) {
+		return;
+	}
+	while (lines->list != NULL) {
+		struct line *l = lines->list;
+		lines->list = l->next;
+		line_free(l);
+	}
+	drop_source(&lines->rescan);
+	drop_source(&lines->inotify_source);
+	close(lines->inotify_fd);
+	free(lines->device_dir);
+	free(lines);
+}
+
+void lines_foreach(struct lines *lines, lines_fn fn, void *ctx) {
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		fn(l, ctx);
+	}
+}
+
+int lines_count(struct lines *lines) {
+	int n = 0;
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		n++;
+	}
+	return n;
+}
+
+struct line *lines_dialer(struct lines *lines) {
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		const struct modem_info *info = modem_get_info(l->modem);
+		if (info->state == MODEM_STATE_READY && info->can_dial) {
+			return l;
+		}
+	}
+	return NULL;
+}
+
+int line_dial(struct line *line, const char *number) {
+	int ret = modem_dial(line->modem, number, now_time());
+	line_sync(line);
+	return ret;
+}
+
+const char *line_path(const struct line *line) {
+	return line->path;
+}
+
+const char *line_name(const struct line *line) {
+	return line->name;
+}
+
+const struct modem_info *line_info(const struct line *line) {
+	return modem_get_info(line->modem);
+}

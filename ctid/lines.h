@@ -1,0 +1,62 @@
+#ifndef CTID_LINES_H
+#define CTID_LINES_H
+
+/*
+ * The modems the daemon watches: the --device paths and every entry of the
+ * device folder (/dev/ctid, filled by the udev rules). Each modem's fd and
+ * timers hang off the GLib main loop; an inotify watch on the folders notices
+ * modems that appear and disappear, so plugging one in (or back in) needs no
+ * restart and nothing polls while nothing happens.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "call.h"
+#include "config.h"
+#include "modem.h"
+
+struct line;
+struct lines;
+
+struct lines_listener {
+	/* A call on line started, changed or ended. */
+	void (*call)(struct line *line, const struct call_info *call, enum call_change change,
+		     void *data);
+	/* A modem became ready (added) or went away (removed). */
+	void (*added)(struct line *line, void *data);
+	void (*removed)(struct line *line, void *data);
+};
+
+struct lines_options {
+	const char *device_dir; /* NULL: no folder */
+	const char *const *devices;
+	int n_devices;
+	const struct config *config; /* [modem] sections; may be NULL */
+	int64_t ring_timeout_ms;
+	const char *lock_dir;
+	/* Start-up retry and command timeouts (tests shorten them); 0: default. */
+	int64_t retry_min_ms;
+	int64_t command_timeout_ms;
+};
+
+/* Starts watching; modems found now are started. NULL (logged) on failure. */
+struct lines *lines_create(const struct lines_options *opts, const struct lines_listener *l,
+			   void *data);
+void lines_destroy(struct lines *lines);
+
+typedef void (*lines_fn)(struct line *line, void *ctx);
+void lines_foreach(struct lines *lines, lines_fn fn, void *ctx);
+int lines_count(struct lines *lines);
+
+/* The first ready modem that can dial, or NULL. */
+struct line *lines_dialer(struct lines *lines);
+/* Dials on line; see modem_dial(). */
+int line_dial(struct line *line, const char *number);
+
+const char *line_path(const struct line *line);
+const char *line_name(const struct line *line);
+/* NULL while the modem is not open. */
+const struct modem_info *line_info(const struct line *line);
+
+#endif
