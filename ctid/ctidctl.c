@@ -26,6 +26,11 @@ static const char usage[] =
 	"  contact search QUERY                          by name, company, note or number\n"
 	"  note add CONTACT TEXT                         add a note to a contact\n"
 	"  lookup NUMBER                                 who is calling from NUMBER\n"
+	"  calls [--missed] [--unhandled] [--since D]    the call log\n"
+	"  calls handle ID... | --all-from CONTACT       mark calls handled\n"
+	"  callback CALL                                 dial a caller back (via ctid)\n"
+	"  monitor                                       print call events as they happen\n"
+	"  status                                        the daemon's modems\n"
 	"\n"
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
@@ -147,9 +152,9 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *ctl, int argc, char *argv[]);
 } commands[] = {
-	{"contact", ctl_contact},
-	{"note", ctl_note},
-	{"lookup", ctl_lookup},
+	{"contact", ctl_contact},      {"note", ctl_note},	     {"lookup", ctl_lookup},
+	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
+	{"callback", ctl_bus_command},
 };
 
 int main(int argc, char *argv[]) {

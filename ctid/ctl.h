@@ -52,6 +52,19 @@ void ctl_today(int *y, int *m, int *d);
 		"help", no_argument, NULL, 'h'                                                \
 	}
 
+struct json_writer;
+/* Parses a --since DATE (YYYY-MM-DD, today, yesterday, 7d) to local midnight. */
+bool ctl_parse_since(const char *s, int64_t *out);
+/* Writes a logged call as JSON (the keys of ctid --replay plus id, started,
+ * ended, handled, called_back). */
+void ctl_call_json(struct json_writer *w, const struct db_call *c);
+/* A db_call_fn copying the call's number (E.164 when known) into a 64-byte
+ * buffer. */
+int ctl_call_number(const struct db_call *c, void *data);
+
+int ctl_calls(struct ctl *ctl, int argc, char *argv[]);
+/* monitor, status and callback: argv[0] says which. */
+int ctl_bus_command(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]);
 int ctl_note(struct ctl *ctl, int argc, char *argv[]);

@@ -1,0 +1,359 @@
+/* ctidctl calls: the call log, and marking calls handled. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "json.h"
+#include "output.h"
+#include "phone.h"
+
+static const char calls_usage[] =
+	"Usage:\n"
+	"  ctidctl calls [--missed] [--unhandled] [--since DATE] [--contact CONTACT]\n"
+	"                [--limit N] [--json | --csv]\n"
+	"  ctidctl calls handle ID... | --all-from CONTACT\n"
+	"\n"
+	"Lists logged calls, newest first. DATE is YYYY-MM-DD (local time), 'today',\n"
+	"'yesterday' or a number of days ago (7d). With --json: an array of objects\n"
+	"with the keys number, name, withheld, e164, line, rings, date, state,\n"
+	"contact, id, started, ended, handled, called_back.\n";
+
+/* Parses DATE into the Unix time of that local midnight; false if bad. */
+bool ctl_parse_since(const char *s, int64_t *out) {
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	int y, m, d, days;
+	char tail;
+	if (strcmp(s, "today") == 0) {
+		days = 0;
+	} else if (strcmp(s, "yesterday") == 0) {
+		days = 1;
+	} else if (sscanf(s, "%dd%c", &days, &tail) == 1 && days >= 0) {
+		/* days ago */
+	} else if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 &&
+		   d >= 1 && d <= 31) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		days = 0;
+	} else {
+		return false;
+	}
+	tm.tm_mday -= days;
+	*out = (int64_t)mktime(&tm);
+	return true;
+}
+
+struct calls_state {
+	struct ctl *ctl;
+	enum { OUT_TABLE, OUT_JSON, OUT_CSV } format;
+	struct json_writer w;
+	struct table t;
+	int count;
+};
+
+void ctl_call_json(struct json_writer *w, const struct db_call *c) {
+	char t[40];
+	json_object_begin(w);
+	json_key(w, "id");
+	json_int(w, c->id);
+	json_key(w, "number");
+	json_string(w, c->number);
+	json_key(w, "name");
+	json_string(w, c->name);
+	json_key(w, "withheld");
+	json_string(w, c->withheld);
+	json_key(w, "e164");
+	json_string(w, c->e164);
+	json_key(w, "line");
+	json_string(w, c->line);
+	json_key(w, "rings");
+	json_int(w, c->rings);
+	json_key(w, "date");
+	json_string(w, c->date);
+	json_key(w, "state");
+	json_string(w, db_call_state_str(c->state));
+	json_key(w, "contact");
+	if (c->contact_id > 0) {
+		json_object_begin(w);
+		json_key(w, "id");
+		json_int(w, c->contact_id);
+		json_key(w, "name");
+		json_string(w, c->contact_name);
+		json_object_end(w);
+	} else {
+		json_null(w);
+	}
+	output_iso_time(c->started, t, sizeof(t));
+	json_key(w, "started");
+	json_string(w, t);
+	output_iso_time(c->ended, t, sizeof(t));
+	json_key(w, "ended");
+	json_string(w, c->ended ? t : NULL);
+	json_key(w, "handled");
+	json_bool(w, c->handled != 0);
+	output_iso_time(c->called_back, t, sizeof(t));
+	json_key(w, "called_back");
+	json_string(w, c->called_back ? t : NULL);
+	json_object_end(w);
+}
+
+/* Writes s as a CSV field (RFC 4180 quoting). */
+static void csv_field(FILE *f, const char *s, bool last) {
+	s = s != NULL ? s : "";
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (; *s != '\0'; s++) {
+			if (*s == '"') {
+				fputc('"', f);
+			}
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static void who(struct ctl *ctl, const struct db_call *c, char *out, size_t size) {
+	if (c->contact_name != NULL) {
+		snprintf(out, size, "%s", c->contact_name);
+	} else if (c->name != NULL) {
+		snprintf(out, size, "%s", c->name);
+	} else if (c->withheld != NULL) {
+		snprintf(out, size, "%s number",
+			 strcmp(c->withheld, "private") == 0 ? "Private" : "Unavailable");
+	} else if (c->e164 != NULL) {
+		phone_format(c->e164, ctl->region, out, size);
+	} else {
+		snprintf(out, size, "%s", c->number != NULL ? c->number : "unknown");
+	}
+}
+
+static int one_call(const struct db_call *c, void *data) {
+	struct calls_state *st = data;
+	st->count++;
+	if (st->format == OUT_JSON) {
+		ctl_call_json(&st->w, c);
+		return 0;
+	}
+	char started[32], ended[32], caller[160], number[64] = "";
+	output_time(c->started, started, sizeof(started));
+	output_time(c->ended, ended, sizeof(ended));
+	who(st->ctl, c, caller, sizeof(caller));
+	if (c->e164 != NULL) {
+		phone_format(c->e164, st->ctl->region, number, sizeof(number));
+	} else if (c->number != NULL) {
+		snprintf(number, sizeof(number), "%s", c->number);
+	}
+	if (st->format == OUT_CSV) {
+		char id[24], rings[16], contact[24] = "";
+		snprintf(id, sizeof(id), "%lld", (long long)c->id);
+		snprintf(rings, sizeof(rings), "%d", c->rings);
+		if (c->contact_id > 0) {
+			snprintf(contact, sizeof(contact), "%lld", (long long)c->contact_id);
+		}
+		const char *fields[] = {id,
+					started,
+					ended,
+					c->line,
+					c->number,
+					c->name,
+					c->withheld,
+					c->e164,
+					contact,
+					c->contact_name,
+					rings,
+					db_call_state_str(c->state),
+					c->handled ? "yes" : "no"};
+		size_t n = sizeof(fields) / sizeof(fields[0]);
+		for (size_t i = 0; i < n; i++) {
+			csv_field(stdout, fields[i], i + 1 == n);
+		}
+		return 0;
+	}
+	char id[24], rings[16];
+	snprintf(id, sizeof(id), "%lld", (long long)c->id);
+	snprintf(rings, sizeof(rings), "%d", c->rings);
+	const char *state = db_call_state_str(c->state);
+	char state_buf[32];
+	if (c->handled) {
+		snprintf(state_buf, sizeof(state_buf), "%s, handled", state);
+		state = state_buf;
+	}
+	const char *row[] = {id, started, caller, number, c->line, rings, state};
+	table_add(&st->t, row);
+	return 0;
+}
+
+int ctl_call_number(const struct db_call *c, void *data) {
+	char *out = data;
+	const char *n = c->e164 != NULL ? c->e164 : c->number;
+	snprintf(out, 64, "%s", n != NULL ? n : "");
+	return 0;
+}
+
+static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
+	static const struct option opts[] = {
+		CTL_COMMON_LONGOPTS,
+		{"all-from", required_argument, NULL, 'a'},
+		{0},
+	};
+	const char *from = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ctl_common_option(ctl, opt, optarg)) {
+			continue;
+		}
+		if (opt == 'a') {
+			from = optarg;
+		} else if (opt == 'h') {
+			fputs(calls_usage, stdout);
+			return CTL_OK;
+		} else {
+			return ctl_usage_error("calls", "bad option");
+		}
+	}
+	if ((from == NULL) == (optind >= argc)) {
+		return ctl_usage_error("calls", "give call IDs or --all-from CONTACT");
+	}
+	struct db *db = ctl_db(ctl);
+	if (db == NULL) {
+		return CTL_ERROR;
+	}
+	int64_t now = (int64_t)time(NULL);
+	if (from != NULL) {
+		int64_t id;
+		int status = ctl_contact_resolve(ctl, from, &id);
+		if (status != CTL_OK) {
+			return status;
+		}
+		int n = 0;
+		if (db_call_mark_handled_contact(db, id, now, &n) < 0) {
+			return ctl_fail("could not mark the calls handled");
+		}
+		printf("%d call%s marked handled\n", n, n == 1 ? "" : "s");
+		return CTL_OK;
+	}
+	for (int i = optind; i < argc; i++) {
+		char *end;
+		long long id = strtoll(argv[i][0] == '#' ? argv[i] + 1 : argv[i], &end, 10);
+		if (*end != '\0' || id <= 0) {
+			return ctl_usage_error("calls", "'%s' is not a call id", argv[i]);
+		}
+		int ret = db_call_mark_handled(db, id, now);
+		if (ret == -ENOENT) {
+			return ctl_fail("there is no call %lld", id);
+		} else if (ret < 0) {
+			return ctl_fail("could not mark call %lld handled: %s", id, strerror(-ret));
+		}
+	}
+	return CTL_OK;
+}
+
+int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
+	if (argc >= 2 && strcmp(argv[1], "handle") == 0) {
+		return calls_handle(ctl, argc - 1, argv + 1);
+	}
+	static const struct option opts[] = {
+		CTL_COMMON_LONGOPTS,
+		{"missed", no_argument, NULL, 'm'},
+		{"unhandled", no_argument, NULL, 'u'},
+		{"since", required_argument, NULL, 's'},
+		{"contact", required_argument, NULL, 'c'},
+		{"limit", required_argument, NULL, 'n'},
+		{"csv", no_argument, NULL, 'C'},
+		{0},
+	};
+	struct db_call_filter f = {.limit = 50};
+	const char *contact = NULL;
+	bool csv = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ctl_common_option(ctl, opt, optarg)) {
+			continue;
+		}
+		switch (opt) {
+		case 'm':
+			f.missed = true;
+			break;
+		case 'u':
+			f.unhandled = true;
+			break;
+		case 's':
+			if (!ctl_parse_since(optarg, &f.since)) {
+				return ctl_usage_error("calls", "bad date '%s'", optarg);
+			}
+			break;
+		case 'c':
+			contact = optarg;
+			break;
+		case 'n':
+			f.limit = atoi(optarg);
+			if (f.limit < 0) {
+				return ctl_usage_error("calls", "--limit wants a number (0: all)");
+			}
+			break;
+		case 'C':
+			csv = true;
+			break;
+		case 'h':
+			fputs(calls_usage, stdout);
+			return CTL_OK;
+		default:
+			fputs("Try 'ctidctl calls --help'.\n", stderr);
+			return CTL_USAGE;
+		}
+	}
+	if (optind < argc) {
+		return ctl_usage_error("calls", "unexpected argument '%s'", argv[optind]);
+	}
+	if (ctl_db(ctl) == NULL) {
+		return CTL_ERROR;
+	}
+	if (contact != NULL) {
+		int status = ctl_contact_resolve(ctl, contact, &f.contact_id);
+		if (status != CTL_OK) {
+			return status;
+		}
+	}
+	struct calls_state st = {
+		.ctl = ctl,
+		.format = ctl->json ? OUT_JSON
+			  : csv	    ? OUT_CSV
+				    : OUT_TABLE,
+	};
+	static const char *const headers[] = {"ID",   "STARTED", "CALLER", "NUMBER",
+					      "LINE", "RINGS",	 "STATE"};
+	table_init(&st.t, 7, headers);
+	json_init(&st.w, stdout);
+	if (st.format == OUT_JSON) {
+		json_array_begin(&st.w);
+	} else if (st.format == OUT_CSV) {
+		fputs("id,started,ended,line,number,name,withheld,e164,contact_id,contact,rings,"
+		      "state,handled\r\n",
+		      stdout);
+	}
+	int ret = db_call_foreach(ctl->db, &f, one_call, &st);
+	if (st.format == OUT_JSON) {
+		json_array_end(&st.w);
+		putchar('\n');
+	} else if (st.format == OUT_TABLE && st.count > 0) {
+		table_print(&st.t, stdout);
+	} else if (st.format == OUT_TABLE) {
+		puts("No calls.");
+	}
+	table_finish(&st.t);
+	if (ret < 0) {
+		return ctl_fail("could not read the call log: %s", strerror(-ret));
+	}
+	return CTL_OK;
+}
