@@ -232,6 +232,14 @@ void modem_ready(struct modem *m) {
 		 i->cid_command[0] != '\0' ? "caller ID via " : "no caller ID (rings only)",
 		 i->cid_command, i->detects_pickup ? ", detects extension pick-up" : "",
 		 i->gsm ? " (GSM)" : "");
+	/* The first call must already see what probing found (pick-up, hang-up
+	 * reports), not only the calls after the next event. */
+	if (!call_tracker_busy(m->tracker) &&
+	    (m->tracker_pickup != i->detects_pickup || m->tracker_hangup != i->detects_hangup)) {
+		if (make_tracker(m) < 0) {
+			log_error("%s: could not make a call tracker: %s", m->path, strerror(errno));
+		}
+	}
 	modem_set_state(m, MODEM_STATE_READY);
 }
 
