@@ -84,7 +84,9 @@ static void run_command(struct daemon *d, const char *template, const struct pop
 		argv[i] = expand(words[i], names, values, 4);
 	}
 	g_strfreev(words);
-	if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL,
+	if (!g_spawn_async(NULL, argv, NULL,
+			   G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL |
+				   G_SPAWN_STDOUT_TO_DEV_NULL,
 			   NULL, NULL, NULL, &err)) {
 		log_error("Could not run %s: %s", argv[0], err->message);
 		g_error_free(err);

@@ -149,12 +149,30 @@ static int add_note(void *data, const char *contact, const char *text, int64_t *
 
 static int dial(void *data, const char *number) {
 	struct daemon *d = data;
+	/* People write numbers with spaces, dots, dashes and brackets; the
+	 * modem takes digits, +, * and # only. Letters are refused. */
+	char digits[40];
+	size_t n = 0;
+	for (const char *p = number; *p != '\0'; p++) {
+		if ((*p >= '0' && *p <= '9') || *p == '+' || *p == '*' || *p == '#') {
+			if (n + 1 >= sizeof(digits)) {
+				return -EINVAL;
+			}
+			digits[n++] = *p;
+		} else if (strchr(" .-()/", *p) == NULL) {
+			return -EINVAL;
+		}
+	}
+	digits[n] = '\0';
+	if (n == 0) {
+		return -EINVAL;
+	}
 	struct line *line = lines_dialer(d->lines);
 	if (line == NULL) {
 		return -ENOTSUP;
 	}
-	log_info("Dialling %s on %s", number, line_path(line));
-	return line_dial(line, number);
+	log_info("Dialling %s on %s", digits, line_path(line));
+	return line_dial(line, digits);
 }
 
 struct modem_ctx {

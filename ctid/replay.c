@@ -129,7 +129,8 @@ static void on_event(const struct cid_event *ev, void *data) {
 
 /* GSM dongles report the caller hanging up; nothing else can answer them. */
 static bool looks_gsm(FILE *f) {
-	static const char *const marks[] = {"+CLIP:", "+CRING:", "^CEND:", "+CLCC:", "+WIND: 6"};
+	static const char *const marks[] = {"+CLIP:", "+CRING:", "+CCWA:",
+					    "^CEND:", "+CLCC:",	 "+WIND: 6"};
 	char buf[CHUNK + 16];
 	bool found = false;
 	size_t n;

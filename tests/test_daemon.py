@@ -1,0 +1,299 @@
+#!/usr/bin/python3
+"""The daemon end to end, with real parts only.
+
+A private dbus-daemon, python3-dbusmock's notification server (it records
+every Notify call), the modem simulator on a pseudo-terminal (a Conexant that
+reports extension pick-ups), a real SQLite file, and ctid itself. The
+simulated line rings with a known client, a stranger, a withheld number and a
+caller whose name arrives late; the test reads back what reached the screen,
+the D-Bus signals (through `ctidctl monitor --json`), the call log, and what
+the popups' buttons do.
+
+Usage: test_daemon.py CTID CTIDCTL MODEMSIM
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import ctidtest
+
+CTID, CTIDCTL, MODEMSIM = sys.argv[1:4]
+tap = ctidtest.Tap()
+
+missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
+if missing:
+    tap.skip_all('%s is not installed' % missing)
+
+import dbus  # noqa: E402  (python3-dbus, after the check above)
+
+
+def events(monitor, name, n=1, timeout=10.0):
+    """Waits for n monitor lines of event name; returns them as dicts."""
+    out = []
+    for _ in range(n):
+        line = monitor.expect('{"event":"%s"' % name, timeout)
+        if line is None:
+            break
+        out.append(json.loads(line))
+    return out
+
+
+def notifies_since(server, start):
+    return server.notify_calls()[start:]
+
+
+with ctidtest.Harness(timeout=240) as h:
+    tmp = h.mkdtemp('daemon')
+    db = os.path.join(tmp, 'ctid.db')
+    devdir = os.path.join(tmp, 'dev')
+    os.mkdir(devdir)
+    opened = os.path.join(tmp, 'opened')
+    config_home = os.path.join(tmp, 'config')
+    os.makedirs(os.path.join(config_home, 'ctid'))
+    with open(os.path.join(config_home, 'ctid', 'ctid.conf'), 'w') as f:
+        f.write('# written by test_daemon.py\n'
+                'region = GB\n'
+                # The buttons' commands: argv words, placeholders filled in after
+                # splitting, no shell.
+                'open-card = /usr/bin/touch "%s-{contact}"\n'
+                'add-note = %s --database {database} note add {contact} Offered the new cream\n'
+                % (opened, CTIDCTL))
+
+    bus = h.session_bus()
+    env = bus.env(XDG_CONFIG_HOME=config_home, XDG_DATA_HOME=os.path.join(tmp, 'data'),
+                  TZ='UTC', LC_ALL='C.UTF-8')
+
+    def ctl(*args):
+        p = subprocess.run([CTIDCTL, '--database', db, *args], env=env, capture_output=True,
+                           timeout=20)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    _, out, _ = ctl('contact', 'add', '--name', 'Ivan Pozdniakov', '--company',
+                    'Pozdniakov & Sons', '--phone', '020 7946 0018')
+    ivan = int(out)
+    ctl('note', 'add', str(ivan), 'asked for black shoe cream')
+    ctl('contact', 'add', '--name', '<b>Markup</b> & Co', '--phone', '0113 496 0000')
+
+    server = h.notification_server(bus, caps=['actions', 'body', 'body-markup'])
+    sim = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '300',
+                         '--link', os.path.join(devdir, 'conexant-ttyACM0')],
+                        log_name='modemsim.log')
+    tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
+    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
+                      '-v', '-v'], env=env, log_name='ctid.log')
+    monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
+
+    added = events(monitor, 'ModemAdded')
+    tap.ok(added and added[0]['path'].endswith('conexant-ttyACM0'),
+           'ModemAdded for the modem in the device folder', daemon.log())
+    tap.ok(added and added[0]['cid_command'].startswith('AT+VCID=1'),
+           'caller ID was switched on with AT+VCID=1', added)
+    tap.ok(added and added[0]['detects_pickup'], 'the Conexant reports extension pick-ups',
+           added)
+
+    # 1. A known client; the telco's name comes a second after the number.
+    sim.send('call 02079460018 "POZDNIAKOV I" rings=3 name_delay=0.3')
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['contact_name'] == 'Ivan Pozdniakov'
+           and started[0]['name'] == '', 'CallStarted names the client before NAME arrives',
+           started)
+    pops = server.wait_notify(1)
+    first = pops[0] if pops else None
+    tap.ok(first is not None and first.summary == 'Ivan Pozdniakov',
+           'the first popup names the client', pops)
+    if first is not None:
+        tap.contains(first.body, '020 7946 0018', 'the popup shows the number for reading')
+        tap.contains(first.body, 'Pozdniakov &amp; Sons',
+                     'the company, escaped for a server with body-markup')
+        tap.contains(first.body, 'asked for black shoe cream', 'the latest note')
+        tap.contains(first.body, 'First call', 'no earlier calls yet')
+        tap.is_(first.hints.get('desktop-entry'), 'ctid', 'desktop-entry hint')
+        tap.is_(first.hints.get('category'), 'call.incoming', 'incoming-call category')
+        tap.is_(first.hints.get('urgency'), 2, 'critical while ringing')
+        tap.is_(first.app_name, 'ctid', 'app name')
+        tap.ok({'open-card', 'add-note'} <= set(first.action_ids),
+               'Open card and Add note offered', first.actions)
+    updated = events(monitor, 'CallUpdated', 1)
+    named = [e for e in updated if e.get('name') == 'POZDNIAKOV I']
+    if not named:
+        named = [e for e in events(monitor, 'CallUpdated', 3, 5) if
+                 e.get('name') == 'POZDNIAKOV I']
+    tap.ok(named, 'CallUpdated carries the name the telco sent')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'missed' and ended[0]['rings'] == 3,
+           'the call rang out: missed, 3 rings', ended)
+    call_id = ended[0]['id'] if ended else 0
+    pops = server.wait_notify(2)
+    last = pops[-1] if pops else None
+    tap.ok(last is not None and last.summary == 'Missed call from Ivan Pozdniakov',
+           'a missed call leaves "Missed call from ..."', last)
+    tap.ok(last is not None and first is not None and last.replaces_id != 0,
+           'the popup was updated in place (replaces_id)', last)
+    tap.ok(last is not None and 'mark-handled' in last.action_ids,
+           'Mark handled offered on the missed call', last)
+    tap.is_(last.hints.get('resident') if last else None, True, 'the missed-call popup stays')
+
+    # The buttons (a person needs a moment to reach one: give the popup's
+    # update time to come back from the server).
+    time.sleep(0.5)
+    nid = last.replaces_id if last else 0
+    tap.lacks(last.action_ids if last else None, 'add-note',
+              'a missed call offers calling back, not notes (three buttons at most)')
+    server.action_invoked(nid, 'open-card')
+    tap.ok(ctidtest.wait_for(lambda: os.path.exists('%s-#%d' % (opened, ivan)), 5),
+           'Open card ran the configured command with the contact as one argument')
+    server.action_invoked(nid, 'mark-handled')
+    handled = ctidtest.wait_for(
+        lambda: json.loads(ctl('calls', '--json')[1])[0]['handled'], 5)
+    tap.ok(handled, 'Mark handled marks the call handled in the log')
+    closed = server.wait_calls('CloseNotification', 1)
+    tap.ok(closed and closed[-1][1][0] == nid, 'and takes the missed-call popup away', closed)
+
+    # The client calls again and someone picks up an extension.
+    start = len(server.notify_calls())
+    sim.send('call 02079460018 rings=4 answer=2')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'answered' and ended[0]['rings'] == 2,
+           'an extension picked up after the second ring: answered', ended)
+    pops = ctidtest.wait_for(lambda: len(notifies_since(server, start)) >= 2 and
+                             notifies_since(server, start), 5) or []
+    tap.ok(pops and 'Last call missed' in pops[0].body and 'not called back' not in
+           pops[0].body, 'the history says the last call was missed and handled', pops[:1])
+    answered = pops[-1] if pops else None
+    tap.ok(answered is not None and 'add-note' in answered.action_ids,
+           'an answered call offers Add note', answered)
+    time.sleep(0.5)
+    server.action_invoked(answered.replaces_id if answered else 0, 'add-note')
+    card = ctidtest.wait_for(
+        lambda: 'Offered the new cream' in ctl('contact', 'show', str(ivan), '--json')[1], 5)
+    tap.ok(card, 'Add note ran the configured command (a note was added)')
+
+    # 2. A stranger: nothing known about the number yet.
+    start = len(server.notify_calls())
+    sim.send('call 01632960999 rings=2')
+    events(monitor, 'CallEnded')
+    pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
+    tap.ok(pops and pops[0].summary == 'Unknown caller', 'a stranger is "Unknown caller"',
+           pops)
+    tap.ok(pops and 'First call from this number' in pops[0].body,
+           'and the popup says it is the first call', pops)
+    tap.ok(pops and 'add-contact' in pops[0].action_ids, 'Add contact offered', pops)
+
+    # 3. The same stranger again: the popup remembers the missed call.
+    start = len(server.notify_calls())
+    sim.send('call 01632960999 rings=2')
+    events(monitor, 'CallEnded')
+    pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
+    tap.ok(pops and 'Last call missed' in pops[0].body,
+           'a second call from the stranger shows the missed first one', pops)
+
+    # 4. A withheld number.
+    start = len(server.notify_calls())
+    sim.send('call P rings=2')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['withheld'] == 'private' and ended[0]['number'] == '',
+           'withheld: a reason, not a number', ended)
+    pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
+    tap.ok(pops and pops[0].summary == 'Private number', 'withheld: "Private number"', pops)
+
+    # 5. A caller whose name comes late: the popup is updated in place.
+    start = len(server.notify_calls())
+    sim.send('call 01632960777 "ACME LTD" rings=3 name_delay=0.3')
+    events(monitor, 'CallEnded')
+    pops = ctidtest.wait_for(lambda: len(notifies_since(server, start)) >= 2 and
+                             notifies_since(server, start), 5) or []
+    summaries = [p.summary for p in pops]
+    tap.ok(summaries[:1] == ['Unknown caller'] and 'ACME LTD' in summaries,
+           'the popup pops on the number, then shows the late name', summaries)
+    tap.ok(len(pops) >= 2 and pops[1].replaces_id != 0, 'the late name updates in place',
+           pops)
+
+    # 6. Markup in a contact's name shows literally.
+    start = len(server.notify_calls())
+    sim.send('call 01134960000 rings=2')
+    events(monitor, 'CallEnded')
+    pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
+    tap.ok(pops and pops[0].summary == '<b>Markup</b> & Co',
+           'the summary is plain text, as the spec says', pops)
+
+    # 7. The D-Bus API.
+    conn = bus.connection()
+    obj = conn.get_object('org.ctid.Ctid1', '/org/ctid/Ctid1')
+    api = dbus.Interface(obj, 'org.ctid.Ctid1')
+    props = dbus.Interface(obj, 'org.freedesktop.DBus.Properties')
+    found = ctidtest.unwrap(api.Lookup('+44 20 7946 0018'))
+    tap.is_((found['contact_id'], found['contact_name'], found['match']),
+            (ivan, 'Ivan Pozdniakov', 'exact'), 'Lookup finds the client')
+    call = ctidtest.unwrap(api.GetCall(dbus.Int64(call_id)))
+    tap.is_((call['state'], call['handled'], call['contact_id']), ('missed', True, ivan),
+            'GetCall returns the logged call')
+    missed = ctidtest.unwrap(api.ListCalls(
+        dbus.Dictionary({'missed': True, 'unhandled': True}, signature='sv'), dbus.UInt32(0)))
+    tap.ok(missed and all(c['state'] == 'missed' and not c['handled'] for c in missed)
+           and call_id not in [c['id'] for c in missed],
+           'ListCalls filters missed unhandled calls', missed)
+    api.MarkHandled(dbus.Int64(missed[0]['id']))
+    tap.ok(ctidtest.unwrap(api.GetCall(dbus.Int64(missed[0]['id'])))['handled'],
+           'MarkHandled works')
+    note = api.AddNote('pozd', 'Called about Generation P')
+    tap.ok(int(note) > 0 and 'Called about Generation P' in
+           ctl('contact', 'show', str(ivan))[1], 'AddNote adds a note to the card')
+    modems = ctidtest.unwrap(api.ListModems())
+    tap.is_([m['state'] for m in modems], ['ready'], 'ListModems: one modem, ready')
+    tap.is_(str(props.Get('org.ctid.Ctid1', 'Version')),
+            subprocess.run([CTID, '--version'], capture_output=True).stdout.decode()
+            .split()[1], 'the Version property')
+    tap.is_(len(ctidtest.unwrap(props.Get('org.ctid.Ctid1', 'Modems'))), 1,
+            'the Modems property')
+    xml = dbus.Interface(obj, 'org.freedesktop.DBus.Introspectable').Introspect()
+    tap.contains(str(xml), '<method name="ListCalls">', 'introspection data')
+
+    def error_of(fn, *args):
+        try:
+            fn(*args)
+        except dbus.DBusException as e:
+            return e.get_dbus_name()
+        return None
+
+    tap.is_(error_of(api.GetCall, dbus.Int64(999999)), 'org.ctid.Ctid1.Error.NotFound',
+            'GetCall of a missing call: NotFound')
+    tap.is_(error_of(conn.call_blocking, 'org.ctid.Ctid1', '/org/ctid/Ctid1',
+                     'org.ctid.Ctid1', 'GetCall', 's', ('x',)),
+            'org.freedesktop.DBus.Error.InvalidArgs', 'wrong argument type: InvalidArgs')
+    tap.is_(error_of(api.Lookup, 'x' * (1024 * 1024)),
+            'org.freedesktop.DBus.Error.InvalidArgs', 'a 1 MB number: InvalidArgs')
+    tap.is_(error_of(api.ListCalls, dbus.Dictionary({'missed': 'yes'}, signature='sv'),
+                     dbus.UInt32(5)),
+            'org.freedesktop.DBus.Error.InvalidArgs', 'a filter of the wrong type')
+    tap.is_(error_of(api.AddNote, 'nobody-at-all', 'x'), 'org.ctid.Ctid1.Error.NotFound',
+            'AddNote for an unknown contact: NotFound')
+    tap.is_(error_of(api.AddNote, "'; DROP TABLE contacts; --", 'x'),
+            'org.ctid.Ctid1.Error.NotFound', 'SQL in a contact name is just text')
+    tap.ok(daemon.alive(), 'the daemon survived the bad calls')
+    api.Dial('01632 960999')
+    tap.ok(sim.expect('event dial', 5) is not None, 'Dial reaches the modem (ATD)')
+
+    # 8. The command-line view of the same log.
+    status, out, err = ctl('calls', '--json')
+    calls = json.loads(out)
+    want = {'number', 'name', 'withheld', 'e164', 'line', 'rings', 'date', 'state', 'contact',
+            'id', 'started', 'ended'}
+    tap.ok(status == 0 and calls and all(want <= set(c) for c in calls),
+           'ctidctl calls --json has the keys of --replay plus id, started, ended', calls[:1])
+    tap.is_(len(calls), 7, 'every call is in the log once')
+    status, out, err = ctl('calls', '--missed')
+    tap.ok(status == 0 and 'Unknown' not in out and '01632 960999' in out,
+           'ctidctl calls --missed lists the stranger', out)
+    p = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True)
+    tap.ok(p.returncode == 0 and json.loads(p.stdout)[0]['state'] == 'ready',
+           'ctidctl status --json', p.stdout)
+
+    daemon.popen.terminate()
+    tap.is_(daemon.popen.wait(10), 0, 'SIGTERM ends the daemon cleanly')
+    tap.ok('error' not in daemon.log().lower(), 'no errors in the daemon log',
+           daemon.log()[-2000:])
+
+sys.exit(tap.done())
