@@ -238,6 +238,16 @@ static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 	if (optind < argc) {
 		return ctl_usage_error("contact add", "unexpected argument '%s'", argv[optind]);
 	}
+	char asked[256];
+	if ((e.name == NULL || e.name[0] == '\0') && e.n_add > 0 && isatty(STDIN_FILENO)) {
+		/* "Add contact" on a stranger's popup opens a terminal with the number. */
+		printf("Name for %s: ", e.add_phones[0]);
+		fflush(stdout);
+		if (fgets(asked, sizeof(asked), stdin) != NULL) {
+			asked[strcspn(asked, "\r\n")] = '\0';
+			e.name = asked;
+		}
+	}
 	if (e.name == NULL || e.name[0] == '\0') {
 		return ctl_usage_error("contact add", "--name is required");
 	}

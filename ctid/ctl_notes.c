@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -46,7 +47,9 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 		fputs("Try 'ctidctl note --help'.\n", stderr);
 		return CTL_USAGE;
 	}
-	if (argc - optind < 2) {
+	/* Without TEXT on a terminal (the popup's "Add note" opens one), ask. */
+	bool ask = argc - optind == 1 && isatty(STDIN_FILENO);
+	if (argc - optind < 2 && !ask) {
 		return ctl_usage_error("note", "give a CONTACT and the TEXT");
 	}
 	int64_t id;
@@ -55,7 +58,16 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 		return status;
 	}
 	char text[4096];
-	join_words(argc, argv, optind + 1, text, sizeof(text));
+	if (ask) {
+		printf("Note for contact #%lld (Enter to save, empty to cancel): ", (long long)id);
+		fflush(stdout);
+		if (fgets(text, sizeof(text), stdin) == NULL) {
+			return ctl_fail("no note added");
+		}
+		text[strcspn(text, "\r\n")] = '\0';
+	} else {
+		join_words(argc, argv, optind + 1, text, sizeof(text));
+	}
 	if (text[0] == '\0') {
 		return ctl_usage_error("note", "the note is empty");
 	}

@@ -52,7 +52,7 @@ struct sim {
 void sim_out(struct sim *s, const char *buf, size_t len);
 /* Queues "\r\n<text>\r\n", a V.250 verbose response line. */
 void sim_out_line(struct sim *s, const char *text);
-void sim_event(struct sim *s, const char *fmt, ...);
+void sim_event(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Handles one command line the host sent (without CR). */
 void sim_at_line(struct sim *s, const char *line);

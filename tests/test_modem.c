@@ -194,12 +194,17 @@ static bool wait_ended(struct harness *h, size_t n, int64_t timeout_ms) {
 	return pump(h, timeout_ms, pred_calls, &n);
 }
 
+static void sim_send(struct harness *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void sim_send(struct harness *h, const char *fmt, ...) {
 	char buf[256];
 	va_list args;
 	va_start(args, fmt);
 	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, args);
 	va_end(args);
+	if (n < 0 || n > (int)sizeof(buf) - 2) {
+		n = (int)sizeof(buf) - 2;
+	}
 	buf[n++] = '\n';
 	if (write(h->ctl, buf, (size_t)n) != n) {
 		tap_diag("could not write to the simulator");
