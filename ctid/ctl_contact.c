@@ -29,21 +29,39 @@ static const char contact_usage[] =
 	"(--phone '+44 20 7946 0018=work'); without one the label is 'phone'.\n"
 	"Birthdays without a year are written MM-DD.\n";
 
+/* Whether s has digits where pattern has 'd' and the same byte elsewhere. */
+static bool shaped(const char *s, const char *pattern) {
+	for (; *pattern != '\0'; s++, pattern++) {
+		if (*pattern == 'd' ? (*s < '0' || *s > '9') : *s != *pattern) {
+			return false;
+		}
+	}
+	return *s == '\0';
+}
+
 /* Accepts YYYY-MM-DD, MM-DD or --MM-DD; writes the stored form. */
-static bool parse_birthday(const char *in, char out[11]) {
+static bool parse_birthday(const char *in, char out[16]) {
 	int y, m, d;
 	char tail;
 	if (in[0] == '\0') {
 		out[0] = '\0';
 		return true;
 	}
-	if (sscanf(in, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && strlen(in) == 10) {
-		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (shaped(in, "dddd-dd-dd") && sscanf(in, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
+		    (m == 2 && d == 29 && !leap)) {
+			return false;
+		}
+		memcpy(out, in, 11); /* already YYYY-MM-DD, as checked */
 		return true;
 	}
 	const char *p = strncmp(in, "--", 2) == 0 ? in + 2 : in;
-	if (sscanf(p, "%2d-%2d%c", &m, &d, &tail) == 2 && strlen(p) == 5) {
-		snprintf(out, 11, "--%02d-%02d", m, d);
+	if (shaped(p, "dd-dd") && sscanf(p, "%2d-%2d%c", &m, &d, &tail) == 2 && m >= 1 && m <= 12 &&
+	    d >= 1 && d <= days[m - 1]) {
+		memcpy(out, "--", 2);
+		memcpy(out + 2, p, 6); /* MM-DD and the NUL */
 		return true;
 	}
 	return false;
@@ -63,7 +81,7 @@ static const char *split_label(char *arg) {
 
 struct edits {
 	const char *name, *company, *email, *birthday;
-	char birthday_buf[11];
+	char birthday_buf[16];
 	char *add_phones[MAX_LIST];
 	int n_add;
 	const char *remove_phones[MAX_LIST];
