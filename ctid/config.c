@@ -217,6 +217,12 @@ int config_load(struct config *c, const char *path) {
 		return -err;
 	}
 	config_set_string(&c->path, path);
+	int ret = config_read(c, f, path);
+	fclose(f);
+	return ret;
+}
+
+int config_read(struct config *c, FILE *f, const char *path) {
 	char buf[CONFIG_LINE_MAX + 2];
 	int lineno = 0;
 	int errors = 0;
@@ -286,7 +292,6 @@ int config_load(struct config *c, const char *path) {
 			errors++;
 		}
 	}
-	fclose(f);
 	return errors > 0 ? -EINVAL : 0;
 }
 

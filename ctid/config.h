@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONFIG_MAX_MODEMS  16
 #define CONFIG_MAX_DEVICES 16
@@ -61,6 +62,9 @@ void config_finish(struct config *c);
  * for each bad line.
  */
 int config_load(struct config *c, const char *path);
+
+/* Reads settings from f as config_load() does; path names it in errors. */
+int config_read(struct config *c, FILE *f, const char *path);
 
 /*
  * The file to read when none was given: $XDG_CONFIG_HOME/ctid/ctid.conf or

@@ -45,6 +45,20 @@ def notifies_since(server, start):
     return server.notify_calls()[start:]
 
 
+def settled(server):
+    """How many Notify calls there are once no more arrive (the popup of the
+    last call may still be on its way when its CallEnded signal is seen)."""
+    last, stable_since = -1, 0.0
+    while True:
+        n = len(server.notify_calls())
+        now = time.monotonic()
+        if n != last:
+            last, stable_since = n, now
+        elif now - stable_since >= 0.3:
+            return n
+        time.sleep(0.05)
+
+
 with ctidtest.Harness(timeout=240) as h:
     tmp = h.mkdtemp('daemon')
     db = os.path.join(tmp, 'ctid.db')
@@ -82,9 +96,11 @@ with ctidtest.Harness(timeout=240) as h:
                          '--link', os.path.join(devdir, 'conexant-ttyACM0')],
                         log_name='modemsim.log')
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
+    # The monitor first, so that it sees the modem being added.
+    monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
+    time.sleep(0.5)
     daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
                       '-v', '-v'], env=env, log_name='ctid.log')
-    monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
 
     added = events(monitor, 'ModemAdded')
     tap.ok(added and added[0]['path'].endswith('conexant-ttyACM0'),
@@ -153,7 +169,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(closed and closed[-1][1][0] == nid, 'and takes the missed-call popup away', closed)
 
     # The client calls again and someone picks up an extension.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call 02079460018 rings=4 answer=2')
     ended = events(monitor, 'CallEnded')
     tap.ok(ended and ended[0]['state'] == 'answered' and ended[0]['rings'] == 2,
@@ -172,7 +188,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(card, 'Add note ran the configured command (a note was added)')
 
     # 2. A stranger: nothing known about the number yet.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call 01632960999 rings=2')
     events(monitor, 'CallEnded')
     pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
@@ -183,7 +199,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(pops and 'add-contact' in pops[0].action_ids, 'Add contact offered', pops)
 
     # 3. The same stranger again: the popup remembers the missed call.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call 01632960999 rings=2')
     events(monitor, 'CallEnded')
     pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
@@ -191,7 +207,7 @@ with ctidtest.Harness(timeout=240) as h:
            'a second call from the stranger shows the missed first one', pops)
 
     # 4. A withheld number.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call P rings=2')
     ended = events(monitor, 'CallEnded')
     tap.ok(ended and ended[0]['withheld'] == 'private' and ended[0]['number'] == '',
@@ -200,7 +216,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(pops and pops[0].summary == 'Private number', 'withheld: "Private number"', pops)
 
     # 5. A caller whose name comes late: the popup is updated in place.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call 01632960777 "ACME LTD" rings=3 name_delay=0.3')
     events(monitor, 'CallEnded')
     pops = ctidtest.wait_for(lambda: len(notifies_since(server, start)) >= 2 and
@@ -212,7 +228,7 @@ with ctidtest.Harness(timeout=240) as h:
            pops)
 
     # 6. Markup in a contact's name shows literally.
-    start = len(server.notify_calls())
+    start = settled(server)
     sim.send('call 01134960000 rings=2')
     events(monitor, 'CallEnded')
     pops = ctidtest.wait_for(lambda: notifies_since(server, start), 5)
