@@ -56,6 +56,27 @@ static void fill_db_call(const struct active *a, struct db_call *c) {
 
 static gboolean write_retry_cb(gpointer data);
 
+/* A call must never wait long for another process's lock: the write is
+ * retried from the loop instead. */
+#define DAEMON_BUSY_TIMEOUT_MS 100
+
+/* Opens the database afresh (after it was read-only: SQLite keeps a
+ * connection opened read-only that way). Returns 0 or -errno. */
+static int reopen_db(struct daemon *d) {
+	struct db *db = db_open(d->database, 0);
+	if (db == NULL) {
+		return -errno;
+	}
+	db_close(d->db);
+	d->db = db;
+	db_set_region(d->db, d->region);
+	db_set_busy_timeout(d->db, DAEMON_BUSY_TIMEOUT_MS);
+	if (d->opts.min_suffix > 0) {
+		db_set_min_suffix(d->db, d->opts.min_suffix);
+	}
+	return 0;
+}
+
 /* Writes the call (or its change) to the log; on failure keeps it in
  * memory and tries again with back-off, so no call is lost to a locked,
  * read-only or full database. Returns 0 when it is on disk. */
@@ -109,6 +130,9 @@ static void prune(struct daemon *d) {
 static gboolean write_retry_cb(gpointer data) {
 	struct daemon *d = data;
 	d->write_retry = 0;
+	if (d->write_error == -EROFS || d->write_error == -EACCES || d->write_error == -EIO) {
+		reopen_db(d);
+	}
 	bool pending = false;
 	for (struct active *a = d->calls; a != NULL; a = a->next) {
 		if (a->dirty && persist(d, a) < 0) {
@@ -400,6 +424,7 @@ struct daemon *daemon_create(const struct daemon_options *opts) {
 		goto fail;
 	}
 	db_set_region(d->db, d->region);
+	db_set_busy_timeout(d->db, DAEMON_BUSY_TIMEOUT_MS);
 	if (opts->min_suffix > 0) {
 		db_set_min_suffix(d->db, opts->min_suffix);
 	}

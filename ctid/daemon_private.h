@@ -55,6 +55,7 @@ struct daemon {
 	int ended_calls;
 	guint write_retry;
 	unsigned int write_backoff;
+	int write_error; /* the last failed write's -errno */
 
 	struct popup popups[POPUPS_KEPT];
 	int next_popup;

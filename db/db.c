@@ -425,6 +425,14 @@ const char *db_get_region(const struct db *db) {
 	return db->region[0] != '\0' ? db->region : NULL;
 }
 
+void db_set_busy_timeout(struct db *db, int ms) {
+	sqlite3_busy_timeout(db->sql, ms);
+}
+
+const char *db_path(const struct db *db) {
+	return db->path;
+}
+
 void db_set_min_suffix(struct db *db, int digits) {
 	db->min_suffix = digits < 4 ? 4 : digits;
 }

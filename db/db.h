@@ -46,6 +46,13 @@ const char *db_get_region(const struct db *db);
 /* Digits a suffix match needs (default DB_MIN_SUFFIX, at least 4). */
 void db_set_min_suffix(struct db *db, int digits);
 
+/* How long a statement waits for another process's lock before it fails
+ * with -EBUSY (default 5000 ms; the daemon waits less and retries later). */
+void db_set_busy_timeout(struct db *db, int ms);
+
+/* The path the database was opened from. */
+const char *db_path(const struct db *db);
+
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);

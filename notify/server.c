@@ -168,7 +168,10 @@ static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call
 	}
 }
 
+static void reconnect_if_closed(struct worker *w);
+
 void notify_server_show(struct worker *w, const struct job *job) {
+	reconnect_if_closed(w);
 	query_caps(w);
 	const char *body = w->markup ? job->markup_body : job->plain.body;
 
@@ -266,11 +269,8 @@ static void on_server_appeared(GDBusConnection *bus, const gchar *name, const gc
 	w->server_name = g_strdup(owner);
 }
 
-void notify_server_open(struct worker *w) {
-	w->shown = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, shown_free);
-	w->log_handler = g_log_set_handler("libnotify", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL,
-					   on_libnotify_log, w);
-
+/* Connects to the session bus and follows the notification server on it. */
+static void connect_bus(struct worker *w) {
 	/* The session bus connection is shared; by default GIO ends the process when
 	 * it closes, which is not ours to decide. */
 	GError *err = NULL;
@@ -287,6 +287,41 @@ void notify_server_open(struct worker *w) {
 		g_clear_error(&err);
 	}
 	notify_init(w->app_name);
+	w->connected_at = g_get_monotonic_time();
+}
+
+/*
+ * The session bus went away (the session restarted its bus, a test killed
+ * it): GIO forgets a closed shared connection, so start afresh with a new
+ * one and a new libnotify proxy, at most every few seconds.
+ */
+static void reconnect_if_closed(struct worker *w) {
+	if (w->bus != NULL && !g_dbus_connection_is_closed(w->bus)) {
+		return;
+	}
+	if (g_get_monotonic_time() - w->connected_at < 3 * G_USEC_PER_SEC) {
+		return;
+	}
+	if (w->bus != NULL) {
+		notify_worker_log(w, LOG_WARN, "Lost the session bus; connecting again");
+	}
+	if (w->watch != 0) {
+		g_bus_unwatch_name(w->watch);
+		w->watch = 0;
+	}
+	g_hash_table_remove_all(w->shown);
+	g_clear_pointer(&w->server_name, g_free);
+	w->caps_known = false;
+	g_clear_object(&w->bus);
+	notify_uninit();
+	connect_bus(w);
+}
+
+void notify_server_open(struct worker *w) {
+	w->shown = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, shown_free);
+	w->log_handler = g_log_set_handler("libnotify", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL,
+					   on_libnotify_log, w);
+	connect_bus(w);
 }
 
 void notify_server_shutdown(struct worker *w, bool abandoned) {

@@ -62,6 +62,7 @@ struct worker {
 	char *icon;
 	char *desktop_entry;
 	GDBusConnection *bus;
+	gint64 connected_at; /* monotonic µs of the last (re)connection */
 	guint watch;
 	GHashTable *shown; /* &shown->key -> struct shown (server.c) */
 	enum server_state server;

@@ -258,7 +258,7 @@ SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
   <!-- A private session bus for one test. No <servicedir>: nothing is
        auto-started, so a test sees exactly the servers it started. -->
   <type>session</type>
-  <listen>unix:dir=%s</listen>
+  <listen>%s</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -272,11 +272,16 @@ SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
 class SessionBus(Process):
     """A private dbus-daemon. env() is the environment for its clients."""
 
-    def __init__(self, harness):
+    def __init__(self, harness, socket=None):
+        """socket: listen on this path, so that a bus started again with the
+        same path has the same address (a session whose bus restarts)."""
         self.dir = harness.mkdtemp('bus')
         config = os.path.join(self.dir, 'session.conf')
+        if socket is not None and os.path.exists(socket):
+            os.unlink(socket)
+        listen = 'unix:path=' + socket if socket else 'unix:dir=' + self.dir
         with open(config, 'w') as f:
-            f.write(SESSION_CONFIG % self.dir)
+            f.write(SESSION_CONFIG % listen)
         super().__init__(harness, ['dbus-daemon', '--config-file=' + config, '--nofork',
                                    '--print-address=1'],
                          log_name='dbus-daemon.log', stdout=subprocess.PIPE)
@@ -284,7 +289,10 @@ class SessionBus(Process):
         line = self.popen.stdout.readline().decode().strip() if ready else ''
         if not line:
             raise RuntimeError('dbus-daemon did not start: ' + self.log())
-        self.address = line
+        # With a fixed socket, leave the server's GUID out of the address (as
+        # systemd's unix:path=/run/user/UID/bus does): a bus restarted there
+        # has a new GUID, and clients holding the old one would refuse it.
+        self.address = 'unix:path=' + socket if socket else line
         self._conn = None
 
     def env(self, **extra):
@@ -471,8 +479,8 @@ class Harness:
     def mkdtemp(self, name):
         return tempfile.mkdtemp(prefix=name + '-', dir=self.dir)
 
-    def session_bus(self):
-        return SessionBus(self)
+    def session_bus(self, socket=None):
+        return SessionBus(self, socket)
 
     def notification_server(self, bus, caps=None, log_name='notification-server.log'):
         return NotificationServer(self, bus, caps, log_name)
