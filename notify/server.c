@@ -18,7 +18,17 @@ struct shown {
 	NotifyNotification *nn;
 	enum notify_call_state state;
 	const char *default_action;
+	uint64_t serial; /* when it was last shown, to forget the oldest */
 };
+
+/*
+ * Popups remembered for updates and buttons. Missed-call popups stay on the
+ * server until the user dismisses them, which may be never: past this many,
+ * the oldest is forgotten here (it stays on the screen; a button pressed on
+ * it then does nothing), so the daemon's memory does not grow with every
+ * call of a long day.
+ */
+#define SHOWN_MAX 64
 
 /* libnotify's own g_warning()s ("Failed to connect to proxy") would go to
  * stderr from the worker; our messages say it better, so they are debug. */
@@ -170,6 +180,22 @@ static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call
 
 static void reconnect_if_closed(struct worker *w);
 
+static void forget_oldest(struct worker *w) {
+	while (g_hash_table_size(w->shown) > SHOWN_MAX) {
+		GHashTableIter iter;
+		gpointer value;
+		struct shown *oldest = NULL;
+		g_hash_table_iter_init(&iter, w->shown);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			struct shown *s = value;
+			if (oldest == NULL || s->serial < oldest->serial) {
+				oldest = s;
+			}
+		}
+		g_hash_table_remove(w->shown, &oldest->key);
+	}
+}
+
 void notify_server_show(struct worker *w, const struct job *job) {
 	reconnect_if_closed(w);
 	query_caps(w);
@@ -188,6 +214,8 @@ void notify_server_show(struct worker *w, const struct job *job) {
 	}
 	s->state = job->state;
 	s->default_action = job->default_action;
+	s->serial = ++w->shown_serial;
+	forget_oldest(w); /* never s: it is the newest */
 
 	notify_notification_clear_hints(s->nn);
 	set_hints(w, s->nn, job->state, job->reminder);

@@ -65,6 +65,7 @@ struct worker {
 	gint64 connected_at; /* monotonic µs of the last (re)connection */
 	guint watch;
 	GHashTable *shown; /* &shown->key -> struct shown (server.c) */
+	uint64_t shown_serial;
 	enum server_state server;
 	char *server_name; /* its unique bus name, while it has one */
 	bool caps_known;
