@@ -315,4 +315,26 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);
 
+/* Merging duplicates. */
+struct db_merge_counts {
+	int phones; /* numbers moved (numbers both had are kept once) */
+	int notes;  /* notes, requests and orders */
+	int calls;  /* logged calls relinked */
+	int reminders;
+	int fields;  /* custom fields the kept contact lacked */
+	int tags;    /* tags it lacked */
+	int details; /* company, email, birthday it lacked */
+};
+
+/*
+ * Merges contact from (a duplicate) into contact into, in one transaction
+ * (a savepoint, so it also works inside the caller's transaction): numbers,
+ * notes, requests, orders, calls, reminders, custom fields and tags move to
+ * into; where both have a field, into's non-empty value wins and from's
+ * fills into's empty ones. Then from is deleted. Writes what moved to
+ * counts when not NULL. Returns 0, -EINVAL when into == from, -ENOENT when
+ * either does not exist, or -errno (nothing changed).
+ */
+int db_contact_merge(struct db *db, int64_t into, int64_t from, struct db_merge_counts *counts);
+
 #endif

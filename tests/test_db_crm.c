@@ -1,0 +1,217 @@
+/*
+ * The database's CRM side on real SQLite files: merging duplicate contacts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/ctid-test-crm-XXXXXX";
+
+static struct db *open_db(const char *name) {
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	struct db *db = db_open(path, 0);
+	if (db == NULL) {
+		tap_diag("could not open %s", path);
+		exit(1);
+	}
+	db_set_region(db, "GB");
+	return db;
+}
+
+static int64_t add_contact(struct db *db, const char *name, const char *company, const char *email,
+			   const char *birthday, const char *phone) {
+	struct db_contact c = {.name = name, .company = company, .email = email, .birthday = birthday};
+	int64_t id = 0;
+	if (db_contact_add(db, &c, &id) < 0 ||
+	    (phone != NULL && db_phone_add(db, id, phone, "work", NULL) < 0)) {
+		tap_diag("could not add %s", name);
+		exit(1);
+	}
+	return id;
+}
+
+static int64_t add_call(struct db *db, int64_t started, const char *number, const char *e164,
+			int64_t contact, enum db_call_state state) {
+	struct db_call c = {
+		.started = started,
+		.ended = started + 20,
+		.number = number,
+		.e164 = e164,
+		.withheld = number == NULL ? "private" : NULL,
+		.contact_id = contact,
+		.rings = 3,
+		.state = state,
+	};
+	int64_t id = 0;
+	db_call_add(db, &c, &id);
+	return id;
+}
+
+/* Collected strings, "a|b|c" each. */
+struct strings {
+	int n;
+	char s[16][160];
+};
+
+static int grab_contact(const struct db_contact *c, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s|%s|%s|%s", c->name, c->company ? c->company : "-",
+		 c->email ? c->email : "-", c->birthday ? c->birthday : "-");
+	return 0;
+}
+
+static int grab_phone(const struct db_phone *p, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s", p->raw);
+	return 0;
+}
+
+static int grab_pair(const char *k, const char *v, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s%s%s", k, v ? "=" : "", v ? v : "");
+	return 0;
+}
+
+static int grab_note(const struct db_note *n, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s:%s", db_note_kind_str(n->kind), n->text);
+	return 0;
+}
+
+static int grab_call(const struct db_call *c, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%lld", (long long)c->contact_id);
+	return 0;
+}
+
+static int grab_reminder(const struct db_reminder *r, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s|%lld", r->text, (long long)r->contact_id);
+	return 0;
+}
+
+static const char *joined(const struct strings *st) {
+	static char buf[1024];
+	buf[0] = '\0';
+	for (int i = 0; i < st->n && i < 16; i++) {
+		if (i > 0) {
+			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
+		}
+		strncat(buf, st->s[i], sizeof(buf) - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+static void test_merge(void) {
+	struct db *db = open_db("merge.db");
+	int64_t a =
+		add_contact(db, "Ivan Pozdniakov", NULL, "ivan@shop.example", NULL, "020 7946 0018");
+	int64_t b = add_contact(db, "I. Pozdniakov", "Shoe Shine Ltd", "ivan@old.example",
+				"1971-03-14", "+44 20 7946 0018");
+	int64_t other = add_contact(db, "Someone Else", NULL, NULL, NULL, "0113 496 0000");
+	db_phone_add(db, b, "07700 900123", "mobile", NULL);
+	db_field_set(db, a, "shoe size", "43");
+	db_field_set(db, b, "shoe size", "44");
+	db_field_set(db, b, "source", "fair 2025");
+	db_tag_add(db, a, "vip");
+	db_tag_add(db, b, "VIP");
+	db_tag_add(db, b, "wholesale");
+	db_note_add(db, a, DB_NOTE_NOTE, "prefers mornings", NULL);
+	db_note_add(db, b, DB_NOTE_NOTE, "met at the fair", NULL);
+	db_note_add(db, b, DB_NOTE_REQUEST, "black shoe cream", NULL);
+	db_note_add(db, b, DB_NOTE_ORDER, "Generation P", NULL);
+	add_call(db, 1000, "07700900123", "+447700900123", b, DB_CALL_MISSED);
+	add_call(db, 2000, "02079460018", "+442079460018", b, DB_CALL_ANSWERED);
+	add_call(db, 3000, "01134960000", "+441134960000", other, DB_CALL_ANSWERED);
+	db_reminder_add(db, b, 0, 7, 12, true, 2, "Friend's birthday", NULL);
+	db_reminder_mark_announced(db, 0, b, "2026-03-14");
+
+	struct db_merge_counts n = {0};
+	is_int(db_contact_merge(db, a, a, &n), -EINVAL, "a contact is not merged into itself");
+	log_set_level(LOG_SILENT);
+	is_int(db_contact_merge(db, a, 424242, &n), -ENOENT, "merging a missing contact says so");
+	log_set_level(LOG_WARN);
+
+	/* Inside the caller's transaction the merge is undone with it. */
+	db_begin(db);
+	is_int(db_contact_merge(db, a, other, NULL), 0, "merge inside a transaction");
+	db_rollback(db);
+	is_int(db_contact_get(db, other, NULL, NULL), 0, "rolled back with the caller's transaction");
+
+	is_int(db_contact_merge(db, a, b, &n), 0, "duplicate merged");
+	is_int(db_contact_get(db, b, NULL, NULL), -ENOENT, "the duplicate is gone");
+	ok(n.phones == 1 && n.notes == 3 && n.calls == 2 && n.reminders == 1 && n.fields == 1 &&
+		   n.tags == 1 && n.details == 2,
+	   "counts: 1 number, 3 notes, 2 calls, 1 reminder, 1 field, 1 tag, 2 details");
+
+	struct strings st = {0};
+	db_contact_get(db, a, grab_contact, &st);
+	is_str(st.s[0], "Ivan Pozdniakov|Shoe Shine Ltd|ivan@shop.example|1971-03-14",
+	       "the kept contact's fields win; the duplicate's fill the empty ones");
+	memset(&st, 0, sizeof(st));
+	db_phone_foreach(db, a, grab_phone, &st);
+	is_str(joined(&st), "020 7946 0018,07700 900123",
+	       "numbers move; one both had (in another notation) is kept once");
+	memset(&st, 0, sizeof(st));
+	db_field_foreach(db, a, grab_pair, &st);
+	is_str(joined(&st), "shoe size=43,source=fair 2025",
+	       "custom fields move; the kept contact's value wins");
+	memset(&st, 0, sizeof(st));
+	db_tag_foreach(db, a, grab_pair, &st);
+	is_str(joined(&st), "vip,wholesale", "tags move, case-insensitive duplicates once");
+	memset(&st, 0, sizeof(st));
+	struct db_note_filter nf = {.contact_id = a};
+	db_note_foreach(db, &nf, grab_note, &st);
+	is_int(st.n, 4, "notes, requests and orders move");
+	memset(&st, 0, sizeof(st));
+	struct db_note_filter open = {.kinds = 1 << DB_NOTE_REQUEST, .open_only = true};
+	db_note_foreach(db, &open, grab_note, &st);
+	is_str(joined(&st), "request:black shoe cream", "the open request stays open");
+	memset(&st, 0, sizeof(st));
+	struct db_call_filter cf = {0};
+	db_call_foreach(db, &cf, grab_call, &st);
+	char want[64];
+	snprintf(want, sizeof(want), "%lld,%lld,%lld", (long long)other, (long long)a, (long long)a);
+	is_str(joined(&st), want, "the duplicate's calls are the kept contact's");
+	memset(&st, 0, sizeof(st));
+	db_reminder_foreach_due(db, a, 2026, 7, 10, -1, grab_reminder, &st);
+	snprintf(want, sizeof(want), "Friend's birthday|%lld", (long long)a);
+	is_str(joined(&st), want, "reminders move");
+	is_int(db_reminder_mark_announced(db, 0, a, "2026-03-14"), 1,
+	       "a birthday already announced for the duplicate is not announced again");
+
+	struct db_match m;
+	db_lookup(db, "07700 900123", &m);
+	is_int(m.contact_id, a, "the duplicate's number now finds the kept contact");
+	memset(&st, 0, sizeof(st));
+	db_contact_search(db, "shoe shine", 10, grab_contact, &st);
+	ok(st.n == 1 && strncmp(st.s[0], "Ivan Pozdniakov|", 16) == 0,
+	   "search finds the kept contact by the company it took over");
+	memset(&st, 0, sizeof(st));
+	db_contact_search(db, "fair", 10, grab_contact, &st);
+	ok(st.n == 1 && strncmp(st.s[0], "Ivan Pozdniakov|", 16) == 0,
+	   "and by the text of the notes it took over");
+	db_close(db);
+}
+
+int main(void) {
+	log_init("test_db_crm", LOG_WARN);
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_merge();
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0) {
+		tap_diag("could not remove %s", tmpdir);
+	}
+	return tap_done();
+}
