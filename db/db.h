@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
 
 struct db;
@@ -336,5 +336,71 @@ struct db_merge_counts {
  * either does not exist, or -errno (nothing changed).
  */
 int db_contact_merge(struct db *db, int64_t into, int64_t from, struct db_merge_counts *counts);
+
+/* The call-back list: unhandled missed calls grouped by caller. */
+struct db_missed {
+	int64_t contact_id; /* 0: a number no contact has, or withheld */
+	const char *contact_name;
+	const char *number;  /* as sent by the latest call; NULL when withheld */
+	const char *e164;    /* NULL when unknown */
+	bool withheld;	     /* withheld and absent numbers, all in one group */
+	int calls;	     /* unhandled calls in the group */
+	int missed;	     /* of them, known to be missed */
+	int unknown;	     /* of them, the modem could not tell (maybe missed) */
+	int64_t first, last; /* when the first and the latest of them started */
+	/* When the caller was reached after the latest of them: a later answered
+	 * call with them or a call-back (called_back); 0: not yet. */
+	int64_t called_back;
+	const int64_t *call_ids; /* the group's calls, oldest first */
+	int n_call_ids;
+};
+
+struct db_missed_filter {
+	bool unknown;  /* include calls in state unknown (maybe missed) */
+	int64_t since; /* calls started at or after; 0: any */
+	int64_t until; /* started before; 0: any */
+};
+
+typedef int (*db_missed_fn)(const struct db_missed *m, void *data);
+
+/*
+ * Calls fn for each caller with unhandled missed (and, with f->unknown,
+ * unknown) calls: those not reached since first, the longest waiting first,
+ * then those already reached (they only need marking handled), also oldest
+ * first. Calls still ringing are not included.
+ */
+int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data);
+
+/* Call statistics for reports, over calls started in [since, until) (0: open). */
+struct db_call_counts {
+	const char *date; /* "YYYY-MM-DD", the local day; NULL for totals */
+	int calls;
+	int answered;
+	int missed;
+	int unknown; /* unknown, and calls never ended (still ringing) */
+};
+
+typedef int (*db_call_counts_fn)(const struct db_call_counts *c, void *data);
+
+/* Counts per local day (days without calls are skipped), oldest first. */
+int db_call_daily(struct db *db, int64_t since, int64_t until, db_call_counts_fn fn, void *data);
+/* The totals of the period, into out. */
+int db_call_totals(struct db *db, int64_t since, int64_t until, struct db_call_counts *out);
+
+struct db_caller_counts {
+	int64_t contact_id; /* 0: not a contact */
+	const char *contact_name;
+	const char *number; /* as sent; NULL when withheld */
+	const char *e164;
+	bool withheld;
+	struct db_call_counts counts;
+	int64_t last; /* when the latest call started */
+};
+
+typedef int (*db_caller_counts_fn)(const struct db_caller_counts *c, void *data);
+
+/* Callers grouped as db_missed_foreach does, most calls first, up to limit. */
+int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
+			db_caller_counts_fn fn, void *data);
 
 #endif

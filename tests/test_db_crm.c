@@ -1,5 +1,6 @@
 /*
- * The database's CRM side on real SQLite files: merging duplicate contacts.
+ * The database's CRM side on real SQLite files: merging duplicate contacts,
+ * the call-back list (missed calls by caller) and the counts reports show.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,6 +202,180 @@ static void test_merge(void) {
 	db_close(db);
 }
 
+struct missed_entry {
+	char who[64];
+	int calls, missed, unknown;
+	int64_t first, last, called_back;
+	int64_t first_id;
+};
+
+struct missed_list {
+	int n;
+	struct missed_entry m[16];
+};
+
+static int grab_missed(const struct db_missed *g, void *data) {
+	struct missed_list *l = data;
+	if (l->n >= 16) {
+		return 0;
+	}
+	struct missed_entry *e = &l->m[l->n++];
+	snprintf(e->who, sizeof(e->who), "%s",
+		 g->contact_name ? g->contact_name
+		 : g->withheld	 ? "withheld"
+		 : g->e164	 ? g->e164
+				 : g->number);
+	e->calls = g->calls;
+	e->missed = g->missed;
+	e->unknown = g->unknown;
+	e->first = g->first;
+	e->last = g->last;
+	e->called_back = g->called_back;
+	e->first_id = g->n_call_ids > 0 ? g->call_ids[0] : 0;
+	return 0;
+}
+
+static const char *order(const struct missed_list *l) {
+	static char buf[512];
+	buf[0] = '\0';
+	for (int i = 0; i < l->n; i++) {
+		char part[96];
+		snprintf(part, sizeof(part), "%s%s:%d", i ? "," : "", l->m[i].who, l->m[i].calls);
+		strncat(buf, part, sizeof(buf) - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+static const struct missed_entry *find(const struct missed_list *l, const char *who) {
+	for (int i = 0; i < l->n; i++) {
+		if (strcmp(l->m[i].who, who) == 0) {
+			return &l->m[i];
+		}
+	}
+	return NULL;
+}
+
+static void test_missed(void) {
+	struct db *db = open_db("missed.db");
+	int64_t x = add_contact(db, "Xenia Client", NULL, NULL, NULL, "01632 960100");
+	int64_t x1 = add_call(db, 1000, "01632960100", "+441632960100", x, DB_CALL_MISSED);
+	add_call(db, 1100, "01632960200", "+441632960200", 0, DB_CALL_MISSED);
+	add_call(db, 1200, "01632960100", "+441632960100", x, DB_CALL_MISSED);
+	add_call(db, 1300, NULL, NULL, 0, DB_CALL_MISSED);
+	add_call(db, 1350, NULL, NULL, 0, DB_CALL_UNKNOWN);
+	add_call(db, 1400, "01632960300", "+441632960300", 0, DB_CALL_UNKNOWN);
+	add_call(db, 1500, "01632960400", "+441632960400", 0, DB_CALL_MISSED);
+	add_call(db, 1600, "01632960400", "+441632960400", 0, DB_CALL_ANSWERED);
+	int64_t handled = add_call(db, 1700, "01632960100", "+441632960100", x, DB_CALL_MISSED);
+	db_call_mark_handled(db, handled, 1750);
+	add_call(db, 1800, "01632960600", "+441632960600", 0, DB_CALL_RINGING);
+	add_call(db, 1900, "5550123", NULL, 0, DB_CALL_MISSED); /* no region when logged */
+	/* A stranger then, saved as a contact since. */
+	add_call(db, 900, "01632960500", "+441632960500", 0, DB_CALL_MISSED);
+	add_contact(db, "Yuri Since", NULL, NULL, NULL, "+44 1632 960500");
+
+	struct missed_list l = {0};
+	struct db_missed_filter f = {0};
+	is_int(db_missed_foreach(db, &f, grab_missed, &l), 0, "call-back list read");
+	is_str(order(&l),
+	       "Yuri Since:1,Xenia Client:2,+441632960200:1,5550123:1,+441632960400:1,withheld:1",
+	       "grouped by caller: waiting oldest first, then those reached, withheld last");
+	ok(l.m[1].first == 1000 && l.m[1].last == 1200 && l.m[1].called_back == 0 &&
+		   l.m[1].first_id == x1,
+	   "a group has its first and last time, its calls, and nobody called back");
+	ok(l.m[4].called_back == 1600, "a later answered call counts as called back");
+	ok(l.m[0].calls == 1 && strcmp(l.m[0].who, "Yuri Since") == 0,
+	   "a number saved as a contact since is listed by name");
+
+	memset(&l, 0, sizeof(l));
+	f.unknown = true;
+	db_missed_foreach(db, &f, grab_missed, &l);
+	is_str(order(&l),
+	       "Yuri Since:1,Xenia Client:2,+441632960200:1,+441632960300:1,5550123:1,"
+	       "+441632960400:1,withheld:2",
+	       "with unknown calls: maybe-missed callers join the list");
+	ok(l.m[3].unknown == 1 && l.m[3].missed == 0, "a caller only maybe missed says so");
+	ok(l.m[6].missed == 1 && l.m[6].unknown == 1, "withheld calls are one group");
+
+	/* A call-back after the last missed call reaches the caller; a new
+	 * missed call after it puts them back on the list. */
+	db_call_mark_called_back(db, x1, 1250);
+	memset(&l, 0, sizeof(l));
+	f.unknown = false;
+	db_missed_foreach(db, &f, grab_missed, &l);
+	ok(strcmp(l.m[l.n - 3].who, "Xenia Client") == 0 && l.m[l.n - 3].called_back == 1250 &&
+		   l.m[l.n - 3].calls == 1,
+	   "called back (called_back set) after the last missed call: reached");
+	add_call(db, 2000, "01632960100", "+441632960100", x, DB_CALL_MISSED);
+	memset(&l, 0, sizeof(l));
+	db_missed_foreach(db, &f, grab_missed, &l);
+	const struct missed_entry *xe = find(&l, "Xenia Client");
+	ok(xe != NULL && xe->called_back == 0 && xe->first == 1200 && xe->last == 2000 &&
+		   xe < &l.m[l.n - 2],
+	   "missed again after the call-back: waiting again");
+
+	memset(&l, 0, sizeof(l));
+	struct db_missed_filter range = {.since = 1100, .until = 1500};
+	db_missed_foreach(db, &range, grab_missed, &l);
+	is_str(order(&l), "+441632960200:1,Xenia Client:1,withheld:1",
+	       "since and until narrow the calls considered");
+	db_close(db);
+}
+
+struct counts_list {
+	int n;
+	char s[16][96];
+};
+
+static int grab_day(const struct db_call_counts *c, void *data) {
+	struct counts_list *l = data;
+	snprintf(l->s[l->n++ % 16], 96, "%s %d/%d/%d/%d", c->date, c->calls, c->answered, c->missed,
+		 c->unknown);
+	return 0;
+}
+
+static int grab_caller(const struct db_caller_counts *c, void *data) {
+	struct counts_list *l = data;
+	snprintf(l->s[l->n++ % 16], 96, "%s %d/%d/%d/%d",
+		 c->contact_name ? c->contact_name
+		 : c->withheld	 ? "withheld"
+				 : c->e164,
+		 c->counts.calls, c->counts.answered, c->counts.missed, c->counts.unknown);
+	return 0;
+}
+
+static void test_stats(void) {
+	struct db *db = open_db("stats.db");
+	int64_t x = add_contact(db, "Top Client", NULL, NULL, NULL, "01632 960100");
+	const int64_t day = 86400, d1 = 1772409600; /* 2026-03-02 00:00 UTC */
+	add_call(db, d1 - 60, "01632960100", "+441632960100", x, DB_CALL_ANSWERED);
+	add_call(db, d1 + 9 * 3600, "01632960100", "+441632960100", x, DB_CALL_ANSWERED);
+	add_call(db, d1 + 10 * 3600, "01632960100", "+441632960100", x, DB_CALL_MISSED);
+	add_call(db, d1 + 11 * 3600, "01632960200", "+441632960200", 0, DB_CALL_UNKNOWN);
+	add_call(db, d1 + 2 * day + 3600, NULL, NULL, 0, DB_CALL_MISSED);
+	add_call(db, d1 + 2 * day + 7200, "01632960100", "+441632960100", x, DB_CALL_RINGING);
+	add_call(db, d1 + 3 * day, "01632960200", "+441632960200", 0, DB_CALL_ANSWERED);
+
+	struct counts_list l = {0};
+	db_call_daily(db, d1, d1 + 3 * day, grab_day, &l);
+	ok(l.n == 2 && strcmp(l.s[0], "2026-03-02 3/1/1/1") == 0 &&
+		   strcmp(l.s[1], "2026-03-04 2/0/1/1") == 0,
+	   "calls per local day in [since, until), a call still ringing as unknown");
+	struct db_call_counts t;
+	db_call_totals(db, d1, d1 + 3 * day, &t);
+	ok(t.calls == 5 && t.answered == 1 && t.missed == 2 && t.unknown == 2 && t.date == NULL,
+	   "totals of the period");
+	db_call_totals(db, 0, 0, &t);
+	is_int(t.calls, 7, "an open period counts every call");
+
+	memset(&l, 0, sizeof(l));
+	db_call_top_callers(db, d1, d1 + 4 * day, 2, grab_caller, &l);
+	ok(l.n == 2 && strcmp(l.s[0], "Top Client 3/1/1/1") == 0 &&
+		   strcmp(l.s[1], "+441632960200 2/1/0/1") == 0,
+	   "top callers, most calls first, up to the limit");
+	db_close(db);
+}
+
 int main(void) {
 	log_init("test_db_crm", LOG_WARN);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -208,6 +383,8 @@ int main(void) {
 		return 1;
 	}
 	test_merge();
+	test_missed();
+	test_stats();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0) {
