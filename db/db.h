@@ -182,6 +182,8 @@ typedef int (*db_note_fn)(const struct db_note *n, void *data);
 /* Adds a note; requests and orders start open. */
 int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const char *text,
 		int64_t *id);
+/* Calls fn once with note id; -ENOENT if there is none. */
+int db_note_get(struct db *db, int64_t id, db_note_fn fn, void *data);
 /* Closes a request or order; -ENOENT if no such note, -EALREADY if closed. */
 int db_note_close(struct db *db, int64_t id);
 /* Newest first. */
@@ -221,6 +223,8 @@ struct db_call_filter {
 	bool missed;	/* state missed */
 	bool unhandled; /* not handled */
 	int64_t since;	/* started at or after; 0: any */
+	int64_t until;	/* started before; 0: any */
+	int states;	/* bit mask of 1 << db_call_state; 0: any */
 	int64_t contact_id;
 	const char *number; /* E.164 or as sent */
 	int limit;	    /* 0: no limit */
@@ -257,6 +261,7 @@ struct db_reminder {
 	/* filled by db_reminder_foreach_due: the next occurrence and how far */
 	int next_year, next_month, next_day;
 	int days_left;
+	int age; /* a birthday with a known year: the age on that day; else 0 */
 };
 
 typedef int (*db_reminder_fn)(const struct db_reminder *r, void *data);

@@ -1,6 +1,7 @@
 /*
  * The database's CRM side on real SQLite files: merging duplicate contacts,
- * the call-back list (missed calls by caller) and the counts reports show.
+ * the call-back list (missed calls by caller), the counts reports show, and
+ * the small queries the CRM commands use.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -376,6 +377,45 @@ static void test_stats(void) {
 	db_close(db);
 }
 
+static int grab_age(const struct db_reminder *r, void *data) {
+	struct strings *out = data;
+	snprintf(out->s[out->n++ % 16], 160, "%s|%d|%d", r->text, r->age, r->birthday);
+	return 0;
+}
+
+static void test_queries(void) {
+	struct db *db = open_db("queries.db");
+	int64_t c = add_contact(db, "Query Client", NULL, NULL, "1971-03-14", "01632 960100");
+	int64_t req = 0;
+	db_note_add(db, c, DB_NOTE_REQUEST, "black shoe cream", &req);
+	struct strings st = {0};
+	is_int(db_note_get(db, req, grab_note, &st), 0, "db_note_get finds a note by id");
+	is_str(st.s[0], "request:black shoe cream", "with its kind and text");
+	is_int(db_note_get(db, 424242, grab_note, &st), -ENOENT, "and says when there is none");
+
+	add_call(db, 1000, "01632960100", "+441632960100", c, DB_CALL_ANSWERED);
+	add_call(db, 2000, "01632960100", "+441632960100", c, DB_CALL_MISSED);
+	add_call(db, 3000, "01632960100", "+441632960100", c, DB_CALL_UNKNOWN);
+	add_call(db, 4000, "01632960100", "+441632960100", c, DB_CALL_MISSED);
+	memset(&st, 0, sizeof(st));
+	struct db_call_filter f = {.since = 2000, .until = 4000};
+	db_call_foreach(db, &f, grab_call, &st);
+	is_int(st.n, 2, "until excludes calls from that time on");
+	memset(&st, 0, sizeof(st));
+	f = (struct db_call_filter){.states = 1 << DB_CALL_MISSED | 1 << DB_CALL_UNKNOWN};
+	db_call_foreach(db, &f, grab_call, &st);
+	is_int(st.n, 3, "states picks calls by state");
+	memset(&st, 0, sizeof(st));
+	f = (struct db_call_filter){.states = 1 << 7};
+	db_call_foreach(db, &f, grab_call, &st);
+	is_int(st.n, 0, "a state that does not exist matches nothing");
+
+	memset(&st, 0, sizeof(st));
+	db_reminder_foreach_due(db, c, 2026, 3, 13, -1, grab_age, &st);
+	is_str(st.s[0], "Birthday (55)|55|1", "a birthday with a year says the age it brings");
+	db_close(db);
+}
+
 int main(void) {
 	log_init("test_db_crm", LOG_WARN);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -385,6 +425,7 @@ int main(void) {
 	test_merge();
 	test_missed();
 	test_stats();
+	test_queries();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0) {
