@@ -95,5 +95,7 @@ int ctl_contact(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]);
 int ctl_note(struct ctl *ctl, int argc, char *argv[]);
 int ctl_lookup(struct ctl *ctl, int argc, char *argv[]);
+/* request and order: argv[0] says which kind. */
+int ctl_request(struct ctl *ctl, int argc, char *argv[]);
 
 #endif
