@@ -97,5 +97,7 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]);
 int ctl_lookup(struct ctl *ctl, int argc, char *argv[]);
 /* request and order: argv[0] says which kind. */
 int ctl_request(struct ctl *ctl, int argc, char *argv[]);
+/* reminder add|delete|list, and reminders: argv[0] says which. */
+int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
 
 #endif
