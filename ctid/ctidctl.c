@@ -155,7 +155,7 @@ static const struct {
 	{"contact", ctl_contact},      {"note", ctl_note},	     {"lookup", ctl_lookup},
 	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
 	{"callback", ctl_bus_command}, {"request", ctl_request},     {"order", ctl_request},
-	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},
+	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},  {"missed", ctl_missed},
 };
 
 int main(int argc, char *argv[]) {
