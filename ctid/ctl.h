@@ -100,5 +100,6 @@ int ctl_request(struct ctl *ctl, int argc, char *argv[]);
 /* reminder add|delete|list, and reminders: argv[0] says which. */
 int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
 int ctl_missed(struct ctl *ctl, int argc, char *argv[]);
+int ctl_contact_merge(struct ctl *ctl, int argc, char *argv[]);
 
 #endif
