@@ -156,6 +156,7 @@ static const struct {
 	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
 	{"callback", ctl_bus_command}, {"request", ctl_request},     {"order", ctl_request},
 	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},  {"missed", ctl_missed},
+	{"report", ctl_report},
 };
 
 int main(int argc, char *argv[]) {

@@ -101,5 +101,6 @@ int ctl_request(struct ctl *ctl, int argc, char *argv[]);
 int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
 int ctl_missed(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_merge(struct ctl *ctl, int argc, char *argv[]);
+int ctl_report(struct ctl *ctl, int argc, char *argv[]);
 
 #endif
