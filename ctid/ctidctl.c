@@ -107,6 +107,13 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg) {
 	}
 }
 
+static void keep_first_error(enum log_level level, const char *msg, void *data) {
+	char *why = data;
+	if (level == LOG_ERROR && why[0] == '\0') {
+		snprintf(why, 512, "%s", msg);
+	}
+}
+
 struct db *ctl_db(struct ctl *ctl) {
 	if (ctl->db != NULL) {
 		return ctl->db;
@@ -120,8 +127,14 @@ struct db *ctl_db(struct ctl *ctl) {
 			return NULL;
 		}
 	}
+	/* db_open() logs why it failed, naming the file: that is the one line */
+	char why[512] = "";
+	log_set_sink(keep_first_error, why);
 	ctl->db = db_open(path, 0);
-	if (ctl->db == NULL) {
+	log_set_sink(NULL, NULL);
+	if (ctl->db == NULL && why[0] != '\0') {
+		ctl_fail("%s", why);
+	} else if (ctl->db == NULL) {
 		ctl_fail("could not open the database %s: %s", path, strerror(errno));
 	} else {
 		db_set_region(ctl->db, ctl->region);
