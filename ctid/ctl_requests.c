@@ -469,7 +469,9 @@ static int request_arrived(struct ctl *ctl, enum db_note_kind kind, const struct
 		return ctl_fail("could not search the %ss: %s", db_note_kind_str(kind),
 				ret < 0 ? strerror(-ret) : "out of memory");
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_asked);
+	if (l.n > 0) {
+		qsort(l.v, l.n, sizeof(*l.v), by_asked);
+	}
 
 	/* A client with several matching requests is called once, at the
 	 * place of their first. */

@@ -171,6 +171,9 @@ static size_t group_end(const struct rows *r, size_t i) {
 
 /* Sorts the rows into groups, matching numbers nobody had to contacts. */
 static int rows_group(struct db *db, struct rows *r) {
+	if (r->n == 0) {
+		return 0; /* r->v is NULL, which qsort() may not be given */
+	}
 	qsort(r->v, r->n, sizeof(*r->v), row_cmp);
 	bool changed = false;
 	for (size_t i = 0; i < r->n;) {
