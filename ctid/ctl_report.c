@@ -543,7 +543,12 @@ int ctl_report(struct ctl *ctl, int argc, char *argv[]) {
 	if (ctl_db(ctl) == NULL) {
 		return CTL_ERROR;
 	}
-	int ret = gather(ctl, &r, (int)top);
+	/* every number of the report from one snapshot of the database */
+	int ret = db_begin_read(ctl->db);
+	if (ret == 0) {
+		ret = gather(ctl, &r, (int)top);
+		db_commit(ctl->db);
+	}
 	int status = CTL_OK;
 	if (ret < 0) {
 		status = ctl_fail("could not read the database: %s", strerror(-ret));

@@ -16,6 +16,7 @@
 
 #include "db_private.h"
 #include "log.h"
+#include "phone.h"
 
 enum caller_kind {
 	CALLER_CONTACT,
@@ -111,6 +112,21 @@ static int rows_read(struct db *db, sqlite3_stmt *s, struct rows *r) {
 	return 0;
 }
 
+/*
+ * A walk reads many statements (the calls, then lookups and a query per
+ * caller): in one read transaction they agree with each other, and SQLite
+ * does not open and close one around every statement.
+ */
+static bool snapshot_begin(struct db *db) {
+	return sqlite3_get_autocommit(db->sql) && db_begin_read(db) == 0;
+}
+
+static void snapshot_end(struct db *db, bool began) {
+	if (began) {
+		db_commit(db);
+	}
+}
+
 /* Runs a ROW_COLS query with optional ?1 since and ?2 until. */
 static int rows_query(struct db *db, const char *sql, int64_t since, int64_t until, struct rows *r) {
 	sqlite3_stmt *s;
@@ -169,6 +185,48 @@ static size_t group_end(const struct rows *r, size_t i) {
 	return j;
 }
 
+/*
+ * Whether some stored number ends with the same min_suffix digits as
+ * number. Every match db_lookup() makes (same E.164, same digits, either
+ * number ending with the other) needs that, and this is one probe of the
+ * rdigits index, where db_lookup() makes up to a dozen, each with DISTINCT
+ * and so a temporary b-tree: over a year's strangers the difference is
+ * most of the time a report takes.
+ */
+static int may_match(struct db *db, sqlite3_stmt **s, const char *number, bool *maybe) {
+	*maybe = false;
+	struct phone_number pn;
+	if (phone_normalize(number, db->region, &pn) < 0 || pn.withheld || pn.service ||
+	    strlen(pn.digits) < (size_t)db->min_suffix) {
+		return 0; /* db_lookup() matches none of these */
+	}
+	char low[PHONE_DIGITS_MAX + 1], high[PHONE_DIGITS_MAX + 2];
+	phone_reverse(pn.digits, low, sizeof(low));
+	low[db->min_suffix] = '\0';
+	snprintf(high, sizeof(high), "%s:", low); /* ':' sorts right after '9' */
+	if (*s == NULL) {
+		int rc = sqlite3_prepare_v2(db->sql,
+					    "SELECT 1 FROM phones WHERE rdigits >= ?1 AND rdigits < ?2"
+					    " LIMIT 1",
+					    -1, s, NULL);
+		if (rc != SQLITE_OK) {
+			log_error("Lookup in %s: %s", db->path, sqlite3_errmsg(db->sql));
+			return db_errno(rc);
+		}
+	}
+	sqlite3_reset(*s);
+	sqlite3_bind_text(*s, 1, low, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(*s, 2, high, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(*s);
+	sqlite3_reset(*s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("Lookup in %s: %s", db->path, sqlite3_errmsg(db->sql));
+		return db_errno(rc);
+	}
+	*maybe = rc == SQLITE_ROW;
+	return 0;
+}
+
 /* Sorts the rows into groups, matching numbers nobody had to contacts. */
 static int rows_group(struct db *db, struct rows *r) {
 	if (r->n == 0) {
@@ -176,13 +234,18 @@ static int rows_group(struct db *db, struct rows *r) {
 	}
 	qsort(r->v, r->n, sizeof(*r->v), row_cmp);
 	bool changed = false;
-	for (size_t i = 0; i < r->n;) {
+	sqlite3_stmt *probe = NULL;
+	int ret = 0;
+	for (size_t i = 0; i < r->n && ret == 0;) {
 		size_t j = group_end(r, i);
+		bool maybe = false;
 		if (r->v[i].kind == CALLER_NUMBER) {
+			ret = may_match(db, &probe, r->v[i].key, &maybe);
+		}
+		if (ret == 0 && maybe) {
 			struct db_match m;
-			int ret = db_lookup(db, r->v[i].key, &m);
-			if (ret < 0) {
-				return ret;
+			if ((ret = db_lookup(db, r->v[i].key, &m)) < 0) {
+				break;
 			}
 			for (size_t k = i; k < j && m.contact_id > 0; k++) {
 				struct row *w = &r->v[k];
@@ -191,12 +254,17 @@ static int rows_group(struct db *db, struct rows *r) {
 				w->key = NULL;
 				w->name = strdup(m.name);
 				if (w->name == NULL) {
-					return -ENOMEM;
+					ret = -ENOMEM;
+					break;
 				}
 				changed = true;
 			}
 		}
 		i = j;
+	}
+	sqlite3_finalize(probe);
+	if (ret < 0) {
+		return ret;
 	}
 	if (changed) {
 		qsort(r->v, r->n, sizeof(*r->v), row_cmp);
@@ -233,7 +301,19 @@ static const char *const reached_sql[] = {
 	[REACHED_NUMBER] = REACHED "number = ?1 AND e164 IS NULL",
 };
 
-static int reached_after(struct db *db, const struct row *w, int64_t after, int64_t *when) {
+/* The reached_sql statements of one walk, prepared on first use. */
+struct reached {
+	sqlite3_stmt *stmts[3];
+};
+
+static void reached_finish(struct reached *r) {
+	for (int i = 0; i < 3; i++) {
+		sqlite3_finalize(r->stmts[i]);
+	}
+}
+
+static int reached_after(struct db *db, struct reached *r, const struct row *w, int64_t after,
+			 int64_t *when) {
 	*when = 0;
 	if (w->kind == CALLER_WITHHELD) {
 		return 0; /* nobody can call a withheld number back */
@@ -241,18 +321,24 @@ static int reached_after(struct db *db, const struct row *w, int64_t after, int6
 	enum reached_by which = w->kind == CALLER_CONTACT ? REACHED_CONTACT
 				: w->e164 != NULL	  ? REACHED_E164
 							  : REACHED_NUMBER;
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(db->sql, reached_sql[which], -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("Could not read the call log in %s: %s", db->path, sqlite3_errmsg(db->sql));
-		return db_errno(rc);
+	sqlite3_stmt *s = r->stmts[which];
+	if (s == NULL) {
+		int rc = sqlite3_prepare_v2(db->sql, reached_sql[which], -1, &s, NULL);
+		if (rc != SQLITE_OK) {
+			log_error("Could not read the call log in %s: %s", db->path,
+				  sqlite3_errmsg(db->sql));
+			return db_errno(rc);
+		}
+		r->stmts[which] = s;
 	}
+	sqlite3_reset(s);
 	if (w->kind == CALLER_CONTACT) {
 		sqlite3_bind_int64(s, 1, w->contact_id);
 	} else {
 		db_bind_text(s, 1, w->key);
 	}
 	sqlite3_bind_int64(s, 2, after);
+	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (int col = 0; col < 2; col++) {
 			int64_t t = sqlite3_column_int64(s, col);
@@ -261,7 +347,7 @@ static int reached_after(struct db *db, const struct row *w, int64_t after, int6
 			}
 		}
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
 		return db_errno(rc);
@@ -294,9 +380,11 @@ int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed
 		 f->since > 0 ? " AND k.started >= ?1" : "",
 		 f->until > 0 ? " AND k.started < ?2" : "");
 	struct rows r = {0};
+	struct reached reached = {0};
 	struct db_missed *groups = NULL;
 	int64_t *ids = NULL;
 	size_t n_groups = 0;
+	bool began = snapshot_begin(db);
 	int ret = rows_query(db, sql, f->since, f->until, &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
@@ -325,9 +413,11 @@ int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed
 			m->missed += r.v[k].state == DB_CALL_MISSED;
 			m->unknown += r.v[k].state != DB_CALL_MISSED;
 		}
-		ret = reached_after(db, last, last->started, &m->called_back);
+		ret = reached_after(db, &reached, last, last->started, &m->called_back);
 		i = j;
 	}
+	reached_finish(&reached);
+	snapshot_end(db, began);
 	if (ret == 0 && n_groups > 0) {
 		qsort(groups, n_groups, sizeof(*groups), missed_cmp);
 	}
@@ -353,11 +443,13 @@ int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
 	struct rows r = {0};
 	struct db_caller_counts *groups = NULL;
 	size_t n_groups = 0;
+	bool began = snapshot_begin(db);
 	int ret = rows_query(db, ROW_COLS " WHERE k.started >= ?1 AND k.started < ?2", since, until,
 			     &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
 	}
+	snapshot_end(db, began);
 	if (ret == 0 && r.n > 0 && (groups = calloc(r.n, sizeof(*groups))) == NULL) {
 		ret = -ENOMEM;
 	}

@@ -435,6 +435,10 @@ int db_begin(struct db *db) {
 	return exec(db, "BEGIN IMMEDIATE");
 }
 
+int db_begin_read(struct db *db) {
+	return exec(db, "BEGIN DEFERRED");
+}
+
 int db_commit(struct db *db) {
 	return exec(db, "COMMIT");
 }

@@ -47,6 +47,9 @@ const char *db_get_region(const struct db *db);
 void db_set_min_suffix(struct db *db, int digits);
 
 int db_begin(struct db *db);
+/* A read transaction: what follows sees one snapshot, and the daemon can
+ * still write meanwhile. End it with db_commit() or db_rollback(). */
+int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 

@@ -410,6 +410,17 @@ static void test_queries(void) {
 	db_call_foreach(db, &f, grab_call, &st);
 	is_int(st.n, 0, "a state that does not exist matches nothing");
 
+	/* The telco dropped the area code of a number saved since: it is
+	 * matched by its suffix, as the daemon would match it now. */
+	add_call(db, 5000, "79460555", NULL, 0, DB_CALL_MISSED);
+	add_call(db, 5100, "4960555", NULL, 0, DB_CALL_MISSED); /* 7 digits, but no one's */
+	add_contact(db, "Zoe Suffix", NULL, NULL, NULL, "020 7946 0555");
+	struct missed_list l = {0};
+	struct db_missed_filter mf = {.since = 5000};
+	db_missed_foreach(db, &mf, grab_missed, &l);
+	ok(l.n == 2 && strcmp(l.m[0].who, "Zoe Suffix") == 0 && strcmp(l.m[1].who, "4960555") == 0,
+	   "a number matched by its suffix joins the contact saved since");
+
 	memset(&st, 0, sizeof(st));
 	db_reminder_foreach_due(db, c, 2026, 3, 13, -1, grab_age, &st);
 	is_str(st.s[0], "Birthday (55)|55|1", "a birthday with a year says the age it brings");
