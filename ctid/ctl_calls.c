@@ -239,6 +239,15 @@ static int take_id(const struct db_call *c, void *data) {
 	return push_id(data, c->id);
 }
 
+/* "3 calls marked handled", or {"handled":3} for --json. */
+static void print_handled(const struct ctl *ctl, int n) {
+	if (ctl->json) {
+		printf("{\"handled\":%d}\n", n);
+	} else {
+		printf("%d call%s marked handled\n", n, n == 1 ? "" : "s");
+	}
+}
+
 /* Marks the unhandled calls from a number nobody has (or, for "withheld",
  * from withheld numbers) handled; false when text is neither. */
 static bool handle_stranger(struct ctl *ctl, const char *text, int64_t now, int *status) {
@@ -283,7 +292,7 @@ static bool handle_stranger(struct ctl *ctl, const char *text, int64_t now, int 
 		*status = ctl_fail("could not mark the calls handled: %s",
 				   l->full ? "too many at once" : strerror(-ret));
 	} else {
-		printf("%d call%s marked handled\n", l->n, l->n == 1 ? "" : "s");
+		print_handled(ctl, l->n);
 		*status = CTL_OK;
 	}
 	free(l);
@@ -339,7 +348,7 @@ static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 		if (db_call_mark_handled_contact(db, id, now, &n) < 0) {
 			return ctl_fail("could not mark the calls handled");
 		}
-		printf("%d call%s marked handled\n", n, n == 1 ? "" : "s");
+		print_handled(ctl, n);
 		return CTL_OK;
 	}
 	int ret = db_begin(db);
@@ -358,6 +367,9 @@ static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 	}
 	if (ret < 0 || (ret = db_commit(db)) < 0) {
 		return ctl_fail("could not mark the calls handled: %s", strerror(-ret));
+	}
+	if (ctl->json) {
+		print_handled(ctl, argc - optind);
 	}
 	return CTL_OK;
 }

@@ -27,9 +27,10 @@ static const char reminder_usage[] =
 	"Contacts' own birthdays are included (2 days' notice), with the age when\n"
 	"the year is known. --on shows what is due on another day.\n"
 	"\n"
-	"With --json: add prints {id, contact}; reminders prints an array of\n"
-	"{id (null for a birthday), contact: {id, name}, phone, date, days_left,\n"
-	"yearly, notice, birthday, age (null when unknown), text}.\n";
+	"With --json: add prints {id, contact}; delete {deleted: [ids]};\n"
+	"reminders an array of {id (null for a birthday), contact: {id, name},\n"
+	"phone, date, days_left, yearly, notice, birthday, age (null when\n"
+	"unknown), text}.\n";
 
 #define DEFAULT_NOTICE 2
 
@@ -185,6 +186,21 @@ static int reminder_delete(struct ctl *ctl, int argc, char *argv[]) {
 	}
 	if (ret < 0 || (ret = db_commit(db)) < 0) {
 		return ctl_fail("could not delete: %s", strerror(-ret));
+	}
+	if (ctl->json) {
+		struct json_writer w;
+		json_init(&w, stdout);
+		json_object_begin(&w);
+		json_key(&w, "deleted");
+		json_array_begin(&w);
+		for (int i = optind; i < argc; i++) {
+			int64_t id;
+			ctl_parse_id(argv[i], &id);
+			json_int(&w, id);
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+		putchar('\n');
 	}
 	return CTL_OK;
 }

@@ -275,7 +275,7 @@ tap.ok(r_today in [r['id'] for r in js('reminders')], 'without --on: what is due
 tap.is_([r['contact']['name'] for r in js('reminders', '--on', '2026-07-10', '--contact',
                                           'born known')], ['Born Known'], 'reminders --contact')
 
-tap.is_(ctl('reminder', 'delete', str(r_gift))[0], 0, 'reminder delete')
+tap.is_(js('reminder', 'delete', str(r_gift)), {'deleted': [r_gift]}, 'reminder delete (--json)')
 tap.is_([r['contact']['name'] for r in js('reminders', '--on', '2026-07-10')], ['Born Known'],
         'a deleted reminder is gone')
 fails(['reminder', 'delete', str(r_gift)], 1, 'no reminder #%d' % r_gift,
@@ -370,8 +370,8 @@ tap.is_([(m['name'], m['maybe_missed']) for m in js('missed')], [('01632 960800'
 use('missed.db')
 
 # calls handle clears groups; calls' other fixes
-rc, out, err = ctl('calls', 'handle', '--all-from', '01632 960200')
-tap.ok(rc == 0 and '1 call marked handled' in out, 'calls handle --all-from NUMBER', (out, err))
+tap.is_(js('calls', 'handle', '--all-from', '01632 960200'), {'handled': 1},
+        'calls handle --all-from NUMBER (--json)')
 rc, out, err = ctl('calls', 'handle', '--all-from', 'withheld')
 tap.ok(rc == 0 and '2 calls marked handled' in out, 'calls handle --all-from withheld',
        (out, err))
