@@ -182,8 +182,8 @@ static void iso(int64_t t, char *buf, size_t size) {
 	output_iso_time(t, buf, size);
 }
 
-static int request_list(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
-			const char *cmd, int argc, char *argv[]) {
+static int request_list(struct ctl *ctl, enum db_note_kind kind, const struct opts *o, int argc,
+			char *argv[]) {
 	char query[1024];
 	ctl_join_words(argc, argv, optind, query, sizeof(query));
 	if (ctl_db(ctl) == NULL) {
@@ -269,7 +269,6 @@ static int request_list(struct ctl *ctl, enum db_note_kind kind, const struct op
 	}
 	table_finish(&t);
 	items_finish(&l);
-	(void)cmd;
 	return CTL_OK;
 }
 
@@ -553,7 +552,7 @@ int ctl_request(struct ctl *ctl, int argc, char *argv[]) {
 	if (strcmp(sub, "add") == 0) {
 		return request_add(ctl, kind, cmd, argc, argv);
 	} else if (list) {
-		return request_list(ctl, kind, &o, cmd, argc, argv);
+		return request_list(ctl, kind, &o, argc, argv);
 	} else if (strcmp(sub, "close") == 0) {
 		return request_close(ctl, kind, cmd, argc, argv);
 	} else if (arrived) {
