@@ -14,7 +14,8 @@
 static const char usage[] =
 	"Usage: ctidctl [--database FILE] [--region CC] COMMAND [ARGS]\n"
 	"\n"
-	"The salesperson's tool for ctid: contacts, notes and the call log.\n"
+	"The salesperson's tool for ctid: contacts, notes, requests, reminders and\n"
+	"the call log.\n"
 	"\n"
 	"Commands:\n"
 	"  contact add --name NAME [--phone NUMBER]... [--company C] [--email E]\n"
@@ -24,10 +25,21 @@ static const char usage[] =
 	"  contact delete CONTACT [--yes]                delete a contact\n"
 	"  contact list [--tag TAG]                      all contacts\n"
 	"  contact search QUERY                          by name, company, note or number\n"
+	"  contact merge A B [--yes]                     merge duplicate B into A\n"
 	"  note add CONTACT TEXT                         add a note to a contact\n"
+	"  request add CONTACT TEXT                      what a client asked for, not in stock\n"
+	"  request list [--open] [QUERY]                 requests, newest first\n"
+	"  request close ID...                           close requests (or orders)\n"
+	"  request arrived QUERY [--close]               who to call now that it is here\n"
+	"  order add|list|close|arrived ...              the same for orders\n"
+	"  reminder add CONTACT --date MM-DD|YYYY-MM-DD [--yearly] [--notice DAYS] TEXT\n"
+	"  reminder delete ID...                         delete reminders\n"
+	"  reminders [--days N]                          what is due, birthdays included\n"
 	"  lookup NUMBER                                 who is calling from NUMBER\n"
 	"  calls [--missed] [--unhandled] [--since D]    the call log\n"
 	"  calls handle ID... | --all-from CONTACT       mark calls handled\n"
+	"  missed [--no-unknown]                         the call-back list, by caller\n"
+	"  report [--since D] [--until D] [--html FILE]  a summary for the sales manager\n"
 	"  callback CALL                                 dial a caller back (via ctid)\n"
 	"  monitor                                       print call events as they happen\n"
 	"  status                                        the daemon's modems\n"
@@ -95,6 +107,13 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg) {
 	}
 }
 
+static void keep_first_error(enum log_level level, const char *msg, void *data) {
+	char *why = data;
+	if (level == LOG_ERROR && why[0] == '\0') {
+		snprintf(why, 512, "%s", msg);
+	}
+}
+
 struct db *ctl_db(struct ctl *ctl) {
 	if (ctl->db != NULL) {
 		return ctl->db;
@@ -108,8 +127,14 @@ struct db *ctl_db(struct ctl *ctl) {
 			return NULL;
 		}
 	}
+	/* db_open() logs why it failed, naming the file: that is the one line */
+	char why[512] = "";
+	log_set_sink(keep_first_error, why);
 	ctl->db = db_open(path, 0);
-	if (ctl->db == NULL) {
+	log_set_sink(NULL, NULL);
+	if (ctl->db == NULL && why[0] != '\0') {
+		ctl_fail("%s", why);
+	} else if (ctl->db == NULL) {
 		ctl_fail("could not open the database %s: %s", path, strerror(errno));
 	} else {
 		db_set_region(ctl->db, ctl->region);
@@ -154,7 +179,9 @@ static const struct {
 } commands[] = {
 	{"contact", ctl_contact},      {"note", ctl_note},	     {"lookup", ctl_lookup},
 	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
-	{"callback", ctl_bus_command},
+	{"callback", ctl_bus_command}, {"request", ctl_request},     {"order", ctl_request},
+	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},  {"missed", ctl_missed},
+	{"report", ctl_report},
 };
 
 int main(int argc, char *argv[]) {

@@ -5,6 +5,7 @@
  * ctl_<command>(ctx, argc, argv) returning the exit status. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -62,6 +63,31 @@ void ctl_call_json(struct json_writer *w, const struct db_call *c);
  * buffer. */
 int ctl_call_number(const struct db_call *c, void *data);
 
+/* Argument parsing for the CRM commands (ctl_util.c). Each returns false
+ * for text that is not entirely what it wants. */
+bool ctl_parse_int(const char *s, long min, long max, long *out);
+/* An id: "42" or "#42", positive. */
+bool ctl_parse_id(const char *s, int64_t *out);
+/* A calendar date YYYY-MM-DD that exists. */
+bool ctl_parse_date(const char *s, int *y, int *m, int *d);
+/* An --until DATE (as --since takes) to the local midnight ending that day. */
+bool ctl_parse_until(const char *s, int64_t *out);
+/* Joins argv[from..argc) with spaces into buf (cut to fit). */
+void ctl_join_words(int argc, char *argv[], int from, char *buf, size_t size);
+/* Whether the command's first argument asks for help. */
+bool ctl_help_asked(int argc, char *argv[]);
+
+/* A number for reading: E.164 formatted for the home region, else raw. */
+void ctl_format_number(const struct ctl *ctl, const char *e164, const char *raw, char *buf,
+		       size_t size);
+/* The contact's first number (all, with labels, when all is true), formatted;
+ * "" when they have none. */
+void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size_t size);
+/* The contact's numbers as a JSON array of {label, number, e164, formatted}. */
+void ctl_phones_json(struct ctl *ctl, struct json_writer *w, int64_t contact);
+/* {id, name}, or null when id is 0. */
+void ctl_contact_json(struct json_writer *w, int64_t id, const char *name);
+
 int ctl_calls(struct ctl *ctl, int argc, char *argv[]);
 /* monitor, status and callback: argv[0] says which. */
 int ctl_bus_command(struct ctl *ctl, int argc, char *argv[]);
@@ -69,5 +95,12 @@ int ctl_contact(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]);
 int ctl_note(struct ctl *ctl, int argc, char *argv[]);
 int ctl_lookup(struct ctl *ctl, int argc, char *argv[]);
+/* request and order: argv[0] says which kind. */
+int ctl_request(struct ctl *ctl, int argc, char *argv[]);
+/* reminder add|delete|list, and reminders: argv[0] says which. */
+int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
+int ctl_missed(struct ctl *ctl, int argc, char *argv[]);
+int ctl_contact_merge(struct ctl *ctl, int argc, char *argv[]);
+int ctl_report(struct ctl *ctl, int argc, char *argv[]);
 
 #endif

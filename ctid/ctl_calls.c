@@ -13,14 +13,22 @@
 
 static const char calls_usage[] =
 	"Usage:\n"
-	"  ctidctl calls [--missed] [--unhandled] [--since DATE] [--contact CONTACT]\n"
+	"  ctidctl calls [--missed] [--unhandled] [--state STATE]... [--since DATE]\n"
+	"                [--until DATE] [--contact CONTACT | --number NUMBER]\n"
 	"                [--limit N] [--json | --csv]\n"
-	"  ctidctl calls handle ID... | --all-from CONTACT\n"
+	"  ctidctl calls handle ID... | --all-from CONTACT|NUMBER|withheld\n"
 	"\n"
-	"Lists logged calls, newest first. DATE is YYYY-MM-DD (local time), 'today',\n"
-	"'yesterday' or a number of days ago (7d). With --json: an array of objects\n"
-	"with the keys number, name, withheld, e164, line, rings, date, state,\n"
-	"contact, id, started, ended, handled, called_back.\n";
+	"Lists logged calls, newest first (50 unless --limit; 0 is all). DATE is\n"
+	"YYYY-MM-DD (local time), 'today', 'yesterday' or a number of days ago\n"
+	"(7d); --until includes that day. STATE is answered, missed, unknown (the\n"
+	"modem could not tell) or ringing. --number finds calls from a number that\n"
+	"is no contact's. With --json: an array of objects with the keys number,\n"
+	"name, withheld, e164, line, rings, date, state, contact, id, started,\n"
+	"ended, handled, called_back.\n"
+	"\n"
+	"'handle' marks calls dealt with (off 'ctidctl missed'): the ids given,\n"
+	"all of them or none, or every unhandled call from a contact, from a\n"
+	"number no contact has, or from withheld numbers.\n";
 
 /* Parses DATE into the Unix time of that local midnight; false if bad. */
 bool ctl_parse_since(const char *s, int64_t *out) {
@@ -29,16 +37,17 @@ bool ctl_parse_since(const char *s, int64_t *out) {
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
-	int y, m, d, days;
-	char tail;
+	size_t len = strlen(s);
+	long days;
+	int y, m, d;
 	if (strcmp(s, "today") == 0) {
 		days = 0;
 	} else if (strcmp(s, "yesterday") == 0) {
 		days = 1;
-	} else if (sscanf(s, "%dd%c", &days, &tail) == 1 && days >= 0) {
-		/* days ago */
-	} else if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 &&
-		   d >= 1 && d <= 31) {
+	} else if (len >= 2 && len <= 6 && s[len - 1] == 'd' && strspn(s, "0123456789") == len - 1) {
+		days = strtol(s, NULL, 10); /* "7d": 7 days ago */
+	} else if (ctl_parse_date(s, &y, &m, &d)) {
+		/* (sscanf("%dd") would read "2026-03-02" as 2026 days ago) */
 		tm.tm_year = y - 1900;
 		tm.tm_mon = m - 1;
 		tm.tm_mday = d;
@@ -46,7 +55,7 @@ bool ctl_parse_since(const char *s, int64_t *out) {
 	} else {
 		return false;
 	}
-	tm.tm_mday -= days;
+	tm.tm_mday -= (int)days;
 	*out = (int64_t)mktime(&tm);
 	return true;
 }
@@ -201,6 +210,95 @@ int ctl_call_number(const struct db_call *c, void *data) {
 	return 0;
 }
 
+struct id_list {
+	int64_t ids[1024];
+	int n;
+	bool full;
+};
+
+static int push_id(struct id_list *l, int64_t id) {
+	for (int i = 0; i < l->n; i++) {
+		if (l->ids[i] == id) {
+			return 0; /* found both as sent and as E.164 */
+		}
+	}
+	if (l->n == (int)(sizeof(l->ids) / sizeof(l->ids[0]))) {
+		l->full = true;
+		return 1;
+	}
+	l->ids[l->n++] = id;
+	return 0;
+}
+
+static int take_withheld(const struct db_call *c, void *data) {
+	bool withheld = c->withheld != NULL || (c->number == NULL && c->e164 == NULL);
+	return withheld ? push_id(data, c->id) : 0;
+}
+
+static int take_id(const struct db_call *c, void *data) {
+	return push_id(data, c->id);
+}
+
+/* "3 calls marked handled", or {"handled":3} for --json. */
+static void print_handled(const struct ctl *ctl, int n) {
+	if (ctl->json) {
+		printf("{\"handled\":%d}\n", n);
+	} else {
+		printf("%d call%s marked handled\n", n, n == 1 ? "" : "s");
+	}
+}
+
+/* Marks the unhandled calls from a number nobody has (or, for "withheld",
+ * from withheld numbers) handled; false when text is neither. */
+static bool handle_stranger(struct ctl *ctl, const char *text, int64_t now, int *status) {
+	struct id_list *l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		*status = ctl_fail("out of memory");
+		return true;
+	}
+	struct db_call_filter f = {.unhandled = true};
+	int ret = 0;
+	if (strcmp(text, "withheld") == 0) {
+		ret = db_call_foreach(ctl->db, &f, take_withheld, l);
+	} else {
+		struct phone_number pn;
+		char raw[64];
+		size_t n = 0;
+		for (const char *p = text; *p != '\0' && n + 1 < sizeof(raw); p++) {
+			if ((*p >= '0' && *p <= '9') || (*p == '+' && n == 0)) {
+				raw[n++] = *p;
+			}
+		}
+		raw[n] = '\0';
+		if (phone_normalize(text, ctl->region, &pn) < 0 || pn.withheld || n < 3) {
+			free(l);
+			return false;
+		}
+		/* as the modem sent it, and as E.164 when the region gives one */
+		f.number = raw;
+		ret = db_call_foreach(ctl->db, &f, take_id, l);
+		if (ret == 0 && pn.e164[0] != '\0' && strcmp(pn.e164, raw) != 0) {
+			f.number = pn.e164;
+			ret = db_call_foreach(ctl->db, &f, take_id, l);
+		}
+	}
+	if (ret == 0 && !l->full && (ret = db_begin(ctl->db)) == 0) {
+		for (int i = 0; i < l->n && ret == 0; i++) {
+			ret = db_call_mark_handled(ctl->db, l->ids[i], now);
+		}
+		ret = ret == 0 ? db_commit(ctl->db) : (db_rollback(ctl->db), ret);
+	}
+	if (ret < 0 || l->full) {
+		*status = ctl_fail("could not mark the calls handled: %s",
+				   l->full ? "too many at once" : strerror(-ret));
+	} else {
+		print_handled(ctl, l->n);
+		*status = CTL_OK;
+	}
+	free(l);
+	return true;
+}
+
 static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 	static const struct option opts[] = {
 		CTL_COMMON_LONGOPTS,
@@ -225,6 +323,12 @@ static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 	if ((from == NULL) == (optind >= argc)) {
 		return ctl_usage_error("calls", "give call IDs or --all-from CONTACT");
 	}
+	for (int i = optind; i < argc; i++) {
+		int64_t id;
+		if (!ctl_parse_id(argv[i], &id)) {
+			return ctl_usage_error("calls", "'%s' is not a call id", argv[i]);
+		}
+	}
 	struct db *db = ctl_db(ctl);
 	if (db == NULL) {
 		return CTL_ERROR;
@@ -232,29 +336,40 @@ static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 	int64_t now = (int64_t)time(NULL);
 	if (from != NULL) {
 		int64_t id;
-		int status = ctl_contact_resolve(ctl, from, &id);
-		if (status != CTL_OK) {
+		int status;
+		int ret = db_contact_resolve(db, from, &id, NULL, NULL);
+		if (ret == -ENOENT && handle_stranger(ctl, from, now, &status)) {
+			return status;
+		}
+		if ((status = ctl_contact_resolve(ctl, from, &id)) != CTL_OK) {
 			return status;
 		}
 		int n = 0;
 		if (db_call_mark_handled_contact(db, id, now, &n) < 0) {
 			return ctl_fail("could not mark the calls handled");
 		}
-		printf("%d call%s marked handled\n", n, n == 1 ? "" : "s");
+		print_handled(ctl, n);
 		return CTL_OK;
 	}
-	for (int i = optind; i < argc; i++) {
-		char *end;
-		long long id = strtoll(argv[i][0] == '#' ? argv[i] + 1 : argv[i], &end, 10);
-		if (*end != '\0' || id <= 0) {
-			return ctl_usage_error("calls", "'%s' is not a call id", argv[i]);
+	int ret = db_begin(db);
+	for (int i = optind; i < argc && ret == 0; i++) {
+		int64_t id;
+		ctl_parse_id(argv[i], &id);
+		ret = db_call_mark_handled(db, id, now);
+		if (ret < 0) {
+			db_rollback(db);
+			if (ret == -ENOENT) {
+				return ctl_fail("there is no call %lld", (long long)id);
+			}
+			return ctl_fail("could not mark call %lld handled: %s", (long long)id,
+					strerror(-ret));
 		}
-		int ret = db_call_mark_handled(db, id, now);
-		if (ret == -ENOENT) {
-			return ctl_fail("there is no call %lld", id);
-		} else if (ret < 0) {
-			return ctl_fail("could not mark call %lld handled: %s", id, strerror(-ret));
-		}
+	}
+	if (ret < 0 || (ret = db_commit(db)) < 0) {
+		return ctl_fail("could not mark the calls handled: %s", strerror(-ret));
+	}
+	if (ctl->json) {
+		print_handled(ctl, argc - optind);
 	}
 	return CTL_OK;
 }
@@ -271,10 +386,16 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 		{"contact", required_argument, NULL, 'c'},
 		{"limit", required_argument, NULL, 'n'},
 		{"csv", no_argument, NULL, 'C'},
+		{"until", required_argument, NULL, 'U'},
+		{"state", required_argument, NULL, 'S'},
+		{"number", required_argument, NULL, 'N'},
 		{0},
 	};
 	struct db_call_filter f = {.limit = 50};
 	const char *contact = NULL;
+	char number[64] = "";
+	long limit;
+	enum db_call_state state;
 	bool csv = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -297,10 +418,27 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			contact = optarg;
 			break;
 		case 'n':
-			f.limit = atoi(optarg);
-			if (f.limit < 0) {
+			if (!ctl_parse_int(optarg, 0, 100000000, &limit)) {
 				return ctl_usage_error("calls", "--limit wants a number (0: all)");
 			}
+			f.limit = (int)limit;
+			break;
+		case 'U':
+			if (!ctl_parse_until(optarg, &f.until)) {
+				return ctl_usage_error("calls", "bad date '%s'", optarg);
+			}
+			break;
+		case 'S':
+			if (db_call_state_parse(optarg, &state) < 0) {
+				return ctl_usage_error("calls",
+						       "bad state '%s' (answered, missed, unknown, "
+						       "ringing)",
+						       optarg);
+			}
+			f.states |= 1 << state;
+			break;
+		case 'N':
+			snprintf(number, sizeof(number), "%s", optarg);
 			break;
 		case 'C':
 			csv = true;
@@ -319,11 +457,25 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 	if (ctl_db(ctl) == NULL) {
 		return CTL_ERROR;
 	}
+	if (contact != NULL && number[0] != '\0') {
+		return ctl_usage_error("calls", "give --contact or --number, not both");
+	}
 	if (contact != NULL) {
 		int status = ctl_contact_resolve(ctl, contact, &f.contact_id);
 		if (status != CTL_OK) {
 			return status;
 		}
+	}
+	if (number[0] != '\0') {
+		/* calls carry E.164 when the region gave one; else as sent */
+		struct phone_number pn;
+		if (phone_normalize(number, ctl->region, &pn) < 0 || pn.withheld) {
+			return ctl_usage_error("calls", "'%s' is not a phone number", number);
+		}
+		if (pn.e164[0] != '\0') {
+			snprintf(number, sizeof(number), "%s", pn.e164);
+		}
+		f.number = number;
 	}
 	struct calls_state st = {
 		.ctl = ctl,

@@ -22,6 +22,7 @@ static const char contact_usage[] =
 	"                      [--remove-phone NUMBER]... [--field KEY=VALUE]...\n"
 	"                      [--tag TAG]... [--untag TAG]...\n"
 	"  ctidctl contact delete CONTACT [--yes]\n"
+	"  ctidctl contact merge A B [--yes]    (B is a duplicate of A)\n"
 	"  ctidctl contact list [--tag TAG] [--json]\n"
 	"  ctidctl contact search QUERY [--limit N] [--json]\n"
 	"\n"
@@ -502,6 +503,8 @@ int ctl_contact(struct ctl *ctl, int argc, char *argv[]) {
 		return contact_list(ctl, argc, argv, true);
 	} else if (strcmp(sub, "show") == 0) {
 		return ctl_contact_show(ctl, argc, argv);
+	} else if (strcmp(sub, "merge") == 0) {
+		return ctl_contact_merge(ctl, argc, argv);
 	}
 	return ctl_usage_error("contact", "unknown contact command '%s'", sub);
 }

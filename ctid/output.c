@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -137,6 +138,34 @@ void output_iso_time(int64_t t, char *buf, size_t size) {
 	}
 }
 
+long output_days_between(int64_t t, int64_t now) {
+	time_t tt = (time_t)t, tn = (time_t)now;
+	struct tm a, b;
+	localtime_r(&tt, &a);
+	localtime_r(&tn, &b);
+	/* noon to noon, so a day of 23 or 25 hours still counts as one */
+	a.tm_hour = b.tm_hour = 12;
+	a.tm_min = b.tm_min = a.tm_sec = b.tm_sec = 0;
+	a.tm_isdst = b.tm_isdst = -1;
+	double diff = difftime(mktime(&b), mktime(&a)) / 86400.0;
+	return (long)(diff < 0 ? diff - 0.5 : diff + 0.5);
+}
+
+void output_age(int64_t t, int64_t now, char *buf, size_t size) {
+	long days = output_days_between(t, now);
+	if (days <= 0) {
+		snprintf(buf, size, "today");
+	} else if (days < 14) {
+		snprintf(buf, size, "%ld day%s", days, days == 1 ? "" : "s");
+	} else if (days < 61) {
+		snprintf(buf, size, "%ld weeks", days / 7);
+	} else if (days < 730) {
+		snprintf(buf, size, "%ld months", days / 30);
+	} else {
+		snprintf(buf, size, "%ld years", days / 365);
+	}
+}
+
 void output_relative(int64_t t, int64_t now, char *buf, size_t size) {
 	time_t tt = (time_t)t, tn = (time_t)now;
 	struct tm a, b;
@@ -144,12 +173,7 @@ void output_relative(int64_t t, int64_t now, char *buf, size_t size) {
 	localtime_r(&tn, &b);
 	char hm[8];
 	strftime(hm, sizeof(hm), "%H:%M", &a);
-	/* whole days between the two local dates */
-	struct tm da = a, db = b;
-	da.tm_hour = db.tm_hour = 12;
-	da.tm_min = db.tm_min = da.tm_sec = db.tm_sec = 0;
-	da.tm_isdst = db.tm_isdst = -1;
-	long days = (long)((mktime(&db) - mktime(&da)) / 86400);
+	long days = output_days_between(t, now);
 	if (days == 0) {
 		snprintf(buf, size, "today %s", hm);
 	} else if (days == 1) {

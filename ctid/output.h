@@ -40,6 +40,12 @@ void output_iso_time(int64_t t, char *buf, size_t size);
 /* "today 14:03", "yesterday 09:12", "3 days ago", "12 Mar 2025" relative to now. */
 void output_relative(int64_t t, int64_t now, char *buf, size_t size);
 
+/* How long ago t was, in whole local days: "today", "1 day", "5 days",
+ * "3 weeks", "4 months", "2 years". */
+void output_age(int64_t t, int64_t now, char *buf, size_t size);
+/* Whole local calendar days from t to now (negative when t is later). */
+long output_days_between(int64_t t, int64_t now);
+
 /* Display width of UTF-8 text (code points; wide characters count once). */
 size_t output_width(const char *s);
 

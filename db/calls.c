@@ -153,11 +153,27 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 	if (f->missed) {
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.state = 'missed'");
 	}
+	if (f->states != 0) {
+		/* state names from the table above, never from the caller */
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.state IN (");
+		const char *sep = "";
+		for (int i = DB_CALL_RINGING; i <= DB_CALL_UNKNOWN; i++) {
+			if (f->states & (1 << i)) {
+				n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s'%s'", sep,
+					      state_names[i]);
+				sep = ", ";
+			}
+		}
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s)", sep[0] ? "" : "NULL");
+	}
 	if (f->unhandled) {
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.handled IS NULL");
 	}
 	if (f->since > 0) {
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.started >= ?1");
+	}
+	if (f->until > 0) {
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.started < ?5");
 	}
 	if (f->contact_id > 0) {
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND k.contact_id = ?2");
@@ -177,6 +193,9 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 	}
 	if (f->since > 0) {
 		sqlite3_bind_int64(s, 1, f->since);
+	}
+	if (f->until > 0) {
+		sqlite3_bind_int64(s, 5, f->until);
 	}
 	if (f->contact_id > 0) {
 		sqlite3_bind_int64(s, 2, f->contact_id);

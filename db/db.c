@@ -132,6 +132,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BIRTHDAY_ALL] = "SELECT id, name, birthday FROM contacts WHERE birthday IS NOT NULL",
 	[STMT_ANNOUNCED_INSERT] = "INSERT OR IGNORE INTO announced (reminder_id, contact_id, date)"
 				  " VALUES (?1, ?2, ?3)",
+	[STMT_NOTE_GET] = "SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
+			  " WHERE n.id = ?1",
 };
 
 int db_errno(int rc) {
@@ -439,6 +441,10 @@ void db_set_min_suffix(struct db *db, int digits) {
 
 int db_begin(struct db *db) {
 	return exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_begin_read(struct db *db) {
+	return exec(db, "BEGIN DEFERRED");
 }
 
 int db_commit(struct db *db) {

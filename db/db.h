@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
 
 struct db;
@@ -54,6 +54,9 @@ void db_set_busy_timeout(struct db *db, int ms);
 const char *db_path(const struct db *db);
 
 int db_begin(struct db *db);
+/* A read transaction: what follows sees one snapshot, and the daemon can
+ * still write meanwhile. End it with db_commit() or db_rollback(). */
+int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 
@@ -189,6 +192,8 @@ typedef int (*db_note_fn)(const struct db_note *n, void *data);
 /* Adds a note; requests and orders start open. */
 int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const char *text,
 		int64_t *id);
+/* Calls fn once with note id; -ENOENT if there is none. */
+int db_note_get(struct db *db, int64_t id, db_note_fn fn, void *data);
 /* Closes a request or order; -ENOENT if no such note, -EALREADY if closed. */
 int db_note_close(struct db *db, int64_t id);
 /* Newest first. */
@@ -228,6 +233,8 @@ struct db_call_filter {
 	bool missed;	/* state missed */
 	bool unhandled; /* not handled */
 	int64_t since;	/* started at or after; 0: any */
+	int64_t until;	/* started before; 0: any */
+	int states;	/* bit mask of 1 << db_call_state; 0: any */
 	int64_t contact_id;
 	const char *number; /* E.164 or as sent */
 	int limit;	    /* 0: no limit */
@@ -264,6 +271,7 @@ struct db_reminder {
 	/* filled by db_reminder_foreach_due: the next occurrence and how far */
 	int next_year, next_month, next_day;
 	int days_left;
+	int age; /* a birthday with a known year: the age on that day; else 0 */
 };
 
 typedef int (*db_reminder_fn)(const struct db_reminder *r, void *data);
@@ -321,5 +329,93 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
 
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);
+
+/* Merging duplicates. */
+struct db_merge_counts {
+	int phones; /* numbers moved (numbers both had are kept once) */
+	int notes;  /* notes, requests and orders */
+	int calls;  /* logged calls relinked */
+	int reminders;
+	int fields;  /* custom fields the kept contact lacked */
+	int tags;    /* tags it lacked */
+	int details; /* company, email, birthday it lacked */
+};
+
+/*
+ * Merges contact from (a duplicate) into contact into, in one transaction
+ * (a savepoint, so it also works inside the caller's transaction): numbers,
+ * notes, requests, orders, calls, reminders, custom fields and tags move to
+ * into; where both have a field, into's non-empty value wins and from's
+ * fills into's empty ones. Then from is deleted. Writes what moved to
+ * counts when not NULL. Returns 0, -EINVAL when into == from, -ENOENT when
+ * either does not exist, or -errno (nothing changed).
+ */
+int db_contact_merge(struct db *db, int64_t into, int64_t from, struct db_merge_counts *counts);
+
+/* The call-back list: unhandled missed calls grouped by caller. */
+struct db_missed {
+	int64_t contact_id; /* 0: a number no contact has, or withheld */
+	const char *contact_name;
+	const char *number;  /* as sent by the latest call; NULL when withheld */
+	const char *e164;    /* NULL when unknown */
+	bool withheld;	     /* withheld and absent numbers, all in one group */
+	int calls;	     /* unhandled calls in the group */
+	int missed;	     /* of them, known to be missed */
+	int unknown;	     /* of them, the modem could not tell (maybe missed) */
+	int64_t first, last; /* when the first and the latest of them started */
+	/* When the caller was reached after the latest of them: a later answered
+	 * call with them or a call-back (called_back); 0: not yet. */
+	int64_t called_back;
+	const int64_t *call_ids; /* the group's calls, oldest first */
+	int n_call_ids;
+};
+
+struct db_missed_filter {
+	bool unknown;  /* include calls in state unknown (maybe missed) */
+	int64_t since; /* calls started at or after; 0: any */
+	int64_t until; /* started before; 0: any */
+};
+
+typedef int (*db_missed_fn)(const struct db_missed *m, void *data);
+
+/*
+ * Calls fn for each caller with unhandled missed (and, with f->unknown,
+ * unknown) calls: those not reached since first, the longest waiting first,
+ * then those already reached (they only need marking handled), also oldest
+ * first. Calls still ringing are not included.
+ */
+int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data);
+
+/* Call statistics for reports, over calls started in [since, until) (0: open). */
+struct db_call_counts {
+	const char *date; /* "YYYY-MM-DD", the local day; NULL for totals */
+	int calls;
+	int answered;
+	int missed;
+	int unknown; /* unknown, and calls never ended (still ringing) */
+};
+
+typedef int (*db_call_counts_fn)(const struct db_call_counts *c, void *data);
+
+/* Counts per local day (days without calls are skipped), oldest first. */
+int db_call_daily(struct db *db, int64_t since, int64_t until, db_call_counts_fn fn, void *data);
+/* The totals of the period, into out. */
+int db_call_totals(struct db *db, int64_t since, int64_t until, struct db_call_counts *out);
+
+struct db_caller_counts {
+	int64_t contact_id; /* 0: not a contact */
+	const char *contact_name;
+	const char *number; /* as sent; NULL when withheld */
+	const char *e164;
+	bool withheld;
+	struct db_call_counts counts;
+	int64_t last; /* when the latest call started */
+};
+
+typedef int (*db_caller_counts_fn)(const struct db_caller_counts *c, void *data);
+
+/* Callers grouped as db_missed_foreach does, most calls first, up to limit. */
+int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
+			db_caller_counts_fn fn, void *data);
 
 #endif

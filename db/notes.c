@@ -73,6 +73,39 @@ int db_note_close(struct db *db, int64_t id) {
 	return ret;
 }
 
+/* Steps s over rows of NOTE_COLS, calling fn (if not NULL) for each. */
+static int walk_notes(struct db *db, sqlite3_stmt *s, db_note_fn fn, void *data, int *count) {
+	int rc;
+	int ret = 0;
+	int n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_note note = {
+			.id = sqlite3_column_int64(s, 0),
+			.contact_id = sqlite3_column_int64(s, 1),
+			.contact_name = db_column_text(s, 2),
+			.text = db_column_text(s, 4),
+			.created = sqlite3_column_int64(s, 6),
+			.closed = sqlite3_column_int64(s, 7),
+		};
+		const char *status = db_column_text(s, 5);
+		note.open = status != NULL && strcmp(status, "open") == 0;
+		db_note_kind_parse(db_column_text(s, 3), &note.kind);
+		n++;
+		if (fn != NULL && (ret = fn(&note, data)) != 0) {
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
+		ret = db_errno(rc);
+	}
+	sqlite3_reset(s);
+	if (count != NULL) {
+		*count = n;
+	}
+	return ret;
+}
+
 int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data) {
 	enum db_stmt id;
 	if (f->query != NULL && f->query[0] != '\0') {
@@ -118,30 +151,18 @@ int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn
 		q[o > 0 ? o - 1 : 0] = '\0';
 		db_bind_text(s, 5, q);
 	}
-	int rc;
-	int ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_note n = {
-			.id = sqlite3_column_int64(s, 0),
-			.contact_id = sqlite3_column_int64(s, 1),
-			.contact_name = db_column_text(s, 2),
-			.text = db_column_text(s, 4),
-			.created = sqlite3_column_int64(s, 6),
-			.closed = sqlite3_column_int64(s, 7),
-		};
-		const char *status = db_column_text(s, 5);
-		n.open = status != NULL && strcmp(status, "open") == 0;
-		db_note_kind_parse(db_column_text(s, 3), &n.kind);
-		if ((ret = fn(&n, data)) != 0) {
-			break;
-		}
+	return walk_notes(db, s, fn, data, NULL);
+}
+
+int db_note_get(struct db *db, int64_t id, db_note_fn fn, void *data) {
+	sqlite3_stmt *s = db_stmt(db, STMT_NOTE_GET);
+	if (s == NULL) {
+		return -errno;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		ret = db_errno(rc);
-	}
-	sqlite3_reset(s);
-	return ret;
+	sqlite3_bind_int64(s, 1, id);
+	int n = 0;
+	int ret = walk_notes(db, s, fn, data, &n);
+	return ret == 0 && n == 0 ? -ENOENT : ret;
 }
 
 /* Reminders. */
@@ -322,7 +343,8 @@ static int collect_birthdays(struct db *db, int64_t contact, int ty, int tm, int
 			continue;
 		}
 		if (y > 0) {
-			snprintf(text, sizeof(text), "Birthday (%d)", r.next_year - y);
+			r.age = r.next_year - y;
+			snprintf(text, sizeof(text), "Birthday (%d)", r.age);
 		} else {
 			snprintf(text, sizeof(text), "Birthday");
 		}

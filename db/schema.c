@@ -138,8 +138,21 @@ static const char *const schema_1[] = {
 	NULL,
 };
 
+/*
+ * 2: the call-back list (ctidctl missed) reads unhandled calls that were
+ * missed or may have been (state unknown: a modem that cannot tell, such as
+ * the USRobotics 5637, logs only those). calls_missed covers only the first;
+ * without this the list scans the whole log.
+ */
+static const char *const schema_2[] = {
+	"CREATE INDEX calls_waiting ON calls(started)"
+	" WHERE handled IS NULL AND state IN ('missed', 'unknown')",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	schema_1,
+	schema_2,
 };
 
 static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

@@ -66,6 +66,23 @@ static void test_open(void) {
 	log_set_level(LOG_WARN);
 }
 
+static int count_missed(const struct db_missed *m, void *data) {
+	int *n = data;
+	n[0]++;
+	n[1] += m->calls;
+	return 0;
+}
+
+static bool has_index(struct db *db, const char *name) {
+	sqlite3_stmt *s;
+	sqlite3_prepare_v2(db->sql, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1",
+			   -1, &s, NULL);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 /* A database at every earlier schema version upgrades to the current one
  * and keeps its data. */
 static void test_migrations(void) {
@@ -87,6 +104,12 @@ static void test_migrations(void) {
 			sqlite3_exec(raw,
 				     "INSERT INTO contacts (name, created, updated) VALUES ('Old Timer', 1, 1)",
 				     NULL, NULL, NULL);
+			/* what version 2's index is for: calls waiting to be returned */
+			sqlite3_exec(raw,
+				     "INSERT INTO calls (started, number, state) VALUES"
+				     " (100, '5550001', 'missed'), (200, '5550001', 'unknown'),"
+				     " (300, '5550002', 'answered')",
+				     NULL, NULL, NULL);
 		}
 		sqlite3_close(raw);
 
@@ -101,7 +124,14 @@ static void test_migrations(void) {
 			int64_t id = 0;
 			is_int(db_contact_resolve(db, "Old Timer", &id, NULL, NULL), 0,
 			       "data from version %d survives, and is searchable", from);
+			struct db_missed_filter f = {.unknown = true};
+			int groups[2] = {0};
+			ok(db_missed_foreach(db, &f, count_missed, groups) == 0 && groups[0] == 1 &&
+				   groups[1] == 2,
+			   "calls from version %d are on the call-back list", from);
 		}
+		ok(has_index(db, "calls_waiting"), "version %d gets the call-back list's index",
+		   from);
 		db_close(db);
 	}
 

@@ -1,4 +1,6 @@
 #include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -121,6 +123,22 @@ void json_int(struct json_writer *w, int64_t v) {
 void json_bool(struct json_writer *w, bool v) {
 	before_value(w);
 	fputs(v ? "true" : "false", w->f);
+}
+
+void json_double(struct json_writer *w, double v) {
+	if (!isfinite(v)) {
+		json_null(w);
+		return;
+	}
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%.6g", v);
+	for (char *p = buf; *p != '\0'; p++) {
+		if (*p == ',') {
+			*p = '.'; /* a locale's decimal comma is no JSON */
+		}
+	}
+	before_value(w);
+	fputs(buf, w->f);
 }
 
 void json_null(struct json_writer *w) {

@@ -29,6 +29,8 @@ void json_key(struct json_writer *w, const char *key);
 void json_string(struct json_writer *w, const char *s);
 void json_int(struct json_writer *w, int64_t v);
 void json_bool(struct json_writer *w, bool v);
+/* A finite number with up to 6 significant digits (null when not finite). */
+void json_double(struct json_writer *w, double v);
 void json_null(struct json_writer *w);
 /* Writes an int, or null when has_value is false. */
 void json_int_or_null(struct json_writer *w, bool has_value, int64_t v);
