@@ -315,4 +315,29 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);
 
+/* What db_check_file() found in a database file. */
+struct db_file_info {
+	int version;
+	int64_t contacts, calls;
+};
+
+/*
+ * Checks, without changing it, that path is a database this ctid can use:
+ * SQLite opens it, PRAGMA integrity_check says ok, its schema version is
+ * not newer than DB_SCHEMA_VERSION and it has ctid's tables. Returns 0 and
+ * fills info (may be NULL), or -errno with the reason in why (-EBADMSG not
+ * a ctid database or damaged, -EPROTO newer schema, -ENOENT ...).
+ */
+int db_check_file(const char *path, struct db_file_info *info, char *why, size_t whysz);
+
+/*
+ * Replaces the database file target with a copy of source after checking
+ * source as db_check_file() does: copied into a temporary file next to
+ * target (mode 0600), synced, checked again and renamed over target; the
+ * old file is kept as "<target>.before-restore" (mode 0600). Returns 0, or
+ * -errno with the reason in why and target untouched; -EBUSY while another
+ * program (the daemon) has target open.
+ */
+int db_restore(const char *target, const char *source, char *why, size_t whysz);
+
 #endif
