@@ -69,5 +69,9 @@ int ctl_contact(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]);
 int ctl_note(struct ctl *ctl, int argc, char *argv[]);
 int ctl_lookup(struct ctl *ctl, int argc, char *argv[]);
+int ctl_import(struct ctl *ctl, int argc, char *argv[]);
+int ctl_export(struct ctl *ctl, int argc, char *argv[]);
+int ctl_backup(struct ctl *ctl, int argc, char *argv[]);
+int ctl_restore(struct ctl *ctl, int argc, char *argv[]);
 
 #endif
