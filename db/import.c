@@ -23,6 +23,7 @@ enum {
 	Q_BY_DIGITS,
 	Q_NOTE_EXISTS,
 	Q_NOTE_INSERT,
+	Q_MAX_ID,
 	Q_COUNT,
 };
 
@@ -35,6 +36,7 @@ static const char *const queries[Q_COUNT] = {
 			  " AND (?4 = 0 OR created = ?4) LIMIT 1",
 	[Q_NOTE_INSERT] = "INSERT INTO notes (contact_id, kind, text, status, created, closed)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_MAX_ID] = "SELECT coalesce(max(id), 0) FROM contacts",
 };
 
 struct importer {
@@ -42,7 +44,8 @@ struct importer {
 	struct import_report *rep;
 	sqlite3_stmt *q[Q_COUNT];
 	int64_t now;
-	int error; /* a database error: the import stops */
+	int64_t first_new; /* contacts from this id on were added by this import */
+	int error;	   /* a database error: the import stops */
 };
 
 enum import_format db_import_detect(const char *data, size_t len, const char *name) {
@@ -408,8 +411,30 @@ static int find_by_name(struct importer *im, const char *name, const struct cont
 	if (rc != SQLITE_DONE) {
 		return db_errno(rc);
 	}
-	*id = m.count == 1 && !m.email_conflict ? m.id : 0;
+	*id = m.count == 1 && !m.email_conflict && m.id < im->first_new ? m.id : 0;
 	return 0;
+}
+
+static int take_name(const struct db_contact *c, void *data) {
+	char *name = data;
+	snprintf(name, 256, "%s", c->name);
+	return 0;
+}
+
+/*
+ * Whether a record may merge into contact id, found by one of its numbers.
+ * Into contacts that were there before: always. Into one an earlier card of
+ * the same file added: only when it is the same person by name (or the card
+ * has none), so people who share an office number stay apart, as they are
+ * in a ctid export.
+ */
+static bool may_merge(struct importer *im, int64_t id, const struct contact_record *r) {
+	if (id < im->first_new || r->name == NULL) {
+		return true;
+	}
+	char name[256] = "";
+	db_contact_get(im->db, id, take_name, name);
+	return strcasecmp(name, r->name) == 0;
 }
 
 static int import_one(const struct contact_record *r, void *data) {
@@ -442,8 +467,12 @@ static int import_one(const struct contact_record *r, void *data) {
 		if ((ret = find_by_number(im, &pn, &found, &other)) < 0) {
 			return ret;
 		}
+		if (found != 0 && !may_merge(im, found, r)) {
+			found = other != 0 && may_merge(im, other, r) ? other : 0;
+			other = 0;
+		}
 		if (id == 0) {
-			id = found != 0 ? found : other;
+			id = found;
 		}
 		if (id != 0 && ((found != 0 && found != id) || (other != 0 && other != id))) {
 			add_message(rep, false, r->phones[i].line, id,
@@ -506,6 +535,11 @@ int db_import(struct db *db, const char *data, size_t len, enum import_format fo
 	}
 	if (ret == 0) {
 		ret = db_begin(db);
+	}
+	if (ret == 0) {
+		sqlite3_stmt *s = im.q[Q_MAX_ID];
+		im.first_new = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : 1;
+		sqlite3_reset(s);
 	}
 	if (ret == 0) {
 		if (format == IMPORT_AUTO) {

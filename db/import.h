@@ -52,8 +52,10 @@ struct import_report {
 /*
  * Imports data[0..len) in one transaction: each contact whose number (same
  * E.164, or same digits) a contact already has is merged into that one,
- * else added; contacts without a number merge with the one contact of the
- * same name. Merging adds what is missing (numbers, e-mail, company,
+ * else added. Within the file, a card merges into one an earlier card
+ * added only when the names agree (people sharing an office line stay
+ * apart); contacts without a number merge with the one contact of the same
+ * name that was there before. Merging adds what is missing (numbers, e-mail, company,
  * birthday, fields, tags, notes) and keeps what is there, saying so in the
  * report. Contacts with neither a name nor a number are skipped, with the
  * reason. With dry_run nothing is written. Returns 0 (report filled),
