@@ -643,7 +643,7 @@ static void take_property(struct parser *ps, const struct prop *p) {
 			const char *c[8] = {0};
 			size_t count = split(ps, v, n, ";", c, 8, false);
 			record_set_company(b, c[0]);
-			char units[1024];
+			char units[1024] = "";
 			size_t o = 0;
 			for (size_t i = 1; i < count; i++) {
 				if (c[i] != NULL && o < sizeof(units)) {
