@@ -41,11 +41,16 @@ static void cell(FILE *f, const char *s, bool first) {
 	if (s == NULL) {
 		return;
 	}
+	char *fixed = record_fix_utf8(s);
+	if (fixed != NULL) {
+		s = fixed; /* a CSV file is UTF-8 throughout or read as Windows-1252 */
+	}
 	size_t n = strlen(s);
 	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
 		     (n > 0 && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t'));
 	if (!quote) {
 		fputs(s, f);
+		free(fixed);
 		return;
 	}
 	fputc('"', f);
@@ -56,6 +61,7 @@ static void cell(FILE *f, const char *s, bool first) {
 		fputc(*s, f);
 	}
 	fputc('"', f);
+	free(fixed);
 }
 
 static void numbered_pair(FILE *f, const char *what, size_t n) {
@@ -150,12 +156,14 @@ int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_recor
 		if (i > 0) {
 			fputs(" ::: ", f);
 		}
-		for (const char *s = r->tags[i]; *s != '\0'; s++) {
+		char *fixed = record_fix_utf8(r->tags[i]);
+		for (const char *s = fixed != NULL ? fixed : r->tags[i]; *s != '\0'; s++) {
 			if (*s == '"') {
 				fputc('"', f);
 			}
 			fputc(*s, f);
 		}
+		free(fixed);
 		if (i + 1 == r->n_tags) {
 			fputc('"', f);
 		}

@@ -625,6 +625,31 @@ char *record_to_utf8(const char *in, size_t len, size_t *outlen) {
 	return out;
 }
 
+char *record_fix_utf8(const char *s) {
+	size_t len = strlen(s);
+	if (utf8_valid(s, len)) {
+		return NULL;
+	}
+	char *out = malloc(len * 3 + 1);
+	if (out == NULL) {
+		return NULL;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len(s + i, len - i);
+		if (n == 0) {
+			o += put_utf8(0xfffd, out + o);
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 char *record_from_utf16(const char *in, size_t len, size_t *outlen) {
 	const unsigned char *p = (const unsigned char *)in;
 	bool le;
@@ -845,7 +870,7 @@ static void finish_note(struct record_builder *b, struct record_note *n, struct 
 		return;
 	}
 	if (n->text == NULL) {
-		n->text = db_note_kind_str(n->kind); /* an empty request still counts */
+		n->text = kind_words[n->kind]; /* an empty request still counts */
 	}
 	record_add_note(b, n, line);
 	text->len = 0;

@@ -161,6 +161,11 @@ const char *record_label_canonical(const char *label);
 char *record_to_utf8(const char *in, size_t len, size_t *outlen);
 /* Windows-1252 always, whatever the bytes are. */
 char *record_from_cp1252(const char *in, size_t len, size_t *outlen);
+/*
+ * For writers: NULL when s is valid UTF-8 (write it as it is), else a new
+ * copy (malloc) with each bad byte replaced by U+FFFD.
+ */
+char *record_fix_utf8(const char *s);
 /* If data starts with a UTF-16 byte order mark, a new UTF-8 copy; else NULL. */
 char *record_from_utf16(const char *in, size_t len, size_t *outlen);
 

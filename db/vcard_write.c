@@ -46,7 +46,9 @@ static void str(struct out *o, const char *s) {
 }
 
 /* Text with the escapes of RFC 2426 5.1: backslash, comma, semicolon, newline. */
-static void esc(struct out *o, const char *s) {
+static void esc(struct out *o, const char *text) {
+	char *fixed = text != NULL ? record_fix_utf8(text) : NULL;
+	const char *s = fixed != NULL ? fixed : text;
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
 		case '\\':
@@ -67,6 +69,7 @@ static void esc(struct out *o, const char *s) {
 			add(o, s, 1);
 		}
 	}
+	free(fixed);
 }
 
 /* Ends the line in o: folded at 75 bytes, never inside a character, CRLF. */
