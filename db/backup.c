@@ -213,6 +213,28 @@ static int lock_target(const char *target, sqlite3 **out, char *why, size_t whys
 	return 0;
 }
 
+/* Creates dir and the folders leading to it (mode 0700 for those created). */
+static int make_dirs(const char *dir) {
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+		return -ENAMETOOLONG;
+	}
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0') {
+			continue;
+		}
+		char c = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			return -errno;
+		}
+		*p = c;
+		if (c == '\0') {
+			return 0;
+		}
+	}
+}
+
 int db_restore(const char *target, const char *source, char *why, size_t whysz) {
 	int ret = db_check_file(source, NULL, why, whysz);
 	if (ret < 0) {
@@ -227,8 +249,8 @@ int db_restore(const char *target, const char *source, char *why, size_t whysz) 
 		return -ENOMEM;
 	}
 	const char *dir = dirname(dir_copy);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		ret = why_set(why, whysz, -errno, "could not create %s: %s", dir, strerror(errno));
+	if ((ret = make_dirs(dir)) < 0) {
+		why_set(why, whysz, ret, "could not create %s: %s", dir, strerror(-ret));
 		goto out;
 	}
 	int fd = mkostemp(tmp, O_CLOEXEC);
