@@ -24,6 +24,7 @@ enum {
 	Q_NOTE_EXISTS,
 	Q_NOTE_INSERT,
 	Q_MAX_ID,
+	Q_CONTACTS,
 	Q_COUNT,
 };
 
@@ -37,7 +38,20 @@ static const char *const queries[Q_COUNT] = {
 	[Q_NOTE_INSERT] = "INSERT INTO notes (contact_id, kind, text, status, created, closed)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_MAX_ID] = "SELECT coalesce(max(id), 0) FROM contacts",
+	[Q_CONTACTS] = "SELECT count(*) FROM contacts",
 };
+
+/*
+ * Full-text indexes kept up to date row by row cost more than the rows
+ * themselves (FTS5 through triggers: about 9 times the insert). A big
+ * import therefore drops the insert triggers inside its transaction and
+ * rebuilds the indexes once at the end; a small one into a big database
+ * keeps them. The transaction makes this invisible to everybody else.
+ */
+#define BULK_AFTER   1000 /* contacts before a bulk import is considered */
+#define MAX_TRIGGERS 8
+
+static const char *const fts_tables[] = {"contacts_fts", "phones_fts", "notes_fts"};
 
 struct importer {
 	struct db *db;
@@ -46,6 +60,11 @@ struct importer {
 	int64_t now;
 	int64_t first_new; /* contacts from this id on were added by this import */
 	int error;	   /* a database error: the import stops */
+	int64_t existing;  /* contacts before the import */
+	int64_t imported;
+	char *triggers[MAX_TRIGGERS]; /* dropped for a bulk import, to create again */
+	size_t n_triggers;
+	bool bulk;
 };
 
 enum import_format db_import_detect(const char *data, size_t len, const char *name) {
@@ -214,16 +233,27 @@ static int add_notes(struct importer *im, int64_t id, const struct contact_recor
 	return 0;
 }
 
+/* What import_one found out about the numbers of a record. */
+struct numbers {
+	bool usable[RECORD_MAX_PHONES];
+	int64_t shared[RECORD_MAX_PHONES]; /* another contact with the number, or 0 */
+};
+
 static int add_phones(struct importer *im, int64_t id, const struct contact_record *r,
-		      const bool *usable, bool *changed) {
-	for (size_t i = 0; i < r->n_phones; i++) {
-		if (!usable[i]) {
+		      const struct numbers *nums, bool *changed) {
+	for (size_t i = 0; i < r->n_phones && i < RECORD_MAX_PHONES; i++) {
+		if (!nums->usable[i]) {
 			continue;
 		}
 		const char *label = r->phones[i].label != NULL ? r->phones[i].label : "phone";
 		int ret = db_phone_add(im->db, id, r->phones[i].number, label, NULL);
 		if (ret == 0) {
 			*changed = true;
+			if (nums->shared[i] != 0 && nums->shared[i] != id) {
+				add_message(im->rep, false, r->phones[i].line, id,
+					    "%.40s is also a number of contact #%lld",
+					    r->phones[i].number, (long long)nums->shared[i]);
+			}
 		} else if (ret != -EEXIST && ret != -EINVAL) {
 			return ret;
 		}
@@ -294,7 +324,8 @@ static int add_rest(struct importer *im, int64_t id, const struct contact_record
 }
 
 /* Fills what the contact lacks; keeps (and reports) what differs. */
-static int merge(struct importer *im, int64_t id, const struct contact_record *r, const bool *usable) {
+static int merge(struct importer *im, int64_t id, const struct contact_record *r,
+		 const struct numbers *nums) {
 	struct existing e = {0};
 	int ret = db_contact_get(im->db, id, take_existing, &e);
 	if (ret == 0) {
@@ -333,7 +364,7 @@ static int merge(struct importer *im, int64_t id, const struct contact_record *r
 		changed = true;
 	}
 	if (ret == 0) {
-		ret = add_phones(im, id, r, usable, &changed);
+		ret = add_phones(im, id, r, nums, &changed);
 	}
 	if (ret == 0) {
 		ret = add_emails(im, id, r, e.email != NULL ? e.email : email, &e, &changed);
@@ -350,7 +381,7 @@ static int merge(struct importer *im, int64_t id, const struct contact_record *r
 }
 
 static int add(struct importer *im, const char *name, const struct contact_record *r,
-	       const bool *usable) {
+	       const struct numbers *nums) {
 	struct db_contact c = {
 		.name = name,
 		.company = r->company,
@@ -364,7 +395,7 @@ static int add(struct importer *im, const char *name, const struct contact_recor
 	}
 	bool changed = false;
 	struct existing e = {0};
-	ret = add_phones(im, id, r, usable, &changed);
+	ret = add_phones(im, id, r, nums, &changed);
 	if (ret == 0) {
 		ret = add_emails(im, id, r, c.email, &e, &changed);
 	}
@@ -437,13 +468,83 @@ static bool may_merge(struct importer *im, int64_t id, const struct contact_reco
 	return strcasecmp(name, r->name) == 0;
 }
 
+static int exec_sql(struct importer *im, const char *sql) {
+	char *msg = NULL;
+	int rc = sqlite3_exec(im->db->sql, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_error("Database %s: %s", im->db->path, msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return db_errno(rc);
+	}
+	return 0;
+}
+
+/* Drops the triggers that index new contacts, numbers and notes as they come. */
+static int enter_bulk(struct importer *im) {
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(im->db->sql,
+				    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'"
+				    " AND tbl_name IN ('contacts', 'phones', 'notes')"
+				    " AND name LIKE '%!_ai' ESCAPE '!'",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		return db_errno(rc);
+	}
+	char *names[MAX_TRIGGERS];
+	size_t n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_TRIGGERS) {
+		names[n] = strdup(db_column_text(s, 0));
+		im->triggers[n] = strdup(db_column_text(s, 1));
+		n++;
+	}
+	sqlite3_finalize(s);
+	im->n_triggers = n;
+	im->bulk = true;
+	int ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		char sql[128];
+		if (names[i] == NULL || im->triggers[i] == NULL) {
+			ret = -ENOMEM;
+		} else if (ret == 0) {
+			snprintf(sql, sizeof(sql), "DROP TRIGGER \"%s\"", names[i]);
+			ret = exec_sql(im, sql);
+		}
+		free(names[i]);
+	}
+	log_debug("Bulk import: %zu triggers dropped, indexes rebuilt at the end", n);
+	return ret;
+}
+
+/* Rebuilds the full-text indexes and creates the triggers again. */
+static int leave_bulk(struct importer *im) {
+	int ret = 0;
+	for (size_t i = 0; i < sizeof(fts_tables) / sizeof(fts_tables[0]) && ret == 0; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES ('rebuild')", fts_tables[i],
+			 fts_tables[i]);
+		ret = exec_sql(im, sql);
+	}
+	for (size_t i = 0; i < im->n_triggers && ret == 0; i++) {
+		ret = exec_sql(im, im->triggers[i]);
+	}
+	return ret;
+}
+
 static int import_one(const struct contact_record *r, void *data) {
 	struct importer *im = data;
 	struct import_report *rep = im->rep;
+	if (!im->bulk && im->imported >= BULK_AFTER && im->imported * 8 > im->existing) {
+		int ret = enter_bulk(im);
+		if (ret < 0) {
+			im->error = ret;
+			return ret;
+		}
+	}
+	im->imported++;
 	for (size_t i = 0; i < r->n_warnings; i++) {
 		add_message(rep, false, r->warnings[i].line, 0, "%s", r->warnings[i].message);
 	}
-	bool usable[RECORD_MAX_PHONES] = {false};
+	struct numbers nums = {{false}};
 	size_t n_usable = 0;
 	const char *first_number = NULL, *bad = NULL;
 	int64_t id = 0;
@@ -457,7 +558,7 @@ static int import_one(const struct contact_record *r, void *data) {
 				    "'%.40s' is not a phone number; left out", bad);
 			continue;
 		}
-		usable[i] = true;
+		nums.usable[i] = true;
 		n_usable++;
 		first_number = first_number != NULL ? first_number : r->phones[i].number;
 		if (pn.service) {
@@ -468,17 +569,15 @@ static int import_one(const struct contact_record *r, void *data) {
 			return ret;
 		}
 		if (found != 0 && !may_merge(im, found, r)) {
+			nums.shared[i] = found;
 			found = other != 0 && may_merge(im, other, r) ? other : 0;
 			other = 0;
 		}
 		if (id == 0) {
 			id = found;
 		}
-		if (id != 0 && ((found != 0 && found != id) || (other != 0 && other != id))) {
-			add_message(rep, false, r->phones[i].line, id,
-				    "%.40s is also a number of contact #%lld; merged into #%lld",
-				    r->phones[i].number, (long long)(found != id ? found : other),
-				    (long long)id);
+		if (nums.shared[i] == 0) {
+			nums.shared[i] = found != id ? found : other;
 		}
 	}
 	const char *name = r->name;
@@ -500,7 +599,7 @@ static int import_one(const struct contact_record *r, void *data) {
 		ret = find_by_name(im, name, r, &id);
 	}
 	if (ret == 0) {
-		ret = id != 0 ? merge(im, id, r, usable) : add(im, name, r, usable);
+		ret = id != 0 ? merge(im, id, r, &nums) : add(im, name, r, &nums);
 	}
 	if (ret < 0) {
 		log_error("Could not import the contact on line %d: %s", r->line, strerror(-ret));
@@ -540,6 +639,9 @@ int db_import(struct db *db, const char *data, size_t len, enum import_format fo
 		sqlite3_stmt *s = im.q[Q_MAX_ID];
 		im.first_new = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : 1;
 		sqlite3_reset(s);
+		s = im.q[Q_CONTACTS];
+		im.existing = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
 	}
 	if (ret == 0) {
 		if (format == IMPORT_AUTO) {
@@ -547,6 +649,9 @@ int db_import(struct db *db, const char *data, size_t len, enum import_format fo
 		}
 		ret = format == IMPORT_VCARD ? vcard_parse(data, len, import_one, &im, &rep->error)
 					     : csv_parse(data, len, import_one, &im, &rep->error);
+		if (ret == 0 && im.bulk && !dry_run) {
+			ret = leave_bulk(&im);
+		}
 		if (ret == 0 && !dry_run) {
 			ret = db_commit(db);
 		} else {
@@ -555,6 +660,9 @@ int db_import(struct db *db, const char *data, size_t len, enum import_format fo
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		sqlite3_finalize(im.q[i]);
+	}
+	for (size_t i = 0; i < im.n_triggers; i++) {
+		free(im.triggers[i]);
 	}
 	return ret;
 }
