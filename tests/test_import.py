@@ -310,9 +310,18 @@ def backup_while_writing(tmp):
     with open(big, 'w') as f:
         for i in range(3000):
             f.write('BEGIN:VCARD\nVERSION:3.0\nFN:Client %d\nTEL;TYPE=CELL:+44 7700 %06d\n'
-                    'NOTE:%s\nEND:VCARD\n' % (i, i, 'x' * 200))
+                    'ORG:Firm %d\nNOTE:wants%d %s\nEND:VCARD\n' % (i, i, i, i, 'x' * 200))
     status, out, _ = ctl(db, 'import', big)
     tap.is_(out.strip(), 'Added 3000, merged 0, skipped 0', 'backup: a database of 3000 contacts')
+    # A big import rebuilds the full-text indexes at the end instead of row by row.
+    for query, want in [('Client 2999', 'Client 2999'), ('Firm 1234', 'Client 1234'),
+                        ('wants2500', 'Client 2500'), ('7700 002998', 'Client 2998')]:
+        status, out, _ = ctl(db, 'contact', 'search', query, '--json')
+        names = [c['name'] for c in json.loads(out)] if status == 0 else []
+        tap.ok(want in names, 'after a big import, search %r finds %s' % (query, want), names)
+    ctl(db, 'contact', 'add', '--name', 'Added Afterwards', '--phone', '+44 20 7946 0666')
+    status, out, _ = ctl(db, 'contact', 'search', 'Afterwards', '--json')
+    tap.ok(status == 0 and 'Added Afterwards' in out, '... and new contacts are indexed again')
     writer = subprocess.Popen([ctidtest.PYTHON, '-c', '''
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
@@ -343,7 +352,7 @@ print(n, flush=True)
         calls.append(sql.execute('SELECT count(*) FROM calls').fetchone()[0])
         journal = sql.execute('PRAGMA journal_mode').fetchone()[0]
         sql.close()
-        tap.ok(status == 0 and check == 'ok' and contacts == 3000,
+        tap.ok(status == 0 and check == 'ok' and contacts == 3001,
                'backup %s: whole (%s, %d contacts)' % (os.path.basename(copy), check, contacts), err)
         tap.is_((mode(copy), journal, os.path.exists(copy + '-wal')), (0o600, 'delete', False),
                 'backup %s: one private file' % os.path.basename(copy))
