@@ -15,6 +15,7 @@ Usage: test_import.py CTIDCTL FIXTURES_DIR
 import hashlib
 import json
 import os
+import pty
 import sqlite3
 import stat
 import subprocess
@@ -360,6 +361,25 @@ print(n, flush=True)
     return db, results[-1][1]
 
 
+def on_terminal(argv, answer):
+    """Runs argv with a pseudo-terminal as standard input and output; types answer."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    os.write(master, answer)
+    shown = b''
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return p.wait(timeout=30), shown.decode(errors='replace')
+
+
 def restore(tmp):
     db = fresh(tmp, 'live')
     ctl(db, 'import', fixture('google.vcf'))
@@ -404,6 +424,17 @@ def restore(tmp):
 
     status, out, err = ctl(db, 'restore', backup)
     tap.ok(status == 1 and '--yes' in err, 'restore asks; without a terminal it needs --yes', err)
+
+    for answer, want in [(b'n\n', 1), (b'y\n', 0)]:
+        status, shown = on_terminal([CTIDCTL, '--database', db, 'restore', backup], answer)
+        if want == 1:
+            tap.ok(status == 1 and 'Replace ' + db in shown and '.before-restore' in shown
+                   and '[y/N]' in shown, 'on a terminal restore asks first', shown)
+            tap.is_(dump(db), later, "... and 'n' changes nothing")
+        else:
+            tap.is_(dump(db), saved, "... and 'y' restores")
+    os.replace(db + '.before-restore', db)  # back to the later database for what follows
+    ctl(db, 'contact', 'list')  # opened once by ctid's code: WAL mode again, as the daemon keeps it
 
     holder = sqlite3.connect(db)
     holder.execute('SELECT count(*) FROM contacts').fetchone()
