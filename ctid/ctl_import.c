@@ -145,12 +145,15 @@ static void print_json(const char *name, enum import_format format, bool dry_run
 }
 
 static void print_text(const char *name, bool dry_run, const struct import_report *rep) {
-	printf("%s%s %d, merged %d", dry_run ? "Dry run, nothing saved: " : "",
-	       dry_run ? "would add" : "Added", rep->added, rep->merged);
+	if (dry_run) {
+		printf("Dry run, nothing saved: would add %d, merge %d", rep->added, rep->merged);
+	} else {
+		printf("Added %d, merged %d", rep->added, rep->merged);
+	}
 	if (rep->unchanged > 0) {
 		printf(" (%d already up to date)", rep->unchanged);
 	}
-	printf(", skipped %d", rep->skipped);
+	printf(dry_run ? ", skip %d" : ", skipped %d", rep->skipped);
 	for (size_t i = 0; i < rep->n_skips && i < SKIPS_ON_THE_LINE; i++) {
 		printf("%s line %d: %s", i == 0 ? ":" : ";", rep->skips[i].line, rep->skips[i].text);
 	}

@@ -336,7 +336,8 @@ int db_check_file(const char *path, struct db_file_info *info, char *why, size_t
  * target (mode 0600), synced, checked again and renamed over target; the
  * old file is kept as "<target>.before-restore" (mode 0600). Returns 0, or
  * -errno with the reason in why and target untouched; -EBUSY while another
- * program (the daemon) has target open.
+ * program (the daemon) has target open (seen through WAL mode, which every
+ * database opened with db_open() is in).
  */
 int db_restore(const char *target, const char *source, char *why, size_t whysz);
 

@@ -234,7 +234,7 @@ def bad_files(tmp, db):
         f.write('BEGIN:VCARD\nFN:New One\nTEL:+44 20 7946 0444\nEND:VCARD\n'
                 'BEGIN:VCARD\nFN:Ivan\nTEL:+44 7700 900123\nNOTE:new\nEND:VCARD\n')
     status, out, _ = ctl(db, 'import', maybe, '--dry-run')
-    tap.is_(out.strip(), 'Dry run, nothing saved: would add 1, merged 1, skipped 0',
+    tap.is_(out.strip(), 'Dry run, nothing saved: would add 1, merge 1, skip 0',
             '--dry-run reports')
     tap.is_(dump(db), before, '--dry-run changes nothing')
 
