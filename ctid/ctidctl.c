@@ -43,6 +43,10 @@ static const char usage[] =
 	"  callback CALL                                 dial a caller back (via ctid)\n"
 	"  monitor                                       print call events as they happen\n"
 	"  status                                        the daemon's modems\n"
+	"  import FILE [--format vcard|csv] [--dry-run]  add contacts from vCard or CSV\n"
+	"  export [--format vcard|csv] [FILE]            write all contacts as vCard or CSV\n"
+	"  backup FILE                                   copy the database (safe while running)\n"
+	"  restore FILE [--yes]                          replace the database with a backup\n"
 	"\n"
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
@@ -181,7 +185,8 @@ static const struct {
 	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
 	{"callback", ctl_bus_command}, {"request", ctl_request},     {"order", ctl_request},
 	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},  {"missed", ctl_missed},
-	{"report", ctl_report},
+	{"report", ctl_report},	       {"import", ctl_import},	     {"export", ctl_export},
+	{"backup", ctl_backup},	       {"restore", ctl_restore},
 };
 
 int main(int argc, char *argv[]) {

@@ -102,5 +102,9 @@ int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
 int ctl_missed(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_merge(struct ctl *ctl, int argc, char *argv[]);
 int ctl_report(struct ctl *ctl, int argc, char *argv[]);
+int ctl_import(struct ctl *ctl, int argc, char *argv[]);
+int ctl_export(struct ctl *ctl, int argc, char *argv[]);
+int ctl_backup(struct ctl *ctl, int argc, char *argv[]);
+int ctl_restore(struct ctl *ctl, int argc, char *argv[]);
 
 #endif

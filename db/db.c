@@ -471,15 +471,23 @@ int db_backup(struct db *db, const char *path) {
 		if (b == NULL) {
 			rc = sqlite3_errcode(dest);
 		} else {
+			/* All pages in one step: one read transaction, which in WAL mode
+			 * the daemon's writes neither block nor restart. */
+			int tries = 0;
 			do {
-				rc = sqlite3_backup_step(b, 256);
+				rc = sqlite3_backup_step(b, -1);
 				if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 					sqlite3_sleep(50);
 				}
-			} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+			} while ((rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+				 ++tries < 200);
 			sqlite3_backup_finish(b);
 			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		}
+	}
+	if (rc == SQLITE_OK) {
+		/* one self-contained file, not a WAL database without its WAL */
+		rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		log_error("Could not back up %s to %s: %s", db->path, path,

@@ -418,4 +418,30 @@ typedef int (*db_caller_counts_fn)(const struct db_caller_counts *c, void *data)
 int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
 			db_caller_counts_fn fn, void *data);
 
+/* What db_check_file() found in a database file. */
+struct db_file_info {
+	int version;
+	int64_t contacts, calls;
+};
+
+/*
+ * Checks, without changing it, that path is a database this ctid can use:
+ * SQLite opens it, PRAGMA integrity_check says ok, its schema version is
+ * not newer than DB_SCHEMA_VERSION and it has ctid's tables. Returns 0 and
+ * fills info (may be NULL), or -errno with the reason in why (-EBADMSG not
+ * a ctid database or damaged, -EPROTO newer schema, -ENOENT ...).
+ */
+int db_check_file(const char *path, struct db_file_info *info, char *why, size_t whysz);
+
+/*
+ * Replaces the database file target with a copy of source after checking
+ * source as db_check_file() does: copied into a temporary file next to
+ * target (mode 0600), synced, checked again and renamed over target; the
+ * old file is kept as "<target>.before-restore" (mode 0600). Returns 0, or
+ * -errno with the reason in why and target untouched; -EBUSY while another
+ * program (the daemon) has target open (seen through WAL mode, which every
+ * database opened with db_open() is in).
+ */
+int db_restore(const char *target, const char *source, char *why, size_t whysz);
+
 #endif

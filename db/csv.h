@@ -1,0 +1,48 @@
+#ifndef CTID_CSV_H
+#define CTID_CSV_H
+
+/*
+ * Contacts in CSV: Google Contacts (the old "Given Name, Phone 1 - Type"
+ * header and the 2023 one, "First Name, Phone 1 - Label, Labels"), Outlook
+ * ("Business Phone", "E-mail Address", "Categories") and plain files with a
+ * header such as "name,phone,company,email". RFC 4180 quoting (embedded
+ * newlines, doubled quotes), any of , ; and tab as delimiter (read from the
+ * header line, or Excel's "sep=;" line), CRLF or LF, UTF-8 with or without
+ * a byte order mark, else Windows-1252. Pure: bytes in, records out.
+ *
+ * Columns ctid has no place for become custom fields named by their header
+ * (empty cells and Outlook's placeholder values such as "0/0/00" and
+ * "Normal" are skipped); phonetic names, photos and the type columns of
+ * e-mail addresses are ignored.
+ */
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "record.h"
+
+/*
+ * Calls fn for each row after the header that has any content. Returns 0;
+ * fn's non-zero return; -EBADMSG with err set for a quoted cell that never
+ * ends or a file without a header; -ENOMEM.
+ */
+int csv_parse(const char *data, size_t len, record_fn fn, void *userdata, struct record_error *err);
+
+/* How many e-mail, phone and custom-field columns a file needs. */
+struct csv_shape {
+	size_t emails, phones, fields;
+};
+
+/* Widens shape to fit r. */
+void csv_shape_fit(struct csv_shape *shape, const struct contact_record *r);
+
+/*
+ * Google Contacts' 2023 layout: First Name, Middle Name, Last Name,
+ * Nickname, Organization Name/Title/Department, Birthday, Notes, Labels,
+ * then "E-mail N - Label/Value", "Phone N - Label/Value" and "Custom Field N
+ * - Label/Value" pairs as shape says. Rows end in CRLF. Return 0 or -errno.
+ */
+int csv_write_header(FILE *f, const struct csv_shape *shape);
+int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_record *r);
+
+#endif
