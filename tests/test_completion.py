@@ -52,10 +52,12 @@ tap.ok(p.returncode == 0 and p.stderr == '' and '-F _ctidctl' in p.stdout,
        'the script loads in bash and registers _ctidctl for ctidctl', p.stderr)
 
 tap.is_(complete('ctidctl', 'req'), ['request'], 'ctidctl req<TAB> -> request')
-tap.is_(complete('ctidctl', 're'), ['request', 'reminder', 'reminders', 'report'],
+tap.is_(complete('ctidctl', 're'), ['request', 'reminder', 'reminders', 'report', 'restore'],
         're<TAB>: every command starting so')
 tap.ok({'contact', 'note', 'request', 'order', 'reminder', 'reminders', 'missed', 'report',
-        'calls', 'lookup'} <= set(complete('ctidctl', '') or []), 'every command')
+        'calls', 'lookup', 'import', 'export', 'backup', 'restore', 'monitor', 'status',
+        'callback'} <= set(complete('ctidctl', '') or []), 'every command')
+tap.is_(complete('ctidctl', 'export', '--format', ''), ['vcard', 'csv'], 'export --format')
 tap.is_(complete('ctidctl', 'request', ''), ['add', 'list', 'close', 'arrived'],
         'request subcommands')
 tap.is_(complete('ctidctl', 'contact', 'm'), ['merge'], 'contact m<TAB> -> merge')
