@@ -445,13 +445,17 @@ class Harness:
 
     def __exit__(self, exc_type, exc, tb):
         signal.alarm(0)
+        failed = exc_type is not None and exc_type is not SystemExit
+        while self._procs:
+            self._procs.pop().stop()
+        if failed:
+            # TAP readers see why (and the logs, before the folder goes);
+            # the traceback follows on stderr.
+            print('Bail out! %s: %s' % (exc_type.__name__, exc), flush=True)
+            self._dump_logs()
         self.cleanup()
         for signum, handler in self._old_handlers.items():
             signal.signal(signum, handler)
-        if exc_type is not None and exc_type is not SystemExit:
-            # TAP readers see why; the traceback follows on stderr.
-            print('Bail out! %s: %s' % (exc_type.__name__, exc), flush=True)
-            self._dump_logs()
         return False
 
     def _dump_logs(self):

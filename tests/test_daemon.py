@@ -312,4 +312,31 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok('error' not in daemon.log().lower(), 'no errors in the daemon log',
            daemon.log()[-2000:])
 
+    # 9. Reminders: announced at start-up on the day their notice starts
+    # (a friend's birthday in two days, two days' notice), never twice.
+    soon = time.gmtime(time.time() + 2 * 86400)
+    status, _, err = ctl('reminder', 'add', str(ivan), '--date',
+                         '%02d-%02d' % (soon.tm_mon, soon.tm_mday), '--notice', '2',
+                         "Friend's birthday: offer a new gift")
+    tap.ok(status == 0, 'a reminder is added', err)
+    start = settled(server)
+    again = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1'],
+                    env=env, log_name='ctid-reminders.log')
+    pops = ctidtest.wait_for(lambda: [p for p in notifies_since(server, start)
+                                      if p.summary.startswith('Reminder')], 10) or []
+    tap.ok(pops and pops[0].summary == 'Reminder: Ivan Pozdniakov' and
+           'birthday: offer a new gift' in pops[0].body and 'In 2 days' in pops[0].body,
+           'the reminder pops up at start-up, with the client and the day', pops)
+    tap.ok(pops and 'open-card' in pops[0].action_ids, 'with Open card', pops)
+    again.popen.terminate()
+    again.popen.wait(10)
+    start = settled(server)
+    third = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1'],
+                    env=env, log_name='ctid-reminders2.log')
+    time.sleep(2)
+    tap.is_([p.summary for p in notifies_since(server, start) if
+             p.summary.startswith('Reminder')], [], 'announced once: not again after a restart')
+    third.popen.terminate()
+    third.popen.wait(10)
+
 sys.exit(tap.done())
