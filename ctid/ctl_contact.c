@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "civil.h"
 #include "ctl.h"
 #include "json.h"
 #include "output.h"
@@ -50,7 +51,7 @@ static bool parse_birthday(const char *in, char out[16]) {
 	}
 	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (shaped(in, "dddd-dd-dd") && sscanf(in, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
-		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		bool leap = civil_leap(y);
 		if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
 		    (m == 2 && d == 29 && !leap)) {
 			return false;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "civil.h"
 #include "ctl.h"
 #include "json.h"
 #include "phone.h"
@@ -42,7 +43,7 @@ bool ctl_parse_date(const char *s, int *y, int *m, int *d) {
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3) {
 		return false;
 	}
-	bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+	bool leap = civil_leap(*y);
 	return *y >= 1000 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= mdays[*m - 1] &&
 	       (*m != 2 || *d != 29 || leap);
 }

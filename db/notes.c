@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "db_private.h"
 #include "log.h"
 
@@ -167,27 +168,12 @@ int db_note_get(struct db *db, int64_t id, db_note_fn fn, void *data) {
 
 /* Reminders. */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int y, int m, int d) {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool leap(int y) {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* The next yearly occurrence on or after today; 29 February falls on
  * 28 February in other years. */
 static void next_yearly(int month, int day, int ty, int tm, int td, int *y, int *m, int *d) {
 	for (int year = ty; year <= ty + 1; year++) {
-		int dd = month == 2 && day == 29 && !leap(year) ? 28 : day;
-		if (days_from_civil(year, month, dd) >= days_from_civil(ty, tm, td)) {
+		int dd = month == 2 && day == 29 && !civil_leap(year) ? 28 : day;
+		if (civil_days(year, month, dd) >= civil_days(ty, tm, td)) {
 			*y = year;
 			*m = month;
 			*d = dd;
@@ -201,7 +187,7 @@ int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] || notice < 0 ||
 	    notice > 366 || text == NULL || text[0] == '\0' || (!yearly && year < 1000) ||
-	    (!yearly && month == 2 && day == 29 && !leap(year))) {
+	    (!yearly && month == 2 && day == 29 && !civil_leap(year))) {
 		return -EINVAL;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_INSERT);
@@ -296,8 +282,7 @@ static bool compute_due(struct db_reminder *r, int ty, int tm, int td, int days)
 		r->next_month = r->month;
 		r->next_day = r->day;
 	}
-	int64_t left = days_from_civil(r->next_year, r->next_month, r->next_day) -
-		       days_from_civil(ty, tm, td);
+	int64_t left = civil_days(r->next_year, r->next_month, r->next_day) - civil_days(ty, tm, td);
 	if (left < 0) {
 		return false;
 	}

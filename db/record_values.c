@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "civil.h"
 #include "record.h"
 #include "utf8.h"
 
@@ -112,7 +113,7 @@ int record_birthday_parse(const char *in, char out[11]) {
 		memcpy(out, tmp, 8);
 		return 1;
 	}
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	bool leap = civil_leap(y);
 	if (y < 1000 || y > 9999 || (m == 2 && d == 29 && !leap)) {
 		return -EINVAL;
 	}

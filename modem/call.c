@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "civil.h"
 
 #define DEFAULT_RING_TIMEOUT_MS 8000
 #define MAX_PENDING		8
@@ -110,20 +111,6 @@ const char *call_state_str(enum call_state s) {
 	return "unknown";
 }
 
-static bool is_leap(int y) {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * The most recent year in which month-day is not in the future. One day
  * ahead is still "now": the telco's clock and ours may straddle midnight.
@@ -133,12 +120,12 @@ int call_infer_year(int month, int day, int today_year, int today_month, int tod
 	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1]) {
 		return today_year;
 	}
-	int64_t today = days_from_civil(today_year, today_month, today_day);
+	int64_t today = civil_days(today_year, today_month, today_day);
 	for (int y = today_year + 1; y > today_year - 9; y--) {
-		if (month == 2 && day == 29 && !is_leap(y)) {
+		if (month == 2 && day == 29 && !civil_leap(y)) {
 			continue;
 		}
-		if (days_from_civil(y, month, day) - today <= 1) {
+		if (civil_days(y, month, day) - today <= 1) {
 			return y;
 		}
 	}

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "card.h"
+#include "civil.h"
 #include "utf8.h"
 
 /*
@@ -153,16 +154,6 @@ static bool present(const char *s) {
 	return s != NULL && s[0] != '\0';
 }
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static bool local_tm(int64_t ms, struct tm *tm) {
 	time_t t = (time_t)(ms / 1000);
 	return localtime_r(&t, tm) != NULL;
@@ -182,8 +173,8 @@ size_t notify_format_when(int64_t when, int64_t now, char *out, size_t outsz) {
 	if (when <= 0 || !local_tm(when, &w) || !local_tm(now, &n)) {
 		return 0;
 	}
-	int64_t days = days_from_civil((int64_t)n.tm_year + 1900, n.tm_mon + 1, n.tm_mday) -
-		       days_from_civil((int64_t)w.tm_year + 1900, w.tm_mon + 1, w.tm_mday);
+	int64_t days = civil_days((int64_t)n.tm_year + 1900, n.tm_mon + 1, n.tm_mday) -
+		       civil_days((int64_t)w.tm_year + 1900, w.tm_mon + 1, w.tm_mday);
 	int len;
 	if (days == 0) {
 		len = snprintf(out, outsz, "today %02d:%02d", w.tm_hour, w.tm_min);
