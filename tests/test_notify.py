@@ -130,6 +130,9 @@ def test_mock_server(h):
     # A caller whose name arrives after the number. (The mock's ids are
     # counted from its first call, so its record is never cleared.)
     show(driver, 2, 'unknown', 'ringing', 'unknown caller')
+    # The name comes a moment later, as on a real line (updates still waiting
+    # in the queue are merged into the latest, by design).
+    server.wait_notify(3)
     show(driver, 2, 'telco', 'ringing', 'late name')
     calls = server.wait_notify(4)
     tap.is_([c.summary for c in calls[2:]], ['Unknown caller', 'SMITH JOHN'],
