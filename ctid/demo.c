@@ -197,9 +197,21 @@ int run_demo(const struct run_options *ro) {
 	}
 	kill(child, SIGTERM);
 	waitpid(child, NULL, 0);
+	/* ctidctl sits next to ctid in the build, or on the PATH once installed. */
+	char ctl[4096] = "ctidctl";
+	ssize_t len = readlink("/proc/self/exe", ctl, sizeof(ctl) - 16);
+	char *slash = len > 0 ? memrchr(ctl, '/', (size_t)len) : NULL;
+	if (slash != NULL) {
+		strcpy(slash + 1, "ctidctl");
+		if (access(ctl, X_OK) < 0 || strstr(ctl, "/bin/") != NULL) {
+			strcpy(ctl, "ctidctl");
+		}
+	} else {
+		strcpy(ctl, "ctidctl");
+	}
 	printf("The demo's database stays in %s; try\n"
-	       "  ctidctl --database %s contact show pozd\n"
-	       "  ctidctl --database %s calls\n",
-	       dir, database, database);
+	       "  %s --database %s contact show pozd\n"
+	       "  %s --database %s calls\n",
+	       dir, ctl, database, ctl, database);
 	return status;
 }

@@ -56,6 +56,11 @@ struct notify {
 	struct worker *w; /* NULL when not enabled */
 	GThread *thread;
 	bool overflow_logged;
+	/* What was printed last, so that an update that changes nothing on the
+	 * screen (a ring, a name the contact's name already covers) is not
+	 * printed again. */
+	uint64_t printed_key;
+	guint printed_hash;
 };
 
 /* libnotify is global: one worker at a time, until its thread is done. */
@@ -331,7 +336,13 @@ void notify_destroy(struct notify *n) {
 	free(n);
 }
 
-static void print_text(struct notify *n, const struct notify_text *t) {
+static void print_text(struct notify *n, uint64_t key, const struct notify_text *t) {
+	guint hash = g_str_hash(t->summary) * 31 + g_str_hash(t->body);
+	if (key == n->printed_key && hash == n->printed_hash) {
+		return;
+	}
+	n->printed_key = key;
+	n->printed_hash = hash;
 	FILE *f = n->print_to;
 	fprintf(f, "%s\n", t->summary);
 	const char *p = t->body;
@@ -389,7 +400,7 @@ int notify_show(struct notify *n, uint64_t key, const struct notify_card *card) 
 	job->state = card->state;
 	notify_card_format(card, false, &job->plain);
 	if (n->print) {
-		print_text(n, &job->plain);
+		print_text(n, key, &job->plain);
 	}
 	if (n->w == NULL) {
 		g_free(job);
@@ -419,7 +430,7 @@ int notify_show_reminder(struct notify *n, uint64_t key, const struct notify_rem
 	job->reminder = true;
 	notify_reminder_format(r, false, &job->plain);
 	if (n->print) {
-		print_text(n, &job->plain);
+		print_text(n, key, &job->plain);
 	}
 	if (n->w == NULL) {
 		g_free(job);
