@@ -457,7 +457,7 @@ void daemon_destroy(struct daemon *d) {
 	if (d == NULL) {
 		return;
 	}
-	daemon_reminders_stop(d);
+	daemon_reminders_finish(d);
 	/* Ends calls in progress: they are logged as they end. */
 	lines_destroy(d->lines);
 	if (d->write_retry != 0) {

@@ -60,6 +60,10 @@ struct daemon {
 	int next_popup;
 
 	guint reminder_timer;
+	/* The walk over every contact's reminders, a slice per idle turn. */
+	struct db_due_scan *reminder_scan;
+	guint reminder_scan_source;
+	size_t reminder_next; /* the next due one to announce */
 	char *open_card;
 	char *add_note;
 	char *reminder_time;
@@ -76,7 +80,10 @@ void daemon_action(uint64_t key, const char *action, void *data);
 void daemon_remember_popup(struct daemon *d, const struct active *a);
 struct popup *daemon_find_popup(struct daemon *d, uint64_t key);
 void daemon_reminders_start(struct daemon *d);
+/* Stops the daily timer; a walk under way goes on (a reload restarts the timer). */
 void daemon_reminders_stop(struct daemon *d);
+/* Stops the timer and any walk: before the database goes. */
+void daemon_reminders_finish(struct daemon *d);
 
 /* daemon.c */
 int daemon_mark_handled(struct daemon *d, int64_t call_id);

@@ -130,6 +130,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BIRTHDAY_CONTACT] = "SELECT id, name, birthday FROM contacts"
 				  " WHERE id = ?1 AND birthday IS NOT NULL",
 	[STMT_BIRTHDAY_ALL] = "SELECT id, name, birthday FROM contacts WHERE birthday IS NOT NULL",
+	/* The due scan's slices: rowid ranges, so each costs the rows it reads
+	 * (contacts without a birthday are skipped in SQL: handing every row
+	 * to C would double the cost). */
+	[STMT_REMINDER_STEP] = "SELECT " REMINDER_COLS " FROM reminders r"
+			       " JOIN contacts c ON c.id = r.contact_id"
+			       " WHERE r.id > ?1 ORDER BY r.id LIMIT ?2",
+	[STMT_BIRTHDAY_STEP] = "SELECT id, name, birthday FROM contacts"
+			       " WHERE id > ?1 AND id <= ?2 AND birthday IS NOT NULL",
+	[STMT_CONTACT_MAX_ID] = "SELECT coalesce(max(id), 0) FROM contacts",
 	[STMT_ANNOUNCED_INSERT] = "INSERT OR IGNORE INTO announced (reminder_id, contact_id, date)"
 				  " VALUES (?1, ?2, ?3)",
 };

@@ -271,6 +271,24 @@ int db_reminder_delete(struct db *db, int64_t id);
  */
 int db_reminder_foreach_due(struct db *db, int64_t contact, int today_year, int today_month,
 			    int today_day, int days, db_reminder_fn fn, void *data);
+
+/*
+ * The same for every contact, a slice at a time, for a caller that must not
+ * stop for the whole walk (a million contacts take a second or more: every
+ * birthday is on the contact's row). db_due_scan_step() reads up to rows
+ * more rows and returns 1 while there are more, 0 when the walk is done, or
+ * -errno. Then db_due_scan_get() returns the i-th due reminder, soonest
+ * first as db_reminder_foreach_due() calls them, or NULL past the last;
+ * it stays valid until db_due_scan_destroy(). A change made to the database
+ * between two steps may or may not be seen. Create returns NULL with errno
+ * set on failure.
+ */
+struct db_due_scan;
+struct db_due_scan *db_due_scan_create(struct db *db, int today_year, int today_month,
+				       int today_day, int days);
+int db_due_scan_step(struct db_due_scan *scan, int rows);
+const struct db_reminder *db_due_scan_get(const struct db_due_scan *scan, size_t i);
+void db_due_scan_destroy(struct db_due_scan *scan);
 /* Remembers that the reminder (id, or birthday of contact when id is 0)
  * was announced for the occurrence on date "YYYY-MM-DD"; returns 1 if it
  * already was (announce none twice), 0 if newly recorded. */
