@@ -55,6 +55,7 @@ struct daemon {
 	int ended_calls;
 	guint write_retry;
 	unsigned int write_backoff;
+	guint checkpoint; /* pending: the log goes into the file once quiet */
 
 	struct popup popups[POPUPS_KEPT];
 	int next_popup;
@@ -87,6 +88,9 @@ void daemon_reminders_finish(struct daemon *d);
 
 /* daemon.c */
 int daemon_mark_handled(struct daemon *d, int64_t call_id);
+/* After a write: copies the database's log into its file once nothing has
+ * happened for a few seconds, so the fsyncs never delay a call. */
+void daemon_checkpoint_later(struct daemon *d);
 void daemon_today(int *y, int *m, int *day);
 
 #endif

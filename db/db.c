@@ -387,6 +387,9 @@ struct db *db_open(const char *path, int flags) {
 		    (ret = exec(db, "PRAGMA synchronous = NORMAL")) < 0 || (ret = migrate(db)) < 0) {
 			goto fail;
 		}
+		if (flags & DB_OPEN_LAZY_CHECKPOINT) {
+			sqlite3_wal_autocheckpoint(db->sql, DB_LAZY_CHECKPOINT_PAGES);
+		}
 	} else {
 		int version = read_version(db);
 		if (version != DB_SCHEMA_VERSION) {
@@ -448,6 +451,16 @@ int db_commit(struct db *db) {
 
 int db_rollback(struct db *db) {
 	return exec(db, "ROLLBACK");
+}
+
+int db_checkpoint(struct db *db) {
+	int log = 0, copied = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	if (rc != SQLITE_OK) {
+		log_warn("Could not checkpoint %s: %s", db->path, sqlite3_errmsg(db->sql));
+		return db_errno(rc);
+	}
+	return log > 0 ? log : 0;
 }
 
 int db_backup(struct db *db, const char *path) {

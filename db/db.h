@@ -20,7 +20,13 @@ struct db;
 enum db_open_flags {
 	DB_OPEN_READONLY = 1 << 0,
 	DB_OPEN_NO_CREATE = 1 << 1, /* fail with -ENOENT rather than create */
+	/* Commits copy the write-ahead log into the file (and fsync twice) only
+	 * once it holds DB_LAZY_CHECKPOINT_PAGES, not SQLite's 1,000; the owner
+	 * calls db_checkpoint() when it has time. */
+	DB_OPEN_LAZY_CHECKPOINT = 1 << 2,
 };
+
+#define DB_LAZY_CHECKPOINT_PAGES 10000 /* about 40 MB */
 
 /*
  * Returns $XDG_DATA_HOME/ctid/ctid.db, else ~/.local/share/ctid/ctid.db, as a
@@ -329,6 +335,16 @@ struct db_history {
  */
 int db_history_get(struct db *db, int64_t contact, const char *number, int64_t exclude_call,
 		   int today_year, int today_month, int today_day, struct db_history *out);
+
+/*
+ * Copies the write-ahead log into the database file: a passive checkpoint,
+ * which waits for no other connection and leaves what it cannot copy yet.
+ * It fsyncs the log and the file, which can take 100 ms on a slow disk: the
+ * daemon calls it when the line is quiet rather than inside the commit of a
+ * call. Returns the pages the log holds (all copied unless a reader held
+ * some back) or -errno.
+ */
+int db_checkpoint(struct db *db);
 
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);
