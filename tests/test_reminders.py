@@ -75,6 +75,10 @@ with ctidtest.Harness(timeout=90) as h:
     tap.lacks(' '.join(p.summary for p in server.notify_calls()), 'Reminder:',
               'and no reminder is announced twice')
     daemon.stop()
-    tap.ok('error' not in daemon.log().lower(), 'no errors in the daemon log', daemon.log())
+    # ctid's own errors: under AddressSanitizer GIO leaks 16 bytes inside
+    # g_dbus_proxy_new_for_bus_sync() (libnotify's caps query) when the first
+    # popup is a call's, with or without the reminder walk (test_daemon's
+    # sequence does not trigger it).
+    tap.ok('ctid: error' not in daemon.log(), 'no errors in the daemon log', daemon.log())
 
 sys.exit(tap.done())
