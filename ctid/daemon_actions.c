@@ -205,7 +205,9 @@ static gboolean reminder_scan_cb(gpointer data) {
 	}
 	d->reminder_scan_source = 0;
 	reminder_scan_stop(d);
-	daemon_checkpoint_later(d); /* announcing wrote a row per reminder */
+	if (d->reminder_next > 0) {
+		daemon_checkpoint_later(d); /* announcing wrote a row per reminder */
+	}
 	return G_SOURCE_REMOVE;
 }
 
