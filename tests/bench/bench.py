@@ -143,24 +143,50 @@ def database(args, size):
     return m
 
 
-def scratch_copy(src, name):
-    """A copy the daemon may change (it logs calls and reminders)."""
+def scratch_copy(src, name, cold=False):
+    """A copy the daemon may change (it logs calls and reminders); with cold,
+    its pages are dropped from the page cache, as after a reboot."""
     dst = os.path.join(OUT, 'scratch', name)
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     for suffix in ('', '-wal', '-shm'):
         if os.path.exists(dst + suffix):
             os.unlink(dst + suffix)
     shutil.copyfile(src, dst)
+    if cold:
+        evict(dst)
     return dst
+
+
+def evict(path):
+    """Drops one file's pages from the page cache (nobody else's)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def warm(path):
+    """Reads a file once so its pages are in the page cache."""
+    with open(path, 'rb') as f:
+        while f.read(1 << 20):
+            pass
 
 
 # Lookup and search.
 
 def measure_db(args, size, m):
     log('%d: lookup and search' % size)
-    p = subprocess.run([os.path.join(args.build, 'tests/bench/bench_db'), '--db', m['db'],
-                        '--contacts', str(size), '--lookups', str(args.lookups),
-                        '--searches', str(args.searches), '--plans'],
+    bench_db = os.path.join(args.build, 'tests/bench/bench_db')
+    # The first lookups after the kernel dropped the file's pages.
+    p = subprocess.run([bench_db, '--db', m['db'], '--contacts', str(size), '--cold',
+                        '--lookups', str(args.cold_lookups)], capture_output=True, text=True)
+    cold = json.loads(p.stdout)['lookup']['exact'] if p.returncode == 0 else None
+    # Then with the whole file in the page cache, as on a machine with room.
+    warm(m['db'])
+    p = subprocess.run([bench_db, '--db', m['db'], '--contacts', str(size), '--lookups',
+                        str(args.lookups), '--searches', str(args.searches), '--plans'],
                        capture_output=True, text=True)
     sys.stderr.write(p.stderr if p.returncode else '')
     if p.returncode != 0 and not p.stdout.strip():
@@ -168,6 +194,7 @@ def measure_db(args, size, m):
     out = json.loads(p.stdout)
     out['plans'] = p.stderr
     out['ok'] = p.returncode == 0
+    out['lookup']['cold'] = cold
     return out
 
 
@@ -178,7 +205,7 @@ def hot_calls(m):
 
 
 def new_session(h, args, db, interval):
-    return Session(h, args.build, db, interval_ms=interval)
+    return Session(h, args.build, db, interval_ms=interval, keep_open=args.keep_open)
 
 
 def call_once(s, sim_index, number, name, timeout=10, extra=''):
@@ -241,8 +268,9 @@ def measure_startup(args, size, m):
     the loop early, that call waits."""
     runs = []
     number, name = hot_calls(m)[0]
-    for r in range(args.startup_runs):
-        db = scratch_copy(m['db'], 'startup-%d.db' % size)
+    for r in range(2 * args.startup_runs):
+        cold = r >= args.startup_runs
+        db = scratch_copy(m['db'], 'startup-%d.db' % size, cold=cold)
         with ctidtest.Harness(timeout=300, prefix='ctid-bench-') as h:
             s = new_session(h, args, db, args.interval)
             s.start_daemon()
@@ -260,6 +288,7 @@ def measure_startup(args, size, m):
             reminders = sum(1 for e in s.events
                             if e['kind'] == 'notify' and e['summary'].startswith('Reminder: '))
             run = {
+                'cold': cold,
                 'name_ms': (s.events[owner]['ns'] - t_exec) / 1e6 if owner is not None else None,
                 'ready_ms': (ready - t_exec) / 1e6,
                 'first_call_ms': ((call['nmbr_ns'] + call['started_ns'] - t_exec) / 1e6
@@ -270,17 +299,37 @@ def measure_startup(args, size, m):
                 'warnings': [l for l in s.daemon.log().splitlines() if 'warn' in l.lower()][:5],
             }
             runs.append(run)
-            log('%d: start-up run %d: name %.1f ms, ready %.1f ms, first call on D-Bus '
+            log('%d: start-up run %d (%s): name %.1f ms, ready %.1f ms, first call on D-Bus '
                 '%.1f ms after exec (%s ms from its NMBR), %d reminder popups' %
-                (size, r + 1, run['name_ms'] or -1, run['ready_ms'], run['first_call_ms'] or -1,
-                 run['first_call_started_ms'], reminders))
+                (size, r + 1, 'cold' if cold else 'warm', run['name_ms'] or -1,
+                 run['ready_ms'], run['first_call_ms'] or -1, run['first_call_started_ms'],
+                 reminders))
     out = {'runs': runs}
     for key in ('name_ms', 'ready_ms', 'first_call_ms', 'first_call_started_ms',
                 'first_call_notify_ms'):
-        vals = [r[key] for r in runs if r[key] is not None]
-        out[key] = {'median': percentile(vals, 0.5), 'max': max(vals) if vals else None}
+        for kind, cold in (('', False), ('cold_', True)):
+            vals = [r[key] for r in runs if r[key] is not None and r['cold'] == cold]
+            out[kind + key] = {'median': percentile(vals, 0.5),
+                               'max': max(vals) if vals else None}
     out['reminder_popups'] = runs[0]['reminder_popups'] if runs else None
     return out
+
+
+def wait_quiet(pid, quiet, timeout):
+    """Waits until no thread of pid switched for quiet seconds (start-up or
+    the last call finished: the checkpoint 3 s after the last write, the
+    reminders); returns the seconds waited."""
+    start = time.monotonic()
+    last = sum(n for _, n in context_switches(pid).values())
+    since = time.monotonic()
+    while time.monotonic() - start < timeout:
+        time.sleep(0.5)
+        now = sum(n for _, n in context_switches(pid).values())
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return time.monotonic() - start
 
 
 def idle_wakeups(pid, seconds):
@@ -307,21 +356,17 @@ def strace_idle(pid, seconds):
 
 
 def measure_daemon(args, size, m):
-    log('%d: daemon: idle, end to end, memory' % size)
+    log('%d: daemon: end to end, memory, idle' % size)
     db = scratch_copy(m['db'], 'daemon-%d.db' % size)
     calls = hot_calls(m)
     out = {}
     with ctidtest.Harness(timeout=3600, prefix='ctid-bench-') as h:
-        s = new_session(h, args, db, args.interval)
+        s = Session(h, args.build, db, interval_ms=args.interval, keep_open=args.keep_open)
         d = s.start_daemon()
         s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded']) >= 2, 120)
         s.settle(quiet=2.0, timeout=180)  # start-up reminders shown
-        time.sleep(1)
+        wait_quiet(d.pid, 5, 60)
         out['rss_idle_kb'] = proc_status(d.pid)
-        log('%d: idle for %d s with %d modems' % (size, args.idle, len(s.sims)))
-        out['idle'] = idle_wakeups(d.pid, args.idle)
-        if out['idle']['switches'] > 0 and args.strace:
-            out['idle']['strace'] = strace_idle(d.pid, min(args.idle, 20))
 
         # Calls one at a time, each on an idle daemon, alternating lines.
         log('%d: %d calls, one at a time' % (size, args.calls))
@@ -342,13 +387,12 @@ def measure_daemon(args, size, m):
         for sim in s.sims:
             sim.send('interval %d' % args.fast_interval)
         start = len(s.events)
-        plan = []
+        plan, queued = [], [len(sim.nmbr) for sim in s.sims]
         for k in range(rest):
             line = k % 2
             number, name = calls[(2 * (k // 2) + line) % len(calls)]
-            sim = s.sims[line]
-            plan.append((line, len(sim.nmbr) + sum(1 for p in plan if p[0] == line), number,
-                         name))
+            plan.append((line, queued[line], number, name))
+            queued[line] += 1
         for line, _, number, _ in plan:
             s.sims[line].send('call %s rings=2 answer=2' % number)
         want = [sim.done + sum(1 for p in plan if p[0] == k) for k, sim in enumerate(s.sims)]
@@ -362,6 +406,13 @@ def measure_daemon(args, size, m):
         out['rss_after_kb'] = proc_status(d.pid)
         out['calls_logged'] = sqlite3.connect(db).execute(
             "SELECT count(*) FROM calls WHERE started > strftime('%s','now') - 86400").fetchone()[0]
+
+        # Idle: two modems attached, no calls, after the last call's checkpoint.
+        out['idle_quiet_wait_s'] = wait_quiet(d.pid, 5, 60)
+        log('%d: idle for %d s with %d modems' % (size, args.idle, len(s.sims)))
+        out['idle'] = idle_wakeups(d.pid, args.idle)
+        if out['idle']['switches'] > 0 and args.strace:
+            out['idle']['strace'] = strace_idle(d.pid, min(args.idle, 20))
         out['warnings'] = [l for l in d.log().splitlines() if 'warn' in l.lower()][:10]
     return out
 
@@ -447,6 +498,7 @@ def table(results):
         r['data']['bytes'] / 1e6, r['data']['seconds_ms'] / 1000.0, 1))
     for kind in ('exact', 'suffix', 'miss'):
         row('Lookup %s p50 / p99 (us)' % kind, lambda r, k=kind: us(r, 'lookup', k))
+    row('Lookup cold, file not cached p50 / p99 (us)', lambda r: us(r, 'lookup', 'cold'))
     for kind in ('name', 'company', 'note', 'number'):
         row('Search %s p50 / p99 (ms)' % kind, lambda r, k=kind: ms(r, 'search', k))
     row('NMBR -> CallStarted p50 / p99 (ms)', lambda r: e2e(r, 'e2e', 'call_started_ms'))
@@ -456,15 +508,17 @@ def table(results):
         r['daemon']['e2e']['calls'], r['daemon']['e2e']['with_history']))
     row('2 lines back to back: Notify bus p50 / p99', lambda r: e2e(r, 'e2e_loaded',
                                                                     'notify_bus_ms'))
-    row('Start-up: exec -> bus name (ms)', lambda r: fmt(r['startup']['name_ms']['median'], 1))
-    row('Start-up: exec -> modems ready (ms)', lambda r: fmt(r['startup']['ready_ms']['median'],
-                                                             1))
-    row('Start-up: exec -> 1st call on D-Bus (ms)', lambda r: fmt(
-        r['startup']['first_call_ms']['median'], 1))
-    row('  1st call NMBR -> CallStarted (ms)', lambda r: fmt(
-        r['startup']['first_call_started_ms']['median'], 1))
+    def startup(r, key):
+        st = r['startup']
+        return pair(st[key]['median'], st['cold_' + key]['median'], 1)
+
+    row('Start-up warm / cold: exec -> bus name (ms)', lambda r: startup(r, 'name_ms'))
+    row('  exec -> both modems ready (ms)', lambda r: startup(r, 'ready_ms'))
+    row('  exec -> 1st call on D-Bus (ms)', lambda r: startup(r, 'first_call_ms'))
+    row('  1st call NMBR -> CallStarted (ms)', lambda r: startup(r, 'first_call_started_ms'))
+    row('  1st call NMBR -> Notify (ms)', lambda r: startup(r, 'first_call_notify_ms'))
     row('  reminder popups at start-up', lambda r: fmt(r['startup']['reminder_popups']))
-    row('RSS / HWM idle (MB)', lambda r: pair(mb(r['daemon']['rss_idle_kb']['VmRSS']),
+    row('RSS / HWM idle after start-up (MB)', lambda r: pair(mb(r['daemon']['rss_idle_kb']['VmRSS']),
                                               mb(r['daemon']['rss_idle_kb']['VmHWM']), 1))
     row('RSS / HWM after %d calls (MB)' % results['args']['total_calls'], lambda r: pair(
         mb(r['daemon']['rss_after_kb']['VmRSS']), mb(r['daemon']['rss_after_kb']['VmHWM']), 1))
@@ -532,8 +586,10 @@ def verdicts(results):
     except (KeyError, ValueError):
         pass
     try:
-        judge('start-up to first call at 1M', big['startup']['first_call_ms']['median'], 200.0,
-              'ms')
+        judge('start-up to first call at 1M (warm)', big['startup']['first_call_ms']['median'],
+              200.0, 'ms')
+        judge('start-up to first call at 1M (cold)',
+              big['startup']['cold_first_call_ms']['median'], 200.0, 'ms')
     except KeyError:
         pass
     imp = results.get('import', {})
@@ -558,7 +614,11 @@ def main():
     ap.add_argument('--interval', type=int, default=200, help='ring interval (ms)')
     ap.add_argument('--fast-interval', type=int, default=60)
     ap.add_argument('--idle', type=int, default=60, help='seconds of idle to count wake-ups')
-    ap.add_argument('--startup-runs', type=int, default=5)
+    ap.add_argument('--startup-runs', type=int, default=5,
+                    help='start-ups with the database in the page cache, and as many without')
+    ap.add_argument('--cold-lookups', type=int, default=300)
+    ap.add_argument('--keep-open', type=int, default=16,
+                    help='popups the mock server keeps open before it expires the oldest')
     ap.add_argument('--import-size', type=int, default=100000)
     ap.add_argument('--strace', action='store_true', help='strace the idle daemon when it wakes')
     ap.add_argument('--regenerate', action='store_true')

@@ -100,7 +100,8 @@ def cpu_ticks(pid):
 
 
 class Session:
-    def __init__(self, h, build, database, interval_ms=200, modems=2, ring_timeout=1):
+    def __init__(self, h, build, database, interval_ms=200, modems=2, ring_timeout=1,
+                 keep_open=16):
         self.h = h
         self.build = build
         self.database = database
@@ -118,6 +119,8 @@ class Session:
                               env=self.env, stdout=subprocess.DEVNULL, log_name='dbusmock.log')
         if not ctidtest.wait_for(lambda: self.bus.owner(ctidtest.NOTIFICATIONS), 15):
             raise RuntimeError('dbusmock did not start: ' + self.server.log())
+        if keep_open:
+            self.expire_popups(keep_open)
         self.listener = h.spawn_lines([os.path.join(build, 'tests/bench/bench_listen')],
                                       env=self.env, log_name='listen.log')
         if self.listener.expect('ready', 10) is None:
@@ -139,8 +142,29 @@ class Session:
         self.daemon = None
         self.t_exec = None
 
-    def start_daemon(self, verbose=False):
-        argv = [os.path.join(self.build, 'ctid/ctid'), '--config', self.config,
+    def expire_popups(self, keep_open):
+        """Makes the mock close its oldest popup (NotificationClosed, reason 1:
+        expired) once keep_open are open, as a notification daemon whose
+        popups time out would. dbusmock alone keeps every popup open, and
+        ctid holds each open popup's libnotify object until the server
+        closes it: a thousand calls would then measure the mock."""
+        import dbus
+        obj = self.bus.connection().get_object(ctidtest.NOTIFICATIONS,
+                                               ctidtest.NOTIFICATIONS_PATH)
+        mock = dbus.Interface(obj, ctidtest.MOCK_IFACE)
+        code = '''if args[1]:
+    ret = args[1]
+else:
+    ret = self.next_id
+    self.next_id += 1
+    if ret > %d:
+        self.EmitSignal("", "NotificationClosed", "uu", [ret - %d, 1])
+''' % (keep_open, keep_open)
+        mock.AddMethod('org.freedesktop.Notifications', 'Notify', 'susssasa{sv}i', 'u', code)
+
+    def start_daemon(self, verbose=False, wrapper=()):
+        """Starts ctid (under wrapper, e.g. valgrind, when given)."""
+        argv = list(wrapper) + [os.path.join(self.build, 'ctid/ctid'), '--config', self.config,
                 '--device-dir', self.devdir, '--database', self.database,
                 '--ring-timeout', str(self.ring_timeout)]
         if verbose:
