@@ -165,10 +165,15 @@ static int announce_one(const struct db_reminder *r, void *data) {
  * second for a million contacts (tests/bench), during which no call could be
  * handled. So the walk, and the announcing, go in slices of at most
  * SLICE_US from an idle source: a call or a D-Bus request waits for one
- * slice at most.
+ * slice at most. A step that waits for the disk cannot be cut short, so
+ * steps are small (256 rows: a few pages). And at start-up the walk waits
+ * STARTUP_DELAY_S: after a reboot nothing of the database is cached, and
+ * the walk's reads made the modems' set-up wait (ready 250 ms after exec
+ * instead of 36 ms with a million contacts).
  */
-#define SLICE_US   2000
-#define SLICE_ROWS 1024
+#define SLICE_US	2000
+#define SLICE_ROWS	256
+#define STARTUP_DELAY_S 3
 
 static void reminder_scan_stop(struct daemon *d) {
 	if (d->reminder_scan_source != 0) {
@@ -246,6 +251,13 @@ static unsigned int seconds_until(const char *hhmm) {
 	return (unsigned int)(at - now);
 }
 
+static gboolean reminder_startup_cb(gpointer data) {
+	struct daemon *d = data;
+	d->reminder_startup = 0;
+	announce_reminders(d);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean reminder_cb(gpointer data) {
 	struct daemon *d = data;
 	d->reminder_timer = 0;
@@ -259,9 +271,10 @@ void daemon_reminders_start(struct daemon *d) {
 		return;
 	}
 	const char *at = d->reminder_time != NULL ? d->reminder_time : DEFAULT_REMINDER_TIME;
-	if (d->next_key == 0 && d->ended_calls == 0) {
-		/* at start-up, once the loop runs, in slices */
-		announce_reminders(d);
+	if (d->next_key == 0 && d->ended_calls == 0 && d->reminder_startup == 0 &&
+	    d->reminder_scan == NULL) {
+		/* at start-up, a little later, in slices */
+		d->reminder_startup = g_timeout_add_seconds(STARTUP_DELAY_S, reminder_startup_cb, d);
 	}
 	d->reminder_timer = g_timeout_add_seconds(seconds_until(at), reminder_cb, d);
 }
@@ -275,5 +288,9 @@ void daemon_reminders_stop(struct daemon *d) {
 
 void daemon_reminders_finish(struct daemon *d) {
 	daemon_reminders_stop(d);
+	if (d->reminder_startup != 0) {
+		g_source_remove(d->reminder_startup);
+		d->reminder_startup = 0;
+	}
 	reminder_scan_stop(d);
 }

@@ -61,6 +61,7 @@ struct daemon {
 	int next_popup;
 
 	guint reminder_timer;
+	guint reminder_startup; /* the start-up walk, a few seconds in */
 	/* The walk over every contact's reminders, a slice per idle turn. */
 	struct db_due_scan *reminder_scan;
 	guint reminder_scan_source;
