@@ -148,7 +148,7 @@ static int count_due(const struct db_reminder *r, void *data) {
 }
 
 /* The reminders due today for every contact: in one go, as the daemon did
- * at start-up, and in the slices of 1024 rows it takes now. */
+ * at start-up, and in the slices of 256 rows it takes now. */
 static void measure_due(struct db *db, struct json_writer *w) {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -164,7 +164,7 @@ static void measure_due(struct db *db, struct json_writer *w) {
 	int ret;
 	do {
 		t0 = now_ns();
-		ret = db_due_scan_step(scan, 1024);
+		ret = db_due_scan_step(scan, 256);
 		int64_t t = now_ns() - t0;
 		slice_max = t > slice_max ? t : slice_max;
 		total += t;
