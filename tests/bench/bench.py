@@ -437,7 +437,7 @@ def measure_daemon(args, size, m):
 # Import.
 
 def measure_import(args, build):
-    ctidctl = os.path.join(build, 'ctid/ctidctl')
+    ctidctl = args.ctidctl or os.path.join(build, 'ctid/ctidctl')
     help_text = subprocess.run([ctidctl, '--help'], capture_output=True, text=True).stdout
     if not re.search(r'^\s+import\b', help_text, re.M):
         return {'available': False, 'why': 'ctidctl has no import command'}
@@ -447,7 +447,7 @@ def measure_import(args, build):
     if not all(os.path.exists(f) for f in files.values()):
         subprocess.run([os.path.join(build, 'tests/bench/bench_gen'), '--contacts', str(size),
                         '--vcard', files['vcard'], '--csv', files['csv']], check=True)
-    out = {'available': True, 'contacts': size}
+    out = {'available': True, 'contacts': size, 'ctidctl': ctidctl}
     for kind, path in files.items():
         db = os.path.join(OUT, 'scratch', 'import-%s.db' % kind)
         os.makedirs(os.path.dirname(db), exist_ok=True)
@@ -639,6 +639,7 @@ def main():
     ap.add_argument('--keep-open', type=int, default=16,
                     help='popups the mock server keeps open before it expires the oldest')
     ap.add_argument('--import-size', type=int, default=100000)
+    ap.add_argument('--ctidctl', help='the ctidctl whose import to time (default: the build\'s)')
     ap.add_argument('--strace', action='store_true', help='strace the idle daemon when it wakes')
     ap.add_argument('--regenerate', action='store_true')
     ap.add_argument('--quick', action='store_true',
