@@ -511,8 +511,9 @@ def table(results):
     def mb(kb):
         return kb / 1024.0
 
-    row('Database: MB / generated in s', lambda r: pair(
-        r['data']['bytes'] / 1e6, r['data']['seconds_ms'] / 1000.0, 1))
+    row('Database: MB / generated in s', lambda r: '%.1f / %s' % (
+        r['data']['bytes'] / 1e6, fmt(r['data']['seconds_ms'] / 1000.0, 1)
+        if r['data'].get('generated_now') else 'cached'))
     for kind in ('exact', 'suffix', 'miss'):
         row('Lookup %s p50 / p99 (us)' % kind, lambda r, k=kind: us(r, 'lookup', k))
     row('Lookup cold, file not cached p50 / p99 (us)', lambda r: us(r, 'lookup', 'cold'))
@@ -645,7 +646,15 @@ def main():
     ap.add_argument('--quick', action='store_true',
                     help='fewer calls and runs, 10 s of idle: a smoke test, not figures')
     ap.add_argument('--output', default=os.path.join(OUT, 'results.json'))
+    ap.add_argument('--table', metavar='JSON', help='print the table of an earlier run and stop')
     args = ap.parse_args()
+    if args.table:
+        with open(args.table) as f:
+            results = json.load(f)
+        print(table(results))
+        for name, v in verdicts(results).items():
+            print('target %s: %s' % (name, v['verdict']))
+        return 0
     if args.quick:
         args.calls, args.total_calls, args.idle, args.startup_runs = 20, 100, 10, 2
         args.lookups, args.searches = 5000, 100
