@@ -160,13 +160,75 @@ static int announce_one(const struct db_reminder *r, void *data) {
 	return 0;
 }
 
-static void announce_reminders(struct daemon *d) {
-	int y, m, day;
-	daemon_today(&y, &m, &day);
-	int ret = db_reminder_foreach_due(d->db, 0, y, m, day, -1, announce_one, d);
+/*
+ * Finding the due reminders means reading every contact's birthday: over a
+ * second for a million contacts (tests/bench), during which no call could be
+ * handled. So the walk, and the announcing, go in slices of at most
+ * SLICE_US from an idle source: a call or a D-Bus request waits for one
+ * slice at most. A step that waits for the disk cannot be cut short, so
+ * steps are small (256 rows: a few pages). And at start-up the walk waits
+ * STARTUP_DELAY_S: after a reboot nothing of the database is cached, and
+ * the walk's reads made the modems' set-up wait (ready 250 ms after exec
+ * instead of 36 ms with a million contacts).
+ */
+#define SLICE_US	2000
+#define SLICE_ROWS	256
+#define STARTUP_DELAY_S 3
+
+static void reminder_scan_stop(struct daemon *d) {
+	if (d->reminder_scan_source != 0) {
+		g_source_remove(d->reminder_scan_source);
+		d->reminder_scan_source = 0;
+	}
+	db_due_scan_destroy(d->reminder_scan);
+	d->reminder_scan = NULL;
+}
+
+static gboolean reminder_scan_cb(gpointer data) {
+	struct daemon *d = data;
+	gint64 until = g_get_monotonic_time() + SLICE_US;
+	int ret = 1;
+	while (d->reminder_scan != NULL &&
+	       (ret = db_due_scan_step(d->reminder_scan, SLICE_ROWS)) > 0) {
+		if (g_get_monotonic_time() >= until) {
+			return G_SOURCE_CONTINUE;
+		}
+	}
 	if (ret < 0) {
 		log_warn("Could not read the reminders: %s", strerror(-ret));
+		d->reminder_scan_source = 0;
+		reminder_scan_stop(d);
+		return G_SOURCE_REMOVE;
 	}
+	const struct db_reminder *r;
+	while ((r = db_due_scan_get(d->reminder_scan, d->reminder_next)) != NULL) {
+		d->reminder_next++;
+		announce_one(r, d);
+		if (g_get_monotonic_time() >= until) {
+			return G_SOURCE_CONTINUE;
+		}
+	}
+	d->reminder_scan_source = 0;
+	reminder_scan_stop(d);
+	if (d->reminder_next > 0) {
+		daemon_checkpoint_later(d); /* announcing wrote a row per reminder */
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void announce_reminders(struct daemon *d) {
+	if (d->reminder_scan != NULL) {
+		return; /* one walk at a time; it announces what is due */
+	}
+	int y, m, day;
+	daemon_today(&y, &m, &day);
+	d->reminder_scan = db_due_scan_create(d->db, y, m, day, -1);
+	if (d->reminder_scan == NULL) {
+		log_warn("Could not read the reminders: %s", strerror(errno));
+		return;
+	}
+	d->reminder_next = 0;
+	d->reminder_scan_source = g_idle_add(reminder_scan_cb, d);
 }
 
 /* Seconds from now to the next local HH:MM. */
@@ -189,6 +251,13 @@ static unsigned int seconds_until(const char *hhmm) {
 	return (unsigned int)(at - now);
 }
 
+static gboolean reminder_startup_cb(gpointer data) {
+	struct daemon *d = data;
+	d->reminder_startup = 0;
+	announce_reminders(d);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean reminder_cb(gpointer data) {
 	struct daemon *d = data;
 	d->reminder_timer = 0;
@@ -197,19 +266,15 @@ static gboolean reminder_cb(gpointer data) {
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean reminder_startup_cb(gpointer data) {
-	announce_reminders(data);
-	return G_SOURCE_REMOVE;
-}
-
 void daemon_reminders_start(struct daemon *d) {
 	if (d->reminder_timer != 0) {
 		return;
 	}
 	const char *at = d->reminder_time != NULL ? d->reminder_time : DEFAULT_REMINDER_TIME;
-	if (d->next_key == 0 && d->ended_calls == 0) {
-		/* at start-up, once the loop runs (start-up itself stays quick) */
-		g_idle_add(reminder_startup_cb, d);
+	if (d->next_key == 0 && d->ended_calls == 0 && d->reminder_startup == 0 &&
+	    d->reminder_scan == NULL) {
+		/* at start-up, a little later, in slices */
+		d->reminder_startup = g_timeout_add_seconds(STARTUP_DELAY_S, reminder_startup_cb, d);
 	}
 	d->reminder_timer = g_timeout_add_seconds(seconds_until(at), reminder_cb, d);
 }
@@ -219,4 +284,13 @@ void daemon_reminders_stop(struct daemon *d) {
 		g_source_remove(d->reminder_timer);
 		d->reminder_timer = 0;
 	}
+}
+
+void daemon_reminders_finish(struct daemon *d) {
+	daemon_reminders_stop(d);
+	if (d->reminder_startup != 0) {
+		g_source_remove(d->reminder_startup);
+		d->reminder_startup = 0;
+	}
+	reminder_scan_stop(d);
 }

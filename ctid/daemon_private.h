@@ -55,12 +55,18 @@ struct daemon {
 	int ended_calls;
 	guint write_retry;
 	unsigned int write_backoff;
-	int write_error; /* the last failed write's -errno */
+	int write_error;  /* the last failed write's -errno */
+	guint checkpoint; /* pending: the log goes into the file once quiet */
 
 	struct popup popups[POPUPS_KEPT];
 	int next_popup;
 
 	guint reminder_timer;
+	guint reminder_startup; /* the start-up walk, a few seconds in */
+	/* The walk over every contact's reminders, a slice per idle turn. */
+	struct db_due_scan *reminder_scan;
+	guint reminder_scan_source;
+	size_t reminder_next; /* the next due one to announce */
 	char *open_card;
 	char *add_note;
 	char *reminder_time;
@@ -77,10 +83,16 @@ void daemon_action(uint64_t key, const char *action, void *data);
 void daemon_remember_popup(struct daemon *d, const struct active *a);
 struct popup *daemon_find_popup(struct daemon *d, uint64_t key);
 void daemon_reminders_start(struct daemon *d);
+/* Stops the daily timer; a walk under way goes on (a reload restarts the timer). */
 void daemon_reminders_stop(struct daemon *d);
+/* Stops the timer and any walk: before the database goes. */
+void daemon_reminders_finish(struct daemon *d);
 
 /* daemon.c */
 int daemon_mark_handled(struct daemon *d, int64_t call_id);
+/* After a write: copies the database's log into its file once nothing has
+ * happened for a few seconds, so the fsyncs never delay a call. */
+void daemon_checkpoint_later(struct daemon *d);
 void daemon_today(int *y, int *m, int *day);
 
 #endif

@@ -130,6 +130,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BIRTHDAY_CONTACT] = "SELECT id, name, birthday FROM contacts"
 				  " WHERE id = ?1 AND birthday IS NOT NULL",
 	[STMT_BIRTHDAY_ALL] = "SELECT id, name, birthday FROM contacts WHERE birthday IS NOT NULL",
+	/* The due scan's slices: rowid ranges, so each costs the rows it reads
+	 * (contacts without a birthday are skipped in SQL: handing every row
+	 * to C would double the cost). */
+	[STMT_REMINDER_STEP] = "SELECT " REMINDER_COLS " FROM reminders r"
+			       " JOIN contacts c ON c.id = r.contact_id"
+			       " WHERE r.id > ?1 ORDER BY r.id LIMIT ?2",
+	[STMT_BIRTHDAY_STEP] = "SELECT id, name, birthday FROM contacts"
+			       " WHERE id > ?1 AND id <= ?2 AND birthday IS NOT NULL",
+	[STMT_CONTACT_MAX_ID] = "SELECT coalesce(max(id), 0) FROM contacts",
 	[STMT_ANNOUNCED_INSERT] = "INSERT OR IGNORE INTO announced (reminder_id, contact_id, date)"
 				  " VALUES (?1, ?2, ?3)",
 	[STMT_NOTE_GET] = "SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
@@ -380,6 +389,9 @@ struct db *db_open(const char *path, int flags) {
 		    (ret = exec(db, "PRAGMA synchronous = NORMAL")) < 0 || (ret = migrate(db)) < 0) {
 			goto fail;
 		}
+		if (flags & DB_OPEN_LAZY_CHECKPOINT) {
+			sqlite3_wal_autocheckpoint(db->sql, DB_LAZY_CHECKPOINT_PAGES);
+		}
 	} else {
 		int version = read_version(db);
 		if (version != DB_SCHEMA_VERSION) {
@@ -453,6 +465,16 @@ int db_commit(struct db *db) {
 
 int db_rollback(struct db *db) {
 	return exec(db, "ROLLBACK");
+}
+
+int db_checkpoint(struct db *db) {
+	int log = 0, copied = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	if (rc != SQLITE_OK) {
+		log_warn("Could not checkpoint %s: %s", db->path, sqlite3_errmsg(db->sql));
+		return db_errno(rc);
+	}
+	return log > 0 ? log : 0;
 }
 
 int db_backup(struct db *db, const char *path) {

@@ -20,7 +20,13 @@ struct db;
 enum db_open_flags {
 	DB_OPEN_READONLY = 1 << 0,
 	DB_OPEN_NO_CREATE = 1 << 1, /* fail with -ENOENT rather than create */
+	/* Commits copy the write-ahead log into the file (and fsync twice) only
+	 * once it holds DB_LAZY_CHECKPOINT_PAGES, not SQLite's 1,000; the owner
+	 * calls db_checkpoint() when it has time. */
+	DB_OPEN_LAZY_CHECKPOINT = 1 << 2,
 };
+
+#define DB_LAZY_CHECKPOINT_PAGES 10000 /* about 40 MB */
 
 /*
  * Returns $XDG_DATA_HOME/ctid/ctid.db, else ~/.local/share/ctid/ctid.db, as a
@@ -286,6 +292,24 @@ int db_reminder_delete(struct db *db, int64_t id);
  */
 int db_reminder_foreach_due(struct db *db, int64_t contact, int today_year, int today_month,
 			    int today_day, int days, db_reminder_fn fn, void *data);
+
+/*
+ * The same for every contact, a slice at a time, for a caller that must not
+ * stop for the whole walk (a million contacts take a second or more: every
+ * birthday is on the contact's row). db_due_scan_step() reads up to rows
+ * more rows and returns 1 while there are more, 0 when the walk is done, or
+ * -errno. Then db_due_scan_get() returns the i-th due reminder, soonest
+ * first as db_reminder_foreach_due() calls them, or NULL past the last;
+ * it stays valid until db_due_scan_destroy(). A change made to the database
+ * between two steps may or may not be seen. Create returns NULL with errno
+ * set on failure.
+ */
+struct db_due_scan;
+struct db_due_scan *db_due_scan_create(struct db *db, int today_year, int today_month,
+				       int today_day, int days);
+int db_due_scan_step(struct db_due_scan *scan, int rows);
+const struct db_reminder *db_due_scan_get(const struct db_due_scan *scan, size_t i);
+void db_due_scan_destroy(struct db_due_scan *scan);
 /* Remembers that the reminder (id, or birthday of contact when id is 0)
  * was announced for the occurrence on date "YYYY-MM-DD"; returns 1 if it
  * already was (announce none twice), 0 if newly recorded. */
@@ -326,6 +350,16 @@ struct db_history {
  */
 int db_history_get(struct db *db, int64_t contact, const char *number, int64_t exclude_call,
 		   int today_year, int today_month, int today_day, struct db_history *out);
+
+/*
+ * Copies the write-ahead log into the database file: a passive checkpoint,
+ * which waits for no other connection and leaves what it cannot copy yet.
+ * It fsyncs the log and the file, which can take 100 ms on a slow disk: the
+ * daemon calls it when the line is quiet rather than inside the commit of a
+ * call. Returns the pages the log holds (all copied unless a reader held
+ * some back) or -errno.
+ */
+int db_checkpoint(struct db *db);
 
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);

@@ -292,101 +292,196 @@ static bool compute_due(struct db_reminder *r, int ty, int tm, int td, int days)
 
 #define BIRTHDAY_NOTICE 2
 
-static int collect_birthdays(struct db *db, int64_t contact, int ty, int tm, int td, int days,
-			     struct due_list *l) {
-	sqlite3_stmt *s = db_stmt(db, contact > 0 ? STMT_BIRTHDAY_CONTACT : STMT_BIRTHDAY_ALL);
-	if (s == NULL) {
-		return -errno;
+/* Adds the birthday of a row (id, name, birthday) when it is due. */
+static int birthday_row(sqlite3_stmt *s, int ty, int tm, int td, int days, struct due_list *l) {
+	const char *b = db_column_text(s, 2);
+	int y = 0, m = 0, d = 0;
+	if (b == NULL ||
+	    (sscanf(b, "--%2d-%2d", &m, &d) != 2 && sscanf(b, "%4d-%2d-%2d", &y, &m, &d) != 3)) {
+		return 0;
 	}
-	if (contact > 0) {
-		sqlite3_bind_int64(s, 1, contact);
+	if (m < 1 || m > 12 || d < 1 || d > 31) {
+		return 0;
 	}
-	int rc;
-	int ret = 0;
-	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *b = db_column_text(s, 2);
-		int y = 0, m = 0, d = 0;
-		if (sscanf(b, "--%2d-%2d", &m, &d) != 2 && sscanf(b, "%4d-%2d-%2d", &y, &m, &d) != 3) {
-			continue;
-		}
-		if (m < 1 || m > 12 || d < 1 || d > 31) {
-			continue;
-		}
-		char text[160];
-		struct db_reminder r = {
-			.contact_id = sqlite3_column_int64(s, 0),
-			.contact_name = db_column_text(s, 1),
-			.year = y,
-			.month = m,
-			.day = d,
-			.yearly = true,
-			.notice = BIRTHDAY_NOTICE,
-			.birthday = true,
-			.text = text,
-		};
-		if (!compute_due(&r, ty, tm, td, days)) {
-			continue;
-		}
-		if (y > 0) {
-			r.age = r.next_year - y;
-			snprintf(text, sizeof(text), "Birthday (%d)", r.age);
-		} else {
-			snprintf(text, sizeof(text), "Birthday");
-		}
-		r.year = 0;
-		ret = due_push(l, &r);
+	char text[160];
+	struct db_reminder r = {
+		.contact_id = sqlite3_column_int64(s, 0),
+		.contact_name = db_column_text(s, 1),
+		.year = y,
+		.month = m,
+		.day = d,
+		.yearly = true,
+		.notice = BIRTHDAY_NOTICE,
+		.birthday = true,
+		.text = text,
+	};
+	if (!compute_due(&r, ty, tm, td, days)) {
+		return 0;
 	}
-	sqlite3_reset(s);
-	return ret;
+	if (y > 0) {
+		r.age = r.next_year - y;
+		snprintf(text, sizeof(text), "Birthday (%d)", r.age);
+	} else {
+		snprintf(text, sizeof(text), "Birthday");
+	}
+	r.year = 0;
+	return due_push(l, &r);
+}
+
+/* Adds the reminder of a row of REMINDER_COLS when it is due. */
+static int reminder_row(sqlite3_stmt *s, int ty, int tm, int td, int days, struct due_list *l) {
+	struct db_reminder r = {
+		.id = sqlite3_column_int64(s, 0),
+		.contact_id = sqlite3_column_int64(s, 1),
+		.contact_name = db_column_text(s, 2),
+		.year = sqlite3_column_int(s, 3),
+		.month = sqlite3_column_int(s, 4),
+		.day = sqlite3_column_int(s, 5),
+		.yearly = sqlite3_column_int(s, 6) != 0,
+		.notice = sqlite3_column_int(s, 7),
+		.text = db_column_text(s, 8),
+	};
+	return compute_due(&r, ty, tm, td, days) ? due_push(l, &r) : 0;
+}
+
+static void due_sort(struct due_list *l) {
+	if (l->n > 0) {
+		qsort(l->items, l->n, sizeof(*l->items), due_cmp);
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		l->items[i].r.contact_name = l->items[i].name;
+		l->items[i].r.text = l->items[i].text;
+	}
+}
+
+static void due_free(struct due_list *l) {
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].name);
+		free(l->items[i].text);
+	}
+	free(l->items);
 }
 
 int db_reminder_foreach_due(struct db *db, int64_t contact, int ty, int tm, int td, int days,
 			    db_reminder_fn fn, void *data) {
 	struct due_list l = {0};
-	sqlite3_stmt *s =
-		db_stmt(db, contact > 0 ? STMT_REMINDER_LIST_CONTACT : STMT_REMINDER_LIST_ALL);
-	if (s == NULL) {
-		return -errno;
-	}
-	if (contact > 0) {
-		sqlite3_bind_int64(s, 1, contact);
-	}
-	int rc;
 	int ret = 0;
-	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_reminder r = {
-			.id = sqlite3_column_int64(s, 0),
-			.contact_id = sqlite3_column_int64(s, 1),
-			.contact_name = db_column_text(s, 2),
-			.year = sqlite3_column_int(s, 3),
-			.month = sqlite3_column_int(s, 4),
-			.day = sqlite3_column_int(s, 5),
-			.yearly = sqlite3_column_int(s, 6) != 0,
-			.notice = sqlite3_column_int(s, 7),
-			.text = db_column_text(s, 8),
-		};
-		if (compute_due(&r, ty, tm, td, days)) {
-			ret = due_push(&l, &r);
+	for (int pass = 0; pass < 2 && ret == 0; pass++) {
+		enum db_stmt id =
+			pass == 0
+				? (contact > 0 ? STMT_REMINDER_LIST_CONTACT : STMT_REMINDER_LIST_ALL)
+				: (contact > 0 ? STMT_BIRTHDAY_CONTACT : STMT_BIRTHDAY_ALL);
+		sqlite3_stmt *s = db_stmt(db, id);
+		if (s == NULL) {
+			ret = -errno;
+			break;
 		}
+		if (contact > 0) {
+			sqlite3_bind_int64(s, 1, contact);
+		}
+		while (ret == 0 && sqlite3_step(s) == SQLITE_ROW) {
+			ret = pass == 0 ? reminder_row(s, ty, tm, td, days, &l)
+					: birthday_row(s, ty, tm, td, days, &l);
+		}
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
 	if (ret == 0) {
-		ret = collect_birthdays(db, contact, ty, tm, td, days, &l);
-	}
-	if (ret == 0 && l.n > 0) {
-		qsort(l.items, l.n, sizeof(*l.items), due_cmp);
+		due_sort(&l);
 		for (size_t i = 0; i < l.n && ret == 0; i++) {
-			l.items[i].r.contact_name = l.items[i].name;
-			l.items[i].r.text = l.items[i].text;
 			ret = fn(&l.items[i].r, data);
 		}
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		free(l.items[i].name);
-		free(l.items[i].text);
-	}
-	free(l.items);
+	due_free(&l);
 	return ret;
+}
+
+struct db_due_scan {
+	struct db *db;
+	int ty, tm, td, days;
+	int pass;      /* 0: reminders, 1: birthdays, 2: done */
+	int64_t after; /* the last row read */
+	int64_t last;  /* the last contact id when the birthdays pass began */
+	struct due_list l;
+};
+
+struct db_due_scan *db_due_scan_create(struct db *db, int ty, int tm, int td, int days) {
+	struct db_due_scan *scan = calloc(1, sizeof(*scan));
+	if (scan == NULL) {
+		return NULL;
+	}
+	*scan = (struct db_due_scan){.db = db, .ty = ty, .tm = tm, .td = td, .days = days};
+	return scan;
+}
+
+/* Reads the highest contact id into scan->last. */
+static int scan_last_id(struct db_due_scan *scan) {
+	sqlite3_stmt *s = db_stmt(scan->db, STMT_CONTACT_MAX_ID);
+	if (s == NULL) {
+		return -errno;
+	}
+	int rc = sqlite3_step(s);
+	scan->last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : db_errno(rc);
+}
+
+int db_due_scan_step(struct db_due_scan *scan, int rows) {
+	if (scan->pass >= 2) {
+		return 0;
+	}
+	struct db *db = scan->db;
+	rows = rows > 0 ? rows : 1;
+	int ret = scan->pass == 1 && scan->after == 0 ? scan_last_id(scan) : 0;
+	sqlite3_stmt *s = db_stmt(db, scan->pass == 0 ? STMT_REMINDER_STEP : STMT_BIRTHDAY_STEP);
+	if (ret < 0 || s == NULL) {
+		return ret < 0 ? ret : -errno;
+	}
+	/* Reminders: the next rows. Birthdays: the next range of contact ids,
+	 * most of which have none. */
+	sqlite3_bind_int64(s, 1, scan->after);
+	sqlite3_bind_int64(s, 2, scan->pass == 0 ? rows : scan->after + rows);
+	int n = 0, rc;
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if (scan->pass == 0) {
+			scan->after = sqlite3_column_int64(s, 0);
+			ret = reminder_row(s, scan->ty, scan->tm, scan->td, scan->days, &scan->l);
+		} else {
+			ret = birthday_row(s, scan->ty, scan->tm, scan->td, scan->days, &scan->l);
+		}
+	}
+	sqlite3_reset(s);
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("Reading the reminders in %s: %s", db->path, sqlite3_errmsg(db->sql));
+		ret = db_errno(rc);
+	}
+	if (ret < 0) {
+		return ret;
+	}
+	if (scan->pass == 1) {
+		scan->after += rows;
+	}
+	if ((scan->pass == 0 && n < rows) || (scan->pass == 1 && scan->after >= scan->last)) {
+		scan->pass++;
+		scan->after = 0;
+	}
+	if (scan->pass < 2) {
+		return 1;
+	}
+	due_sort(&scan->l);
+	return 0;
+}
+
+const struct db_reminder *db_due_scan_get(const struct db_due_scan *scan, size_t i) {
+	return scan->pass >= 2 && i < scan->l.n ? &scan->l.items[i].r : NULL;
+}
+
+void db_due_scan_destroy(struct db_due_scan *scan) {
+	if (scan == NULL) {
+		return;
+	}
+	due_free(&scan->l);
+	free(scan);
 }
 
 int db_reminder_mark_announced(struct db *db, int64_t id, int64_t contact, const char *date) {

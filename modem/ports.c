@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <libserialport.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,9 @@ ssize_t ports_list(struct ports_entry *entries, size_t max) {
 		struct sp_port *p = list[i];
 		copy(e->name, sizeof(e->name), sp_get_port_name(p));
 		enum sp_transport t = sp_get_port_transport(p);
-		copy(e->transport, sizeof(e->transport), transport_str(t));
+		/* Our own literal: no need to sanitise it (and GCC 12 at -O3 warns,
+		 * wrongly, that copy() reads past "bluetooth" once inlined). */
+		snprintf(e->transport, sizeof(e->transport), "%s", transport_str(t));
 		copy(e->description, sizeof(e->description), sp_get_port_description(p));
 		e->vid = e->pid = -1;
 		if (t == SP_TRANSPORT_USB) {

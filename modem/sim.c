@@ -131,6 +131,7 @@ static void close_pty(struct sim *s) {
 	s->master = s->slave = -1;
 	s->plugged = false;
 	s->out_len = 0;
+	s->stamp_at = 0;
 	s->noise_left = 0;
 	s->in_len = 0;
 	remove_link(s);
@@ -257,6 +258,12 @@ void sim_out_line(struct sim *s, const char *text) {
 	sim_out(s, "\r\n", 2);
 	sim_out(s, text, strlen(text));
 	sim_out(s, "\r\n", 2);
+}
+
+void sim_mark_number(struct sim *s) {
+	if (s->opts.timestamps && s->plugged) {
+		s->stamp_at = s->out_len;
+	}
 }
 
 static void fill_noise(struct sim *s) {
@@ -556,10 +563,23 @@ static void write_master(struct sim *s) {
 	if (s->out_len == 0) {
 		return;
 	}
+	/* Read before the write: the host cannot see the number sooner, so a
+	 * latency measured from it is never too short. */
+	struct timespec ts = {0};
+	if (s->stamp_at > 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+	}
 	ssize_t n = write(s->master, s->out, s->out_len);
 	if (n > 0) {
 		memmove(s->out, s->out + n, s->out_len - (size_t)n);
 		s->out_len -= (size_t)n;
+		if (s->stamp_at > (size_t)n) {
+			s->stamp_at -= (size_t)n;
+		} else if (s->stamp_at > 0) {
+			s->stamp_at = 0;
+			sim_event(s, "event nmbr %lld",
+				  (long long)ts.tv_sec * 1000000000LL + (long long)ts.tv_nsec);
+		}
 	}
 }
 

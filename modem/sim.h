@@ -33,7 +33,8 @@
  *
  * On events_fd it prints "ready <pty path>" when listening, then one
  * "event <command> ..." line per completed command, e.g. "event call done
- * rings=4", "event replug /dev/pts/5", "event error line 3: ...".
+ * rings=4", "event replug /dev/pts/5", "event error line 3: ...", and with
+ * timestamps "event nmbr 1700000000123456789".
  */
 
 #include <stdbool.h>
@@ -56,6 +57,11 @@ struct sim_options {
 	int events_fd;		  /* where "ready"/"event" lines go; -1: nowhere */
 	bool trace;		  /* also print "at <command>" for each command line */
 	unsigned seed;		  /* for garbage and noise; 0: fixed default */
+	/* Print "event nmbr <ns>" when the line carrying a caller's number
+	 * (NMBR, MDMF, +CLIP) goes out: CLOCK_REALTIME in nanoseconds, read just
+	 * before the write(2) that completes the line, so the host cannot have
+	 * had the number earlier. For latency measurements (tests/bench). */
+	bool timestamps;
 };
 
 struct sim;

@@ -62,6 +62,7 @@ static void send_cid(struct sim *s, const struct sim_call *c, bool with_name) {
 			snprintf(hex + 2 * i, 3, "%02X", msg[i]);
 		}
 		sim_out_line(s, hex);
+		sim_mark_number(s);
 		return;
 	}
 	char line[160];
@@ -71,6 +72,7 @@ static void send_cid(struct sim *s, const struct sim_call *c, bool with_name) {
 	sim_out_line(s, line);
 	snprintf(line, sizeof(line), "NMBR%s%s", eq, c->number[0] != '\0' ? c->number : "O");
 	sim_out_line(s, line);
+	sim_mark_number(s);
 	if (with_name && c->name[0] != '\0') {
 		snprintf(line, sizeof(line), "NAME%s%s", eq, c->name);
 		sim_out_line(s, line);
@@ -105,6 +107,7 @@ static void send_gsm_ring(struct sim *s, const struct sim_call *c) {
 			 c->number[0] == '+' ? 145 : 129);
 	}
 	sim_out_line(s, line);
+	sim_mark_number(s);
 }
 
 static void add_step(struct sim_call *c, int64_t at, enum sim_step_kind kind) {

@@ -43,6 +43,7 @@ struct sim {
 
 	char *out;
 	size_t out_len, out_cap;
+	size_t stamp_at; /* queued bytes up to the end of the number line; 0: none */
 	uint64_t noise_left;
 	bool noise_printable;
 	unsigned rng;
@@ -52,6 +53,9 @@ struct sim {
 void sim_out(struct sim *s, const char *buf, size_t len);
 /* Queues "\r\n<text>\r\n", a V.250 verbose response line. */
 void sim_out_line(struct sim *s, const char *text);
+/* Called right after queuing the line with the caller's number: with the
+ * timestamps option, "event nmbr" is printed when it has been written. */
+void sim_mark_number(struct sim *s);
 void sim_event(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Handles one command line the host sent (without CR). */

@@ -167,20 +167,28 @@ void notify_worker_action(struct worker *w, uint64_t key, const char *action) {
 	post_event(w, ev);
 }
 
+/*
+ * Takes the jobs one at a time from the shared queue, so one queued while
+ * the server answers the last is still sorted (enqueue: calls before
+ * reminders) and merged with a newer state of the same popup. The wake
+ * source stays set while there is work: enqueue() adds none meanwhile.
+ */
 static gboolean worker_wake(gpointer data) {
 	struct worker *w = data;
-	g_mutex_lock(&w->lock);
-	GSource *src = w->wake;
-	w->wake = NULL;
-	GQueue jobs = w->jobs;
-	g_queue_init(&w->jobs);
-	g_mutex_unlock(&w->lock);
-	g_source_unref(src);
-
-	struct job *job;
-	while ((job = g_queue_pop_head(&jobs)) != NULL) {
+	for (;;) {
 		g_mutex_lock(&w->lock);
+		struct job *job = g_queue_pop_head(&w->jobs);
 		bool abandoned = w->owner == NULL;
+		if (job == NULL) {
+			GSource *src = w->wake;
+			w->wake = NULL;
+			if (w->quit) {
+				g_main_loop_quit(w->loop);
+			}
+			g_mutex_unlock(&w->lock);
+			g_source_unref(src);
+			return G_SOURCE_REMOVE;
+		}
 		g_mutex_unlock(&w->lock);
 		/* After notify_destroy() gave up waiting, the server is known to hang:
 		 * do not queue up another 25 s per job. */
@@ -193,13 +201,6 @@ static gboolean worker_wake(gpointer data) {
 		}
 		g_free(job);
 	}
-
-	g_mutex_lock(&w->lock);
-	if (w->quit) {
-		g_main_loop_quit(w->loop);
-	}
-	g_mutex_unlock(&w->lock);
-	return G_SOURCE_REMOVE;
 }
 
 /* With lock held: makes the worker look at its queue and quit flag. */
@@ -355,6 +356,13 @@ static void print_text(struct notify *n, uint64_t key, const struct notify_text 
 	fflush(f);
 }
 
+static GList *find_reminder(GList *l) {
+	while (l != NULL && !((struct job *)l->data)->reminder) {
+		l = l->next;
+	}
+	return l;
+}
+
 static void enqueue(struct notify *n, struct job *job) {
 	struct worker *w = n->w;
 	struct job *dropped = NULL;
@@ -370,10 +378,23 @@ static void enqueue(struct notify *n, struct job *job) {
 		}
 	}
 	if (l == NULL) {
+		GList *first_reminder = find_reminder(w->jobs.head);
 		if (w->jobs.length >= QUEUE_MAX) {
-			dropped = g_queue_pop_head(&w->jobs);
+			/* Full: the oldest reminder goes first, else the oldest call. */
+			GList *victim = first_reminder != NULL ? first_reminder : w->jobs.head;
+			if (victim == first_reminder) {
+				first_reminder = find_reminder(victim->next);
+			}
+			dropped = victim->data;
+			g_queue_delete_link(&w->jobs, victim);
 		}
-		g_queue_push_tail(&w->jobs, job);
+		/* A ringing call's popup never waits behind reminders (a million
+		 * contacts have a thousand birthdays due at start-up). */
+		if (!job->reminder && first_reminder != NULL) {
+			g_queue_insert_before(&w->jobs, first_reminder, job);
+		} else {
+			g_queue_push_tail(&w->jobs, job);
+		}
 	}
 	wake_locked(w);
 	g_mutex_unlock(&w->lock);

@@ -40,6 +40,8 @@ static void usage(FILE *f) {
 		   "  -s, --script FILE     run FILE's commands before those on stdin\n"
 		   "      --no-stdin        do not read commands from stdin\n"
 		   "      --seed N          seed for garbage and noise\n"
+		   "      --timestamps      print \"event nmbr <ns>\" as each caller's number goes\n"
+		   "                        out (CLOCK_REALTIME, read just before the write)\n"
 		   "  -t, --trace           print \"at <command>\" for each command received\n"
 		   "  -v, --verbose         log more on stderr\n"
 		   "  -h, --help            show this help\n\n"
@@ -73,6 +75,7 @@ int main(int argc, char **argv) {
 		{"no-stdin", no_argument, NULL, 'n'},
 		{"seed", required_argument, NULL, 'S'},
 		{"trace", no_argument, NULL, 't'},
+		{"timestamps", no_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -121,6 +124,9 @@ int main(int argc, char **argv) {
 			break;
 		case 't':
 			opts.trace = true;
+			break;
+		case 'T':
+			opts.timestamps = true;
 			break;
 		case 'v':
 			level = LOG_DEBUG;

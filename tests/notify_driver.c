@@ -6,6 +6,7 @@
  *
  * Commands, each answered with one line on stdout:
  *   show KEY FIXTURE STATE  -> "show KEY rc=0 us=N" (N: how long notify_show took)
+ *   reminder KEY            -> "reminder KEY rc=0 us=N": a birthday reminder's popup
  *   close KEY               -> "close KEY rc=0 us=N"
  *   destroy                 -> "destroy us=N"
  *   measure-sync            -> "sync ok=1 us=N": one notify_notification_show()
@@ -149,6 +150,19 @@ static void run(char *line) {
 		}
 		int rc = notify_show(notifier, strtoull(argv[1], NULL, 10), &card);
 		reply("show %s rc=%d us=%" G_GINT64_FORMAT, argv[1], rc,
+		      g_get_monotonic_time() - start);
+	} else if (strcmp(argv[0], "reminder") == 0 && argc == 2) {
+		struct notify_reminder_card r = {
+			.contact_name = "Ivan Pozdniakov",
+			.text = "Birthday (54)",
+			.days_left = 1,
+			.year = 2026,
+			.month = 3,
+			.day = 14,
+			.contact_id = 7,
+		};
+		int rc = notify_show_reminder(notifier, strtoull(argv[1], NULL, 10), &r);
+		reply("reminder %s rc=%d us=%" G_GINT64_FORMAT, argv[1], rc,
 		      g_get_monotonic_time() - start);
 	} else if (strcmp(argv[0], "close") == 0 && argc == 2) {
 		int rc = notify_close(notifier, strtoull(argv[1], NULL, 10));

@@ -97,9 +97,11 @@ with ctidtest.Harness(timeout=240) as h:
                          '--link', os.path.join(devdir, 'conexant-ttyACM0')],
                         log_name='modemsim.log')
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
-    # The monitor first, so that it sees the modem being added.
+    # The monitor first: the daemon's modem can be ready (ModemAdded) before a
+    # monitor started after it has subscribed. ctidctl subscribes at once;
+    # give it a moment before there is anything to see.
     monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
-    time.sleep(0.5)
+    ctidtest.wait_for(lambda: False, 0.5)
     daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
                       '-v', '-v'], env=env, log_name='ctid.log')
 

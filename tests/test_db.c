@@ -37,6 +37,14 @@ static int64_t add_contact(struct db *db, const char *name, const char *company,
 	return id;
 }
 
+/* Contacts in the file at path alone (read-only, no log beside it). */
+static int64_t count_in(const char *path) {
+	struct db *db = db_open(path, DB_OPEN_READONLY);
+	int64_t n = db != NULL ? db_contact_count(db) : -1;
+	db_close(db);
+	return n;
+}
+
 static void test_open(void) {
 	char *path = path_in_tmp("sub/dir/ctid.db");
 	struct db *db = db_open(path, 0);
@@ -499,6 +507,52 @@ static void test_reminders(struct db *db) {
 	is_int(db_reminder_delete(db, r), 0, "reminder deleted");
 }
 
+/* The scan in slices finds what the walk in one go finds, in the same order. */
+static void test_due_scan(struct db *db) {
+	static const char *const birthdays[] = {"--07-11",    "1980-07-12", NULL,	 "--07-10",
+						"1975-12-31", "--02-29",    "2001-07-11"};
+	for (size_t i = 0; i < sizeof(birthdays) / sizeof(birthdays[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "Scan %zu", i);
+		struct db_contact c = {.name = name, .birthday = birthdays[i]};
+		int64_t id = 0;
+		db_contact_add(db, &c, &id);
+		db_reminder_add(db, id, 0, 7, (int)(10 + i % 3), true, (int)i % 4, "Scan reminder",
+				NULL);
+	}
+	static const int dates[][4] = {{2026, 7, 10, -1}, {2026, 12, 30, -1}, {2026, 1, 1, 400}};
+	for (size_t d = 0; d < sizeof(dates) / sizeof(dates[0]); d++) {
+		struct capture want = {0};
+		db_reminder_foreach_due(db, 0, dates[d][0], dates[d][1], dates[d][2], dates[d][3],
+					capture_reminder, &want);
+		static const int steps[] = {1, 3, 1000};
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			struct db_due_scan *scan = db_due_scan_create(db, dates[d][0], dates[d][1],
+								      dates[d][2], dates[d][3]);
+			int ret, calls = 0;
+			while ((ret = db_due_scan_step(scan, steps[k])) > 0) {
+				calls++;
+			}
+			struct capture got = {0};
+			const struct db_reminder *r;
+			for (size_t i = 0; (r = db_due_scan_get(scan, i)) != NULL; i++) {
+				capture_reminder(r, &got);
+			}
+			bool same = ret == 0 && got.n == want.n;
+			for (int i = 0; same && i < got.n && i < 16; i++) {
+				same = strcmp(got.names[i], want.names[i]) == 0;
+			}
+			ok(same && want.n > 0, "due scan %04d-%02d-%02d in steps of %d: the same %d",
+			   dates[d][0], dates[d][1], dates[d][2], steps[k], want.n);
+			if (steps[k] == 1) {
+				ok(calls > 10, "steps of 1: a call per row (%d)", calls);
+			}
+			db_due_scan_destroy(scan);
+		}
+	}
+	db_due_scan_destroy(NULL);
+}
+
 static void test_backup(struct db *db) {
 	char *path = path_in_tmp("backup.db");
 	is_int(db_backup(db, path), 0, "online backup written");
@@ -512,6 +566,35 @@ static void test_backup(struct db *db) {
 	is_int(db_contact_add(copy, &c, NULL), -EROFS, "a read-only database refuses writes");
 	log_set_level(LOG_WARN);
 	db_close(copy);
+}
+
+/* With DB_OPEN_LAZY_CHECKPOINT, commits leave their pages in the log until
+ * db_checkpoint() copies them into the file. */
+static void test_checkpoint(void) {
+	char *path = path_in_tmp("lazy.db");
+	struct db *db = db_open(path, DB_OPEN_LAZY_CHECKPOINT);
+	ok(db != NULL, "opened with lazy checkpoints");
+	if (db == NULL) {
+		return;
+	}
+	ok(db_checkpoint(db) > 0, "the new schema checkpointed");
+	for (int i = 0; i < 1500; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "Lazy %d", i);
+		add_contact(db, name, NULL, NULL);
+	}
+	/* What the file holds without its log: a copy of the file alone. */
+	char *copy = path_in_tmp("lazy-copy.db");
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, copy);
+	int64_t before = system(cmd) == 0 ? count_in(copy) : -1;
+	is_int((int)before, 0, "1,500 commits later the file alone holds none of them");
+	ok(db_checkpoint(db) > 0, "db_checkpoint copies the log");
+	unlink(copy);
+	int64_t after = system(cmd) == 0 ? count_in(copy) : -1;
+	is_int((int)after, 1500, "then the file alone holds every contact");
+	unlink(copy);
+	db_close(db);
 }
 
 int main(void) {
@@ -530,7 +613,9 @@ int main(void) {
 	test_search(db);
 	test_calls(db);
 	test_reminders(db);
+	test_due_scan(db);
 	test_backup(db);
+	test_checkpoint();
 	db_close(db);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

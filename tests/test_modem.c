@@ -33,6 +33,7 @@ struct rec_call {
 	enum call_state state;
 	int rings;
 	bool has_cid;
+	int64_t at_ns; /* CLOCK_REALTIME when the host reported it */
 };
 
 struct harness {
@@ -59,6 +60,12 @@ static int64_t mono_ms(void) {
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t real_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static struct call_time now(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -81,6 +88,7 @@ static void on_call(struct modem *m, const struct call_info *c, enum call_change
 	r->state = c->state;
 	r->rings = c->rings;
 	r->has_cid = c->has_cid;
+	r->at_ns = real_ns();
 	(void)m;
 }
 
@@ -211,7 +219,7 @@ static void sim_send(struct harness *h, const char *fmt, ...) {
 	}
 }
 
-static bool spawn(struct harness *h, enum sim_dialect d, bool huawei) {
+static bool spawn_opts(struct harness *h, const struct sim_options *opts) {
 	memset(h, 0, sizeof(*h));
 	int ctl[2], ev[2];
 	if (pipe(ctl) < 0 || pipe(ev) < 0) {
@@ -221,13 +229,8 @@ static bool spawn(struct harness *h, enum sim_dialect d, bool huawei) {
 	if (h->pid == 0) {
 		close(ctl[1]);
 		close(ev[0]);
-		struct sim_options o = {
-			.dialect = d,
-			.huawei = huawei,
-			.link = linkpath,
-			.ring_interval_ms = INTERVAL,
-			.events_fd = ev[1],
-		};
+		struct sim_options o = *opts;
+		o.events_fd = ev[1];
 		struct sim *s = sim_create(&o);
 		int rc = s != NULL ? sim_run(s, ctl[0], NULL) : -ENOMEM;
 		sim_destroy(s);
@@ -238,6 +241,16 @@ static bool spawn(struct harness *h, enum sim_dialect d, bool huawei) {
 	h->ctl = ctl[1];
 	h->ev = ev[0];
 	return wait_event(h, "ready ", 5000);
+}
+
+static bool spawn(struct harness *h, enum sim_dialect d, bool huawei) {
+	struct sim_options o = {
+		.dialect = d,
+		.huawei = huawei,
+		.link = linkpath,
+		.ring_interval_ms = INTERVAL,
+	};
+	return spawn_opts(h, &o);
 }
 
 static void finish(struct harness *h) {
@@ -633,6 +646,51 @@ static void test_noise(void) {
 	finish(&h);
 }
 
+/* The first event starting with prefix, left in place; NULL if none yet. */
+static const char *find_event(const struct harness *h, const char *prefix) {
+	for (size_t i = 0; i < h->n_events; i++) {
+		if (strncmp(h->events[i], prefix, strlen(prefix)) == 0) {
+			return h->events[i];
+		}
+	}
+	return NULL;
+}
+
+static bool pred_has_event(struct harness *h, const void *arg) {
+	return find_event(h, arg) != NULL;
+}
+
+/* --timestamps, which the benchmarks measure latency from: the stamp is
+ * taken before the number can reach the host, and close to it. */
+static void test_timestamps(enum sim_dialect d, const char *name) {
+	struct harness h;
+	struct sim_options so = {
+		.dialect = d,
+		.link = linkpath,
+		.ring_interval_ms = INTERVAL,
+		.timestamps = true,
+	};
+	ok(spawn_opts(&h, &so), "%s timestamps: simulator ready", name);
+	struct modem_options o = options();
+	ok(start(&h, &o), "%s timestamps: modem ready", name);
+	is_int((int)h.n_events, 0, "%s timestamps: no nmbr event before a call", name);
+	size_t from = h.n_calls;
+	int64_t sent = real_ns();
+	sim_send(&h, "call 5551234 rings=1");
+	ok(pump(&h, 3000, pred_started, &from), "%s timestamps: call started", name);
+	ok(pump(&h, 1000, pred_has_event, "event nmbr "), "%s timestamps: nmbr event", name);
+	const struct rec_call *st = first_from(&h, from, CALL_STARTED);
+	const char *ev = find_event(&h, "event nmbr ");
+	long long ns = ev != NULL ? strtoll(ev + strlen("event nmbr "), NULL, 10) : 0;
+	ok(ns >= sent, "%s timestamps: stamped after the call was asked for", name);
+	ok(st != NULL && ns <= st->at_ns, "%s timestamps: stamped before the host had the number",
+	   name);
+	ok(st != NULL && st->at_ns - ns < 500000000LL,
+	   "%s timestamps: stamped within 0.5 s of the host seeing it", name);
+	wait_ended(&h, 1, 3000);
+	finish(&h);
+}
+
 /* As ctid --demo runs it: the pty opened before fork, a script file, the
  * parent's copy destroyed so the host sees the scripted unplug. */
 static void test_demo_fork(void) {
@@ -690,6 +748,8 @@ int main(void) {
 	test_unplug();
 	test_failures();
 	test_noise();
+	test_timestamps(SIM_DIALECT_CONEXANT, "conexant");
+	test_timestamps(SIM_DIALECT_GSM, "gsm");
 	test_demo_fork();
 	unlink(linkpath);
 	rmdir(tmpdir);

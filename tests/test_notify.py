@@ -231,6 +231,25 @@ def test_no_bus(h):
     tap.is_(driver.popen.wait(10), 0, 'no session bus: exits cleanly')
 
 
+def test_call_before_reminders(h):
+    """A ringing call's popup does not wait behind reminder popups (a million
+    contacts have a thousand birthdays due at start-up)."""
+    bus = h.session_bus()
+    server = h.notification_server(bus, caps=['actions', 'body', 'body-markup'])
+    driver = start_driver(h, bus.env())
+    lines = ['reminder %d' % (1000 + k) for k in range(40)] + ['show 1 known ringing']
+    driver.send('\n'.join(lines))
+    answers = [driver.expect('reminder %d ' % (1000 + k)) for k in range(40)]
+    answers.append(driver.expect('show 1 '))
+    tap.ok(all(rc(a) for a in answers), 'reminders: 40 reminders and a call queued', answers)
+    calls = server.wait_notify(41, timeout=30)
+    summaries = [c.summary for c in calls]
+    tap.is_(len(calls), 41, 'reminders: every popup shown')
+    tap.ok('Marta Kowalska' in summaries[:3],
+           'reminders: the call is shown before the reminders queued ahead of it',
+           summaries.index('Marta Kowalska') if 'Marta Kowalska' in summaries else summaries)
+
+
 def test_disabled(h):
     bus = h.session_bus()
     server = h.notification_server(bus)
@@ -251,7 +270,8 @@ def main():
     missing = ctidtest.require('dbus-daemon', DRIVER)
     if missing:
         tap.skip_all('%s not found' % missing)
-    for test in (test_mock_server, test_hung_server, test_no_bus, test_disabled):
+    for test in (test_mock_server, test_call_before_reminders, test_hung_server, test_no_bus,
+                 test_disabled):
         with ctidtest.Harness(timeout=60) as h:
             tap.diag(test.__name__)
             test(h)

@@ -1,0 +1,696 @@
+#!/usr/bin/python3
+"""ctid's benchmarks: run by tests/bench/run, which builds what they need.
+
+For each size (contacts) it generates a database (cached in tests/bench/out,
+keyed by size and BENCH_DATA_VERSION), then measures number lookup and
+full-text search (bench_db), the daemon's start-up, end-to-end latency from
+the NMBR line to the CallStarted signal and to the Notify call, resident
+memory, idle wake-ups, and ctidctl import when it exists. It prints a table
+and writes tests/bench/out/results.json. README.md, "Performance", explains
+the method.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC, 'tests'))
+
+import ctidtest  # noqa: E402
+from benchlib import Session, context_switches, cpu_ticks, proc_status  # noqa: E402
+
+OUT = os.path.join(HERE, 'out')
+TARGETS = {
+    'lookup_p99_ms': 0.5,
+    'notify_p99_ms': 5.0,
+    'rss_mb': 16.0,
+    'idle_wakeups_per_min': 0,
+    'startup_ms': 200.0,
+    'import_s': 5.0,
+}
+
+
+def log(msg):
+    print('bench: ' + msg, file=sys.stderr, flush=True)
+
+
+def loadavg():
+    """The 1-minute load average: others' work on the machine skews every
+    figure here, so each phase records it."""
+    try:
+        with open('/proc/loadavg') as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError):
+        return None
+
+
+def data_version():
+    with open(os.path.join(HERE, 'data.h')) as f:
+        return int(re.search(r'#define BENCH_DATA_VERSION (\d+)', f.read()).group(1))
+
+
+def percentile(values, q):
+    """Nearest-rank percentile of a list (None when empty)."""
+    if not values:
+        return None
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, int(round(q * (len(v) - 1)))))]
+
+
+def stats_ms(ns_list):
+    ms = [x / 1e6 for x in ns_list]
+    if not ms:
+        return {'n': 0}
+    return {'n': len(ms), 'p50': percentile(ms, 0.5), 'p90': percentile(ms, 0.9),
+            'p99': percentile(ms, 0.99), 'max': max(ms), 'min': min(ms)}
+
+
+# Machine and build.
+
+def machine(build):
+    info = {'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+            'kernel': platform.release(), 'cores': os.cpu_count()}
+    try:
+        with open('/proc/cpuinfo') as f:
+            m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
+            info['cpu'] = m.group(1).strip() if m else platform.processor()
+    except OSError:
+        info['cpu'] = platform.processor()
+    try:
+        dev = subprocess.run(['findmnt', '-no', 'SOURCE', '--target', SRC], capture_output=True,
+                             text=True).stdout.strip()
+        desc = subprocess.run(['lsblk', '-dno', 'ROTA,MODEL,TRAN', dev], capture_output=True,
+                              text=True).stdout.split()
+        kind = 'virtio block device' if os.path.basename(dev).startswith('vd') else ' '.join(
+            desc[1:]) or 'disk'
+        info['disk'] = '%s, %s, rotational flag %s' % (dev, kind, desc[0] if desc else '?')
+    except (OSError, IndexError):
+        info['disk'] = 'unknown'
+    info['sqlite'] = sqlite3.sqlite_version
+    try:
+        opts = json.loads(subprocess.run(['meson', 'introspect', build, '--buildoptions'],
+                                         capture_output=True, text=True).stdout)
+        info['buildtype'] = next(o['value'] for o in opts if o['name'] == 'buildtype')
+    except (ValueError, StopIteration, OSError):
+        info['buildtype'] = 'unknown'
+    try:
+        info['commit'] = subprocess.run(['git', '-C', SRC, 'rev-parse', '--short', 'HEAD'],
+                                        capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+# Data.
+
+def database(args, size):
+    """The cached database of size contacts (generated when missing, of
+    another generator version, or older than 5 days: the hot contacts'
+    reminders are due 6 to 20 days from the day it was made)."""
+    os.makedirs(OUT, exist_ok=True)
+    base = os.path.join(OUT, 'contacts-%d-v%d' % (size, data_version()))
+    db, manifest = base + '.db', base + '.json'
+    fresh = False
+    try:
+        with open(manifest) as f:
+            m = json.load(f)
+        fresh = (os.path.exists(db) and m.get('version') == data_version()
+                 and time.time() - m.get('generated', 0) < 5 * 86400 and not args.regenerate)
+    except (OSError, ValueError):
+        pass
+    if not fresh:
+        log('generating %d contacts' % size)
+        for old in (db, manifest):
+            if os.path.exists(old):
+                os.unlink(old)
+        subprocess.run([os.path.join(args.build, 'tests/bench/bench_gen'), '--contacts',
+                        str(size), '--out', db, '--manifest', manifest], check=True)
+        with open(manifest) as f:
+            m = json.load(f)
+        m['generated_now'] = True
+    m['db'] = db
+    m['bytes'] = os.path.getsize(db)
+    return m
+
+
+def scratch_copy(src, name, cold=False):
+    """A copy the daemon may change (it logs calls and reminders); with cold,
+    its pages are dropped from the page cache, as after a reboot."""
+    dst = os.path.join(OUT, 'scratch', name)
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    for suffix in ('', '-wal', '-shm'):
+        if os.path.exists(dst + suffix):
+            os.unlink(dst + suffix)
+    shutil.copyfile(src, dst)
+    if cold:
+        evict(dst)
+    return dst
+
+
+def evict(path):
+    """Drops one file's pages from the page cache (nobody else's)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def warm(path):
+    """Reads a file once so its pages are in the page cache."""
+    with open(path, 'rb') as f:
+        while f.read(1 << 20):
+            pass
+
+
+# Lookup and search.
+
+def measure_db(args, size, m):
+    log('%d: lookup and search' % size)
+    bench_db = os.path.join(args.build, 'tests/bench/bench_db')
+    # The first lookups after the kernel dropped the file's pages.
+    p = subprocess.run([bench_db, '--db', m['db'], '--contacts', str(size), '--cold',
+                        '--lookups', str(args.cold_lookups)], capture_output=True, text=True)
+    cold = json.loads(p.stdout)['lookup']['exact'] if p.returncode == 0 else None
+    # Then with the whole file in the page cache, as on a machine with room.
+    warm(m['db'])
+    p = subprocess.run([bench_db, '--db', m['db'], '--contacts', str(size), '--lookups',
+                        str(args.lookups), '--searches', str(args.searches), '--plans'],
+                       capture_output=True, text=True)
+    sys.stderr.write(p.stderr if p.returncode else '')
+    if p.returncode != 0 and not p.stdout.strip():
+        raise RuntimeError('bench_db failed')
+    out = json.loads(p.stdout)
+    out['plans'] = p.stderr
+    out['ok'] = p.returncode == 0
+    out['lookup']['cold'] = cold
+    return out
+
+
+# The daemon.
+
+def hot_calls(m):
+    return [(h['number'], h['name']) for h in m['hot']]
+
+
+def new_session(h, args, db, interval):
+    return Session(h, args.build, db, interval_ms=interval, keep_open=args.keep_open)
+
+
+def call_once(s, sim_index, number, name, timeout=10, extra=''):
+    """Rings once on a line and times it: NMBR -> CallStarted, -> Notify seen
+    on the bus, -> Notify as dbusmock logged it. Returns a dict."""
+    sim = s.sims[sim_index]
+    n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
+    sim.send('call %s rings=2 answer=2%s' % (number, extra))
+
+    def ended():
+        return (len(sim.nmbr) > n_nmbr and sim.done > n_done and
+                s.find(start=start, kind='signal', member='CallEnded', number=number) is not None)
+
+    s.wait(ended, timeout)
+    return match_call(s, sim, n_nmbr, number, name, start)
+
+
+def match_call(s, sim, nmbr_index, number, name, start=0):
+    if nmbr_index >= len(sim.nmbr):
+        return {'number': number, 'missing': 'nmbr'}
+    t0 = sim.nmbr[nmbr_index]
+    out = {'number': number, 'nmbr_ns': t0}
+    k = s.find(since_ns=t0, start=start, kind='signal', member='CallStarted', number=number)
+    if k is not None:
+        out['started_ns'] = s.events[k]['ns'] - t0
+    k = s.find(since_ns=t0, start=start, kind='notify', replaces=0, summary=name[:48])
+    if k is not None:
+        ev = s.events[k]
+        out['notify_ns'] = ev['ns'] - t0
+        body = ev['body']
+        out['history'] = all(w in body for w in ('calls before', 'Open', 'Note', 'Reminder'))
+        out['body_bytes'] = len(body.encode())
+        out['notify_index'] = sum(1 for e in s.events[:k] if e['kind'] == 'notify')
+    return out
+
+
+def attach_mock_times(s, calls):
+    times = s.mock_times()
+    for c in calls:
+        i = c.get('notify_index')
+        if i is not None and i < len(times):
+            c['mock_ns'] = times[i] - c['nmbr_ns']
+
+
+def e2e_summary(calls):
+    return {
+        'calls': len(calls),
+        'complete': sum(1 for c in calls if 'started_ns' in c and 'notify_ns' in c),
+        'with_history': sum(1 for c in calls if c.get('history')),
+        'body_bytes': percentile([c['body_bytes'] for c in calls if 'body_bytes' in c], 0.5),
+        'call_started_ms': stats_ms([c['started_ns'] for c in calls if 'started_ns' in c]),
+        'notify_bus_ms': stats_ms([c['notify_ns'] for c in calls if 'notify_ns' in c]),
+        'notify_mock_ms': stats_ms([c['mock_ns'] for c in calls if 'mock_ns' in c]),
+    }
+
+
+def measure_startup(args, size, m):
+    """exec -> bus name, -> both modems ready (ModemAdded), -> the first call,
+    rung the moment the modems are ready, on D-Bus: when something blocks
+    the loop early, that call waits."""
+    runs = []
+    number, name = hot_calls(m)[0]
+    for r in range(2 * args.startup_runs):
+        cold = r >= args.startup_runs
+        db = scratch_copy(m['db'], 'startup-%d.db' % size, cold=cold)
+        with ctidtest.Harness(timeout=300, prefix='ctid-bench-') as h:
+            s = new_session(h, args, db, args.interval)
+            s.start_daemon()
+            t_exec = s.t_exec
+            ok = s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded']) >= 2,
+                        120)
+            if not ok:
+                raise RuntimeError('the modems did not come up: ' + s.daemon.log()[-2000:])
+            ready = max(e['ns'] for e in s.events if e.get('member') == 'ModemAdded')
+            owner = s.find(kind='owner', name='org.ctid.Ctid1')
+            # A British line: the number comes before the first ring, so it
+            # reaches the daemon at once.
+            call = call_once(s, 0, number, name, timeout=120, extra=' uk')
+            # Then calls while the daemon walks the reminders (it starts 3 s
+            # in) and announces what is due, until a few after the first
+            # reminder popup.
+            time.sleep(max(0, (t_exec + 3.0e9 - time.time_ns()) / 1e9))
+            during = []
+            for k in range(1, 30):
+                n2, name2 = hot_calls(m)[k % len(hot_calls(m))]
+                during.append(call_once(s, k % 2, n2, name2, timeout=60, extra=' uk'))
+                shown = sum(1 for e in s.events if e['kind'] == 'notify'
+                            and e['summary'].startswith('Reminder: '))
+                if (shown and k >= 3) or (k >= 6 and time.time_ns() - t_exec > 6e9):
+                    break
+            s.settle(quiet=1.0, timeout=120)
+            reminders = sum(1 for e in s.events
+                            if e['kind'] == 'notify' and e['summary'].startswith('Reminder: '))
+            run = {
+                'cold': cold,
+                'name_ms': (s.events[owner]['ns'] - t_exec) / 1e6 if owner is not None else None,
+                'ready_ms': (ready - t_exec) / 1e6,
+                'first_call_ms': ((call['nmbr_ns'] + call['started_ns'] - t_exec) / 1e6
+                                  if 'started_ns' in call else None),
+                'first_call_started_ms': call.get('started_ns', 0) / 1e6 or None,
+                'first_call_notify_ms': call.get('notify_ns', 0) / 1e6 or None,
+                'walk_calls': len(during),
+                'walk_started_ms': max((c['started_ns'] / 1e6 for c in during
+                                        if 'started_ns' in c), default=None),
+                'walk_notify_ms': max((c['notify_ns'] / 1e6 for c in during
+                                       if 'notify_ns' in c), default=None),
+                'reminder_popups': reminders,
+                'warnings': [l for l in s.daemon.log().splitlines() if 'warn' in l.lower()][:5],
+            }
+            runs.append(run)
+            log('%d: start-up run %d (%s): name %.1f ms, ready %.1f ms, first call on D-Bus '
+                '%.1f ms after exec (%s ms from its NMBR), %d reminder popups' %
+                (size, r + 1, 'cold' if cold else 'warm', run['name_ms'] or -1,
+                 run['ready_ms'], run['first_call_ms'] or -1, run['first_call_started_ms'],
+                 reminders))
+    out = {'runs': runs}
+    for key in ('name_ms', 'ready_ms', 'first_call_ms', 'first_call_started_ms',
+                'first_call_notify_ms', 'walk_started_ms', 'walk_notify_ms'):
+        for kind, cold in (('', False), ('cold_', True)):
+            vals = [r[key] for r in runs if r[key] is not None and r['cold'] == cold]
+            out[kind + key] = {'median': percentile(vals, 0.5),
+                               'max': max(vals) if vals else None}
+    out['reminder_popups'] = runs[0]['reminder_popups'] if runs else None
+    return out
+
+
+def wait_quiet(pid, quiet, timeout):
+    """Waits until no thread of pid switched for quiet seconds (start-up or
+    the last call finished: the checkpoint 3 s after the last write, the
+    reminders); returns the seconds waited."""
+    start = time.monotonic()
+    last = sum(n for _, n in context_switches(pid).values())
+    since = time.monotonic()
+    while time.monotonic() - start < timeout:
+        time.sleep(0.5)
+        now = sum(n for _, n in context_switches(pid).values())
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return time.monotonic() - start
+
+
+def idle_wakeups(pid, seconds):
+    before = context_switches(pid)
+    time.sleep(seconds)
+    after = context_switches(pid)
+    threads = {}
+    for tid, (name, n) in after.items():
+        d = n - before.get(tid, (name, n))[1]
+        threads['%s/%d' % (name, tid)] = d
+    total = sum(threads.values())
+    return {'seconds': seconds, 'switches': total, 'per_minute': total * 60.0 / seconds,
+            'threads': threads}
+
+
+def strace_idle(pid, seconds):
+    """What wakes the daemon, when something does: a syscall summary."""
+    if shutil.which('strace') is None:
+        return None
+    p = subprocess.run(['timeout', '-s', 'INT', str(seconds), 'strace', '-f', '-tt', '-p',
+                        str(pid)], capture_output=True, text=True)
+    lines = [l for l in p.stderr.splitlines() if not l.startswith(('strace:', '[ Process'))]
+    return lines[:60]
+
+
+def measure_daemon(args, size, m):
+    log('%d: daemon: end to end, memory, idle' % size)
+    db = scratch_copy(m['db'], 'daemon-%d.db' % size)
+    calls = hot_calls(m)
+    out = {}
+    with ctidtest.Harness(timeout=3600, prefix='ctid-bench-') as h:
+        s = Session(h, args.build, db, interval_ms=args.interval, keep_open=args.keep_open)
+        d = s.start_daemon()
+        s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded']) >= 2, 120)
+        s.settle(quiet=2.0, timeout=180)  # start-up reminders shown
+        wait_quiet(d.pid, 5, 60)
+        out['rss_idle_kb'] = proc_status(d.pid)
+
+        # Calls one at a time, each on an idle daemon, alternating lines.
+        log('%d: %d calls, one at a time' % (size, args.calls))
+        ticks = cpu_ticks(d.pid)
+        done = []
+        for k in range(args.calls):
+            number, name = calls[k % len(calls)]
+            done.append(call_once(s, k % 2, number, name))
+            s.settle(quiet=0.05, timeout=5)
+        attach_mock_times(s, done)
+        out['e2e'] = e2e_summary(done)
+        out['cpu_ms_per_call'] = (cpu_ticks(d.pid) - ticks) * 1000.0 / os.sysconf(
+            'SC_CLK_TCK') / max(args.calls, 1)
+
+        # The rest of the 1,000 calls: both lines ringing back to back.
+        rest = max(args.total_calls - args.calls, 0)
+        log('%d: %d more calls, both lines back to back' % (size, rest))
+        for sim in s.sims:
+            sim.send('interval %d' % args.fast_interval)
+        start = len(s.events)
+        plan, queued = [], [len(sim.nmbr) for sim in s.sims]
+        for k in range(rest):
+            line = k % 2
+            number, name = calls[(2 * (k // 2) + line) % len(calls)]
+            plan.append((line, queued[line], number, name))
+            queued[line] += 1
+        for line, _, number, _ in plan:
+            s.sims[line].send('call %s rings=2 answer=2' % number)
+        want = [sim.done + sum(1 for p in plan if p[0] == k) for k, sim in enumerate(s.sims)]
+        s.wait(lambda: all(sim.done >= w for sim, w in zip(s.sims, want)),
+               60 + rest * args.fast_interval * 3 / 1000)
+        s.settle(quiet=1.0, timeout=60)
+        loaded = [match_call(s, s.sims[line], idx, number, name, start)
+                  for line, idx, number, name in plan]
+        attach_mock_times(s, loaded)
+        out['e2e_loaded'] = e2e_summary(loaded)
+        out['rss_after_kb'] = proc_status(d.pid)
+        out['calls_logged'] = sqlite3.connect(db).execute(
+            "SELECT count(*) FROM calls WHERE started > strftime('%s','now') - 86400").fetchone()[0]
+
+        # Idle: two modems attached, no calls, after the last call's checkpoint.
+        out['idle_quiet_wait_s'] = wait_quiet(d.pid, 5, 60)
+        log('%d: idle for %d s with %d modems' % (size, args.idle, len(s.sims)))
+        out['idle'] = idle_wakeups(d.pid, args.idle)
+        if out['idle']['switches'] > 0 and args.strace:
+            out['idle']['strace'] = strace_idle(d.pid, min(args.idle, 20))
+        out['warnings'] = [l for l in d.log().splitlines() if 'warn' in l.lower()][:10]
+    return out
+
+
+# Import.
+
+def measure_import(args, build):
+    ctidctl = args.ctidctl or os.path.join(build, 'ctid/ctidctl')
+    help_text = subprocess.run([ctidctl, '--help'], capture_output=True, text=True).stdout
+    if not re.search(r'^\s+import\b', help_text, re.M):
+        return {'available': False, 'why': 'ctidctl has no import command'}
+    size = args.import_size
+    base = os.path.join(OUT, 'import-%d-v%d' % (size, data_version()))
+    files = {'vcard': base + '.vcf', 'csv': base + '.csv'}
+    if not all(os.path.exists(f) for f in files.values()):
+        subprocess.run([os.path.join(build, 'tests/bench/bench_gen'), '--contacts', str(size),
+                        '--vcard', files['vcard'], '--csv', files['csv']], check=True)
+    out = {'available': True, 'contacts': size, 'ctidctl': ctidctl}
+    for kind, path in files.items():
+        db = os.path.join(OUT, 'scratch', 'import-%s.db' % kind)
+        os.makedirs(os.path.dirname(db), exist_ok=True)
+        for suffix in ('', '-wal', '-shm'):
+            if os.path.exists(db + suffix):
+                os.unlink(db + suffix)
+        t0 = time.monotonic()
+        p = subprocess.run([ctidctl, '--database', db, '--region', 'GB', 'import', path],
+                           capture_output=True, text=True)
+        seconds = time.monotonic() - t0
+        n = 0
+        if os.path.exists(db):
+            n = sqlite3.connect(db).execute('SELECT count(*) FROM contacts').fetchone()[0]
+        out[kind] = {'seconds': seconds, 'imported': n, 'status': p.returncode,
+                     'per_second': n / seconds if seconds > 0 else None,
+                     'stderr': p.stderr.strip()[-500:]}
+        log('import %s: %d contacts in %.2f s (exit %d)' % (kind, n, seconds, p.returncode))
+    return out
+
+
+# Report.
+
+def fmt(v, digits=2):
+    if v is None:
+        return '-'
+    if isinstance(v, float):
+        return '%.*f' % (digits, v)
+    return str(v)
+
+
+def pair(a, b, digits=2):
+    return '%s / %s' % (fmt(a, digits), fmt(b, digits))
+
+
+def table(results):
+    sizes = results['sizes']
+    keys = [str(n) for n in sizes]
+    rows = []
+
+    def row(label, fn):
+        cells = []
+        for k in keys:
+            try:
+                cells.append(fn(results['by_size'][k]))
+            except (KeyError, TypeError):
+                cells.append('-')
+        rows.append([label] + cells)
+
+    def us(r, group, kind):
+        v = r['db'][group][kind]
+        return pair(v['p50_ns'] / 1000.0, v['p99_ns'] / 1000.0, 1)
+
+    def ms(r, group, kind):
+        v = r['db'][group][kind]
+        return pair(v['p50_ns'] / 1e6, v['p99_ns'] / 1e6, 1)
+
+    def e2e(r, phase, key):
+        v = r['daemon'][phase][key]
+        return pair(v.get('p50'), v.get('p99'))
+
+    def mb(kb):
+        return kb / 1024.0
+
+    row('Database: MB / generated in s', lambda r: '%.1f / %s' % (
+        r['data']['bytes'] / 1e6, fmt(r['data']['seconds_ms'] / 1000.0, 1)
+        if r['data'].get('generated_now') else 'cached'))
+    for kind in ('exact', 'suffix', 'miss'):
+        row('Lookup %s p50 / p99 (us)' % kind, lambda r, k=kind: us(r, 'lookup', k))
+    row('Lookup cold, file not cached p50 / p99 (us)', lambda r: us(r, 'lookup', 'cold'))
+    for kind in ('name', 'company', 'note', 'number'):
+        row('Search %s p50 / p99 (ms)' % kind, lambda r, k=kind: ms(r, 'search', k))
+    row('NMBR -> CallStarted p50 / p99 (ms)', lambda r: e2e(r, 'e2e', 'call_started_ms'))
+    row('NMBR -> Notify on the bus p50 / p99 (ms)', lambda r: e2e(r, 'e2e', 'notify_bus_ms'))
+    row('NMBR -> Notify in dbusmock p50 / p99 (ms)', lambda r: e2e(r, 'e2e', 'notify_mock_ms'))
+    row('  calls / with full history', lambda r: '%d / %d' % (
+        r['daemon']['e2e']['calls'], r['daemon']['e2e']['with_history']))
+    row('2 lines back to back: Notify bus p50 / p99', lambda r: e2e(r, 'e2e_loaded',
+                                                                    'notify_bus_ms'))
+    def startup(r, key):
+        st = r['startup']
+        return pair(st[key]['median'], st['cold_' + key]['median'], 1)
+
+    row('Start-up warm / cold: exec -> bus name (ms)', lambda r: startup(r, 'name_ms'))
+    row('  exec -> both modems ready (ms)', lambda r: startup(r, 'ready_ms'))
+    row('  exec -> 1st call on D-Bus (ms)', lambda r: startup(r, 'first_call_ms'))
+    row('  1st call NMBR -> CallStarted (ms)', lambda r: startup(r, 'first_call_started_ms'))
+    row('  1st call NMBR -> Notify (ms)', lambda r: startup(r, 'first_call_notify_ms'))
+    row('  calls during the reminder walk: worst Notify (ms)',
+        lambda r: startup(r, 'walk_notify_ms'))
+    row('  reminder popups at start-up', lambda r: fmt(r['startup']['reminder_popups']))
+    row('RSS / HWM idle after start-up (MB)', lambda r: pair(mb(r['daemon']['rss_idle_kb']['VmRSS']),
+                                              mb(r['daemon']['rss_idle_kb']['VmHWM']), 1))
+    row('RSS / HWM after %d calls (MB)' % results['args']['total_calls'], lambda r: pair(
+        mb(r['daemon']['rss_after_kb']['VmRSS']), mb(r['daemon']['rss_after_kb']['VmHWM']), 1))
+    row('Idle wake-ups per minute (2 modems)', lambda r: fmt(
+        r['daemon']['idle']['per_minute'], 1))
+    row('CPU per call (ms)', lambda r: fmt(r['daemon']['cpu_ms_per_call'], 2))
+    row('Load average when measured (max)', lambda r: fmt(max(v for v in r['load'].values()
+                                                              if v is not None), 2))
+    imp = results.get('import', {})
+    for kind in ('vcard', 'csv'):
+        if imp.get('available'):
+            v = imp.get(kind, {})
+            rows.append(['Import %s %d contacts: s (per s)' % (kind, imp['contacts']),
+                         '', '%s (%s)' % (fmt(v.get('seconds')), fmt(v.get('per_second'), 0)),
+                         ''][:len(keys) + 1])
+        else:
+            rows.append(['Import %s 100,000 contacts' % kind] +
+                        ['not available' if k == '100000' else '' for k in keys])
+    widths = [max(len(r[i]) for r in rows + [['', *['{:,}'.format(n) for n in sizes]]])
+              for i in range(len(keys) + 1)]
+    head = ['contacts'] + ['{:,}'.format(n) for n in sizes]
+    lines = ['| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(head)) + ' |',
+             '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
+    for r in rows:
+        lines.append('| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(r)) + ' |')
+    return '\n'.join(lines)
+
+
+def verdicts(results):
+    """Each target: met or missed, and by how much."""
+    out = {}
+    big = results['by_size'].get('1000000')
+    if big is None:
+        return out
+
+    def judge(name, value, limit, unit, lower=True):
+        if value is None:
+            out[name] = {'value': None, 'target': limit, 'verdict': 'not measured'}
+            return
+        met = value <= limit if lower else value >= limit
+        how = '' if met else ' (missed by %.3g %s, %.1fx)' % (value - limit, unit,
+                                                                value / limit if limit else 0)
+        out[name] = {'value': value, 'target': limit, 'unit': unit,
+                     'verdict': ('met' if met else 'missed') + how}
+
+    try:
+        judge('lookup p99 at 1M', max(big['db']['lookup'][k]['p99_ns'] for k in
+                                      ('exact', 'suffix', 'miss')) / 1e6, 0.5, 'ms')
+    except KeyError:
+        pass
+    try:
+        judge('NMBR to Notify p99 at 1M', big['daemon']['e2e']['notify_bus_ms']['p99'], 5.0,
+              'ms')
+    except KeyError:
+        pass
+    try:
+        judge('RSS at 1M (VmHWM after the calls)', big['daemon']['rss_after_kb']['VmHWM'] / 1024.0,
+              16.0, 'MB')
+    except KeyError:
+        pass
+    try:
+        judge('idle wake-ups per minute', max(r['daemon']['idle']['per_minute'] for r in
+                                              results['by_size'].values() if 'daemon' in r), 0,
+              'per minute')
+    except (KeyError, ValueError):
+        pass
+    try:
+        judge('start-up to first call at 1M (warm)', big['startup']['first_call_ms']['median'],
+              200.0, 'ms')
+        judge('start-up to first call at 1M (cold)',
+              big['startup']['cold_first_call_ms']['median'], 200.0, 'ms')
+    except KeyError:
+        pass
+    imp = results.get('import', {})
+    if imp.get('available'):
+        judge('import 100k (vCard)', imp.get('vcard', {}).get('seconds'), 5.0, 's')
+        judge('import 100k (CSV)', imp.get('csv', {}).get('seconds'), 5.0, 's')
+    else:
+        out['import 100k'] = {'verdict': 'not available (%s)' % imp.get('why', '?')}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--build', required=True, help='a release build directory')
+    ap.add_argument('--sizes', default='1000,100000,1000000')
+    ap.add_argument('--only', default='db,startup,daemon,import',
+                    help='what to measure: db, startup, daemon, import')
+    ap.add_argument('--lookups', type=int, default=20000)
+    ap.add_argument('--searches', type=int, default=500)
+    ap.add_argument('--calls', type=int, default=100, help='calls timed one at a time')
+    ap.add_argument('--total-calls', type=int, default=1000)
+    ap.add_argument('--interval', type=int, default=200, help='ring interval (ms)')
+    ap.add_argument('--fast-interval', type=int, default=60)
+    ap.add_argument('--idle', type=int, default=60, help='seconds of idle to count wake-ups')
+    ap.add_argument('--startup-runs', type=int, default=5,
+                    help='start-ups with the database in the page cache, and as many without')
+    ap.add_argument('--cold-lookups', type=int, default=300)
+    ap.add_argument('--keep-open', type=int, default=16,
+                    help='popups the mock server keeps open before it expires the oldest')
+    ap.add_argument('--import-size', type=int, default=100000)
+    ap.add_argument('--ctidctl', help='the ctidctl whose import to time (default: the build\'s)')
+    ap.add_argument('--strace', action='store_true', help='strace the idle daemon when it wakes')
+    ap.add_argument('--regenerate', action='store_true')
+    ap.add_argument('--quick', action='store_true',
+                    help='fewer calls and runs, 10 s of idle: a smoke test, not figures')
+    ap.add_argument('--output', default=os.path.join(OUT, 'results.json'))
+    ap.add_argument('--table', metavar='JSON', help='print the table of an earlier run and stop')
+    args = ap.parse_args()
+    if args.table:
+        with open(args.table) as f:
+            results = json.load(f)
+        print(table(results))
+        for name, v in verdicts(results).items():
+            print('target %s: %s' % (name, v['verdict']))
+        return 0
+    if args.quick:
+        args.calls, args.total_calls, args.idle, args.startup_runs = 20, 100, 10, 2
+        args.lookups, args.searches = 5000, 100
+    args.build = os.path.abspath(args.build)
+    only = set(args.only.split(','))
+    sizes = [int(s) for s in args.sizes.split(',')]
+    results = {'machine': machine(args.build), 'args': vars(args), 'sizes': sizes, 'by_size': {}}
+    if results['machine'].get('buildtype') != 'release':
+        log('warning: %s is a %s build, not release' % (args.build,
+                                                       results['machine'].get('buildtype')))
+    for size in sizes:
+        r = results['by_size'].setdefault(str(size), {})
+        m = database(args, size)
+        r['data'] = {k: v for k, v in m.items() if k != 'hot'}
+        r['load'] = {}
+        for phase, fn in (('db', measure_db), ('startup', measure_startup),
+                          ('daemon', measure_daemon)):
+            if phase in only:
+                r['load'][phase] = loadavg()
+                r[phase] = fn(args, size, m)
+    if 'import' in only:
+        results['import'] = measure_import(args, args.build)
+    results['targets'] = verdicts(results)
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, 'w') as f:
+        json.dump(results, f, indent=1, ensure_ascii=False)
+    mi = results['machine']
+    print('ctid benchmarks, %s: %s, %d cores, Linux %s, disk %s, SQLite %s, %s build %s' % (
+        mi['date'], mi['cpu'], mi['cores'], mi['kernel'], mi['disk'], mi['sqlite'],
+        mi['buildtype'], mi.get('commit', '')))
+    print(table(results))
+    for name, v in results['targets'].items():
+        print('target %s: %s' % (name, v['verdict']))
+    print('figures: %s' % os.path.relpath(args.output))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

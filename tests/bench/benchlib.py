@@ -1,0 +1,237 @@
+"""The daemon under measurement, with real parts around it.
+
+A Session is what test_daemon.py sets up, arranged for timing: a private
+dbus-daemon; python3-dbusmock's notification server, logging each call with
+its own time.time(); bench_listen, a D-Bus monitor that prints every ctid
+signal and every Notify call with the CLOCK_REALTIME time it read it; two
+simulated modems (modemsim --timestamps) that print the CLOCK_REALTIME time
+each NMBR line goes out; and ctid itself, started on a copy of a benchmark
+database. Every clock read is CLOCK_REALTIME on this machine, so times from
+different processes subtract directly.
+
+Processes are owned by a ctidtest.Harness and stopped when it ends.
+"""
+
+import json
+import os
+import re
+import select
+import subprocess
+import time
+
+import ctidtest
+
+PYTHON = ctidtest.PYTHON
+NOTIFY_CAPS = ['actions', 'body', 'body-markup', 'persistence']
+MOCK_LINE = re.compile(r'^(\d+\.\d+) Notify "')
+
+
+def unescape(text):
+    return re.sub(r'\\(.)', lambda m: {'t': '\t', 'n': '\n'}.get(m.group(1), m.group(1)),
+                  text)
+
+
+def parse_listen(line):
+    """A bench_listen line as a dict: ns, kind and the fields of the kind."""
+    parts = line.split('\t')
+    if len(parts) < 2 or not parts[0].isdigit():
+        return None
+    ev = {'ns': int(parts[0]), 'kind': parts[1]}
+    if ev['kind'] == 'signal':
+        ev['member'] = parts[2]
+        for field in parts[3:]:
+            key, _, value = field.partition('=')
+            ev[key] = unescape(value)
+    elif ev['kind'] == 'notify':
+        ev['replaces'] = int(parts[2])
+        ev['summary'] = unescape(parts[3])
+        ev['body'] = unescape(parts[4]) if len(parts) > 4 else ''
+    elif ev['kind'] == 'owner':
+        ev['name'] = parts[2]
+        ev['owner'] = parts[3] if len(parts) > 3 else ''
+    return ev
+
+
+def proc_status(pid):
+    """The memory fields of /proc/PID/status, in kB."""
+    out = {}
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key in ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'RssShmem', 'Threads'):
+                    out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def context_switches(pid):
+    """{tid: (name, voluntary + involuntary switches)} for every thread."""
+    out = {}
+    base = '/proc/%d/task' % pid
+    try:
+        tids = os.listdir(base)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open('%s/%s/comm' % (base, tid)) as f:
+                name = f.read().strip()
+            n = 0
+            with open('%s/%s/status' % (base, tid)) as f:
+                for line in f:
+                    if line.startswith(('voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches')):
+                        n += int(line.split()[1])
+            out[int(tid)] = (name, n)
+        except OSError:
+            pass
+    return out
+
+
+def cpu_ticks(pid):
+    """utime + stime of the process, in clock ticks."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class Session:
+    def __init__(self, h, build, database, interval_ms=200, modems=2, ring_timeout=1,
+                 keep_open=16):
+        self.h = h
+        self.build = build
+        self.database = database
+        self.interval_ms = interval_ms
+        self.ring_timeout = ring_timeout
+        self.events = []  # parsed bench_listen lines, in order
+        self.devdir = h.mkdtemp('dev')
+        self.bus = h.session_bus()
+        self.env = self.bus.env(TZ=os.environ.get('TZ', 'UTC'), LC_ALL='C.UTF-8',
+                                XDG_CONFIG_HOME=h.mkdtemp('config'))
+        self.mock_log = h.path('dbusmock-calls.log')
+        self.server = h.spawn([PYTHON, '-m', 'dbusmock', '--template', 'notification_daemon',
+                               '-p', json.dumps({'capabilities': ' '.join(NOTIFY_CAPS)}),
+                               '-l', self.mock_log],
+                              env=self.env, stdout=subprocess.DEVNULL, log_name='dbusmock.log')
+        if not ctidtest.wait_for(lambda: self.bus.owner(ctidtest.NOTIFICATIONS), 15):
+            raise RuntimeError('dbusmock did not start: ' + self.server.log())
+        if keep_open:
+            self.expire_popups(keep_open)
+        self.listener = h.spawn_lines([os.path.join(build, 'tests/bench/bench_listen')],
+                                      env=self.env, log_name='listen.log')
+        if self.listener.expect('ready', 10) is None:
+            raise RuntimeError('bench_listen did not start: ' + self.listener.log())
+        self.sims = []
+        for k in range(modems):
+            sim = h.spawn_lines([os.path.join(build, 'tests/modemsim'), '--dialect', 'conexant',
+                                 '--interval', str(interval_ms), '--timestamps', '--link',
+                                 os.path.join(self.devdir, 'conexant-ttyACM%d' % k)],
+                                log_name='modemsim%d.log' % k)
+            if sim.expect('ready', 10) is None:
+                raise RuntimeError('modemsim did not start: ' + sim.log())
+            sim.nmbr = []  # ns of each NMBR line, in order
+            sim.done = 0   # calls played to the end
+            self.sims.append(sim)
+        self.config = self.h.path('ctid.conf')
+        with open(self.config, 'w') as f:
+            f.write('region = GB\n')
+        self.daemon = None
+        self.t_exec = None
+
+    def expire_popups(self, keep_open):
+        """Makes the mock close its oldest popup (NotificationClosed, reason 1:
+        expired) once keep_open are open, as a notification daemon whose
+        popups time out would. dbusmock alone keeps every popup open, and
+        ctid holds each open popup's libnotify object until the server
+        closes it: a thousand calls would then measure the mock."""
+        import dbus
+        obj = self.bus.connection().get_object(ctidtest.NOTIFICATIONS,
+                                               ctidtest.NOTIFICATIONS_PATH)
+        mock = dbus.Interface(obj, ctidtest.MOCK_IFACE)
+        code = '''if args[1]:
+    ret = args[1]
+else:
+    ret = self.next_id
+    self.next_id += 1
+    if ret > %d:
+        self.EmitSignal("", "NotificationClosed", "uu", [ret - %d, 1])
+''' % (keep_open, keep_open)
+        mock.AddMethod('org.freedesktop.Notifications', 'Notify', 'susssasa{sv}i', 'u', code)
+
+    def start_daemon(self, verbose=False, wrapper=()):
+        """Starts ctid (under wrapper, e.g. valgrind, when given)."""
+        argv = list(wrapper) + [os.path.join(self.build, 'ctid/ctid'), '--config', self.config,
+                '--device-dir', self.devdir, '--database', self.database,
+                '--ring-timeout', str(self.ring_timeout)]
+        if verbose:
+            argv.append('-v')
+        self.t_exec = time.time_ns()
+        self.daemon = self.h.spawn(argv, env=self.env, log_name='ctid.log')
+        return self.daemon
+
+    # Reading what the monitor and the simulators print.
+
+    def pump(self, timeout):
+        """Reads whatever the listener and the simulators printed within
+        timeout seconds (returns as soon as something was read)."""
+        procs = [self.listener] + self.sims
+        fds = {p.popen.stdout.fileno(): p for p in procs if not p.eof}
+        ready, _, _ = select.select(list(fds), [], [], max(timeout, 0))
+        for fd in ready:
+            p = fds[fd]
+            p._read(0)
+            if p is self.listener:
+                for line in p.lines:
+                    ev = parse_listen(line)
+                    if ev is not None:
+                        self.events.append(ev)
+                p.lines.clear()
+            else:
+                for line in p.lines:
+                    if line.startswith('event nmbr '):
+                        p.nmbr.append(int(line.split()[2]))
+                    elif line.startswith('event call done'):
+                        p.done += 1
+                p.lines.clear()
+
+    def wait(self, predicate, timeout):
+        """Pumps until predicate() is true; returns its last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value or time.monotonic() >= deadline:
+                return value
+            self.pump(min(0.2, max(deadline - time.monotonic(), 0)))
+
+    def settle(self, quiet=1.0, timeout=60.0):
+        """Waits until the monitor saw nothing for quiet seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            n = len(self.events)
+            end = time.monotonic() + quiet
+            while time.monotonic() < end:
+                self.pump(end - time.monotonic())
+            if len(self.events) == n:
+                return True
+        return False
+
+    def find(self, since_ns=0, start=0, **fields):
+        """Index of the first event from index start, at or after since_ns,
+        whose fields equal those given; None if none."""
+        for k in range(start, len(self.events)):
+            ev = self.events[k]
+            if ev['ns'] >= since_ns and all(ev.get(key) == v for key, v in fields.items()):
+                return k
+        return None
+
+    def mock_times(self):
+        """dbusmock's own time.time() of every Notify it handled, in order (ns)."""
+        try:
+            with open(self.mock_log, errors='replace') as f:
+                return [int(float(m.group(1)) * 1e9) for m in map(MOCK_LINE.match, f) if m]
+        except OSError:
+            return []
