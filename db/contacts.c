@@ -329,7 +329,7 @@ int db_contact_resolve(struct db *db, const char *text, int64_t *id, db_contact_
 	int ret = collect_ids(db, s, &hits);
 	char fq[512];
 	if (ret == 0 && hits.n == 0 && fts_query(text, fq, sizeof(fq))) {
-		s = db_stmt(db, STMT_CONTACT_SEARCH);
+		s = db_stmt(db, STMT_CONTACT_FRAGMENT);
 		if (s == NULL) {
 			return -errno;
 		}

@@ -545,15 +545,16 @@ def table(results):
     row('Idle wake-ups per minute (2 modems)', lambda r: fmt(
         r['daemon']['idle']['per_minute'], 1))
     row('CPU per call (ms)', lambda r: fmt(r['daemon']['cpu_ms_per_call'], 2))
-    row('Load average when measured (max)', lambda r: fmt(max(v for v in r['load'].values()
-                                                              if v is not None), 2))
+    row('Load average when measured (max)', lambda r: fmt(max(
+        (v for v in r['load'].values() if v is not None), default=None), 2))
     imp = results.get('import', {})
     for kind in ('vcard', 'csv'):
         if imp.get('available'):
             v = imp.get(kind, {})
-            rows.append(['Import %s %d contacts: s (per s)' % (kind, imp['contacts']),
-                         '', '%s (%s)' % (fmt(v.get('seconds')), fmt(v.get('per_second'), 0)),
-                         ''][:len(keys) + 1])
+            cell = '%s (%s)' % (fmt(v.get('seconds')), fmt(v.get('per_second'), 0))
+            at = str(imp['contacts']) if str(imp['contacts']) in keys else keys[0]
+            rows.append(['Import %s %d contacts: s (per s)' % (kind, imp['contacts'])] +
+                        [cell if k == at else '' for k in keys])
         else:
             rows.append(['Import %s 100,000 contacts' % kind] +
                         ['not available' if k == '100000' else '' for k in keys])
