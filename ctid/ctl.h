@@ -77,9 +77,6 @@ void ctl_join_words(int argc, char *argv[], int from, char *buf, size_t size);
 /* Whether the command's first argument asks for help. */
 bool ctl_help_asked(int argc, char *argv[]);
 
-/* A number for reading: E.164 formatted for the home region, else raw. */
-void ctl_format_number(const struct ctl *ctl, const char *e164, const char *raw, char *buf,
-		       size_t size);
 /* The contact's first number (all, with labels, when all is true), formatted;
  * "" when they have none. */
 void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size_t size);

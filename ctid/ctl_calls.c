@@ -140,10 +140,9 @@ static void who(struct ctl *ctl, const struct db_call *c, char *out, size_t size
 	} else if (c->withheld != NULL) {
 		snprintf(out, size, "%s number",
 			 strcmp(c->withheld, "private") == 0 ? "Private" : "Unavailable");
-	} else if (c->e164 != NULL) {
-		phone_format(c->e164, ctl->region, out, size);
 	} else {
-		snprintf(out, size, "%s", c->number != NULL ? c->number : "unknown");
+		output_number(c->e164, c->number != NULL ? c->number : "unknown", ctl->region, out,
+			      size);
 	}
 }
 
@@ -158,11 +157,7 @@ static int one_call(const struct db_call *c, void *data) {
 	output_time(c->started, started, sizeof(started));
 	output_time(c->ended, ended, sizeof(ended));
 	who(st->ctl, c, caller, sizeof(caller));
-	if (c->e164 != NULL) {
-		phone_format(c->e164, st->ctl->region, number, sizeof(number));
-	} else if (c->number != NULL) {
-		snprintf(number, sizeof(number), "%s", c->number);
-	}
+	output_number(c->e164, c->number, st->ctl->region, number, sizeof(number));
 	if (st->format == OUT_CSV) {
 		char id[24], rings[16], contact[24] = "";
 		snprintf(id, sizeof(id), "%lld", (long long)c->id);

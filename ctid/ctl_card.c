@@ -91,18 +91,10 @@ static int event_cmp(const void *a, const void *b) {
 	return x->id > y->id ? -1 : x->id < y->id;
 }
 
-static void format_phone(struct ctl *ctl, const struct db_phone *p, char *buf, size_t size) {
-	if (p->e164 != NULL) {
-		phone_format(p->e164, ctl->region, buf, size);
-	} else {
-		snprintf(buf, size, "%s", p->raw);
-	}
-}
-
 static int json_phone(const struct db_phone *p, void *data) {
 	struct card *card = data;
 	char formatted[64];
-	format_phone(card->ctl, p, formatted, sizeof(formatted));
+	output_number(p->e164, p->raw, card->ctl->region, formatted, sizeof(formatted));
 	struct json_writer *w = &card->w;
 	json_object_begin(w);
 	json_key(w, "id");
@@ -255,7 +247,7 @@ static void print_json(struct card *card) {
 static int text_phone(const struct db_phone *p, void *data) {
 	struct card *card = data;
 	char formatted[64];
-	format_phone(card->ctl, p, formatted, sizeof(formatted));
+	output_number(p->e164, p->raw, card->ctl->region, formatted, sizeof(formatted));
 	printf("  %-10s %s\n", p->label ? p->label : "phone", formatted);
 	return 0;
 }

@@ -392,27 +392,11 @@ struct list_state {
 	int count;
 };
 
-struct first_phone {
-	char text[64];
-	const char *region;
-};
-
-static int first_phone(const struct db_phone *p, void *data) {
-	struct first_phone *fp = data;
-	if (p->e164 != NULL) {
-		phone_format(p->e164, fp->region, fp->text, sizeof(fp->text));
-	} else {
-		snprintf(fp->text, sizeof(fp->text), "%s", p->raw);
-	}
-	return 1;
-}
-
 static int list_one(const struct db_contact *c, void *data) {
 	struct list_state *st = data;
 	st->count++;
-	struct first_phone fp = {.region = st->ctl->region};
-	db_phone_foreach(st->ctl->db, c->id, first_phone, &fp);
-	const char *phone = fp.text;
+	char phone[64];
+	ctl_phones_text(st->ctl, c->id, false, phone, sizeof(phone));
 	if (st->ctl->json) {
 		json_object_begin(&st->json);
 		json_key(&st->json, "id");

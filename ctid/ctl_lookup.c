@@ -6,7 +6,7 @@
 
 #include "ctl.h"
 #include "json.h"
-#include "phone.h"
+#include "output.h"
 
 static const char *const kind_names[] = {
 	[DB_MATCH_NONE] = NULL,
@@ -44,11 +44,7 @@ int ctl_lookup(struct ctl *ctl, int argc, char *argv[]) {
 		return ctl_fail("could not look up %s: %s", number, strerror(-ret));
 	}
 	char formatted[64];
-	if (m.e164[0] != '\0') {
-		phone_format(m.e164, ctl->region, formatted, sizeof(formatted));
-	} else {
-		snprintf(formatted, sizeof(formatted), "%s", number);
-	}
+	output_number(m.e164, number, ctl->region, formatted, sizeof(formatted));
 	if (ctl->json) {
 		struct json_writer w;
 		json_init(&w, stdout);

@@ -50,7 +50,7 @@ static int missed_one(const struct db_missed *m, void *data) {
 	st->count++;
 	char formatted[64] = "", name[160], first[40], last[40], back[40];
 	if (!m->withheld) {
-		ctl_format_number(st->ctl, m->e164, m->number, formatted, sizeof(formatted));
+		output_number(m->e164, m->number, st->ctl->region, formatted, sizeof(formatted));
 	}
 	caller_name(m, formatted, name, sizeof(name));
 	if (st->ctl->json) {

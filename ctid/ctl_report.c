@@ -126,7 +126,7 @@ static bool caller_init(struct gather *g, struct report_caller *c, int64_t conta
 			bool withheld) {
 	char formatted[64] = "";
 	if (!withheld) {
-		ctl_format_number(g->ctl, e164, number, formatted, sizeof(formatted));
+		output_number(e164, number, g->ctl->region, formatted, sizeof(formatted));
 	}
 	c->contact_id = contact_id;
 	c->withheld = withheld;

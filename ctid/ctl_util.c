@@ -9,6 +9,7 @@
 #include "civil.h"
 #include "ctl.h"
 #include "json.h"
+#include "output.h"
 #include "phone.h"
 
 bool ctl_parse_int(const char *s, long min, long max, long *out) {
@@ -73,15 +74,6 @@ void ctl_join_words(int argc, char *argv[], int from, char *buf, size_t size) {
 	}
 }
 
-void ctl_format_number(const struct ctl *ctl, const char *e164, const char *raw, char *buf,
-		       size_t size) {
-	if (e164 != NULL && e164[0] != '\0') {
-		phone_format(e164, ctl->region, buf, size);
-	} else {
-		snprintf(buf, size, "%s", raw != NULL ? raw : "");
-	}
-}
-
 struct phones_text {
 	const struct ctl *ctl;
 	char *buf;
@@ -92,7 +84,7 @@ struct phones_text {
 static int phone_text(const struct db_phone *p, void *data) {
 	struct phones_text *pt = data;
 	char number[64];
-	ctl_format_number(pt->ctl, p->e164, p->raw, number, sizeof(number));
+	output_number(p->e164, p->raw, pt->ctl->region, number, sizeof(number));
 	bool label = pt->labels && p->label != NULL && strcmp(p->label, "phone") != 0;
 	int n = snprintf(pt->buf + pt->len, pt->size - pt->len, "%s%s%s%s%s", pt->len ? ", " : "",
 			 number, label ? " (" : "", label ? p->label : "", label ? ")" : "");
@@ -111,7 +103,7 @@ static int phone_json(const struct db_phone *p, void *data) {
 	const struct ctl *ctl = args[0];
 	struct json_writer *w = args[1];
 	char formatted[64];
-	ctl_format_number(ctl, p->e164, p->raw, formatted, sizeof(formatted));
+	output_number(p->e164, p->raw, ctl->region, formatted, sizeof(formatted));
 	json_object_begin(w);
 	json_key(w, "label");
 	json_string(w, p->label);

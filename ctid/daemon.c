@@ -7,7 +7,7 @@
 
 #include "daemon_private.h"
 #include "log.h"
-#include "phone.h"
+#include "output.h"
 
 #define WRITE_RETRY_MIN	   1
 #define WRITE_RETRY_MAX	   30
@@ -198,11 +198,7 @@ static void match_number(struct daemon *d, struct active *a) {
 	if (db_lookup(d->db, number, &a->match) < 0) {
 		log_warn("Could not look up %s in the contacts", number);
 	}
-	if (a->match.e164[0] != '\0') {
-		phone_format(a->match.e164, d->region, a->formatted, sizeof(a->formatted));
-	} else {
-		snprintf(a->formatted, sizeof(a->formatted), "%s", number);
-	}
+	output_number(a->match.e164, number, d->region, a->formatted, sizeof(a->formatted));
 }
 
 static int take_company(const struct db_contact *c, void *data) {

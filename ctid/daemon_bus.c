@@ -5,7 +5,7 @@
 
 #include "daemon_private.h"
 #include "log.h"
-#include "phone.h"
+#include "output.h"
 
 void daemon_call_to_bus(struct daemon *d, const struct active *a, struct bus_call *out) {
 	(void)d;
@@ -51,11 +51,7 @@ static int lookup(void *data, const char *number, bus_lookup_fn fn, void *ctx) {
 		return ret;
 	}
 	char formatted[64];
-	if (m.e164[0] != '\0') {
-		phone_format(m.e164, d->region, formatted, sizeof(formatted));
-	} else {
-		snprintf(formatted, sizeof(formatted), "%s", number);
-	}
+	output_number(m.e164, number, d->region, formatted, sizeof(formatted));
 	static const char *const kinds[] = {"", "exact", "suffix"};
 	struct bus_lookup l = {
 		.e164 = m.e164,
@@ -78,12 +74,8 @@ struct call_ctx {
 
 static int db_call_cb(const struct db_call *c, void *data) {
 	struct call_ctx *cc = data;
-	char formatted[64] = "";
-	if (c->e164 != NULL) {
-		phone_format(c->e164, cc->d->region, formatted, sizeof(formatted));
-	} else if (c->number != NULL) {
-		snprintf(formatted, sizeof(formatted), "%s", c->number);
-	}
+	char formatted[64];
+	output_number(c->e164, c->number, cc->d->region, formatted, sizeof(formatted));
 	struct bus_call bc = {
 		.id = c->id,
 		.line = c->line,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "phone.h"
 
 void table_init(struct table *t, int cols, const char *const headers[]) {
 	memset(t, 0, sizeof(*t));
@@ -184,5 +185,13 @@ void output_relative(int64_t t, int64_t now, char *buf, size_t size) {
 		strftime(buf, size, "%d %b", &a);
 	} else {
 		strftime(buf, size, "%d %b %Y", &a);
+	}
+}
+
+void output_number(const char *e164, const char *raw, const char *region, char *buf, size_t size) {
+	if (e164 != NULL && e164[0] != '\0') {
+		phone_format(e164, region, buf, size);
+	} else {
+		snprintf(buf, size, "%s", raw != NULL ? raw : "");
 	}
 }

@@ -46,6 +46,10 @@ void output_age(int64_t t, int64_t now, char *buf, size_t size);
 /* Whole local calendar days from t to now (negative when t is later). */
 long output_days_between(int64_t t, int64_t now);
 
+/* A number for reading: e164 formatted for region when there is one, else
+ * raw as it came (NULL: ""). Truncated to size - 1 and NUL-terminated. */
+void output_number(const char *e164, const char *raw, const char *region, char *buf, size_t size);
+
 /* Display width of UTF-8 text (code points; wide characters count once). */
 size_t output_width(const char *s);
 
