@@ -55,12 +55,9 @@ static void bind_id_or_null(sqlite3_stmt *s, int idx, int64_t v) {
 	}
 }
 
-int db_call_add(struct db *db, const struct db_call *c, int64_t *id) {
-	sqlite3_stmt *s = db_stmt(db, STMT_CALL_INSERT);
-	if (s == NULL) {
-		return -errno;
-	}
-	sqlite3_bind_int64(s, 1, c->started);
+/* Binds ?2 to ?13, which STMT_CALL_INSERT and STMT_CALL_UPDATE number alike
+ * (?1 is the start time in one and the id in the other). */
+static void bind_fields(sqlite3_stmt *s, const struct db_call *c) {
 	bind_id_or_null(s, 2, c->ended);
 	db_bind_text(s, 3, c->line);
 	db_bind_text(s, 4, c->number);
@@ -73,6 +70,15 @@ int db_call_add(struct db *db, const struct db_call *c, int64_t *id) {
 	bind_id_or_null(s, 11, c->contact_id);
 	sqlite3_bind_int(s, 12, c->rings);
 	db_bind_text(s, 13, db_call_state_str(c->state));
+}
+
+int db_call_add(struct db *db, const struct db_call *c, int64_t *id) {
+	sqlite3_stmt *s = db_stmt(db, STMT_CALL_INSERT);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, c->started);
+	bind_fields(s, c);
 	int ret = db_exec_stmt(db, s);
 	if (ret == 0 && id != NULL) {
 		*id = sqlite3_last_insert_rowid(db->sql);
@@ -86,18 +92,7 @@ int db_call_update(struct db *db, const struct db_call *c) {
 		return -errno;
 	}
 	sqlite3_bind_int64(s, 1, c->id);
-	bind_id_or_null(s, 2, c->ended);
-	db_bind_text(s, 3, c->line);
-	db_bind_text(s, 4, c->number);
-	db_bind_text(s, 5, c->name);
-	db_bind_text(s, 6, c->withheld);
-	db_bind_text(s, 7, c->e164);
-	db_bind_text(s, 8, c->date);
-	db_bind_text(s, 9, c->ring_type);
-	db_bind_text(s, 10, c->called);
-	bind_id_or_null(s, 11, c->contact_id);
-	sqlite3_bind_int(s, 12, c->rings);
-	db_bind_text(s, 13, db_call_state_str(c->state));
+	bind_fields(s, c);
 	int ret = db_exec_stmt(db, s);
 	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
 		return -ENOENT;
