@@ -208,6 +208,7 @@ static gboolean reminder_scan_cb(gpointer data) {
 			return G_SOURCE_CONTINUE;
 		}
 	}
+	log_debug("Reminders checked: %zu due", d->reminder_next);
 	d->reminder_scan_source = 0;
 	reminder_scan_stop(d);
 	if (d->reminder_next > 0) {

@@ -350,9 +350,11 @@ with ctidtest.Harness(timeout=240) as h:
     again.popen.terminate()
     again.popen.wait(10)
     start = settled(server)
-    third = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1'],
-                    env=env, log_name='ctid-reminders2.log')
-    time.sleep(2)
+    third = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
+                     '-v', '-v'], env=env, log_name='ctid-reminders2.log')
+    tap.ok(ctidtest.wait_for(lambda: 'Reminders checked: 1 due' in third.log(), 15),
+           'after a restart the reminder is still due', third.log()[-1000:])
+    settled(server)
     tap.is_([p.summary for p in notifies_since(server, start) if
              p.summary.startswith('Reminder')], [], 'announced once: not again after a restart')
     third.popen.terminate()

@@ -114,10 +114,9 @@ with ctidtest.Harness(timeout=300) as h:
     bus.stop()
     sim.send('call 01632960004 rings=2')
     sim.expect('event call', 10)
-    time.sleep(1.5)
-    tap.ok(daemon.alive(), 'the daemon survives losing the session bus')
     tap.ok(ctidtest.wait_for(lambda: logged(db, env, '01632960004'), 5),
            'a call while the bus is away is still logged')
+    tap.ok(daemon.alive(), 'the daemon survives losing the session bus')
     bus = h.session_bus(socket)
     server = h.notification_server(bus, caps=['actions', 'body'])
     monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor2.log')
@@ -182,15 +181,23 @@ with ctidtest.Harness(timeout=300) as h:
         tap.ok(ctidtest.wait_for(lambda: logged(sdb, env, '01632960007', ns), 40),
                'written when the disk has room again (after %.1f s)' % (time.monotonic() - t0))
 
-        subprocess.run([*ns, 'mount', '-o', 'remount,ro', store])
-        call(sim, monitor, 'call 01632960008 rings=2')
-        ended = event(monitor, 'CallEnded')
-        tap.ok(ended and ended['number'] == '01632960008',
-               'read-only database: the call still reaches D-Bus', ended)
-        subprocess.run([*ns, 'mount', '-o', 'remount,rw', store])
-        calls = ctidtest.wait_for(lambda: logged(sdb, env, '01632960008', ns), 40)
-        tap.ok(calls and calls[0]['state'] == ended['state'],
-               'written once the disk is writable again', calls)
+        # Linux refuses to remount a file system read-only while a file on it
+        # is open for writing, as SQLite's are: say so rather than pretend.
+        ro = subprocess.run([*ns, 'mount', '-o', 'remount,ro', store], capture_output=True,
+                            text=True)
+        if ro.returncode != 0:
+            tap.skip('read-only database: the call still reaches D-Bus and is written later',
+                     'the kernel refuses a read-only remount under open files: %s'
+                     % ro.stderr.strip().splitlines()[0])
+        else:
+            call(sim, monitor, 'call 01632960008 rings=2')
+            ended = event(monitor, 'CallEnded')
+            tap.ok(ended and ended['number'] == '01632960008',
+                   'read-only database: the call still reaches D-Bus', ended)
+            subprocess.run([*ns, 'mount', '-o', 'remount,rw', store])
+            calls = ctidtest.wait_for(lambda: logged(sdb, env, '01632960008', ns), 40)
+            tap.ok(calls and calls[0]['state'] == ended['state'],
+                   'written once the disk is writable again', calls)
         daemon.popen.terminate()
         daemon.popen.wait(10)
 
@@ -209,11 +216,14 @@ with ctidtest.Harness(timeout=300) as h:
     for k, s in enumerate(sims):
         for n in range(6):
             s.send('call 0161496%04d rings=1' % (k * 100 + n))
-    time.sleep(2.5)
+    # Kill it once the burst is under way: some calls announced, more ringing.
+    seen = []
+    ctidtest.wait_for(lambda: seen.extend(monitor.take('{"event":"Call')) or
+                      sum('"CallStarted"' in l for l in seen) >= 4, 10)
     daemon.popen.send_signal(signal.SIGKILL)
     daemon.popen.wait(5)
     announced = set()
-    for line in monitor.take('{"event":"Call', settle=0.5):
+    for line in seen + monitor.take('{"event":"Call', settle=0.5):
         call = json.loads(line)
         if call['id'] > 0:
             announced.add(call['id'])
@@ -224,8 +234,10 @@ with ctidtest.Harness(timeout=300) as h:
     tap.is_(sorted(announced - ids), [], 'every announced call is in the log after SIGKILL')
     tap.is_(check, 'ok', 'PRAGMA integrity_check is ok')
     restarted = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
-                         '--no-notify', '--bus', 'none'], env=env, log_name='ctid-after.log')
-    time.sleep(1.5)
-    tap.ok(restarted.alive(), 'the daemon starts again on the same database')
+                         '--no-notify', '--bus', 'none', '-v'], env=env,
+                        log_name='ctid-after.log')
+    tap.ok(ctidtest.wait_for(lambda: restarted.log().count('caller ID via') == 3, 10) and
+           restarted.alive(), 'the daemon starts again on the same database, all three lines',
+           restarted.log()[-1000:])
 
 sys.exit(tap.done())

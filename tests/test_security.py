@@ -150,8 +150,8 @@ with ctidtest.Harness(timeout=180) as h:
     sim.expect('ready')
     benv = bus.env(XDG_CONFIG_HOME=tmp, TZ='UTC')
     daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
-                      '--ring-timeout', '1'], env=benv, log_name='ctid-shell.log')
-    time.sleep(1.5)
+                      '--ring-timeout', '1', '-v'], env=benv, log_name='ctid-shell.log')
+    ctidtest.wait_for(lambda: 'caller ID via' in daemon.log(), 10)
     evil = '$(touch %s);`touch %s`|touch %s&&x<b>' % (marker, marker, marker)
     sim.send('call 02079460018 "%s" rings=2' % evil.replace('"', ''))
     sim.expect('event call', 10)
@@ -159,7 +159,7 @@ with ctidtest.Harness(timeout=180) as h:
     time.sleep(0.5)
     nid = pops[-1].replaces_id if pops else 0
     server.action_invoked(nid, 'open-card')
-    time.sleep(1)
+    ctidtest.wait_for(lambda: any(f.startswith('opened-') for f in os.listdir(tmp)), 5)
     p = subprocess.run([CTIDCTL, '--database', db, 'calls', '--json', '--limit', '1'], env=env,
                        capture_output=True, text=True)
     logged = json.loads(p.stdout)[0]['name']

@@ -16,9 +16,9 @@ Usage: test_valgrind.py CTID CTIDCTL MODEMSIM SUPPRESSIONS
 import glob
 import os
 import re
+import sqlite3
 import subprocess
 import sys
-import time
 
 import ctidtest
 
@@ -83,21 +83,30 @@ with ctidtest.Harness(timeout=600) as h:
                                        '--region', 'GB', '--ring-timeout', '4'],
                      env=env, log_name='ctid.log')
     import dbus
-    api = None
     ok = ctidtest.wait_for(lambda: bus.owner('org.ctid.Ctid1'), 60)
     tap.ok(ok, 'the daemon starts under valgrind')
-    time.sleep(8)  # the modem's start-up, at valgrind speed
-    for command in ('call 02079460018 "POZDNIAKOV I" rings=2', 'call 01632960999 rings=2',
-                    'call P rings=2'):
+    api = dbus.Interface(bus.connection().get_object('org.ctid.Ctid1', '/org/ctid/Ctid1'),
+                         'org.ctid.Ctid1')
+
+    def modems():
+        return [str(m['state']) for m in api.ListModems(timeout=60)]
+
+    def ended():
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM calls WHERE state <> 'ringing'")\
+                .fetchone()[0]
+
+    # Everything is some twenty times slower: wait for each step to be done.
+    ctidtest.wait_for(lambda: modems() == ['ready'], 60, 0.5)
+    for n, command in enumerate(('call 02079460018 "POZDNIAKOV I" rings=2',
+                                 'call 01632960999 rings=2', 'call P rings=2'), 1):
         sim.send(command)
         sim.expect('event call', 60)
-        time.sleep(6)
+        ctidtest.wait_for(lambda: ended() >= n, 60, 0.5)
     pops = server.wait_notify(3, 60)
     tap.ok(len(pops) >= 3, 'the calls reached the notification server (%d)' % len(pops))
     if pops:
         server.action_invoked(pops[-1].replaces_id or 1, 'mark-handled')
-    api = dbus.Interface(bus.connection().get_object('org.ctid.Ctid1', '/org/ctid/Ctid1'),
-                         'org.ctid.Ctid1')
     api.Lookup('020 7946 0018', timeout=60)
     api.ListCalls(dbus.Dictionary({'missed': True}, signature='sv'), dbus.UInt32(10),
                   timeout=60)
@@ -107,9 +116,10 @@ with ctidtest.Harness(timeout=600) as h:
     except dbus.DBusException:
         pass
     sim.send('unplug')
-    time.sleep(4)
+    ctidtest.wait_for(lambda: modems() == [], 60, 0.5)
     sim.send('replug')
-    time.sleep(10)
+    tap.ok(ctidtest.wait_for(lambda: modems() == ['ready'], 60, 0.5),
+           'the modem is back after unplugging, under valgrind')
     daemon.popen.terminate()
     status = daemon.popen.wait(120)
     errors, lost, text = summary(dlog)
