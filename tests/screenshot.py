@@ -86,7 +86,7 @@ def main():
     missing = ctidtest.require('Xvfb', 'dunst', 'import', 'convert', 'xsetroot',
                                'dbus-daemon', args.driver)
     if missing:
-        tap.skip_all('%s not found' % missing)
+        tap.skip_all('%s is not installed' % missing)
 
     with ctidtest.Harness(timeout=60) as h:
         display = start_xvfb(h)

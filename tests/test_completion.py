@@ -20,7 +20,7 @@ import ctidtest
 SCRIPT, CTIDCTL = sys.argv[1:3]
 tap = ctidtest.Tap()
 if shutil.which('bash') is None:
-    tap.skip_all('no bash')
+    tap.skip_all('bash is not installed')
 env = dict(os.environ, TZ='UTC', XDG_CONFIG_HOME='/nonexistent')
 
 DRIVER = r'''

@@ -269,7 +269,7 @@ def test_disabled(h):
 def main():
     missing = ctidtest.require('dbus-daemon', DRIVER)
     if missing:
-        tap.skip_all('%s not found' % missing)
+        tap.skip_all('%s is not installed' % missing)
     for test in (test_mock_server, test_call_before_reminders, test_hung_server, test_no_bus,
                  test_disabled):
         with ctidtest.Harness(timeout=60) as h:
