@@ -361,12 +361,42 @@ static DBusMessage *method_dial(struct bus *bus, DBusMessage *msg) {
 
 /* Properties */
 
+static const char *const property_names[] = {"Version", "Modems", "Database"};
+
+static bool property_known(const char *name) {
+	for (size_t i = 0; i < sizeof(property_names) / sizeof(property_names[0]); i++) {
+		if (!strcmp(name, property_names[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void append_database(struct bus *bus, DBusMessageIter *it) {
+	struct bus_database db = {.path = "", .writable = true, .error = ""};
+	if (bus->h->database != NULL) {
+		bus->h->database(bus->data, &db);
+	}
+	DBusMessageIter dict;
+	dict_open(it, &dict);
+	dict_str(&dict, "path", db.path);
+	dict_b(&dict, "writable", db.writable);
+	dict_str(&dict, "error", db.error);
+	dict_x(&dict, "since", db.since);
+	dbus_uint32_t waiting = db.waiting;
+	dict_entry(&dict, "waiting", DBUS_TYPE_UINT32, "u", &waiting);
+	dbus_message_iter_close_container(it, &dict);
+}
+
 static void append_property(struct bus *bus, DBusMessageIter *it, const char *name) {
 	DBusMessageIter var;
 	if (!strcmp(name, "Version")) {
 		const char *v = CTID_VERSION;
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "s", &var);
 		dbus_message_iter_append_basic(&var, DBUS_TYPE_STRING, &v);
+	} else if (!strcmp(name, "Database")) {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
+		append_database(bus, &var);
 	} else {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "aa{sv}", &var);
 		append_modems(bus, &var);
@@ -384,8 +414,7 @@ static DBusMessage *properties(struct bus *bus, DBusMessage *msg, const char *me
 			dbus_error_free(&err);
 			return invalid_args(msg, "Get wants (ss)");
 		}
-		if (strcmp(iface, BUS_INTERFACE) != 0 ||
-		    (strcmp(name, "Version") != 0 && strcmp(name, "Modems") != 0)) {
+		if (strcmp(iface, BUS_INTERFACE) != 0 || !property_known(name)) {
 			return dbus_message_new_error(msg, DBUS_ERROR_UNKNOWN_PROPERTY, name);
 		}
 		DBusMessage *reply = dbus_message_new_method_return(msg);
@@ -404,13 +433,14 @@ static DBusMessage *properties(struct bus *bus, DBusMessage *msg, const char *me
 		dbus_message_iter_init_append(reply, &it);
 		dict_open(&it, &dict);
 		if (strcmp(iface, BUS_INTERFACE) == 0 || iface[0] == '\0') {
-			static const char *const names[] = {"Version", "Modems"};
-			for (size_t i = 0; i < 2; i++) {
+			for (size_t i = 0; i < sizeof(property_names) / sizeof(property_names[0]);
+			     i++) {
 				DBusMessageIter entry;
 				dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL,
 								 &entry);
-				dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &names[i]);
-				append_property(bus, &entry, names[i]);
+				dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
+							       &property_names[i]);
+				append_property(bus, &entry, property_names[i]);
 				dbus_message_iter_close_container(&dict, &entry);
 			}
 		}
@@ -662,5 +692,29 @@ void bus_emit_modem_removed(struct bus *bus, const char *path) {
 		return;
 	}
 	dbus_message_append_args(sig, DBUS_TYPE_STRING, &path, DBUS_TYPE_INVALID);
+	send_signal(bus, sig);
+}
+
+void bus_database_changed(struct bus *bus) {
+	if (bus == NULL) {
+		return;
+	}
+	DBusMessage *sig =
+		dbus_message_new_signal(BUS_PATH, DBUS_INTERFACE_PROPERTIES, "PropertiesChanged");
+	if (sig == NULL) {
+		return;
+	}
+	DBusMessageIter it, dict, entry, invalidated;
+	const char *iface = BUS_INTERFACE, *name = "Database";
+	dbus_message_iter_init_append(sig, &it);
+	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &iface);
+	dict_open(&it, &dict);
+	dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name);
+	append_property(bus, &entry, name);
+	dbus_message_iter_close_container(&dict, &entry);
+	dbus_message_iter_close_container(&it, &dict);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "s", &invalidated);
+	dbus_message_iter_close_container(&it, &invalidated);
 	send_signal(bus, sig);
 }

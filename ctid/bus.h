@@ -60,6 +60,14 @@ struct bus_lookup {
 	const char *match; /* "exact", "suffix" or "" */
 };
 
+struct bus_database {
+	const char *path;
+	bool writable;
+	const char *error; /* "" while writable */
+	int64_t since;	   /* when writing began to fail; 0 while writable */
+	uint32_t waiting;  /* calls kept in memory until they can be written */
+};
+
 struct bus_call_filter {
 	bool missed, unhandled;
 	int64_t since;
@@ -82,6 +90,7 @@ struct bus_handler {
 	int (*add_note)(void *data, const char *contact, const char *text, int64_t *note_id);
 	int (*dial)(void *data, const char *number);
 	void (*list_modems)(void *data, bus_modem_fn fn, void *ctx);
+	void (*database)(void *data, struct bus_database *out);
 };
 
 struct bus;
@@ -99,5 +108,7 @@ void bus_destroy(struct bus *bus);
 void bus_emit_call(struct bus *bus, const char *signal, const struct bus_call *c);
 void bus_emit_modem_added(struct bus *bus, const struct bus_modem *m);
 void bus_emit_modem_removed(struct bus *bus, const char *path);
+/* Emits PropertiesChanged for the Database property (bus may be NULL). */
+void bus_database_changed(struct bus *bus);
 
 #endif

@@ -90,40 +90,64 @@ static void json_dict_entries(struct json_writer *w, DBusMessageIter *it) {
 	}
 }
 
-/* Looks key up in the a{sv} at it; copies a string or formats a number. */
-static void dict_get(DBusMessageIter *it, const char *key, char *out, size_t size) {
-	out[0] = '\0';
+/* The value of key in the a{sv} at it, or false when it has none. */
+static bool dict_find(DBusMessageIter *it, const char *key, DBusMessageIter *value) {
 	DBusMessageIter dict;
 	dbus_message_iter_recurse(it, &dict);
 	while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
-		DBusMessageIter entry, var;
+		DBusMessageIter entry;
 		dbus_message_iter_recurse(&dict, &entry);
 		const char *k;
 		dbus_message_iter_get_basic(&entry, &k);
 		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &var);
 		if (strcmp(k, key) == 0) {
-			int type = dbus_message_iter_get_arg_type(&var);
-			if (type == DBUS_TYPE_STRING) {
-				const char *s;
-				dbus_message_iter_get_basic(&var, &s);
-				snprintf(out, size, "%s", s);
-			} else if (type == DBUS_TYPE_INT64) {
-				dbus_int64_t v;
-				dbus_message_iter_get_basic(&var, &v);
-				snprintf(out, size, "%lld", (long long)v);
-			} else if (type == DBUS_TYPE_INT32) {
-				dbus_int32_t v;
-				dbus_message_iter_get_basic(&var, &v);
-				snprintf(out, size, "%d", (int)v);
-			} else if (type == DBUS_TYPE_BOOLEAN) {
-				dbus_bool_t v;
-				dbus_message_iter_get_basic(&var, &v);
-				snprintf(out, size, "%s", v ? "yes" : "no");
-			}
-			return;
+			dbus_message_iter_recurse(&entry, value);
+			return true;
 		}
 		dbus_message_iter_next(&dict);
+	}
+	return false;
+}
+
+/* A string of the a{sv} at it, valid while the message is; "" when absent. */
+static const char *dict_string(DBusMessageIter *it, const char *key) {
+	DBusMessageIter v;
+	const char *s = "";
+	if (dict_find(it, key, &v) && dbus_message_iter_get_arg_type(&v) == DBUS_TYPE_STRING) {
+		dbus_message_iter_get_basic(&v, &s);
+	}
+	return s;
+}
+
+/* A number (or boolean, as 0 or 1) of the a{sv} at it; 0 when absent. */
+static int64_t dict_int(DBusMessageIter *it, const char *key) {
+	DBusMessageIter v;
+	if (!dict_find(it, key, &v)) {
+		return 0;
+	}
+	switch (dbus_message_iter_get_arg_type(&v)) {
+	case DBUS_TYPE_INT64: {
+		dbus_int64_t x;
+		dbus_message_iter_get_basic(&v, &x);
+		return x;
+	}
+	case DBUS_TYPE_INT32: {
+		dbus_int32_t x;
+		dbus_message_iter_get_basic(&v, &x);
+		return x;
+	}
+	case DBUS_TYPE_UINT32: {
+		dbus_uint32_t x;
+		dbus_message_iter_get_basic(&v, &x);
+		return x;
+	}
+	case DBUS_TYPE_BOOLEAN: {
+		dbus_bool_t x;
+		dbus_message_iter_get_basic(&v, &x);
+		return x != 0;
+	}
+	default:
+		return 0;
 	}
 }
 
@@ -167,26 +191,20 @@ static void print_event(struct ctl *ctl, DBusMessage *msg) {
 		dbus_message_iter_get_basic(&it, &path);
 		printf("%s %-12s %s\n", when, member, path);
 	} else if (strncmp(member, "Call", 4) == 0) {
-		char contact[128], name[128], number[64], line[64], state[16], withheld[16], rings[8];
-		dict_get(&it, "contact_name", contact, sizeof(contact));
-		dict_get(&it, "name", name, sizeof(name));
-		dict_get(&it, "formatted", number, sizeof(number));
-		dict_get(&it, "line", line, sizeof(line));
-		dict_get(&it, "state", state, sizeof(state));
-		dict_get(&it, "withheld", withheld, sizeof(withheld));
-		dict_get(&it, "rings", rings, sizeof(rings));
+		const char *contact = dict_string(&it, "contact_name");
+		const char *name = dict_string(&it, "name");
+		const char *withheld = dict_string(&it, "withheld");
+		int64_t rings = dict_int(&it, "rings");
 		const char *caller = contact[0]	   ? contact
 				     : name[0]	   ? name
 				     : withheld[0] ? withheld
 						   : "unknown caller";
-		printf("%s %-12s %-24s %-18s line %s, %s ring%s, %s\n", when, member, caller,
-		       number, line, rings, strcmp(rings, "1") == 0 ? "" : "s", state);
+		printf("%s %-12s %-24s %-18s line %s, %lld ring%s, %s\n", when, member, caller,
+		       dict_string(&it, "formatted"), dict_string(&it, "line"), (long long)rings,
+		       rings == 1 ? "" : "s", dict_string(&it, "state"));
 	} else {
-		char path[256], state[32], model[128];
-		dict_get(&it, "path", path, sizeof(path));
-		dict_get(&it, "state", state, sizeof(state));
-		dict_get(&it, "model", model, sizeof(model));
-		printf("%s %-12s %s %s (%s)\n", when, member, path, model, state);
+		printf("%s %-12s %s %s (%s)\n", when, member, dict_string(&it, "path"),
+		       dict_string(&it, "model"), dict_string(&it, "state"));
 	}
 	fflush(stdout);
 }
@@ -208,9 +226,9 @@ static int monitor(struct ctl *ctl, bool system) {
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (!ctl->json) {
-		fprintf(stderr, "Watching for calls (Ctrl-C to stop)...\n");
-	}
+	/* On stderr, also with --json: scripts (and the tests) can tell when
+	 * nothing more will be missed. */
+	fprintf(stderr, "Watching for calls (Ctrl-C to stop)...\n");
 	while (!stop && dbus_connection_read_write(conn, 1000)) {
 		DBusMessage *msg;
 		while ((msg = dbus_connection_pop_message(conn)) != NULL) {
@@ -243,26 +261,58 @@ static DBusMessage *call(DBusConnection *conn, DBusMessage *msg) {
 	return reply;
 }
 
+/* Prints the database's health for people: one line, and what it means. */
+static void print_database(DBusMessageIter *db) {
+	const char *path = dict_string(db, "path");
+	if (dict_int(db, "writable")) {
+		printf("Database: %s\n", path);
+		return;
+	}
+	char since[32];
+	output_time(dict_int(db, "since"), since, sizeof(since));
+	int64_t waiting = dict_int(db, "waiting");
+	printf("%sDatabase: %s cannot be written since %s (%s)%s\n", output_red(stdout), path,
+	       since, dict_string(db, "error"), output_reset(stdout));
+	printf("  %lld call%s kept in memory until it can; ctid retries by itself.\n",
+	       (long long)waiting, waiting == 1 ? "" : "s");
+}
+
 static int status(struct ctl *ctl, bool system) {
 	DBusConnection *conn = connect_bus(system);
 	if (conn == NULL) {
 		return CTL_ERROR;
 	}
-	DBusMessage *reply = call(conn, dbus_message_new_method_call(BUS_NAME, BUS_PATH,
-								     BUS_INTERFACE, "ListModems"));
+	DBusMessage *msg = dbus_message_new_method_call(BUS_NAME, BUS_PATH,
+							DBUS_INTERFACE_PROPERTIES, "GetAll");
+	const char *iface = BUS_INTERFACE;
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID);
+	DBusMessage *reply = call(conn, msg);
 	if (reply == NULL) {
 		dbus_connection_unref(conn);
 		return CTL_ERROR;
 	}
-	DBusMessageIter it, array;
+	DBusMessageIter it, modems, array, database;
 	dbus_message_iter_init(reply, &it);
-	dbus_message_iter_recurse(&it, &array);
+	bool ok = dict_find(&it, "Modems", &modems) && dict_find(&it, "Database", &database) &&
+		  dbus_message_iter_get_arg_type(&modems) == DBUS_TYPE_ARRAY;
+	if (!ok) {
+		dbus_message_unref(reply);
+		dbus_connection_unref(conn);
+		return ctl_fail("the daemon's answer lacks Modems or Database (an older ctid?)");
+	}
+	dbus_message_iter_recurse(&modems, &array);
 	struct json_writer w;
 	json_init(&w, stdout);
 	static const char *const headers[] = {"PATH", "LINE", "STATE", "MODEL", "CALLER ID"};
 	struct table t;
 	table_init(&t, 5, headers);
 	if (ctl->json) {
+		json_object_begin(&w);
+		json_key(&w, "database");
+		json_object_begin(&w);
+		json_dict_entries(&w, &database);
+		json_object_end(&w);
+		json_key(&w, "modems");
 		json_array_begin(&w);
 	}
 	while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_ARRAY) {
@@ -271,28 +321,32 @@ static int status(struct ctl *ctl, bool system) {
 			json_dict_entries(&w, &array);
 			json_object_end(&w);
 		} else {
-			char path[256], line[64], state[32], manufacturer[64], model[96], cid[64];
-			char desc[170];
-			dict_get(&array, "path", path, sizeof(path));
-			dict_get(&array, "line", line, sizeof(line));
-			dict_get(&array, "state", state, sizeof(state));
-			dict_get(&array, "manufacturer", manufacturer, sizeof(manufacturer));
-			dict_get(&array, "model", model, sizeof(model));
-			dict_get(&array, "cid_command", cid, sizeof(cid));
-			snprintf(desc, sizeof(desc), "%s%s%s", manufacturer,
-				 manufacturer[0] ? " " : "", model);
-			const char *row[] = {path, line, state, desc, cid[0] ? cid : "-"};
+			const char *manufacturer = dict_string(&array, "manufacturer");
+			const char *cid = dict_string(&array, "cid_command");
+			char *desc = NULL;
+			if (asprintf(&desc, "%s%s%s", manufacturer, manufacturer[0] ? " " : "",
+				     dict_string(&array, "model")) < 0) {
+				desc = NULL;
+			}
+			const char *row[] = {dict_string(&array, "path"), dict_string(&array, "line"),
+					     dict_string(&array, "state"), desc != NULL ? desc : "",
+					     cid[0] ? cid : "-"};
 			table_add(&t, row);
+			free(desc);
 		}
 		dbus_message_iter_next(&array);
 	}
 	if (ctl->json) {
 		json_array_end(&w);
+		json_object_end(&w);
 		putchar('\n');
-	} else if (t.rows == 0) {
-		puts("ctid is running; no modem is plugged in.");
 	} else {
-		table_print(&t, stdout);
+		print_database(&database);
+		if (t.rows == 0) {
+			puts("ctid is running; no modem is plugged in.");
+		} else {
+			table_print(&t, stdout);
+		}
 	}
 	table_finish(&t);
 	dbus_message_unref(reply);

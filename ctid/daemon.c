@@ -61,21 +61,44 @@ static gboolean write_retry_cb(gpointer data);
  * retried from the loop instead. */
 #define DAEMON_BUSY_TIMEOUT_MS 100
 
-/* Opens the database afresh (after it was read-only: SQLite keeps a
- * connection opened read-only that way). Returns 0 or -errno. */
-static int reopen_db(struct daemon *d) {
-	struct db *db = db_open(d->database, DB_OPEN_LAZY_CHECKPOINT);
-	if (db == NULL) {
-		return -errno;
-	}
-	db_close(d->db);
-	d->db = db;
+static void configure_db(struct daemon *d) {
 	db_set_region(d->db, d->region);
 	db_set_busy_timeout(d->db, DAEMON_BUSY_TIMEOUT_MS);
 	if (d->opts.min_suffix > 0) {
 		db_set_min_suffix(d->db, d->opts.min_suffix);
 	}
+}
+
+/*
+ * Opens the database afresh. SQLite keeps a connection opened read-only that
+ * way after the file becomes writable, and keeps writing to a file that was
+ * deleted or replaced: only a new connection sees the file as it is now.
+ * Returns 0 or -errno (the old connection is kept).
+ */
+static int reopen_db(struct daemon *d) {
+	struct db *db = db_open(d->database, DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET);
+	if (db == NULL) {
+		return -errno;
+	}
+	if (!db_writable(db)) {
+		db_close(db);
+		return -EROFS;
+	}
+	/* The reminder walk reads through the old connection: start it again. */
+	bool walking = daemon_reminders_pause(d);
+	db_close(d->db);
+	d->db = db;
+	configure_db(d);
+	if (walking) {
+		daemon_reminders_resume(d);
+	}
+	log_info("Opened the database %s again", d->database);
 	return 0;
+}
+
+/* Errors after which a new connection may succeed where the old one fails. */
+static bool reopen_helps(int err) {
+	return err == -EROFS || err == -EACCES || err == -EIO || err == -ENOENT;
 }
 
 /*
@@ -106,33 +129,44 @@ void daemon_checkpoint_later(struct daemon *d) {
 	d->checkpoint = g_timeout_add_seconds(CHECKPOINT_QUIET_S, checkpoint_cb, d);
 }
 
-/* Writes the call (or its change) to the log; on failure keeps it in
- * memory and tries again with back-off, so no call is lost to a locked,
- * read-only or full database. Returns 0 when it is on disk. */
-static int persist(struct daemon *d, struct active *a) {
+static const char *caller(const struct active *a) {
+	return a->info.number[0] ? a->info.number : "a withheld number";
+}
+
+/* Writes one call (or its change). A row that vanished with a replaced file
+ * is written anew. Returns 0 or -errno. */
+static int write_call(struct daemon *d, struct active *a) {
 	struct db_call c;
 	fill_db_call(a, &c);
-	int ret;
-	if (a->id == 0) {
+	int ret = a->id != 0 ? db_call_update(d->db, &c) : -ENOENT;
+	if (ret == -ENOENT) {
+		c.id = 0;
 		ret = db_call_add(d->db, &c, &a->id);
+	}
+	return ret;
+}
+
+static size_t waiting_calls(const struct daemon *d) {
+	size_t n = 0;
+	for (const struct active *a = d->calls; a != NULL; a = a->next) {
+		n += a->dirty;
+	}
+	return n;
+}
+
+/* The log cannot be written: say so once, then retry with back-off. */
+static void log_unwritable(struct daemon *d, int err, const struct active *a) {
+	if (d->write_error == 0) {
+		d->write_error = err;
+		d->unwritable_since = (int64_t)time(NULL);
+		log_warn("Could not write to the database %s (%s): the call from %s and any that "
+			 "follow are kept in memory and written later",
+			 d->database, strerror(-err), caller(a));
+		bus_database_changed(d->bus);
 	} else {
-		ret = db_call_update(d->db, &c);
+		log_debug("The call from %s waits to be written (%s)", caller(a), strerror(-err));
+		d->write_error = err;
 	}
-	if (ret == 0) {
-		daemon_checkpoint_later(d);
-		if (a->dirty) {
-			log_info("Logged the call from %s after all (id %lld)",
-				 a->info.number[0] ? a->info.number : "a withheld number",
-				 (long long)a->id);
-		}
-		a->dirty = false;
-		return 0;
-	}
-	if (!a->dirty) {
-		log_warn("Could not log the call from %s (%s); it is kept and written later",
-			 a->info.number[0] ? a->info.number : "a withheld number", strerror(-ret));
-	}
-	a->dirty = true;
 	if (d->write_retry == 0) {
 		d->write_backoff = d->write_backoff == 0 ? WRITE_RETRY_MIN : d->write_backoff * 2;
 		if (d->write_backoff > WRITE_RETRY_MAX) {
@@ -140,7 +174,53 @@ static int persist(struct daemon *d, struct active *a) {
 		}
 		d->write_retry = g_timeout_add_seconds(d->write_backoff, write_retry_cb, d);
 	}
-	return ret;
+}
+
+/*
+ * Writes the calls that wait (oldest first, so they reach the file in the
+ * order they rang) and stops at the first failure, which keeps the rest in
+ * memory and arms a retry: no call is lost to a locked, read-only, full or
+ * vanished database. Returns 0 when nothing waits any more.
+ */
+static int flush(struct daemon *d) {
+	if (db_moved(d->db)) {
+		log_warn("The database %s was deleted or replaced while ctid ran; opening it "
+			 "again",
+			 d->database);
+		if (reopen_db(d) < 0) {
+			log_unwritable(d, -ENOENT, d->calls);
+			return -ENOENT;
+		}
+	}
+	bool wrote = false;
+	for (struct active *a = d->calls; a != NULL; a = a->next) {
+		if (!a->dirty) {
+			continue;
+		}
+		int ret = write_call(d, a);
+		if (ret < 0) {
+			log_unwritable(d, ret, a);
+			return ret;
+		}
+		a->dirty = false;
+		wrote = true;
+		if (d->write_error != 0) {
+			log_info("Logged the call from %s after all (id %lld)", caller(a),
+				 (long long)a->id);
+		}
+	}
+	if (wrote) {
+		daemon_checkpoint_later(d);
+	}
+	if (d->write_error != 0) {
+		log_warn("The database %s can be written again; every call kept meanwhile is in it",
+			 d->database);
+		d->write_error = 0;
+		d->unwritable_since = 0;
+		bus_database_changed(d->bus);
+	}
+	d->write_backoff = 0;
+	return 0;
 }
 
 /* Forgets calls that ended and are safely logged. */
@@ -160,21 +240,23 @@ static void prune(struct daemon *d) {
 static gboolean write_retry_cb(gpointer data) {
 	struct daemon *d = data;
 	d->write_retry = 0;
-	if (d->write_error == -EROFS || d->write_error == -EACCES || d->write_error == -EIO) {
-		reopen_db(d);
+	if ((reopen_helps(d->write_error) || !db_writable(d->db)) && reopen_db(d) < 0) {
+		log_unwritable(d, d->write_error, d->calls);
+		return G_SOURCE_REMOVE;
 	}
-	bool pending = false;
-	for (struct active *a = d->calls; a != NULL; a = a->next) {
-		if (a->dirty && persist(d, a) < 0) {
-			pending = true;
-			break; /* persist() scheduled the next try */
-		}
-	}
-	if (!pending) {
-		d->write_backoff = 0;
-	}
+	flush(d);
 	prune(d);
 	return G_SOURCE_REMOVE;
+}
+
+void daemon_database_state(struct daemon *d, struct bus_database *out) {
+	*out = (struct bus_database){
+		.path = d->database,
+		.writable = d->write_error == 0,
+		.error = d->write_error != 0 ? strerror(-d->write_error) : "",
+		.since = d->unwritable_since,
+		.waiting = (uint32_t)waiting_calls(d),
+	};
 }
 
 static struct active *find_active(struct daemon *d, struct line *line, uint64_t seq) {
@@ -311,8 +393,12 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		a->line = line;
 		a->seq = info->seq;
 		a->key = ++d->next_key;
-		a->next = d->calls;
-		d->calls = a;
+		/* Oldest first: calls waiting to be written reach the file in order. */
+		struct active **tail = &d->calls;
+		while (*tail != NULL) {
+			tail = &(*tail)->next;
+		}
+		*tail = a;
 	}
 	bool number_changed = a->id == 0 || strcmp(a->info.number, info->number) != 0;
 	bool visible = number_changed || strcmp(a->info.name, info->name) != 0 ||
@@ -323,7 +409,8 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		match_number(d, a);
 	}
 	/* The log first: whatever happens next, the call is on disk (or queued). */
-	persist(d, a);
+	a->dirty = true;
+	flush(d);
 	if (number_changed) {
 		load_history(d, a);
 	}
@@ -449,10 +536,11 @@ struct daemon *daemon_create(const struct daemon_options *opts) {
 	if (d->db == NULL) {
 		goto fail;
 	}
-	db_set_region(d->db, d->region);
-	db_set_busy_timeout(d->db, DAEMON_BUSY_TIMEOUT_MS);
-	if (opts->min_suffix > 0) {
-		db_set_min_suffix(d->db, opts->min_suffix);
+	configure_db(d);
+	if (!db_writable(d->db)) {
+		/* Calls still pop up; they wait in memory until the file can be written. */
+		d->write_error = -EROFS;
+		d->unwritable_since = (int64_t)time(NULL);
 	}
 	if (opts->bus != CONFIG_BUS_NONE) {
 		d->bus = bus_create(opts->bus == CONFIG_BUS_SYSTEM ? BUS_SYSTEM : BUS_SESSION,
@@ -515,12 +603,18 @@ void daemon_destroy(struct daemon *d) {
 		g_source_remove(d->write_retry);
 		d->write_retry = 0;
 	}
-	/* A last try for calls still waiting to be written (persist() may arm
+	/* A last try for calls still waiting to be written (flush() may arm
 	 * another retry, which is then dropped: there is no later). */
-	for (struct active *a = d->calls; a != NULL; a = a->next) {
-		if (a->dirty && persist(d, a) < 0) {
-			log_error("The call from %s could not be logged before quitting",
-				  a->info.number[0] ? a->info.number : "a withheld number");
+	if (d->db != NULL && waiting_calls(d) > 0) {
+		if (d->write_error != 0 && reopen_helps(d->write_error)) {
+			reopen_db(d);
+		}
+		flush(d);
+		for (struct active *a = d->calls; a != NULL; a = a->next) {
+			if (a->dirty) {
+				log_error("The call from %s could not be logged before quitting",
+					  caller(a));
+			}
 		}
 	}
 	if (d->write_retry != 0) {

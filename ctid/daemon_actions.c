@@ -280,6 +280,16 @@ void daemon_reminders_start(struct daemon *d) {
 	d->reminder_timer = g_timeout_add_seconds(seconds_until(at), reminder_cb, d);
 }
 
+bool daemon_reminders_pause(struct daemon *d) {
+	bool walking = d->reminder_scan != NULL;
+	reminder_scan_stop(d);
+	return walking;
+}
+
+void daemon_reminders_resume(struct daemon *d) {
+	announce_reminders(d);
+}
+
 void daemon_reminders_stop(struct daemon *d) {
 	if (d->reminder_timer != 0) {
 		g_source_remove(d->reminder_timer);

@@ -201,6 +201,10 @@ static void list_modems(void *data, bus_modem_fn fn, void *ctx) {
 	lines_foreach(d->lines, modem_cb, &mc);
 }
 
+static void database(void *data, struct bus_database *out) {
+	daemon_database_state(data, out);
+}
+
 const struct bus_handler daemon_bus_handler = {
 	.lookup = lookup,
 	.get_call = get_call,
@@ -209,4 +213,5 @@ const struct bus_handler daemon_bus_handler = {
 	.add_note = add_note,
 	.dial = dial,
 	.list_modems = list_modems,
+	.database = database,
 };

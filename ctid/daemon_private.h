@@ -50,13 +50,14 @@ struct daemon {
 	GMainLoop *loop;
 	int status;
 
-	struct active *calls;
+	struct active *calls; /* oldest first */
 	uint64_t next_key;
 	int ended_calls;
 	guint write_retry;
 	unsigned int write_backoff;
-	int write_error;  /* the last failed write's -errno */
-	guint checkpoint; /* pending: the log goes into the file once quiet */
+	int write_error;	  /* the last failed write's -errno; 0 while writes succeed */
+	int64_t unwritable_since; /* when writing began to fail */
+	guint checkpoint;	  /* pending: the log goes into the file once quiet */
 
 	struct popup popups[POPUPS_KEPT];
 	int next_popup;
@@ -87,6 +88,10 @@ void daemon_reminders_start(struct daemon *d);
 void daemon_reminders_stop(struct daemon *d);
 /* Stops the timer and any walk: before the database goes. */
 void daemon_reminders_finish(struct daemon *d);
+/* Stops a walk under way (before the connection it reads goes); returns
+ * whether there was one, to be started again with daemon_reminders_resume(). */
+bool daemon_reminders_pause(struct daemon *d);
+void daemon_reminders_resume(struct daemon *d);
 
 /* daemon.c */
 int daemon_mark_handled(struct daemon *d, int64_t call_id);
@@ -94,5 +99,7 @@ int daemon_mark_handled(struct daemon *d, int64_t call_id);
  * happened for a few seconds, so the fsyncs never delay a call. */
 void daemon_checkpoint_later(struct daemon *d);
 void daemon_today(int *y, int *m, int *day);
+/* Whether the call log can be written, and how many calls wait in memory. */
+void daemon_database_state(struct daemon *d, struct bus_database *out);
 
 #endif

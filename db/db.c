@@ -217,12 +217,35 @@ const char *db_column_text(sqlite3_stmt *s, int col) {
 	return (const char *)sqlite3_column_text(s, col);
 }
 
+/* Whether rc says something about the file or the machine (locked, read-only,
+ * full, I/O error, gone) rather than about the request: the caller knows what
+ * it was doing, says so once, and decides whether to try again. */
+static bool environmental(int rc) {
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int db_report(struct db *db, int rc) {
+	log_printf(environmental(rc) ? LOG_DEBUG : LOG_ERROR, "Database %s: %s", db->path,
+		   sqlite3_errmsg(db->sql));
+	return db_errno(rc);
+}
+
 int db_exec_stmt(struct db *db, sqlite3_stmt *s) {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		return db_errno(rc);
+		return db_report(db, rc);
 	}
 	return 0;
 }
@@ -252,7 +275,7 @@ char *db_default_path(void) {
 }
 
 /* Creates the folders leading to path (mode 0700 for those created). */
-static int make_parents(const char *path) {
+static int make_parents(const char *path, enum log_level level) {
 	char *copy = strdup(path);
 	if (copy == NULL) {
 		return -ENOMEM;
@@ -265,7 +288,7 @@ static int make_parents(const char *path) {
 		*p = '\0';
 		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
 			ret = -errno;
-			log_error("Could not create folder %s: %s", copy, strerror(errno));
+			log_printf(level, "Could not create folder %s: %s", copy, strerror(errno));
 			break;
 		}
 		*p = '/';
@@ -276,22 +299,52 @@ static int make_parents(const char *path) {
 
 /* Creates the file with mode 0600 before SQLite does, so the contacts are
  * never readable by others even for a moment. */
-static int create_private(const char *path) {
+static int create_private(const char *path, enum log_level level) {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		int err = errno;
-		log_error("Could not create database %s: %s", path, strerror(err));
+		log_printf(level, "Could not create database %s: %s", path, strerror(err));
 		return -err;
 	}
 	close(fd);
 	return 0;
 }
 
+/*
+ * SQLite creates the write-ahead log and its index (-wal, -shm) with the
+ * database's mode. Opened while the database was read-only (mode 0400),
+ * they stay read-only after it is made writable again, and every connection
+ * after that is read-only too. When the database is writable and they are
+ * this user's own, they get its mode back.
+ */
+static void restore_side_files(const char *path) {
+	struct stat db;
+	if (stat(path, &db) < 0 || access(path, W_OK) < 0) {
+		return;
+	}
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < 2; i++) {
+		char *side = NULL;
+		struct stat st;
+		if (asprintf(&side, "%s%s", path, suffixes[i]) < 0) {
+			return;
+		}
+		if (lstat(side, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    (st.st_mode & 0777) != (db.st_mode & 0666) && access(side, W_OK) < 0) {
+			if (chmod(side, db.st_mode & 0666) == 0) {
+				log_info("Made %s writable again, as the database is", side);
+			}
+		}
+		free(side);
+	}
+}
+
 static int exec(struct db *db, const char *sql) {
 	char *msg = NULL;
 	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		log_error("Database %s: %s", db->path, msg != NULL ? msg : sqlite3_errstr(rc));
+		log_printf(environmental(rc) ? LOG_DEBUG : LOG_ERROR, "Database %s: %s", db->path,
+			   msg != NULL ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return db_errno(rc);
 	}
@@ -365,6 +418,7 @@ struct db *db_open(const char *path, int flags) {
 		goto fail;
 	}
 	bool readonly = flags & DB_OPEN_READONLY;
+	enum log_level fail_level = flags & DB_OPEN_QUIET ? LOG_DEBUG : LOG_ERROR;
 	bool memory = strcmp(path, ":memory:") == 0;
 	if (!memory && access(path, F_OK) < 0) {
 		if (readonly || (flags & DB_OPEN_NO_CREATE)) {
@@ -372,15 +426,19 @@ struct db *db_open(const char *path, int flags) {
 			log_error("Database %s does not exist", path);
 			goto fail;
 		}
-		if ((ret = make_parents(path)) < 0 || (ret = create_private(path)) < 0) {
+		if ((ret = make_parents(path, fail_level)) < 0 ||
+		    (ret = create_private(path, fail_level)) < 0) {
 			goto fail;
 		}
+	}
+	if (!readonly && !memory) {
+		restore_side_files(path);
 	}
 	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	int rc = sqlite3_open_v2(path, &db->sql, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
-		log_error("Could not open database %s: %s", path,
-			  db->sql != NULL ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+		log_printf(fail_level, "Could not open database %s: %s", path,
+			   db->sql != NULL ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
 		ret = db_errno(rc);
 		goto fail;
 	}
@@ -390,6 +448,13 @@ struct db *db_open(const char *path, int flags) {
 		goto fail;
 	}
 	if (!readonly) {
+		if (sqlite3_db_readonly(db->sql, "main") == 1) {
+			/* SQLite opens a file it may not write read-only, silently. */
+			log_printf(flags & DB_OPEN_QUIET ? LOG_DEBUG : LOG_WARN,
+				   "Database %s is read-only for this user: nothing can be saved "
+				   "until it is writable",
+				   path);
+		}
 		if ((ret = exec(db, "PRAGMA journal_mode = WAL")) < 0 ||
 		    (ret = exec(db, "PRAGMA synchronous = NORMAL")) < 0 || (ret = migrate(db)) < 0) {
 			goto fail;
@@ -413,6 +478,18 @@ fail:
 	db_close(db);
 	errno = ret < 0 ? -ret : EIO;
 	return NULL;
+}
+
+bool db_writable(struct db *db) {
+	return sqlite3_db_readonly(db->sql, "main") == 0;
+}
+
+bool db_moved(struct db *db) {
+	int moved = 0;
+	if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK) {
+		return false;
+	}
+	return moved != 0;
 }
 
 void db_close(struct db *db) {
@@ -487,7 +564,7 @@ int db_backup(struct db *db, const char *path) {
 		log_error("Could not replace %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	int ret = create_private(path);
+	int ret = create_private(path, LOG_ERROR);
 	if (ret < 0) {
 		return ret;
 	}

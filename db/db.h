@@ -24,6 +24,8 @@ enum db_open_flags {
 	 * once it holds DB_LAZY_CHECKPOINT_PAGES, not SQLite's 1,000; the owner
 	 * calls db_checkpoint() when it has time. */
 	DB_OPEN_LAZY_CHECKPOINT = 1 << 2,
+	/* Failing to open is expected (the daemon trying again): log it at debug level. */
+	DB_OPEN_QUIET = 1 << 3,
 };
 
 #define DB_LAZY_CHECKPOINT_PAGES 10000 /* about 40 MB */
@@ -42,6 +44,13 @@ char *db_default_path(void);
  */
 struct db *db_open(const char *path, int flags);
 void db_close(struct db *db);
+
+/* Whether the connection may write: SQLite opens a file it may not write
+ * (mode 0400, a read-only mount) read-only without a word. */
+bool db_writable(struct db *db);
+/* Whether the file was deleted or renamed since it was opened: writes would
+ * go to a file nobody will ever read again. */
+bool db_moved(struct db *db);
 
 /* The file's schema version (PRAGMA user_version). */
 int db_schema_version(struct db *db);

@@ -103,7 +103,11 @@ int db_bind_text(sqlite3_stmt *s, int idx, const char *text);
 /* Column text, or NULL for SQL NULL. */
 const char *db_column_text(sqlite3_stmt *s, int col);
 
-/* Steps a statement that returns no rows; logs and returns -errno on error. */
+/* Logs SQLite's message for rc (at debug level for a locked, read-only, full
+ * or failing file: the caller says what it was doing) and returns -errno. */
+int db_report(struct db *db, int rc);
+
+/* Steps a statement that returns no rows; returns -errno on error (see db_report). */
 int db_exec_stmt(struct db *db, sqlite3_stmt *s);
 
 int64_t db_now(void);

@@ -260,7 +260,7 @@ SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
   <type>session</type>
   <listen>%s</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default">
+  <policy context="default">%s
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -272,16 +272,21 @@ SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
 class SessionBus(Process):
     """A private dbus-daemon. env() is the environment for its clients."""
 
-    def __init__(self, harness, socket=None):
+    def __init__(self, harness, socket=None, any_user=False):
         """socket: listen on this path, so that a bus started again with the
-        same path has the same address (a session whose bus restarts)."""
+        same path has the same address (a session whose bus restarts).
+        any_user: let processes of other users connect (a daemon run as an
+        unprivileged user by a test running as root)."""
         self.dir = harness.mkdtemp('bus')
+        if any_user:
+            os.chmod(harness.dir, 0o711)
+            os.chmod(self.dir, 0o711)
         config = os.path.join(self.dir, 'session.conf')
         if socket is not None and os.path.exists(socket):
             os.unlink(socket)
         listen = 'unix:path=' + socket if socket else 'unix:dir=' + self.dir
         with open(config, 'w') as f:
-            f.write(SESSION_CONFIG % listen)
+            f.write(SESSION_CONFIG % (listen, '\n    <allow user="*"/>' if any_user else ''))
         super().__init__(harness, ['dbus-daemon', '--config-file=' + config, '--nofork',
                                    '--print-address=1'],
                          log_name='dbus-daemon.log', stdout=subprocess.PIPE)
@@ -483,8 +488,8 @@ class Harness:
     def mkdtemp(self, name):
         return tempfile.mkdtemp(prefix=name + '-', dir=self.dir)
 
-    def session_bus(self, socket=None):
-        return SessionBus(self, socket)
+    def session_bus(self, socket=None, any_user=False):
+        return SessionBus(self, socket, any_user)
 
     def notification_server(self, bus, caps=None, log_name='notification-server.log'):
         return NotificationServer(self, bus, caps, log_name)
@@ -499,3 +504,12 @@ class Harness:
     def spawn_lines(self, argv, log_name=None, **kwargs):
         """Starts argv with a line protocol on stdin/stdout (see LineProcess)."""
         return LineProcess(self, argv, log_name=log_name, **kwargs)
+
+    def monitor(self, ctidctl, env, log_name='monitor.log', timeout=10):
+        """`ctidctl monitor --json` on env's bus, returned once it is subscribed
+        (it says so on stderr), so no event after this call is missed."""
+        mon = self.spawn_lines([ctidctl, 'monitor', '--json'], env=env, log_name=log_name)
+        if not wait_for(lambda: 'Watching for calls' in mon.log() or not mon.alive(), timeout) \
+                or not mon.alive():
+            raise RuntimeError('ctidctl monitor did not start: ' + mon.log())
+        return mon

@@ -307,7 +307,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(status == 0 and 'Unknown' not in out and '01632 960999' in out,
            'ctidctl calls --missed lists the stranger', out)
     p = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True)
-    tap.ok(p.returncode == 0 and json.loads(p.stdout)[0]['state'] == 'ready',
+    tap.ok(p.returncode == 0 and json.loads(p.stdout)['modems'][0]['state'] == 'ready' and json.loads(p.stdout)['database']['writable'] is True,
            'ctidctl status --json', p.stdout)
 
     # SIGHUP reloads the configuration; a broken file keeps the old settings.

@@ -5,17 +5,26 @@
   answers), then back: calls are still logged and announced at once;
 - the session bus goes away and comes back at the same address;
 - another process holds the database's write lock;
-- the database's disk is full, then read-only (a tmpfs in a private mount
-  namespace, so only the daemon sees it), then writable again;
+- the database's disk is full, then has room again (a tmpfs in a private
+  mount namespace, so only the daemon sees it);
+- through a fault-injecting SQLite VFS preloaded into the daemon
+  (tests/faultvfs.c): the file turns read-only, writes fail with an I/O
+  error, the disk is full, another writer holds the lock, fsync fails; and
+  for real, the file is deleted under the daemon. Calls that ring meanwhile
+  reach D-Bus at once, wait in memory, and reach the file in order, each
+  once, when it can be written again; the daemon says so once;
+- the file has mode 0400 for the user the daemon runs as (root runs it as
+  nobody), and is made writable while a call waits;
 - the daemon is killed with SIGKILL in the middle of a burst of calls:
   every call that had been announced on D-Bus is in the log afterwards,
   and PRAGMA integrity_check is ok.
 
-Usage: test_faults.py CTID CTIDCTL MODEMSIM
+Usage: test_faults.py CTID CTIDCTL MODEMSIM FAULTVFS
 """
 
 import json
 import os
+import pwd
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +33,7 @@ import time
 
 import ctidtest
 
-CTID, CTIDCTL, MODEMSIM = (os.path.abspath(p) for p in sys.argv[1:4])
+CTID, CTIDCTL, MODEMSIM, FAULTVFS = (os.path.abspath(p) for p in sys.argv[1:5])
 tap = ctidtest.Tap()
 if ctidtest.require('dbus-daemon'):
     tap.skip_all('dbus-daemon is not installed')
@@ -37,9 +46,16 @@ def call(sim, monitor, command):
     sim.send(command)
 
 
-def event(monitor, name, timeout=10.0):
-    line = monitor.expect('{"event":"%s"' % name, timeout)
-    return json.loads(line) if line else None
+def event(monitor, name, timeout=10.0, number=None):
+    """The next event called name (of the call from number, if given)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line = monitor.expect('{"event":"%s"' % name, max(0.0, deadline - time.monotonic()))
+        if line is None:
+            return None
+        ev = json.loads(line)
+        if number is None or ev.get('number') == number:
+            return ev
 
 
 def logged(db, env, number, prefix=()):
@@ -50,6 +66,25 @@ def logged(db, env, number, prefix=()):
     except ValueError:
         tap.diag('ctidctl calls: %s' % p.stderr.decode().strip())
         return None
+
+
+def database(env):
+    """The daemon's Database property, as ctidctl status --json shows it."""
+    p = subprocess.run([CTIDCTL, 'status', '--json'], capture_output=True, env=env, timeout=20)
+    try:
+        return json.loads(p.stdout)['database']
+    except (ValueError, KeyError):
+        return None
+
+
+def unwritable(env):
+    db = database(env)
+    return db is not None and not db['writable'] and db
+
+
+def check_file(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute('PRAGMA integrity_check').fetchone()[0]
 
 
 def owner(bus, name):
@@ -75,8 +110,7 @@ with ctidtest.Harness(timeout=300) as h:
     sim = h.spawn_lines([MODEMSIM, '--interval', '300', '--link',
                          os.path.join(devdir, 'conexant-ttyACM0')], log_name='sim.log')
     sim.expect('ready')
-    monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
-    time.sleep(0.5)
+    monitor = h.monitor(CTIDCTL, env)
     daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1', '-v', '-v'], env=env, log_name='ctid.log')
     tap.ok(event(monitor, 'ModemAdded') is not None, 'the daemon runs without a notification '
@@ -120,20 +154,22 @@ with ctidtest.Harness(timeout=300) as h:
     tap.ok(daemon.alive(), 'the daemon survives losing the session bus')
     bus = h.session_bus(socket)
     server = h.notification_server(bus, caps=['actions', 'body'])
-    monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor2.log')
+    monitor = h.monitor(CTIDCTL, env, log_name='monitor2.log')
     tap.ok(ctidtest.wait_for(lambda: owner(bus, 'org.ctid.Ctid1'), 15),
            'the daemon is back on the new bus as org.ctid.Ctid1')
-    time.sleep(0.3)
     call(sim, monitor, 'call 01632960005 rings=2')
-    started = event(monitor, 'CallStarted')
+    started = event(monitor, 'CallStarted', number='01632960005')
     tap.ok(started and started['number'] == '01632960005', 'calls are announced again', started)
     # (the popup of the call made while the bus was away may come first)
     pops = ctidtest.wait_for(lambda: [p for p in server.notify_calls()
                                       if '01632 960005' in p.body], 15)
     tap.ok(pops, 'and screen-pops resume on the new bus', server.notify_calls())
-    event(monitor, 'CallEnded')
+    ended = event(monitor, 'CallEnded', number='01632960005')
+    tap.ok(ended and ended['number'] == '01632960005', 'and the call ends', ended)
+    tap.ok(ctidtest.wait_for(lambda: (database(env) or {}).get('waiting') == 0, 10),
+           'nothing waits to be written')
 
-    # Another process holds the write lock for three seconds.
+    # Another process holds the write lock until the daemon says it waits.
     lock = sqlite3.connect(db, timeout=1, isolation_level=None)
     lock.execute('BEGIN IMMEDIATE')
     t0 = time.monotonic()
@@ -144,21 +180,24 @@ with ctidtest.Harness(timeout=300) as h:
            'database locked: the call is announced anyway (%.1f s)' % waited, started)
     ended = event(monitor, 'CallEnded', 5)
     tap.is_(logged(db, env, '01632960006'), [], 'not in the log while the lock is held')
-    time.sleep(max(0, 3 - (time.monotonic() - t0)))
+    state = ctidtest.wait_for(lambda: unwritable(env), 5)
+    tap.ok(state and state['waiting'] == 1 and state['error'],
+           'ctidctl status says the database cannot be written, and one call waits', state)
     lock.execute('COMMIT')
     lock.close()
     calls = ctidtest.wait_for(lambda: logged(db, env, '01632960006'), 10)
     tap.ok(calls and len(calls) == 1 and calls[0]['state'] == ended['state'],
            'written once the lock is released, with its final state', calls)
     tap.contains(daemon.log(), 'written later', 'the failed write is reported')
+    tap.ok(ctidtest.wait_for(lambda: (database(env) or {}).get('writable'), 5),
+           'and ctidctl status says it can be written again')
 
     daemon.popen.terminate()
     tap.is_(daemon.popen.wait(10), 0, 'the daemon ends cleanly')
 
     # A full disk, then a read-only one: a tmpfs that only the daemon sees.
     if os.geteuid() != 0 or subprocess.run(['unshare', '-m', 'true']).returncode != 0:
-        for what in ('full disk', 'read-only disk'):
-            tap.skip('the call survives a %s' % what, 'needs root for a mount namespace')
+        tap.skip('the call survives a full disk', 'needs root for a mount namespace')
     else:
         store = os.path.join(tmp, 'store')
         os.mkdir(store)
@@ -176,32 +215,186 @@ with ctidtest.Harness(timeout=300) as h:
         ended = event(monitor, 'CallEnded')
         tap.ok(started and ended and started['number'] == '01632960007',
                'disk full: the call still reaches D-Bus', ended)
-        time.sleep(0.5)
-        tap.is_(logged(sdb, env, '01632960007', ns), [], 'and is not on the full disk yet')
+        tap.ok(ctidtest.wait_for(lambda: unwritable(env), 5),
+               'ctidctl status says the database cannot be written')
+        tap.is_(logged(sdb, env, '01632960007', ns), [], 'and it is not on the full disk yet')
         subprocess.run([*ns, 'rm', '-f', os.path.join(store, 'filler')])
         t0 = time.monotonic()
         tap.ok(ctidtest.wait_for(lambda: logged(sdb, env, '01632960007', ns), 40),
                'written when the disk has room again (after %.1f s)' % (time.monotonic() - t0))
 
-        # Linux refuses to remount a file system read-only while a file on it
-        # is open for writing, as SQLite's are: say so rather than pretend.
-        ro = subprocess.run([*ns, 'mount', '-o', 'remount,ro', store], capture_output=True,
-                            text=True)
-        if ro.returncode != 0:
-            tap.skip('read-only database: the call still reaches D-Bus and is written later',
-                     'the kernel refuses a read-only remount under open files: %s'
-                     % ro.stderr.strip().splitlines()[0])
-        else:
-            call(sim, monitor, 'call 01632960008 rings=2')
-            ended = event(monitor, 'CallEnded')
-            tap.ok(ended and ended['number'] == '01632960008',
-                   'read-only database: the call still reaches D-Bus', ended)
-            subprocess.run([*ns, 'mount', '-o', 'remount,rw', store])
-            calls = ctidtest.wait_for(lambda: logged(sdb, env, '01632960008', ns), 40)
-            tap.ok(calls and calls[0]['state'] == ended['state'],
-                   'written once the disk is writable again', calls)
         daemon.popen.terminate()
         daemon.popen.wait(10)
+
+    # Faults injected through the VFS shim, one after another, into a daemon
+    # that runs with tests/faultvfs.c preloaded.
+    control = os.path.join(tmp, 'faults.ctl')
+
+    def set_fault(text):
+        with open(control + '.new', 'w') as f:
+            f.write(text + '\n' if text else '')
+        os.replace(control + '.new', control)
+
+    def injected(what):
+        try:
+            with open(control + '.log') as f:
+                return sum(l.startswith(what) for l in f)
+        except FileNotFoundError:
+            return 0
+
+    vdb = os.path.join(tmp, 'vfs.db')
+    set_fault('readonly')
+    venv = dict(env, CTID_FAULTVFS=control, LD_PRELOAD=FAULTVFS,
+                ASAN_OPTIONS=env['ASAN_OPTIONS'] + ':verify_asan_link_order=0')
+    # The file exists, as it would, before it turns read-only.
+    subprocess.run([CTIDCTL, '--database', vdb, 'contact', 'add', '--name', 'Vera Faultless',
+                    '--phone', '01632 960100'], env=env, capture_output=True, check=True)
+    monitor.take(settle=0.1)
+    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', vdb, '--region', 'GB',
+                      '--ring-timeout', '1', '--no-notify', '-v'], env=venv,
+                     log_name='ctid-vfs.log')
+    tap.ok(event(monitor, 'ModemAdded') is not None and injected('readonly open') > 0,
+           'read-only database: the daemon starts anyway (the file opened read-only)')
+    tap.ok(ctidtest.wait_for(lambda: unwritable(env), 5),
+           'read-only database: ctidctl status says it cannot be written at once')
+    tap.contains(daemon.log(), 'is read-only for this user',
+                 'read-only database: the log says so at start-up')
+    numbers = []
+
+    def ring(number, name):
+        """Rings a call; returns its CallEnded event after checking it left at once."""
+        call(sim, monitor, 'call %s rings=1' % number)
+        started = event(monitor, 'CallStarted', 5)
+        ended = event(monitor, 'CallEnded', 10)
+        tap.ok(started and ended and ended['number'] == number,
+               '%s: the call from %s reaches D-Bus' % (name, number), ended)
+        numbers.append(number)
+        return ended
+
+    def recovers(name, numbers_now):
+        """Clears the fault; each call of numbers_now must reach the file once, in order."""
+        set_fault('')
+        rows = ctidtest.wait_for(lambda: all(logged(vdb, env, n) for n in numbers_now) and
+                                 [logged(vdb, env, n) for n in numbers_now], 40)
+        tap.ok(rows and all(len(r) == 1 for r in rows),
+               '%s: once the fault is gone, every call waiting is in the file once' % name,
+               rows)
+        ids = [r[0]['id'] for r in rows] if rows else []
+        tap.is_(ids, sorted(ids), '%s: in the order they rang' % name)
+        tap.ok(rows and all(r[0]['state'] != 'ringing' for r in rows),
+               '%s: with their final state' % name, rows)
+        state = ctidtest.wait_for(lambda: (database(env) or {}).get('writable') and
+                                  database(env), 5)
+        tap.ok(state and state['waiting'] == 0, '%s: ctidctl status says all is written'
+               % name, state)
+
+    def faulty(name, fault, what, calls=2):
+        """Rings calls while fault lasts and checks that they wait, said once."""
+        said = daemon.log().count('Could not write to the database')
+        set_fault(fault)
+        base = injected(what)
+        batch = ['016329602%02d' % (len(numbers) + k) for k in range(calls)]
+        for number in batch:
+            ring(number, name)
+        tap.ok(ctidtest.wait_for(lambda: injected(what) >= base + 2, 20),
+               '%s: the fault was injected, and the write tried again' % name,
+               injected(what) - base)
+        tap.is_([n for n in batch if logged(vdb, env, n)], [],
+                '%s: nothing reached the file meanwhile' % name)
+        state = unwritable(env)
+        tap.ok(state and state['waiting'] == calls,
+               '%s: ctidctl status: cannot be written, %d calls waiting' % (name, calls), state)
+        tap.is_(daemon.log().count('Could not write to the database') - said, 1,
+                '%s: the log says so once, not once per try' % name)
+        recovers(name, batch)
+
+    # The daemon started on a read-only file (as the user it runs as sees
+    # it): the file becomes writable, and the waiting call is written.
+    ring('01632960100', 'read-only')
+    tap.ok(ctidtest.wait_for(lambda: injected('readonly write') + injected('readonly open')
+                             >= 3, 20), 'read-only: the write was tried again (reopening)')
+    recovers('read-only', ['01632960100'])
+    tap.ok(logged(vdb, env, '01632960100')[0]['contact']['name'] == 'Vera Faultless',
+           'read-only: the call is matched to its contact')
+    faulty('I/O error', 'write=eio', 'write eio')
+    faulty('disk full', 'write=full', 'write full')
+    faulty('lock held', 'lock=busy', 'lock busy')
+    faulty('turned read-only', 'readonly\nopen=cantopen', 'open cantopen')
+
+    # A failing fsync: in WAL mode a commit does not sync, the checkpoint does.
+    set_fault('sync=eio')
+    number = '01632960290'
+    ring(number, 'fsync fails')
+    tap.ok(ctidtest.wait_for(lambda: injected('sync eio') > 0, 15),
+           'fsync fails: the checkpoint met the fault')
+    tap.is_(len(logged(vdb, env, number)), 1, 'fsync fails: the call is logged once')
+    set_fault('')
+
+    # The file is deleted under the running daemon (and its log and index).
+    for suffix in ('', '-wal', '-shm'):
+        if os.path.exists(vdb + suffix):
+            os.unlink(vdb + suffix)
+    number = '01632960291'
+    ring(number, 'file deleted')
+    rows = ctidtest.wait_for(lambda: os.path.exists(vdb) and logged(vdb, env, number), 20)
+    tap.ok(rows and len(rows) == 1, 'file deleted: the daemon makes a new file and logs the '
+           'call in it', rows)
+    tap.contains(daemon.log(), 'was deleted or replaced', 'file deleted: the log says so')
+    daemon.popen.terminate()
+    tap.is_(daemon.popen.wait(10), 0, 'the daemon under faults ends cleanly')
+    tap.lacks(daemon.log(), 'could not be logged before quitting',
+              'no call was left unwritten')
+    tap.is_(check_file(vdb), 'ok', 'PRAGMA integrity_check is ok after the faults')
+
+    # The real thing: the file has mode 0400 for the user the daemon runs as.
+    if os.geteuid() != 0:
+        tap.skip('a database of mode 0400 made writable again', 'needs root to run ctid as '
+                 'another user')
+    else:
+        nobody = pwd.getpwnam('nobody')
+        home = h.mkdtemp('nobody')
+        os.chmod(h.dir, 0o711)
+        os.chmod(tmp, 0o711)
+        os.chmod(devdir, 0o755)
+        ubus = h.session_bus(any_user=True)
+        uenv = ubus.env(XDG_CONFIG_HOME=home, HOME=home, TZ='UTC')
+        udb = os.path.join(home, 'ctid.db')
+        subprocess.run([CTIDCTL, '--database', udb, 'contact', 'add', '--name', 'Nina Nobody',
+                        '--phone', '01632 960300'], env=env, capture_output=True, check=True)
+        for path in [home] + [os.path.join(home, f) for f in os.listdir(home)]:
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        os.chmod(udb, 0o400)
+        # A modem of its own: a pty that a root ctid had open in exclusive
+        # mode stays closed to other users while the simulator holds it.
+        udev = h.mkdtemp('dev-nobody')
+        os.chmod(udev, 0o755)
+        usim = h.spawn_lines([MODEMSIM, '--interval', '300', '--link',
+                              os.path.join(udev, 'conexant-ttyACM9')], log_name='sim-nobody.log')
+        usim.expect('ready')
+        os.chmod(os.path.realpath(os.path.join(udev, 'conexant-ttyACM9')), 0o666)
+        umon = h.monitor(CTIDCTL, uenv, log_name='monitor-nobody.log')
+        as_nobody = ['setpriv', '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
+                     '--clear-groups']
+        daemon = h.spawn([*as_nobody, CTID, '--device-dir', udev, '--database', udb,
+                          '--region', 'GB', '--ring-timeout', '1', '--no-notify', '-v'],
+                         env=uenv, log_name='ctid-nobody.log')
+        tap.ok(event(umon, 'ModemAdded') is not None, 'mode 0400: ctid runs as nobody',
+               daemon.log())
+        call(usim, umon, 'call 01632960300 rings=1')
+        ended = event(umon, 'CallEnded', 10)
+        tap.ok(ended and ended['contact_name'] == 'Nina Nobody',
+               'mode 0400: the call is announced with its contact', ended)
+        tap.ok(ctidtest.wait_for(lambda: unwritable(uenv), 5),
+               'mode 0400: ctidctl status says the database cannot be written')
+        os.chmod(udb, 0o600)
+        rows = ctidtest.wait_for(lambda: logged(udb, env, '01632960300'), 40)
+        tap.ok(rows and len(rows) == 1 and rows[0]['state'] == ended['state'],
+               'mode 0600 again: the waiting call is written once, with its final state', rows)
+        daemon.popen.terminate()
+        daemon.popen.wait(10)
+        tap.is_(check_file(udb), 'ok', 'mode 0400: PRAGMA integrity_check is ok')
+        umon.stop()
+        ubus.stop()
 
     # SIGKILL in the middle of a burst of calls on three lines.
     sims = [sim]
