@@ -361,7 +361,7 @@ static DBusMessage *method_dial(struct bus *bus, DBusMessage *msg) {
 
 /* Properties */
 
-static const char *const property_names[] = {"Version", "Modems", "Database"};
+static const char *const property_names[] = {"Version", "Modems", "Database", "Settings"};
 
 static bool property_known(const char *name) {
 	for (size_t i = 0; i < sizeof(property_names) / sizeof(property_names[0]); i++) {
@@ -388,6 +388,23 @@ static void append_database(struct bus *bus, DBusMessageIter *it) {
 	dbus_message_iter_close_container(it, &dict);
 }
 
+static void append_setting(const char *key, const char *value, void *ctx) {
+	DBusMessageIter pair;
+	dbus_message_iter_open_container(ctx, DBUS_TYPE_STRUCT, NULL, &pair);
+	dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &key);
+	dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &value);
+	dbus_message_iter_close_container(ctx, &pair);
+}
+
+static void append_settings(struct bus *bus, DBusMessageIter *it) {
+	DBusMessageIter array;
+	dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY, "(ss)", &array);
+	if (bus->h->settings != NULL) {
+		bus->h->settings(bus->data, append_setting, &array);
+	}
+	dbus_message_iter_close_container(it, &array);
+}
+
 static void append_property(struct bus *bus, DBusMessageIter *it, const char *name) {
 	DBusMessageIter var;
 	if (!strcmp(name, "Version")) {
@@ -397,6 +414,9 @@ static void append_property(struct bus *bus, DBusMessageIter *it, const char *na
 	} else if (!strcmp(name, "Database")) {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
 		append_database(bus, &var);
+	} else if (!strcmp(name, "Settings")) {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a(ss)", &var);
+		append_settings(bus, &var);
 	} else {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "aa{sv}", &var);
 		append_modems(bus, &var);

@@ -78,6 +78,7 @@ struct bus_call_filter {
 typedef void (*bus_call_fn)(const struct bus_call *c, void *ctx);
 typedef void (*bus_modem_fn)(const struct bus_modem *m, void *ctx);
 typedef void (*bus_lookup_fn)(const struct bus_lookup *l, void *ctx);
+typedef void (*bus_setting_fn)(const char *key, const char *value, void *ctx);
 
 /* The daemon's side. Each returns 0 or -errno (-ENOENT, -EINVAL, -ENOTUNIQ,
  * -ENOTSUP, -EBUSY ...), which the caller receives as a D-Bus error. */
@@ -91,6 +92,8 @@ struct bus_handler {
 	int (*dial)(void *data, const char *number);
 	void (*list_modems)(void *data, bus_modem_fn fn, void *ctx);
 	void (*database)(void *data, struct bus_database *out);
+	/* The settings in effect, as ctid.conf would write them. */
+	void (*settings)(void *data, bus_setting_fn fn, void *ctx);
 };
 
 struct bus;

@@ -10,11 +10,10 @@
 #include "log.h"
 #include "phone.h"
 
-#define CONFIG_LINE_MAX 1024
-
 void config_init(struct config *c) {
 	memset(c, 0, sizeof(*c));
 	c->notify = true;
+	c->ring_timeout = CONFIG_DEFAULT_RING_TIMEOUT;
 }
 
 static void modem_finish(struct config_modem *m) {
@@ -141,12 +140,10 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		} else {
 			return "bus must be session, system or none";
 		}
-		c->bus_set = true;
 	} else if (!strcmp(key, "notify")) {
 		if (!parse_bool(value, &c->notify)) {
 			return "notify must be yes or no";
 		}
-		c->notify_set = true;
 	} else if (!strcmp(key, "device-dir")) {
 		config_set_string(&c->device_dir, value);
 	} else if (!strcmp(key, "device")) {
@@ -207,19 +204,36 @@ static const char *apply_modem(struct config_modem *m, const char *key, const ch
 	return NULL;
 }
 
-int config_load(struct config *c, const char *path) {
-	FILE *f = fopen(path, "re");
-	if (f == NULL) {
-		int err = errno;
-		if (err != ENOENT) {
-			log_error("Could not read %s: %s", path, strerror(err));
+/*
+ * The value after "=": trimmed, without an end-of-line comment (a "#" that
+ * follows white space; "AT#CID=1" keeps its "#"), and without the double
+ * quotes that may enclose it (so a value can hold " #" or begin and end
+ * with spaces). Sets *bad for an unclosed quote or text after the closing
+ * one.
+ */
+static char *split_value(char *s, const char **bad) {
+	s = trim(s);
+	if (s[0] == '"') {
+		char *close = strchr(s + 1, '"');
+		if (close == NULL) {
+			*bad = "a value that begins with \" must end with one";
+			return s;
 		}
-		return -err;
+		char *rest = trim(close + 1);
+		if (rest[0] != '\0' && rest[0] != '#') {
+			*bad = "text after the closing quote (a comment starts with #)";
+			return s;
+		}
+		*close = '\0';
+		return s + 1;
 	}
-	config_set_string(&c->path, path);
-	int ret = config_read(c, f, path);
-	fclose(f);
-	return ret;
+	for (char *p = s + 1; *p != '\0'; p++) {
+		if (*p == '#' && isspace((unsigned char)p[-1])) {
+			*p = '\0';
+			break;
+		}
+	}
+	return trim(s);
 }
 
 int config_read(struct config *c, FILE *f, const char *path) {
@@ -246,6 +260,12 @@ int config_read(struct config *c, FILE *f, const char *path) {
 		if (line[0] == '[') {
 			char *end = strchr(line, ']');
 			char name[256];
+			if (end != NULL && end[1] != '\0') {
+				char *rest = trim(end + 1);
+				if (rest[0] == '#') {
+					end[1] = '\0'; /* "[modem x]   # a comment" */
+				}
+			}
 			if (end == NULL || end[1] != '\0' ||
 			    sscanf(line, "[modem %255[^]]]", name) != 1) {
 				log_error("%s:%d: expected a section like [modem NAME]", path,
@@ -274,11 +294,12 @@ int config_read(struct config *c, FILE *f, const char *path) {
 		}
 		*eq = '\0';
 		char *key = trim(line);
-		char *value = trim(eq + 1);
-		size_t vlen = strlen(value);
-		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
-			value[vlen - 1] = '\0';
-			value++;
+		const char *bad = NULL;
+		char *value = split_value(eq + 1, &bad);
+		if (bad != NULL) {
+			log_error("%s:%d: %s: %s", path, lineno, key, bad);
+			errors++;
+			continue;
 		}
 		if (value[0] == '\0') {
 			log_error("%s:%d: %s has no value", path, lineno, key);
@@ -293,6 +314,106 @@ int config_read(struct config *c, FILE *f, const char *path) {
 		}
 	}
 	return errors > 0 ? -EINVAL : 0;
+}
+
+int config_source_add(struct config_source *src, const char *key, const char *value) {
+	if (src->n_overrides >= CONFIG_MAX_OVERRIDES) {
+		return -E2BIG;
+	}
+	src->overrides[src->n_overrides++] = (struct config_override){key, value};
+	return 0;
+}
+
+static int load_file(struct config *c, const struct config_source *src) {
+	if (src->no_file) {
+		return 0;
+	}
+	char *path = src->path != NULL ? strdup(src->path) : config_default_path();
+	if (path == NULL) {
+		return 0; /* no file: the defaults */
+	}
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		int err = errno;
+		if (err != ENOENT || src->path != NULL) {
+			log_error("Could not read %s: %s", path, strerror(err));
+		}
+		free(path);
+		return err == ENOENT && src->path == NULL ? 0 : -err;
+	}
+	c->path = path;
+	int ret = config_read(c, f, path);
+	fclose(f);
+	return ret;
+}
+
+int config_build(struct config *c, const struct config_source *src) {
+	config_init(c);
+	int ret = load_file(c, src);
+	if (ret < 0 && ret != -EINVAL) {
+		return ret;
+	}
+	/* The options are checked even when the file has errors: a wrong option
+	 * is a wrong command line, whatever the file says. */
+	bool devices_cleared = false;
+	int errors = 0;
+	for (int i = 0; i < src->n_overrides; i++) {
+		const struct config_override *o = &src->overrides[i];
+		if (!strcmp(o->key, "device") && !devices_cleared) {
+			/* devices on the command line replace those of the file */
+			for (int k = 0; k < c->n_devices; k++) {
+				free(c->devices[k]);
+			}
+			c->n_devices = 0;
+			devices_cleared = true;
+		}
+		const char *err = o->value[0] == '\0' ? "needs a value"
+						      : apply_main(c, o->key, o->value);
+		if (err != NULL) {
+			log_error("--%s %s: %s", o->key, o->value, err);
+			errors++;
+		}
+	}
+	return errors > 0 ? -EBADR : ret;
+}
+
+void config_foreach(const struct config *c,
+		    void (*fn)(const char *key, const char *value, void *data), void *data) {
+	static const char *const buses[] = {"session", "system", "none"};
+	char num[16];
+	fn("database", c->database != NULL ? c->database : "", data);
+	fn("region", c->region != NULL ? c->region : "", data);
+	snprintf(num, sizeof(num), "%d", c->ring_timeout);
+	fn("ring-timeout", num, data);
+	snprintf(num, sizeof(num), "%d", c->min_suffix);
+	fn("min-suffix", c->min_suffix > 0 ? num : "", data);
+	fn("bus", buses[c->bus], data);
+	fn("notify", c->notify ? "yes" : "no", data);
+	fn("device-dir", c->device_dir != NULL ? c->device_dir : CONFIG_DEFAULT_DEVICE_DIR, data);
+	for (int i = 0; i < c->n_devices; i++) {
+		fn("device", c->devices[i], data);
+	}
+	fn("open-card", c->open_card != NULL ? c->open_card : "", data);
+	fn("add-note", c->add_note != NULL ? c->add_note : "", data);
+	fn("reminder-time", c->reminder_time != NULL ? c->reminder_time : "", data);
+	snprintf(num, sizeof(num), "%d", c->verbose);
+	fn("verbose", num, data);
+}
+
+const struct config_modem *config_find_modem(const struct config *c, const char *path) {
+	if (c == NULL) {
+		return NULL;
+	}
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	for (int i = 0; i < c->n_modems; i++) {
+		const struct config_modem *m = &c->modems[i];
+		const char *p = m->path != NULL ? m->path : m->name;
+		if (strcmp(p, path) == 0 || strcmp(p, base) == 0) {
+			return m;
+		}
+	}
+	return NULL;
 }
 
 char *config_default_path(void) {

@@ -2,17 +2,22 @@
 #define CTID_CONFIG_H
 
 /*
- * ctid.conf: "key = value" lines, "#" comments, and one "[modem NAME]"
- * section per modem. Every command-line option of ctid has a key of the
- * same name; options given on the command line win over the file.
+ * ctid's settings: one struct, built in one place. config_build() lays the
+ * defaults, then the file (ctid.conf: "key = value" lines, "#" comments,
+ * "[modem NAME]" sections), then the command line, whose options are the
+ * file's keys under the same names and checked by the same code. ctid
+ * builds its settings so at start-up and again on every SIGHUP, so the
+ * command line always wins over the file.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONFIG_MAX_MODEMS  16
-#define CONFIG_MAX_DEVICES 16
+#define CONFIG_MAX_MODEMS    16
+#define CONFIG_MAX_DEVICES   16
+#define CONFIG_MAX_OVERRIDES 64
+#define CONFIG_LINE_MAX	     1024 /* bytes of one line of the file */
 
 enum config_bus {
 	CONFIG_BUS_SESSION = 0,
@@ -31,15 +36,13 @@ struct config_modem {
 };
 
 struct config {
-	char *path; /* the file this came from, or NULL */
-	char *database;
-	char *region;
-	int ring_timeout; /* seconds; 0: default */
-	int min_suffix;	  /* 0: default */
+	char *path;	  /* the file this came from, or NULL */
+	char *database;	  /* NULL: the default, $XDG_DATA_HOME/ctid/ctid.db */
+	char *region;	  /* NULL: from the locale */
+	int ring_timeout; /* seconds */
+	int min_suffix;	  /* 0: the database's default */
 	enum config_bus bus;
-	bool bus_set;
 	bool notify; /* raise notifications */
-	bool notify_set;
 	char *device_dir;
 	char *devices[CONFIG_MAX_DEVICES];
 	int n_devices;
@@ -51,19 +54,44 @@ struct config {
 	int n_modems;
 };
 
-/* Sets defaults (no allocation). */
-void config_init(struct config *c);
-/* Frees what the config owns. */
-void config_finish(struct config *c);
+/* A setting from the command line: a key of the file and its value. */
+struct config_override {
+	const char *key;
+	const char *value;
+};
+
+/* Where the settings come from; kept by the daemon for its reloads. */
+struct config_source {
+	const char *path; /* --config FILE; NULL: the default file, if there is one */
+	bool no_file;	  /* read no file at all (the demo) */
+	struct config_override overrides[CONFIG_MAX_OVERRIDES];
+	int n_overrides;
+};
+
+#define CONFIG_DEFAULT_DEVICE_DIR   "/dev/ctid"
+#define CONFIG_DEFAULT_RING_TIMEOUT 8
+
+/* Adds key = value to src's overrides (both must outlive src). Returns 0, or
+ * -E2BIG when there are too many. */
+int config_source_add(struct config_source *src, const char *key, const char *value);
 
 /*
- * Reads path into c (on top of what is there). Returns 0, -ENOENT when the
- * file does not exist, or -EINVAL after logging "FILE:LINE: what is wrong"
- * for each bad line.
+ * Fills c (which it initialises: config_finish() it whatever the result)
+ * with the defaults, then src's file, then src's overrides. An override
+ * that repeats a list key (device) replaces the file's list. Returns 0;
+ * -ENOENT when an explicit file does not exist; -EINVAL after logging
+ * "FILE:LINE: what is wrong" for each bad line of the file; -EBADR after
+ * logging "--KEY: what is wrong" for a bad override.
  */
-int config_load(struct config *c, const char *path);
+int config_build(struct config *c, const struct config_source *src);
 
-/* Reads settings from f as config_load() does; path names it in errors. */
+/* Sets the defaults (no allocation). */
+void config_init(struct config *c);
+/* Frees what the config owns, and sets the defaults again. */
+void config_finish(struct config *c);
+
+/* Reads settings from f on top of c; path names it in errors. Returns 0 or
+ * -EINVAL after logging each bad line. */
 int config_read(struct config *c, FILE *f, const char *path);
 
 /*
@@ -78,6 +106,14 @@ char *config_default_path(void);
  * LC_TELEPHONE or LANG. Writes "" when none is known. out holds 3 bytes.
  */
 void config_region(const char *explicit_region, char out[3]);
+
+/* Calls fn with every setting of the main section, as the file would write
+ * it (unset ones as ""), in a fixed order. */
+void config_foreach(const struct config *c,
+		    void (*fn)(const char *key, const char *value, void *data), void *data);
+
+/* The modem section whose path (or name) is path, or its last component. */
+const struct config_modem *config_find_modem(const struct config *c, const char *path);
 
 /* Replaces *field with a copy of value (NULL clears). Returns -ENOMEM. */
 int config_set_string(char **field, const char *value);

@@ -223,19 +223,15 @@ int main(int argc, char *argv[]) {
 		return CTL_USAGE;
 	}
 
+	/* The file ctid reads; ctidctl's own --database and --region win over it. */
 	struct config cfg;
-	config_init(&cfg);
-	char *cfg_path = ctl.config_path ? strdup(ctl.config_path) : config_default_path();
-	if (cfg_path != NULL) {
-		int ret = config_load(&cfg, cfg_path);
-		if (ret < 0 && !(ret == -ENOENT && ctl.config_path == NULL)) {
-			fprintf(stderr, "ctidctl: bad configuration in %s\n", cfg_path);
-			free(cfg_path);
-			config_finish(&cfg);
-			return CTL_ERROR;
-		}
+	struct config_source src = {.path = ctl.config_path};
+	if (config_build(&cfg, &src) < 0) {
+		fprintf(stderr, "ctidctl: bad configuration in %s\n",
+			cfg.path != NULL ? cfg.path : ctl.config_path);
+		config_finish(&cfg);
+		return CTL_ERROR;
 	}
-	free(cfg_path);
 
 	const char *name = argv[optind];
 	int status = -1;

@@ -261,6 +261,41 @@ static DBusMessage *call(DBusConnection *conn, DBusMessage *msg) {
 	return reply;
 }
 
+/* The Settings property (a(ss), "device" repeated) as a JSON object; a
+ * repeated key becomes an array. */
+static void json_settings(struct json_writer *w, DBusMessageIter *it) {
+	json_object_begin(w);
+	DBusMessageIter array;
+	dbus_message_iter_recurse(it, &array);
+	bool devices = false;
+	while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT) {
+		DBusMessageIter pair;
+		const char *key, *value;
+		dbus_message_iter_recurse(&array, &pair);
+		dbus_message_iter_get_basic(&pair, &key);
+		dbus_message_iter_next(&pair);
+		dbus_message_iter_get_basic(&pair, &value);
+		bool device = strcmp(key, "device") == 0;
+		if (device && !devices) {
+			json_key(w, "device");
+			json_array_begin(w);
+			devices = true;
+		} else if (!device && devices) {
+			json_array_end(w);
+			devices = false;
+		}
+		if (!device) {
+			json_key(w, key);
+		}
+		json_string(w, value);
+		dbus_message_iter_next(&array);
+	}
+	if (devices) {
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
 /* Prints the database's health for people: one line, and what it means. */
 static void print_database(DBusMessageIter *db) {
 	const char *path = dict_string(db, "path");
@@ -312,6 +347,11 @@ static int status(struct ctl *ctl, bool system) {
 		json_object_begin(&w);
 		json_dict_entries(&w, &database);
 		json_object_end(&w);
+		DBusMessageIter settings;
+		if (dict_find(&it, "Settings", &settings)) {
+			json_key(&w, "settings");
+			json_settings(&w, &settings);
+		}
 		json_key(&w, "modems");
 		json_array_begin(&w);
 	}

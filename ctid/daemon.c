@@ -64,8 +64,8 @@ static gboolean write_retry_cb(gpointer data);
 static void configure_db(struct daemon *d) {
 	db_set_region(d->db, d->region);
 	db_set_busy_timeout(d->db, DAEMON_BUSY_TIMEOUT_MS);
-	if (d->opts.min_suffix > 0) {
-		db_set_min_suffix(d->db, d->opts.min_suffix);
+	if (d->config.min_suffix > 0) {
+		db_set_min_suffix(d->db, d->config.min_suffix);
 	}
 }
 
@@ -483,51 +483,80 @@ static gboolean on_quit_signal(gpointer data) {
 	return G_SOURCE_CONTINUE;
 }
 
+/* Whether two settings differ (either may be NULL). */
+static bool differ(const char *a, const char *b) {
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/* Says which changed settings take effect only at the next start. */
+static void note_restart_needed(const struct config *old, const struct config *new) {
+	const char *changed[4];
+	int n = 0;
+	if (differ(old->database, new->database)) {
+		changed[n++] = "database";
+	}
+	if (old->bus != new->bus) {
+		changed[n++] = "bus";
+	}
+	if (old->notify != new->notify) {
+		changed[n++] = "notify";
+	}
+	if (differ(old->device_dir, new->device_dir)) {
+		changed[n++] = "device-dir";
+	}
+	for (int i = 0; i < n; i++) {
+		log_warn("SIGHUP: %s changed; that takes effect when ctid is started again",
+			 changed[i]);
+	}
+}
+
+/* Applies the settings that can change while ctid runs. */
+static void apply_settings(struct daemon *d) {
+	config_region(d->config.region, d->region);
+	configure_db(d);
+	log_set_level(d->config.verbose >= 2   ? LOG_DEBUG
+		      : d->config.verbose == 1 ? LOG_INFO
+					       : LOG_WARN);
+}
+
 static gboolean on_reload_signal(gpointer data) {
 	struct daemon *d = data;
-	if (d->config_path == NULL) {
-		log_info("SIGHUP: no configuration file to reload");
+	struct config c;
+	int ret = config_build(&c, d->opts.source);
+	if (ret < 0) {
+		log_error("SIGHUP: %s has errors; keeping the old settings",
+			  c.path != NULL ? c.path : "the configuration");
+		config_finish(&c);
 		return G_SOURCE_CONTINUE;
 	}
-	struct config c;
-	config_init(&c);
-	if (config_load(&c, d->config_path) < 0) {
-		log_error("SIGHUP: %s has errors; keeping the old settings", d->config_path);
-	} else {
-		if (c.region != NULL) {
-			config_region(c.region, d->region);
-			db_set_region(d->db, d->region);
-		}
-		if (c.min_suffix > 0) {
-			db_set_min_suffix(d->db, c.min_suffix);
-		}
-		config_set_string(&d->open_card, c.open_card);
-		config_set_string(&d->add_note, c.add_note);
-		config_set_string(&d->reminder_time, c.reminder_time);
-		daemon_reminders_stop(d);
-		daemon_reminders_start(d);
-		log_info("Reloaded %s (modem settings apply when a modem is plugged in again)",
-			 d->config_path);
-	}
-	config_finish(&c);
+	note_restart_needed(&d->config, &c);
+	config_finish(&d->config);
+	d->config = c; /* the modems' sections apply when a modem is plugged in */
+	apply_settings(d);
+	daemon_reminders_stop(d);
+	daemon_reminders_start(d);
+	log_info("Reloaded the settings%s%s (the command line's win over the file's)",
+		 d->config.path != NULL ? " from " : "",
+		 d->config.path != NULL ? d->config.path : "");
 	return G_SOURCE_CONTINUE;
 }
 
-struct daemon *daemon_create(const struct daemon_options *opts) {
+struct daemon *daemon_create(struct config *config, const struct daemon_options *opts) {
 	struct daemon *d = calloc(1, sizeof(*d));
 	if (d == NULL) {
+		config_finish(config);
 		return NULL;
 	}
 	d->opts = *opts;
-	memcpy(d->region, opts->region, sizeof(d->region));
-	d->loop = g_main_loop_new(NULL, FALSE);
-	if (opts->config != NULL) {
-		d->config_path = opts->config->path;
-		config_set_string(&d->open_card, opts->config->open_card);
-		config_set_string(&d->add_note, opts->config->add_note);
-		config_set_string(&d->reminder_time, opts->config->reminder_time);
+	d->config = *config;
+	config_init(config); /* the daemon owns what it held */
+	config_region(d->config.region, d->region);
+	if (d->region[0] == '\0') {
+		log_info("No home region (--region, region= or the locale): numbers are matched "
+			 "by their digits only");
 	}
-	d->database = opts->database != NULL ? strdup(opts->database) : db_default_path();
+	d->loop = g_main_loop_new(NULL, FALSE);
+	d->database = d->config.database != NULL ? strdup(d->config.database) : db_default_path();
 	if (d->database == NULL) {
 		log_error("No database path: set HOME or use --database");
 		goto fail;
@@ -542,16 +571,16 @@ struct daemon *daemon_create(const struct daemon_options *opts) {
 		d->write_error = -EROFS;
 		d->unwritable_since = (int64_t)time(NULL);
 	}
-	if (opts->bus != CONFIG_BUS_NONE) {
-		d->bus = bus_create(opts->bus == CONFIG_BUS_SYSTEM ? BUS_SYSTEM : BUS_SESSION,
+	if (d->config.bus != CONFIG_BUS_NONE) {
+		d->bus = bus_create(d->config.bus == CONFIG_BUS_SYSTEM ? BUS_SYSTEM : BUS_SESSION,
 				    &daemon_bus_handler, d);
 		if (d->bus == NULL) {
 			goto fail;
 		}
 	}
-	if (opts->notify || opts->print != NULL) {
+	if (d->config.notify || opts->print != NULL) {
 		struct notify_options no = {
-			.enabled = opts->notify,
+			.enabled = d->config.notify,
 			.print = opts->print != NULL,
 			.print_to = opts->print,
 		};
@@ -561,11 +590,7 @@ struct daemon *daemon_create(const struct daemon_options *opts) {
 		}
 	}
 	struct lines_options lo = {
-		.device_dir = opts->device_dir,
-		.devices = opts->devices,
-		.n_devices = opts->n_devices,
-		.config = opts->config,
-		.ring_timeout_ms = opts->ring_timeout_ms,
+		.config = &d->config,
 		.lock_dir = opts->lock_dir,
 	};
 	d->lines = lines_create(&lo, &lines_listener, d);
@@ -573,8 +598,9 @@ struct daemon *daemon_create(const struct daemon_options *opts) {
 		goto fail;
 	}
 	if (lines_count(d->lines) == 0) {
-		log_info("No modem yet; waiting for one in %s",
-			 opts->device_dir != NULL ? opts->device_dir : "(no device folder)");
+		log_info("No modem yet; waiting for one in %s", d->config.device_dir != NULL
+									? d->config.device_dir
+									: CONFIG_DEFAULT_DEVICE_DIR);
 	}
 	g_unix_signal_add(SIGINT, on_quit_signal, d);
 	g_unix_signal_add(SIGTERM, on_quit_signal, d);
@@ -636,8 +662,6 @@ void daemon_destroy(struct daemon *d) {
 		g_main_loop_unref(d->loop);
 	}
 	free(d->database);
-	free(d->open_card);
-	free(d->add_note);
-	free(d->reminder_time);
+	config_finish(&d->config);
 	free(d);
 }

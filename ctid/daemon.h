@@ -15,18 +15,10 @@
 #include "config.h"
 
 struct daemon_options {
-	const char *database;
-	char region[3];
-	int64_t ring_timeout_ms; /* 0: the default (8 s) */
-	int min_suffix;		 /* 0: the default */
-	enum config_bus bus;
-	bool notify; /* raise desktop notifications */
-	FILE *print; /* also print each screen-pop here, or NULL */
-	const char *device_dir;
-	const char *const *devices; /* --device paths */
-	int n_devices;
-	const struct config *config; /* per-modem settings, open-card, reminder-time */
-	const char *lock_dir;	     /* NULL: /run/lock, /var/lock */
+	/* Where the settings came from: built again from it on SIGHUP. */
+	const struct config_source *source;
+	FILE *print;	      /* also print each screen-pop here, or NULL */
+	const char *lock_dir; /* NULL: /run/lock, /var/lock */
 	/* Quit after this many calls ended (the demo); 0: run until a signal. */
 	int exit_after_calls;
 	/* Quit when no modem is left (the demo's simulator went away). */
@@ -35,11 +27,12 @@ struct daemon_options {
 
 struct daemon;
 
-/* Opens the database, connects to the bus and starts the modems. Returns
- * NULL (after logging why) when the daemon cannot run. */
-struct daemon *daemon_create(const struct daemon_options *opts);
-/* Runs until SIGINT/SIGTERM (or the demo's end); SIGHUP reloads the
- * configuration. Returns the exit status. */
+/* Opens the database, connects to the bus and starts the modems, with the
+ * settings in config, which the daemon takes (it is cleared). Returns NULL
+ * (after logging why) when the daemon cannot run. */
+struct daemon *daemon_create(struct config *config, const struct daemon_options *opts);
+/* Runs until SIGINT/SIGTERM (or the demo's end); SIGHUP builds the settings
+ * again from the same source. Returns the exit status. */
 int daemon_run(struct daemon *d);
 void daemon_destroy(struct daemon *d);
 

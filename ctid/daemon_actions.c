@@ -103,9 +103,10 @@ void daemon_action(uint64_t key, const char *action, void *data) {
 	}
 	log_info("Popup action %s (call %lld)", action, (long long)p->call_id);
 	if (strcmp(action, "open-card") == 0 && p->contact_id > 0) {
-		run_command(d, d->open_card != NULL ? d->open_card : DEFAULT_OPEN_CARD, p);
+		run_command(d, d->config.open_card != NULL ? d->config.open_card : DEFAULT_OPEN_CARD,
+			    p);
 	} else if (strcmp(action, "add-note") == 0 && p->contact_id > 0) {
-		run_command(d, d->add_note != NULL ? d->add_note : DEFAULT_ADD_NOTE, p);
+		run_command(d, d->config.add_note != NULL ? d->config.add_note : DEFAULT_ADD_NOTE, p);
 	} else if (strcmp(action, "add-contact") == 0 && p->number[0] != '\0') {
 		run_command(d, DEFAULT_ADD_CONTACT, p);
 	} else if (strcmp(action, "mark-handled") == 0 && p->call_id > 0) {
@@ -271,7 +272,8 @@ void daemon_reminders_start(struct daemon *d) {
 	if (d->reminder_timer != 0) {
 		return;
 	}
-	const char *at = d->reminder_time != NULL ? d->reminder_time : DEFAULT_REMINDER_TIME;
+	const char *at = d->config.reminder_time != NULL ? d->config.reminder_time
+							 : DEFAULT_REMINDER_TIME;
 	if (d->next_key == 0 && d->ended_calls == 0 && d->reminder_startup == 0 &&
 	    d->reminder_scan == NULL) {
 		/* at start-up, a little later, in slices */

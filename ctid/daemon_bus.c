@@ -205,6 +205,28 @@ static void database(void *data, struct bus_database *out) {
 	daemon_database_state(data, out);
 }
 
+struct settings_ctx {
+	struct daemon *d;
+	bus_setting_fn fn;
+	void *ctx;
+};
+
+static void setting_cb(const char *key, const char *value, void *data) {
+	struct settings_ctx *sc = data;
+	if (!strcmp(key, "database")) {
+		value = sc->d->database; /* the default resolved */
+	} else if (!strcmp(key, "region")) {
+		value = sc->d->region; /* the locale's, when none was set */
+	}
+	sc->fn(key, value, sc->ctx);
+}
+
+static void settings(void *data, bus_setting_fn fn, void *ctx) {
+	struct daemon *d = data;
+	struct settings_ctx sc = {d, fn, ctx};
+	config_foreach(&d->config, setting_cb, &sc);
+}
+
 const struct bus_handler daemon_bus_handler = {
 	.lookup = lookup,
 	.get_call = get_call,
@@ -214,4 +236,5 @@ const struct bus_handler daemon_bus_handler = {
 	.dial = dial,
 	.list_modems = list_modems,
 	.database = database,
+	.settings = settings,
 };

@@ -41,6 +41,7 @@ struct popup {
 
 struct daemon {
 	struct daemon_options opts;
+	struct config config; /* the settings, built again on SIGHUP */
 	char *database;
 	char region[3];
 	struct db *db;
@@ -68,10 +69,6 @@ struct daemon {
 	struct db_due_scan *reminder_scan;
 	guint reminder_scan_source;
 	size_t reminder_next; /* the next due one to announce */
-	char *open_card;
-	char *add_note;
-	char *reminder_time;
-	const char *config_path;
 };
 
 /* daemon_bus.c: the D-Bus methods. */

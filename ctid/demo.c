@@ -173,25 +173,37 @@ int run_demo(const struct run_options *ro) {
 	/* The line's name is the device's: call it what a shop would. */
 	char line[sizeof(dir) + 16];
 	snprintf(line, sizeof(line), "%s/shop", dir);
-	const char *devices[] = {symlink(tty, line) == 0 ? line : tty};
+	/* The demo's settings: none of the user's file, its own everything. */
+	struct config_source src = {.no_file = true};
+	char ring_timeout[16];
+	snprintf(ring_timeout, sizeof(ring_timeout), "%d", RING_TIMEOUT_S);
+	config_source_add(&src, "device", symlink(tty, line) == 0 ? line : tty);
+	config_source_add(&src, "device-dir", dir);
+	config_source_add(&src, "database", database);
+	config_source_add(&src, "region", "GB");
+	config_source_add(&src, "ring-timeout", ring_timeout);
+	config_source_add(&src, "bus", desktop ? "session" : "none");
+	config_source_add(&src, "notify", desktop ? "yes" : "no");
 	struct daemon_options o = {
-		.database = database,
-		.region = "GB",
-		.ring_timeout_ms = RING_TIMEOUT_S * 1000,
-		.bus = desktop ? CONFIG_BUS_SESSION : CONFIG_BUS_NONE,
-		.notify = desktop,
+		.source = &src,
 		.print = stdout,
-		.devices = devices,
-		.n_devices = 1,
 		.exit_after_calls = 2,
 		.exit_without_modems = true,
 	};
 	(void)ro;
-	struct daemon *d = daemon_create(&o);
+	struct config cfg;
+	struct daemon *d = NULL;
+	if (config_build(&cfg, &src) == 0) {
+		d = daemon_create(&cfg, &o);
+	}
+	config_finish(&cfg);
 	if (d == NULL && desktop) {
 		/* another ctid owns the bus name: show the demo without D-Bus */
-		o.bus = CONFIG_BUS_NONE;
-		d = daemon_create(&o);
+		config_source_add(&src, "bus", "none");
+		if (config_build(&cfg, &src) == 0) {
+			d = daemon_create(&cfg, &o);
+		}
+		config_finish(&cfg);
 	}
 	int status = 1;
 	if (d != NULL) {

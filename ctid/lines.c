@@ -214,22 +214,6 @@ static const struct modem_listener modem_listener = {
 	.state = on_state,
 };
 
-static const struct config_modem *find_settings(const struct config *c, const char *path) {
-	if (c == NULL) {
-		return NULL;
-	}
-	const char *base = strrchr(path, '/');
-	base = base != NULL ? base + 1 : path;
-	for (int i = 0; i < c->n_modems; i++) {
-		const struct config_modem *m = &c->modems[i];
-		const char *p = m->path != NULL ? m->path : m->name;
-		if (strcmp(p, path) == 0 || strcmp(p, base) == 0) {
-			return m;
-		}
-	}
-	return NULL;
-}
-
 static enum serial_flow parse_flow(const char *s) {
 	if (s != NULL && strcmp(s, "rtscts") == 0) {
 		return SERIAL_FLOW_RTSCTS;
@@ -250,7 +234,8 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 	line->from_dir = from_dir;
 	line->io_fd = -1;
 	line->timer_deadline = -1;
-	const struct config_modem *cm = find_settings(lines->opts.config, path);
+	const struct config *cfg = lines->opts.config;
+	const struct config_modem *cm = config_find_modem(cfg, path);
 	const char *base = strrchr(path, '/');
 	line->name = strdup(cm != NULL && cm->line != NULL ? cm->line
 			    : base != NULL		   ? base + 1
@@ -262,7 +247,7 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 		.flow = parse_flow(cm != NULL ? cm->flow : NULL),
 		.init = cm != NULL ? cm->init : NULL,
 		.country = cm != NULL ? cm->country : NULL,
-		.ring_timeout_ms = lines->opts.ring_timeout_ms,
+		.ring_timeout_ms = (int64_t)cfg->ring_timeout * 1000,
 		.lock_dir = lines->opts.lock_dir,
 		.retry_min_ms = lines->opts.retry_min_ms,
 		.command_timeout_ms = lines->opts.command_timeout_ms,
@@ -412,8 +397,9 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 	lines->opts = *opts;
 	lines->listener = *l;
 	lines->data = data;
-	lines->device_dir = opts->device_dir != NULL ? strdup(opts->device_dir) : NULL;
-	lines->opts.device_dir = lines->device_dir;
+	const struct config *cfg = opts->config;
+	lines->device_dir =
+		strdup(cfg->device_dir != NULL ? cfg->device_dir : CONFIG_DEFAULT_DEVICE_DIR);
 	lines->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (lines->inotify_fd < 0) {
 		log_error("Could not watch for modems: inotify: %s", strerror(errno));
@@ -431,11 +417,11 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
 					  IN_DELETE_SELF | IN_ONLYDIR);
 	}
-	for (int i = 0; i < opts->n_devices; i++) {
-		if (find_line(lines, opts->devices[i]) == NULL) {
-			line_add(lines, opts->devices[i], false);
+	for (int i = 0; i < cfg->n_devices; i++) {
+		if (find_line(lines, cfg->devices[i]) == NULL) {
+			line_add(lines, cfg->devices[i], false);
 		}
-		watch_parent(lines, opts->devices[i]);
+		watch_parent(lines, cfg->devices[i]);
 	}
 	scan(lines);
 	return lines;

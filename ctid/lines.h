@@ -29,11 +29,10 @@ struct lines_listener {
 };
 
 struct lines_options {
-	const char *device_dir; /* NULL: no folder */
-	const char *const *devices;
-	int n_devices;
-	const struct config *config; /* [modem] sections; may be NULL */
-	int64_t ring_timeout_ms;
+	/* The device folder, --device paths, [modem] sections and ring timeout.
+	 * Read when a modem is added: it must outlive the lines, and may change
+	 * between modems (a reload). */
+	const struct config *config;
 	const char *lock_dir;
 	/* Start-up retry and command timeouts (tests shorten them); 0: default. */
 	int64_t retry_min_ms;

@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "daemon.h"
 #include "log.h"
-#include "phone.h"
 #include "ports.h"
 #include "run.h"
 
@@ -29,6 +27,7 @@ static const char usage[] =
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
+	"  --check-config          read the settings, report any error, and exit\n"
 	"  --replay FILE           run a recorded modem transcript; print its calls as JSON\n"
 	"  --demo                  a simulated modem rings with a known client and a stranger\n"
 	"  --list-ports            list serial ports and known modems\n"
@@ -50,6 +49,7 @@ enum {
 	OPT_DEMO,
 	OPT_LIST_PORTS,
 	OPT_VERSION,
+	OPT_CHECK_CONFIG,
 };
 
 static int list_ports(void) {
@@ -74,6 +74,26 @@ static int bad_usage(const char *fmt, ...) {
 	return 2;
 }
 
+/* The options that are keys of ctid.conf, under the same names. */
+static const char *setting_key(int opt) {
+	switch (opt) {
+	case OPT_DEVICE:
+		return "device";
+	case OPT_DEVICE_DIR:
+		return "device-dir";
+	case OPT_DATABASE:
+		return "database";
+	case OPT_REGION:
+		return "region";
+	case OPT_RING_TIMEOUT:
+		return "ring-timeout";
+	case OPT_BUS:
+		return "bus";
+	default:
+		return NULL;
+	}
+}
+
 int main(int argc, char *argv[]) {
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, OPT_DEVICE},
@@ -88,66 +108,45 @@ int main(int argc, char *argv[]) {
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"demo", no_argument, NULL, OPT_DEMO},
 		{"list-ports", no_argument, NULL, OPT_LIST_PORTS},
+		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct run_options ro = {0};
-	const char *config_path = NULL, *bus = NULL;
-	int verbose = 0, ring_timeout = 0;
-	bool demo = false, no_notify = false;
+	struct config_source src = {0};
+	struct run_options ro = {.source = &src};
+	int verbose = 0;
+	char verbose_text[16];
+	bool demo = false, check = false;
 	const char *replay = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		const char *key = setting_key(opt);
+		if (key != NULL) {
+			if (config_source_add(&src, key, optarg) < 0) {
+				return bad_usage("too many options");
+			}
+			continue;
+		}
 		switch (opt) {
-		case OPT_DEVICE:
-			if (ro.n_devices >= RUN_MAX_DEVICES) {
-				return bad_usage("too many --device options (at most %s)", "16");
-			}
-			ro.devices[ro.n_devices++] = optarg;
-			break;
-		case OPT_DEVICE_DIR:
-			ro.device_dir = optarg;
-			break;
-		case OPT_DATABASE:
-			ro.database = optarg;
-			break;
-		case OPT_REGION:
-			if (!phone_region_known(optarg)) {
-				return bad_usage("unknown region '%s' (use a code such as GB, US)",
-						 optarg);
-			}
-			ro.region = optarg;
-			break;
-		case OPT_RING_TIMEOUT:
-			ring_timeout = atoi(optarg);
-			if (ring_timeout < 1 || ring_timeout > 120) {
-				return bad_usage("--ring-timeout wants 1 to 120 seconds, not '%s'",
-						 optarg);
-			}
-			break;
-		case OPT_BUS:
-			bus = optarg;
-			if (strcmp(bus, "session") && strcmp(bus, "system") && strcmp(bus, "none")) {
-				return bad_usage("--bus is session, system or none, not '%s'",
-						 optarg);
-			}
-			break;
 		case OPT_NO_NOTIFY:
-			no_notify = true;
+			config_source_add(&src, "notify", "no");
 			break;
 		case OPT_PRINT:
 			ro.print = true;
 			break;
 		case OPT_CONFIG:
-			config_path = optarg;
+			src.path = optarg;
 			break;
 		case OPT_REPLAY:
 			replay = optarg;
 			break;
 		case OPT_DEMO:
 			demo = true;
+			break;
+		case OPT_CHECK_CONFIG:
+			check = true;
 			break;
 		case OPT_LIST_PORTS:
 			return list_ports();
@@ -168,39 +167,34 @@ int main(int argc, char *argv[]) {
 	if (optind < argc) {
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	}
+	if (verbose > 0) {
+		snprintf(verbose_text, sizeof(verbose_text), "%d", verbose > 3 ? 3 : verbose);
+		config_source_add(&src, "verbose", verbose_text);
+	}
 	log_init("ctid", verbose >= 2 ? LOG_DEBUG : verbose == 1 ? LOG_INFO : LOG_WARN);
 	if (demo) {
 		return run_demo(&ro);
 	}
-
 	struct config cfg;
-	config_init(&cfg);
-	char *path = config_path != NULL ? strdup(config_path) : config_default_path();
-	int ret = path != NULL ? config_load(&cfg, path) : 0;
-	free(path);
-	if (ret < 0 && !(ret == -ENOENT && config_path == NULL)) {
-		if (ret == -ENOENT) {
-			fprintf(stderr, "ctid: no configuration file %s\n", config_path);
-		}
+	int ret = config_build(&cfg, &src);
+	if (ret < 0) {
 		config_finish(&cfg);
+		if (ret == -EBADR) {
+			fputs("Try 'ctid --help'.\n", stderr);
+			return 2;
+		}
 		return 1;
 	}
-	if (cfg.verbose > verbose) {
-		log_set_level(cfg.verbose >= 2 ? LOG_DEBUG : LOG_INFO);
+	log_set_level(cfg.verbose >= 2 ? LOG_DEBUG : cfg.verbose == 1 ? LOG_INFO : LOG_WARN);
+	if (check) {
+		printf("%s: the settings are good\n", cfg.path != NULL ? cfg.path : "(no file)");
+		config_finish(&cfg);
+		return 0;
 	}
-	if (bus != NULL) {
-		cfg.bus = !strcmp(bus, "system") ? CONFIG_BUS_SYSTEM
-			  : !strcmp(bus, "none") ? CONFIG_BUS_NONE
-						 : CONFIG_BUS_SESSION;
+	if (replay != NULL) {
+		ret = run_replay(&cfg, replay);
+		config_finish(&cfg);
+		return ret;
 	}
-	if (no_notify) {
-		cfg.notify = false;
-	}
-	if (ring_timeout > 0) {
-		cfg.ring_timeout = ring_timeout;
-	}
-	ro.config = &cfg;
-	ret = replay != NULL ? run_replay(&ro, replay) : run_daemon(&ro);
-	config_finish(&cfg);
-	return ret;
+	return run_daemon(&cfg, &ro); /* takes cfg */
 }

@@ -144,16 +144,16 @@ static bool looks_gsm(FILE *f) {
 	return found;
 }
 
-int run_replay(const struct run_options *ro, const char *path) {
+int run_replay(const struct config *cfg, const char *path) {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (f == NULL) {
 		fprintf(stderr, "ctid: could not read %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	struct replay r = {0};
-	const struct config *cfg = ro->config;
-	config_region(ro->region != NULL ? ro->region : cfg->region, r.region);
-	const char *database = ro->database != NULL ? ro->database : NULL;
+	config_region(cfg->region, r.region);
+	/* Contacts are matched only when a database was named. */
+	const char *database = cfg->database;
 	if (database != NULL) {
 		r.db = db_open(database, 0);
 		if (r.db == NULL) {

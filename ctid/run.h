@@ -9,21 +9,15 @@
 
 #include "config.h"
 
-#define RUN_MAX_DEVICES 16
-
 struct run_options {
-	const char *devices[RUN_MAX_DEVICES];
-	int n_devices;
-	const char *device_dir;
-	const char *database;
-	const char *region;
-	bool print;
-	struct config *config; /* the file, with the command line's overrides */
+	const struct config_source *source; /* where the settings came from */
+	bool print;			    /* also print each screen-pop */
 };
 
-int run_daemon(const struct run_options *ro);
+/* Runs the daemon with cfg, which it takes (and frees). */
+int run_daemon(struct config *cfg, const struct run_options *ro);
 /* Feeds FILE through the parser and call tracker; one JSON line per call. */
-int run_replay(const struct run_options *ro, const char *path);
+int run_replay(const struct config *cfg, const char *path);
 /* A demo database, a simulated modem and two calls. */
 int run_demo(const struct run_options *ro);
 

@@ -1,0 +1,117 @@
+/* The configuration: the file's syntax (comments, quotes, sections) and the
+ * order in which defaults, file and command line are laid over each other. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/ctid-test-config-XXXXXX";
+
+/* Writes text to a file in tmpdir; returns its path (static). */
+static const char *file_with(const char *text) {
+	static char path[128];
+	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int build(struct config *c, const char *text, int n, const char *const pairs[]) {
+	struct config_source src = {.path = text != NULL ? file_with(text) : NULL,
+				    .no_file = text == NULL};
+	for (int i = 0; i < n; i++) {
+		config_source_add(&src, pairs[2 * i], pairs[2 * i + 1]);
+	}
+	return config_build(c, &src);
+}
+
+static void test_syntax(void) {
+	struct config c;
+	int ret = build(&c,
+			"region = GB   # the shop's\n"
+			"open-card = \"notes #1  \"  # quoted\n"
+			"add-note = x#y\n"
+			"reminder-time = 07:30\t# tab before the comment\n"
+			"; an old-style comment\n"
+			"[modem usr5637-ttyACM0]   # a section with a comment\n"
+			"init = AT#CID=1\n"
+			"line = shop # comment\n",
+			0, NULL);
+	is_int(ret, 0, "a file with end-of-line comments is accepted");
+	is_str(c.region, "GB", "a comment after a value is not part of it");
+	is_str(c.open_card, "notes #1  ", "a quoted value keeps # and its spaces");
+	is_str(c.add_note, "x#y", "a # not after a space belongs to the value");
+	is_str(c.reminder_time, "07:30", "a tab before # starts a comment too");
+	is_int(c.n_modems, 1, "a section line may end with a comment");
+	is_str(c.n_modems == 1 ? c.modems[0].init : "", "AT#CID=1", "AT#CID=1 keeps its #");
+	is_str(c.n_modems == 1 ? c.modems[0].line : "", "shop", "in sections too");
+	config_finish(&c);
+
+	is_int(build(&c, "open-card = \"unclosed\n", 0, NULL), -EINVAL,
+	       "an unclosed quote is an error");
+	config_finish(&c);
+	is_int(build(&c, "open-card = \"a\" b\n", 0, NULL), -EINVAL,
+	       "text after the closing quote is an error");
+	config_finish(&c);
+	is_int(build(&c, "region = # nothing\n", 0, NULL), -EINVAL,
+	       "a value that is only a comment is no value");
+	config_finish(&c);
+}
+
+static void test_layers(void) {
+	struct config c;
+	const char *const pairs[] = {"region",	  "US",		  "device", "/dev/cmd1", "device",
+				     "/dev/cmd2", "ring-timeout", "3",	    "notify",	 "no"};
+	int ret = build(&c,
+			"region = GB\ndevice = /dev/file\nring-timeout = 30\nbus = none\n"
+			"reminder-time = 08:00\n",
+			5, pairs);
+	is_int(ret, 0, "file and command line together");
+	is_str(c.region, "US", "the command line's region wins");
+	is_int(c.ring_timeout, 3, "and its ring timeout");
+	ok(!c.notify, "--no-notify is notify = no");
+	is_int(c.n_devices, 2, "devices on the command line replace the file's");
+	is_str(c.n_devices > 0 ? c.devices[0] : "", "/dev/cmd1", "in their order");
+	is_int(c.bus, CONFIG_BUS_NONE, "what the command line does not say comes from the file");
+	is_str(c.reminder_time, "08:00", "every key of it");
+	config_finish(&c);
+
+	ret = build(&c, NULL, 0, NULL);
+	is_int(ret, 0, "no file and no options: the defaults");
+	is_int(c.ring_timeout, CONFIG_DEFAULT_RING_TIMEOUT, "the default ring timeout");
+	ok(c.notify && c.bus == CONFIG_BUS_SESSION, "notifications on, the session bus");
+	config_finish(&c);
+
+	const char *const bad[] = {"region", "Atlantis"};
+	is_int(build(&c, "region = GB\n", 1, bad), -EBADR,
+	       "a bad option is refused by the file's own check");
+	config_finish(&c);
+	const char *const good[] = {"region", "US"};
+	is_int(build(&c, "region = Atlantis\n", 1, good), -EINVAL,
+	       "a bad file is an error even when the option would override it");
+	config_finish(&c);
+	struct config_source missing = {.path = "/nonexistent/ctid.conf"};
+	is_int(config_build(&c, &missing), -ENOENT, "an explicit file that does not exist");
+	config_finish(&c);
+}
+
+int main(void) {
+	log_init("test_config", LOG_SILENT);
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_syntax();
+	test_layers();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+	return tap_done();
+}
