@@ -72,8 +72,22 @@ bool ctl_parse_id(const char *s, int64_t *out);
 bool ctl_parse_date(const char *s, int *y, int *m, int *d);
 /* An --until DATE (as --since takes) to the local midnight ending that day. */
 bool ctl_parse_until(const char *s, int64_t *out);
-/* Joins argv[from..argc) with spaces into buf (cut to fit). */
-void ctl_join_words(int argc, char *argv[], int from, char *buf, size_t size);
+/* Joins argv[from..argc) with spaces; a new string (NULL: out of memory). */
+char *ctl_join_words(int argc, char *argv[], int from);
+/* Reads the answer to a question already printed: true for one starting with
+ * y or Y. */
+bool ctl_answer_yes(void);
+/*
+ * Reads one line typed on the terminal after prompt, without its length
+ * limit (a terminal's line editing keeps 4,095 bytes of a pasted line; this
+ * reads it whole, with backspace, Ctrl-U and Ctrl-W still working). From a
+ * pipe it reads a line as it comes. Returns a new string without the line
+ * break, or NULL on end of input or Ctrl-C/Ctrl-D.
+ */
+char *ctl_read_line(const char *prompt);
+/* CTL_OK when text has at most max bytes, else prints that what ("the
+ * note") is too long, with both lengths, and returns CTL_ERROR. */
+int ctl_check_length(const char *what, const char *text, size_t max);
 /* Whether the command's first argument asks for help. */
 bool ctl_help_asked(int argc, char *argv[]);
 

@@ -116,9 +116,7 @@ static bool confirm(const char *target, const char *file, const struct db_file_i
 	printf(" with %s (%lld contacts, %lld calls)?\nThe current database is kept as "
 	       "%s.before-restore. [y/N] ",
 	       file, (long long)from->contacts, (long long)from->calls, target);
-	fflush(stdout);
-	char answer[16];
-	return fgets(answer, sizeof(answer), stdin) != NULL && (answer[0] == 'y' || answer[0] == 'Y');
+	return ctl_answer_yes();
 }
 
 int ctl_restore(struct ctl *ctl, int argc, char *argv[]) {

@@ -120,6 +120,39 @@ static bool push(void **list, int *n, void *item) {
 	return true;
 }
 
+/* Refuses what the database would not keep whole; -1 when all fits. */
+static int check_lengths(const struct edits *e) {
+	if (ctl_check_length("the name", e->name, DB_NAME_MAX) != CTL_OK ||
+	    ctl_check_length("the company", e->company, DB_NAME_MAX) != CTL_OK ||
+	    ctl_check_length("the e-mail address", e->email, DB_NAME_MAX) != CTL_OK) {
+		return CTL_ERROR;
+	}
+	for (int i = 0; i < e->n_add; i++) {
+		if (ctl_check_length("a phone number with its label", e->add_phones[i],
+				     DB_NUMBER_MAX + 1 + DB_NAME_MAX) != CTL_OK) {
+			return CTL_ERROR;
+		}
+	}
+	for (int i = 0; i < e->n_fields; i++) {
+		size_t key = strcspn(e->fields[i], "=");
+		if (key > DB_NAME_MAX) {
+			return ctl_fail("a field's name is %zu bytes long; ctid keeps up to %d "
+					"(nothing was saved)",
+					key, DB_NAME_MAX);
+		}
+		if (ctl_check_length("a field's value", e->fields[i] + key + 1, DB_TEXT_MAX) !=
+		    CTL_OK) {
+			return CTL_ERROR;
+		}
+	}
+	for (int i = 0; i < e->n_tags; i++) {
+		if (ctl_check_length("a tag", e->tags[i], DB_NAME_MAX) != CTL_OK) {
+			return CTL_ERROR;
+		}
+	}
+	return -1;
+}
+
 /* Parses a subcommand's options; returns -1 to go on, else an exit status. */
 static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[], struct edits *e) {
 	static const struct option opts[] = {
@@ -203,7 +236,7 @@ static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[],
 					       MAX_LIST);
 		}
 	}
-	return -1;
+	return check_lengths(e);
 }
 
 /* Applies numbers, fields and tags of e to contact id; prints what failed. */
@@ -249,37 +282,24 @@ static int apply_lists(struct ctl *ctl, struct db *db, int64_t id, struct edits 
 	return CTL_OK;
 }
 
-static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
-	struct edits e = {0};
-	int status = parse_edits(ctl, "contact add", argc, argv, &e);
-	if (status >= 0) {
-		return status;
-	}
-	if (optind < argc) {
-		return ctl_usage_error("contact add", "unexpected argument '%s'", argv[optind]);
-	}
-	char asked[256];
-	if ((e.name == NULL || e.name[0] == '\0') && e.n_add > 0 && isatty(STDIN_FILENO)) {
-		/* "Add contact" on a stranger's popup opens a terminal with the number. */
-		printf("Name for %s: ", e.add_phones[0]);
-		fflush(stdout);
-		if (fgets(asked, sizeof(asked), stdin) != NULL) {
-			asked[strcspn(asked, "\r\n")] = '\0';
-			e.name = asked;
-		}
-	}
-	if (e.name == NULL || e.name[0] == '\0') {
+/* Adds the contact e describes, with its numbers, fields and tags. */
+static int add_edits(struct ctl *ctl, struct edits *e) {
+	if (e->name == NULL || e->name[0] == '\0') {
 		return ctl_usage_error("contact add", "--name is required");
+	}
+	int status = ctl_check_length("the name", e->name, DB_NAME_MAX);
+	if (status != CTL_OK) {
+		return status;
 	}
 	struct db *db = ctl_db(ctl);
 	if (db == NULL) {
 		return CTL_ERROR;
 	}
 	struct db_contact c = {
-		.name = e.name,
-		.company = e.company,
-		.email = e.email,
-		.birthday = e.birthday,
+		.name = e->name,
+		.company = e->company,
+		.email = e->email,
+		.birthday = e->birthday,
 	};
 	int64_t id = 0;
 	db_begin(db);
@@ -288,7 +308,7 @@ static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 		db_rollback(db);
 		return ctl_fail("could not add the contact: %s", strerror(-ret));
 	}
-	if ((status = apply_lists(ctl, db, id, &e)) != CTL_OK) {
+	if ((status = apply_lists(ctl, db, id, e)) != CTL_OK) {
 		db_rollback(db);
 		return status;
 	}
@@ -301,6 +321,26 @@ static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 		printf("%lld\n", (long long)id);
 	}
 	return CTL_OK;
+}
+
+static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
+	struct edits e = {0};
+	int status = parse_edits(ctl, "contact add", argc, argv, &e);
+	if (status >= 0) {
+		return status;
+	}
+	if (optind < argc) {
+		return ctl_usage_error("contact add", "unexpected argument '%s'", argv[optind]);
+	}
+	char *asked = NULL;
+	if ((e.name == NULL || e.name[0] == '\0') && e.n_add > 0 && isatty(STDIN_FILENO)) {
+		/* "Add contact" on a stranger's popup opens a terminal with the number. */
+		printf("Name for %s: ", e.add_phones[0]);
+		e.name = asked = ctl_read_line(NULL);
+	}
+	status = add_edits(ctl, &e);
+	free(asked);
+	return status;
 }
 
 static int contact_edit(struct ctl *ctl, int argc, char *argv[]) {
@@ -371,10 +411,7 @@ static int contact_delete(struct ctl *ctl, int argc, char *argv[]) {
 		fputs("Delete ", stdout);
 		db_contact_get(ctl->db, id, print_name, NULL);
 		fputs("with its numbers, notes and reminders? Calls stay in the log. [y/N] ", stdout);
-		fflush(stdout);
-		char answer[16];
-		if (fgets(answer, sizeof(answer), stdin) == NULL ||
-		    (answer[0] != 'y' && answer[0] != 'Y')) {
+		if (!ctl_answer_yes()) {
 			return ctl_fail("not deleted");
 		}
 	}

@@ -98,9 +98,7 @@ static int conflicts(const struct side *a, const struct side *b, struct dropped 
 static bool confirm(int64_t a, const struct side *sa, int64_t b, const struct side *sb) {
 	printf("Merge #%lld %s into #%lld %s, and delete #%lld? [y/N] ", (long long)b, sb->name,
 	       (long long)a, sa->name, (long long)b);
-	fflush(stdout);
-	char answer[16];
-	return fgets(answer, sizeof(answer), stdin) != NULL && (answer[0] == 'y' || answer[0] == 'Y');
+	return ctl_answer_yes();
 }
 
 static void print_counts(const struct db_merge_counts *n) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,16 +14,6 @@ static const char note_usage[] = "Usage: ctidctl note add CONTACT TEXT...\n"
 				 "show on the screen-pop when the contact calls.\n";
 
 /* Joins argv[from..argc) with spaces into buf. */
-static void join_words(int argc, char *argv[], int from, char *buf, size_t size) {
-	buf[0] = '\0';
-	for (int i = from; i < argc; i++) {
-		if (i > from) {
-			strncat(buf, " ", size - strlen(buf) - 1);
-		}
-		strncat(buf, argv[i], size - strlen(buf) - 1);
-	}
-}
-
 int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 	if (argc < 2 || strcmp(argv[1], "add") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -57,22 +48,29 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 	if (status != CTL_OK) {
 		return status;
 	}
-	char text[4096];
+	char *text = NULL;
 	if (ask) {
 		printf("Note for contact #%lld (Enter to save, empty to cancel): ", (long long)id);
-		fflush(stdout);
-		if (fgets(text, sizeof(text), stdin) == NULL) {
+		if ((text = ctl_read_line(NULL)) == NULL) {
 			return ctl_fail("no note added");
 		}
-		text[strcspn(text, "\r\n")] = '\0';
 	} else {
-		join_words(argc, argv, optind + 1, text, sizeof(text));
+		text = ctl_join_words(argc, argv, optind + 1);
+	}
+	if (text == NULL) {
+		return ctl_fail("out of memory");
 	}
 	if (text[0] == '\0') {
+		free(text);
 		return ctl_usage_error("note", "the note is empty");
+	}
+	if ((status = ctl_check_length("the note", text, DB_TEXT_MAX)) != CTL_OK) {
+		free(text);
+		return status;
 	}
 	int64_t note;
 	int ret = db_note_add(ctl->db, id, DB_NOTE_NOTE, text, &note);
+	free(text);
 	if (ret < 0) {
 		return ctl_fail("could not add the note: %s", strerror(-ret));
 	}

@@ -125,24 +125,34 @@ static int reminder_add(struct ctl *ctl, const struct opts *o, int argc, char *a
 	if (argc - optind < 2) {
 		return ctl_usage_error(cmd, "give a CONTACT and the TEXT");
 	}
-	char text[4096];
-	ctl_join_words(argc, argv, optind + 1, text, sizeof(text));
+	char *text = ctl_join_words(argc, argv, optind + 1);
+	if (text == NULL) {
+		return ctl_fail("out of memory");
+	}
 	if (text[strspn(text, " \t")] == '\0') {
+		free(text);
 		return ctl_usage_error(cmd, "the text is empty");
+	}
+	if (ctl_check_length("the reminder", text, DB_TEXT_MAX) != CTL_OK) {
+		free(text);
+		return CTL_ERROR;
 	}
 	int ty, tm, td;
 	ctl_today(&ty, &tm, &td);
 	if (!yearly && (y < ty || (y == ty && (m < tm || (m == tm && d < td))))) {
+		free(text);
 		return ctl_fail("%s is in the past (use --yearly, or MM-DD, for every year)",
 				o->date);
 	}
 	int64_t contact;
 	int status = ctl_contact_resolve(ctl, argv[optind], &contact);
 	if (status != CTL_OK) {
+		free(text);
 		return status;
 	}
 	int64_t id;
 	int ret = db_reminder_add(ctl->db, contact, y, m, d, yearly, (int)o->notice, text, &id);
+	free(text);
 	if (ret < 0) {
 		return ctl_fail("could not add the reminder: %s", strerror(-ret));
 	}

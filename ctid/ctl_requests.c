@@ -154,18 +154,28 @@ static int request_add(struct ctl *ctl, enum db_note_kind kind, const char *cmd,
 	if (argc - optind < 2) {
 		return ctl_usage_error(cmd, "give a CONTACT and the TEXT");
 	}
-	char text[4096];
-	ctl_join_words(argc, argv, optind + 1, text, sizeof(text));
+	char *text = ctl_join_words(argc, argv, optind + 1);
+	if (text == NULL) {
+		return ctl_fail("out of memory");
+	}
 	if (text[strspn(text, " \t")] == '\0') {
+		free(text);
 		return ctl_usage_error(cmd, "the text is empty");
 	}
+	char what[32];
+	snprintf(what, sizeof(what), "the %s", db_note_kind_str(kind));
 	int64_t contact;
-	int status = ctl_contact_resolve(ctl, argv[optind], &contact);
+	int status = ctl_check_length(what, text, DB_TEXT_MAX);
+	if (status == CTL_OK) {
+		status = ctl_contact_resolve(ctl, argv[optind], &contact);
+	}
 	if (status != CTL_OK) {
+		free(text);
 		return status;
 	}
 	int64_t id;
 	int ret = db_note_add(ctl->db, contact, kind, text, &id);
+	free(text);
 	if (ret < 0) {
 		return ctl_fail("could not add the %s: %s", db_note_kind_str(kind), strerror(-ret));
 	}
@@ -182,10 +192,8 @@ static void iso(int64_t t, char *buf, size_t size) {
 	output_iso_time(t, buf, size);
 }
 
-static int request_list(struct ctl *ctl, enum db_note_kind kind, const struct opts *o, int argc,
-			char *argv[]) {
-	char query[1024];
-	ctl_join_words(argc, argv, optind, query, sizeof(query));
+static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
+			 const char *query) {
 	if (ctl_db(ctl) == NULL) {
 		return CTL_ERROR;
 	}
@@ -449,10 +457,8 @@ static void arrived_row(struct ctl *ctl, struct table *t, const struct items *l,
 	table_add(t, row);
 }
 
-static int request_arrived(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
-			   const char *cmd, int argc, char *argv[]) {
-	char query[1024];
-	ctl_join_words(argc, argv, optind, query, sizeof(query));
+static int arrived_matching(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
+			    const char *cmd, const char *query) {
 	if (query[strspn(query, " \t")] == '\0') {
 		return ctl_usage_error(cmd, "say what arrived (words of the %s's text)",
 				       db_note_kind_str(kind));
@@ -519,6 +525,29 @@ static int request_arrived(struct ctl *ctl, enum db_note_kind kind, const struct
 		}
 	}
 	items_finish(&l);
+	return status;
+}
+
+/* The words of the command line are the query (kept whole, however long). */
+static int request_list(struct ctl *ctl, enum db_note_kind kind, const struct opts *o, int argc,
+			char *argv[]) {
+	char *query = ctl_join_words(argc, argv, optind);
+	if (query == NULL) {
+		return ctl_fail("out of memory");
+	}
+	int status = list_matching(ctl, kind, o, query);
+	free(query);
+	return status;
+}
+
+static int request_arrived(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
+			   const char *cmd, int argc, char *argv[]) {
+	char *query = ctl_join_words(argc, argv, optind);
+	if (query == NULL) {
+		return ctl_fail("out of memory");
+	}
+	int status = arrived_matching(ctl, kind, o, cmd, query);
+	free(query);
 	return status;
 }
 

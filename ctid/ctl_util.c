@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "civil.h"
 #include "ctl.h"
@@ -65,13 +67,130 @@ bool ctl_parse_until(const char *s, int64_t *out) {
 	return true;
 }
 
-void ctl_join_words(int argc, char *argv[], int from, char *buf, size_t size) {
-	size_t o = 0;
-	buf[0] = '\0';
-	for (int i = from; i < argc && o + 1 < size; i++) {
-		int n = snprintf(buf + o, size - o, "%s%s", i > from ? " " : "", argv[i]);
-		o = n < 0 || (size_t)n >= size - o ? size - 1 : o + (size_t)n;
+char *ctl_join_words(int argc, char *argv[], int from) {
+	size_t len = 1;
+	for (int i = from; i < argc; i++) {
+		len += strlen(argv[i]) + 1;
 	}
+	char *out = malloc(len);
+	if (out == NULL) {
+		return NULL;
+	}
+	size_t o = 0;
+	for (int i = from; i < argc; i++) {
+		if (i > from) {
+			out[o++] = ' ';
+		}
+		size_t n = strlen(argv[i]);
+		memcpy(out + o, argv[i], n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+bool ctl_answer_yes(void) {
+	char *answer = ctl_read_line(NULL);
+	bool yes = answer != NULL && (answer[0] == 'y' || answer[0] == 'Y');
+	free(answer);
+	return yes;
+}
+
+/* Removes the last UTF-8 character of s[0..*n), and its echo. */
+static void erase_char(const char *s, size_t *n) {
+	if (*n == 0) {
+		return;
+	}
+	do {
+		(*n)--;
+	} while (*n > 0 && ((unsigned char)s[*n] & 0xc0) == 0x80);
+	fputs("\b \b", stdout);
+}
+
+/* The line, read byte by byte from a terminal in non-canonical mode. */
+static char *read_terminal_line(void) {
+	struct termios saved, raw;
+	if (tcgetattr(STDIN_FILENO, &saved) < 0) {
+		return NULL;
+	}
+	raw = saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	size_t n = 0, cap = 256;
+	char *s = malloc(cap);
+	bool done = false;
+	while (s != NULL && !done) {
+		unsigned char c;
+		if (read(STDIN_FILENO, &c, 1) != 1 || c == 3 || (c == 4 && n == 0)) {
+			free(s); /* end of input, Ctrl-C, Ctrl-D */
+			s = NULL;
+			break;
+		}
+		if (c == '\r' || c == '\n') {
+			done = true;
+		} else if (c == 0x7f || c == '\b') {
+			erase_char(s, &n);
+		} else if (c == 0x15) { /* Ctrl-U */
+			while (n > 0) {
+				erase_char(s, &n);
+			}
+		} else if (c == 0x17) { /* Ctrl-W: the word before */
+			while (n > 0 && s[n - 1] == ' ') {
+				erase_char(s, &n);
+			}
+			while (n > 0 && s[n - 1] != ' ') {
+				erase_char(s, &n);
+			}
+		} else if (c >= 0x20 || c == '\t') {
+			if (n + 2 > cap) {
+				char *bigger = realloc(s, cap *= 2);
+				if (bigger == NULL) {
+					free(s);
+					s = NULL;
+					break;
+				}
+				s = bigger;
+			}
+			s[n++] = (char)c;
+			putchar(c);
+		}
+		fflush(stdout);
+	}
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	putchar('\n');
+	if (s != NULL) {
+		s[n] = '\0';
+	}
+	return s;
+}
+
+char *ctl_read_line(const char *prompt) {
+	if (prompt != NULL) {
+		fputs(prompt, stdout);
+	}
+	fflush(stdout);
+	if (isatty(STDIN_FILENO)) {
+		return read_terminal_line();
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	if (getline(&line, &cap, stdin) < 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+int ctl_check_length(const char *what, const char *text, size_t max) {
+	size_t n = text != NULL ? strlen(text) : 0;
+	if (n <= max) {
+		return CTL_OK;
+	}
+	return ctl_fail("%s is %zu bytes long; ctid keeps up to %zu (nothing was saved)", what, n,
+			max);
 }
 
 struct phones_text {

@@ -4,6 +4,7 @@
 
 #include "db_private.h"
 #include "log.h"
+#include "utf8.h"
 
 static const char *const state_names[] = {
 	[DB_CALL_RINGING] = "ringing",
@@ -272,7 +273,16 @@ static void copy_item(struct db_history_item *item, int64_t id, int64_t when,
 	item->id = id;
 	item->when = when;
 	item->kind = kind;
-	snprintf(item->text, sizeof(item->text), "%s", text != NULL ? text : "");
+	/* An excerpt for the popup: one that is cut says so with "…". */
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	size_t n = text != NULL ? strlen(text) : 0;
+	if (n >= sizeof(item->text)) {
+		n = utf8_prefix(text, n, sizeof(item->text) - sizeof(ellipsis));
+		memcpy(item->text, text, n);
+		memcpy(item->text + n, ellipsis, sizeof(ellipsis));
+	} else {
+		memcpy(item->text, text != NULL ? text : "", n + 1);
+	}
 }
 
 static int history_note(const struct db_note *n, void *data) {

@@ -57,9 +57,18 @@ static bool valid_birthday(const char *b) {
 	return y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
 }
 
+/* Whether the contact's texts fit (see DB_NAME_MAX). */
+static bool contact_fits(const struct db_contact *c) {
+	return db_fits(c->name, DB_NAME_MAX) && db_fits(c->company, DB_NAME_MAX) &&
+	       db_fits(c->email, DB_NAME_MAX);
+}
+
 int db_contact_add(struct db *db, const struct db_contact *c, int64_t *id) {
 	if (c->name == NULL || c->name[0] == '\0' || !valid_birthday(c->birthday)) {
 		return -EINVAL;
+	}
+	if (!contact_fits(c)) {
+		return -EMSGSIZE;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_INSERT);
 	if (s == NULL) {
@@ -88,6 +97,9 @@ static void bind_update(sqlite3_stmt *s, int idx, const char *text) {
 int db_contact_update(struct db *db, const struct db_contact *c) {
 	if (!valid_birthday(c->birthday)) {
 		return -EINVAL;
+	}
+	if (!contact_fits(c)) {
+		return -EMSGSIZE;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_UPDATE);
 	if (s == NULL) {
@@ -363,6 +375,9 @@ static int phone_keys(struct db *db, const char *raw, struct phone_number *pn, c
 }
 
 int db_phone_add(struct db *db, int64_t contact, const char *raw, const char *label, int64_t *id) {
+	if (!db_fits(raw, DB_NUMBER_MAX) || !db_fits(label, DB_NAME_MAX)) {
+		return -EMSGSIZE;
+	}
 	struct phone_number pn;
 	char rdigits[PHONE_DIGITS_MAX];
 	int ret = phone_keys(db, raw, &pn, rdigits, sizeof(rdigits));
@@ -487,6 +502,9 @@ int db_field_set(struct db *db, int64_t contact, const char *key, const char *va
 	if (key == NULL || key[0] == '\0') {
 		return -EINVAL;
 	}
+	if (!db_fits(key, DB_NAME_MAX) || !db_fits(value, DB_TEXT_MAX)) {
+		return -EMSGSIZE;
+	}
 	bool remove = value == NULL || value[0] == '\0';
 	sqlite3_stmt *s = db_stmt(db, remove ? STMT_FIELD_DELETE : STMT_FIELD_SET);
 	if (s == NULL) {
@@ -538,6 +556,9 @@ static int tag_change(struct db *db, enum db_stmt id, int64_t contact, const cha
 }
 
 int db_tag_add(struct db *db, int64_t contact, const char *tag) {
+	if (!db_fits(tag, DB_NAME_MAX)) {
+		return -EMSGSIZE;
+	}
 	return tag_change(db, STMT_TAG_ADD, contact, tag);
 }
 

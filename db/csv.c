@@ -15,7 +15,7 @@
 #include "utf8.h"
 
 #define MAX_CELLS 4096
-#define MAX_ROW	  (8 * 1024 * 1024) /* bytes of one row */
+#define MAX_ROW	  (32 * 1024 * 1024) /* bytes of one row */
 
 struct row {
 	char *buf; /* cells, each NUL-terminated */
@@ -256,10 +256,18 @@ static int parse(struct reader *rd, record_fn fn, void *userdata, struct record_
 		record_builder_reset(&b, row.line);
 		csv_map_row(&map, cells, row.n, &b);
 		if (row.truncated) {
-			record_warn(&b, row.line, "row or cell too long; the rest was left out");
+			ret = fail(err, row.line,
+				   "a cell longer than %d bytes, or a row longer than %d, or more "
+				   "than %d cells: more than ctid reads",
+				   RECORD_MAX_TEXT, MAX_ROW, MAX_CELLS);
+			break;
 		}
 		if (b.failed) {
 			ret = -ENOMEM;
+			break;
+		}
+		if (b.refused_line > 0) {
+			ret = fail(err, b.refused_line, "%s", b.refused);
 			break;
 		}
 		struct contact_record rec;

@@ -185,6 +185,10 @@ int db_errno(int rc) {
 	}
 }
 
+bool db_fits(const char *s, size_t max) {
+	return s == NULL || strlen(s) <= max;
+}
+
 int64_t db_now(void) {
 	return (int64_t)time(NULL);
 }

@@ -15,6 +15,14 @@
 #define DB_SCHEMA_VERSION 2
 #define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
 
+/*
+ * The longest texts ctid keeps, in bytes of UTF-8. Longer ones are refused
+ * with -EMSGSIZE, never cut: by ctidctl, the D-Bus API and imports alike.
+ */
+#define DB_NAME_MAX   1024  /* a name, company, e-mail, tag, phone label, field's key */
+#define DB_NUMBER_MAX 64    /* a phone number as written */
+#define DB_TEXT_MAX   65536 /* a note, request, order, reminder, field's value */
+
 struct db;
 
 enum db_open_flags {
@@ -329,6 +337,8 @@ int db_reminder_mark_announced(struct db *db, int64_t id, int64_t contact, const
 #define DB_HISTORY_TEXT	     160
 #define DB_HISTORY_REMINDERS 2
 
+/* An item's text is an excerpt: one longer than DB_HISTORY_TEXT - 1 bytes
+ * is cut at a character and ends in "…". */
 struct db_history_item {
 	int64_t id;
 	int64_t when;

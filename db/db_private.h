@@ -112,4 +112,7 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *s);
 
 int64_t db_now(void);
 
+/* Whether s (NULL: yes) has at most max bytes. */
+bool db_fits(const char *s, size_t max);
+
 #endif

@@ -32,6 +32,9 @@ int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const ch
 	if (text == NULL || text[0] == '\0' || kind > DB_NOTE_ORDER) {
 		return -EINVAL;
 	}
+	if (!db_fits(text, DB_TEXT_MAX)) {
+		return -EMSGSIZE;
+	}
 	sqlite3_stmt *s = db_stmt(db, STMT_NOTE_INSERT);
 	if (s == NULL) {
 		return -errno;
@@ -189,6 +192,9 @@ int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day
 	    notice > 366 || text == NULL || text[0] == '\0' || (!yearly && year < 1000) ||
 	    (!yearly && month == 2 && day == 29 && !civil_leap(year))) {
 		return -EINVAL;
+	}
+	if (!db_fits(text, DB_TEXT_MAX)) {
+		return -EMSGSIZE;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_INSERT);
 	if (s == NULL) {

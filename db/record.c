@@ -59,6 +59,8 @@ void record_builder_reset(struct record_builder *b, int line) {
 	b->n_emails = b->n_phones = b->n_fields = b->n_tags = b->n_notes = b->n_warnings = 0;
 	b->name = b->company = b->birthday = NULL;
 	b->failed = false;
+	b->refused_line = 0;
+	b->refused[0] = '\0';
 	b->line = line;
 }
 
@@ -126,9 +128,7 @@ static const char *clean(struct record_builder *b, const char *s, size_t n, bool
 	if (s == NULL) {
 		return NULL;
 	}
-	if (n > RECORD_MAX_TEXT) {
-		n = utf8_prefix(s, n, RECORD_MAX_TEXT);
-	}
+	/* The parsers refuse longer values before they get here. */
 	char *out = arena_alloc(b, n + 1);
 	if (out == NULL) {
 		return NULL;
@@ -226,13 +226,34 @@ void record_warn(struct record_builder *b, int line, const char *fmt, ...) {
 	}
 }
 
+void record_refuse(struct record_builder *b, int line, const char *fmt, ...) {
+	if (b->refused_line > 0) {
+		return;
+	}
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(b->refused, sizeof(b->refused), fmt, args);
+	va_end(args);
+	b->refused[utf8_prefix(b->refused, strlen(b->refused), sizeof(b->refused) - 1)] = '\0';
+	b->refused_line = line > 0 ? line : b->line;
+}
+
+/* Whether text fits in max bytes; refuses the record when it does not. */
+static bool fits(struct record_builder *b, const char *what, const char *text, size_t max, int line) {
+	size_t n = text != NULL ? strlen(text) : 0;
+	if (n <= max) {
+		return true;
+	}
+	record_refuse(b, line, "%s is %zu bytes long; ctid keeps up to %zu", what, n, max);
+	return false;
+}
+
 /* Grows *array to hold one more element of size elem; false when full or out of memory. */
 static bool grow(struct record_builder *b, void **array, size_t *cap, size_t n, size_t elem,
 		 size_t max, int line, const char *what) {
 	if (n >= max) {
-		if (n == max) {
-			record_warn(b, line, "more than %zu %s; the rest were left out", max, what);
-		}
+		record_refuse(b, line, "more than %zu %s on one contact; ctid keeps up to %zu", max,
+			      what, max);
 		return false;
 	}
 	if (n < *cap) {
@@ -250,13 +271,13 @@ static bool grow(struct record_builder *b, void **array, size_t *cap, size_t n, 
 }
 
 void record_set_name(struct record_builder *b, const char *name) {
-	if (name != NULL) {
+	if (name != NULL && fits(b, "the name", name, DB_NAME_MAX, 0)) {
 		b->name = name;
 	}
 }
 
 void record_set_company(struct record_builder *b, const char *company) {
-	if (company != NULL) {
+	if (company != NULL && fits(b, "the company", company, DB_NAME_MAX, 0)) {
 		b->company = company;
 	}
 }
@@ -275,7 +296,8 @@ void record_set_birthday(struct record_builder *b, const char *raw, int line) {
 }
 
 void record_add_phone(struct record_builder *b, const char *number, const char *label, int line) {
-	if (number == NULL) {
+	if (number == NULL || !fits(b, "a phone number", number, DB_NUMBER_MAX, line) ||
+	    !fits(b, "a phone label", label, DB_NAME_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_phones; i++) {
@@ -295,6 +317,9 @@ void record_add_email(struct record_builder *b, const char *email, int line) {
 	}
 	if (strncasecmp(email, "mailto:", 7) == 0 && email[7] != '\0') {
 		email += 7;
+	}
+	if (!fits(b, "an e-mail address", email, DB_NAME_MAX, line)) {
+		return;
 	}
 	for (size_t i = 0; i < b->n_emails; i++) {
 		if (strcasecmp(b->emails[i], email) == 0) {
@@ -328,7 +353,8 @@ static bool field_base_is(const char *key, const char *base) {
 }
 
 void record_add_field(struct record_builder *b, const char *key, const char *value, int line) {
-	if (key == NULL || value == NULL) {
+	if (key == NULL || value == NULL || !fits(b, "a field's name", key, DB_NAME_MAX - 8, line) ||
+	    !fits(b, "a field's value", value, DB_TEXT_MAX, line)) {
 		return;
 	}
 	bool taken = false;
@@ -343,9 +369,9 @@ void record_add_field(struct record_builder *b, const char *key, const char *val
 		}
 	}
 	if (taken) {
-		char numbered[256];
+		char numbered[DB_NAME_MAX + 1]; /* the key has room for " 99" */
 		for (int k = 2; k < 100; k++) {
-			snprintf(numbered, sizeof(numbered), "%.200s %d", key, k);
+			snprintf(numbered, sizeof(numbered), "%s %d", key, k);
 			bool used = false;
 			for (size_t i = 0; i < b->n_fields && !used; i++) {
 				used = strcmp(b->fields[i].key, numbered) == 0;
@@ -366,7 +392,7 @@ void record_add_field(struct record_builder *b, const char *key, const char *val
 }
 
 void record_add_tag(struct record_builder *b, const char *tag, int line) {
-	if (tag == NULL) {
+	if (tag == NULL || !fits(b, "a tag", tag, DB_NAME_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_tags; i++) {
@@ -381,7 +407,7 @@ void record_add_tag(struct record_builder *b, const char *tag, int line) {
 }
 
 void record_add_note(struct record_builder *b, const struct record_note *n, int line) {
-	if (n->text == NULL) {
+	if (n->text == NULL || !fits(b, "a note", n->text, DB_TEXT_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_notes; i++) {

@@ -18,14 +18,18 @@
 
 #include "db.h"
 
-/* Bounds on what one contact may carry; more is dropped with a warning. */
+/*
+ * Bounds on what one contact may carry. A contact with more, or with a text
+ * longer than the database keeps (DB_NAME_MAX, DB_NUMBER_MAX, DB_TEXT_MAX),
+ * is refused, never cut: the import stops at its line with the reason.
+ */
 #define RECORD_MAX_PHONES   64
-#define RECORD_MAX_EMAILS   16
-#define RECORD_MAX_FIELDS   64
-#define RECORD_MAX_TAGS	    64
-#define RECORD_MAX_NOTES    10000
-#define RECORD_MAX_WARNINGS 16
-#define RECORD_MAX_TEXT	    (256 * 1024) /* bytes of one value */
+#define RECORD_MAX_EMAILS   64
+#define RECORD_MAX_FIELDS   256
+#define RECORD_MAX_TAGS	    256
+#define RECORD_MAX_NOTES    100000
+#define RECORD_MAX_WARNINGS 16		       /* warnings kept per contact; the rest are counted */
+#define RECORD_MAX_TEXT	    (16 * 1024 * 1024) /* bytes of one value as a file writes it */
 
 struct record_phone {
 	const char *number; /* as written, e.g. "+44 20 7946 0018" */
@@ -95,6 +99,9 @@ struct record_builder {
 	int line;
 	const char *name, *company, *birthday;
 	bool failed; /* out of memory: the record is incomplete */
+	/* The first reason the record cannot be taken whole (refused_line > 0). */
+	int refused_line;
+	char refused[200];
 };
 
 void record_builder_init(struct record_builder *b);
@@ -134,6 +141,10 @@ void record_add_note(struct record_builder *b, const struct record_note *n, int 
  */
 void record_add_notes_text(struct record_builder *b, const char *text, int line);
 void record_warn(struct record_builder *b, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Marks the record as one that cannot be taken whole (the first reason is
+ * kept): the parser stops with it as the file's error. */
+void record_refuse(struct record_builder *b, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*

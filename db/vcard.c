@@ -2,9 +2,10 @@
  * vCard reading. Physical lines are joined into logical ones (folding: CRLF
  * and a blank; 2.1 quoted-printable soft breaks: "=" at the end), each is
  * split into group, name, parameters and value, and the value decoded
- * (quoted-printable, CHARSET, backslash escapes). Everything is bounded:
- * a logical line keeps at most MAX_LOGICAL bytes, a card a fixed number of
- * properties of each kind.
+ * (quoted-printable, CHARSET, backslash escapes). Everything is bounded,
+ * and nothing is cut: a logical line longer than MAX_LOGICAL bytes (a photo
+ * aside, which is not kept) or a card with more than the record's limits is
+ * the file's error, at its line.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,10 +18,7 @@
 #include "utf8.h"
 #include "vcard_internal.h"
 
-static int fail(struct parser *ps, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct parser *ps, int line, const char *fmt, ...) {
+int vcard_fail(struct parser *ps, int line, const char *fmt, ...) {
 	if (ps->err != NULL) {
 		ps->err->line = line;
 		va_list args;
@@ -432,7 +430,7 @@ static int handle_line(struct parser *ps, int line, bool *binary) {
 		char q[48];
 		quote(ps->buf, ps->len, q, sizeof(q));
 		if (!ps->in_card) {
-			return fail(ps, line, "'%s' is not a vCard line", q);
+			return vcard_fail(ps, line, "'%s' is not a vCard line", q);
 		}
 		record_warn(&ps->b, line, "'%s' is not a vCard property; left out", q);
 		return 0;
@@ -448,31 +446,34 @@ static int handle_line(struct parser *ps, int line, bool *binary) {
 		quote(p.value, n, what, sizeof(what));
 		bool vcard = vcard_word_is(p.value, n, "VCARD");
 		if (is_begin && vcard && ps->in_card) {
-			return fail(ps, line,
-				    "BEGIN:VCARD inside the card begun on line %d (no END:VCARD?)",
-				    ps->begin_line);
+			return vcard_fail(ps, line,
+					  "BEGIN:VCARD inside the card begun on line %d (no END:VCARD?)",
+					  ps->begin_line);
 		}
 		if (is_begin && vcard) {
 			vcard_begin_card(ps, line);
 			return 0;
 		}
 		if (is_end && vcard && !ps->in_card) {
-			return fail(ps, line, "END:VCARD without BEGIN");
+			return vcard_fail(ps, line, "END:VCARD without BEGIN");
 		}
 		if (is_end && vcard) {
 			return vcard_finish_card(ps);
 		}
-		return fail(ps, line, "%s:%s where %s expected", p.name, what,
-			    ps->in_card ? "END:VCARD" : "BEGIN:VCARD");
+		return vcard_fail(ps, line, "%s:%s where %s expected", p.name, what,
+				  ps->in_card ? "END:VCARD" : "BEGIN:VCARD");
 	}
 	if (!ps->in_card) {
 		char q[48];
 		quote(ps->buf, ps->len, q, sizeof(q));
-		return fail(ps, line, "'%s' outside BEGIN:VCARD ... END:VCARD", q);
+		return vcard_fail(ps, line, "'%s' outside BEGIN:VCARD ... END:VCARD", q);
 	}
 	vcard_encoding(&p, binary);
 	if (ps->truncated && !*binary) {
-		record_warn(&ps->b, line, "%s longer than %d bytes; cut", p.name, MAX_LOGICAL);
+		return vcard_fail(ps, line,
+				  "%s is longer than %d bytes, the most ctid reads in one "
+				  "value",
+				  p.name, MAX_LOGICAL);
 	}
 	vcard_take_property(ps, &p);
 	return ps->b.failed ? -ENOMEM : 0;
@@ -526,7 +527,7 @@ static int parse(struct parser *ps) {
 		in_base64 = binary;
 	}
 	if (ps->in_card) {
-		return fail(ps, ps->begin_line, "BEGIN:VCARD has no END:VCARD");
+		return vcard_fail(ps, ps->begin_line, "BEGIN:VCARD has no END:VCARD");
 	}
 	return 0;
 }

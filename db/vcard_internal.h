@@ -8,7 +8,7 @@
 
 #include "vcard.h"
 
-#define MAX_LOGICAL (1024 * 1024)
+#define MAX_LOGICAL RECORD_MAX_TEXT
 #define MAX_PARAMS  24
 #define MAX_PENDING 128 /* grouped properties waiting for their X-ABLabel */
 
@@ -75,6 +75,10 @@ size_t vcard_split(struct parser *ps, const char *s, size_t n, const char *seps,
 const char *vcard_text_value(struct parser *ps, const struct prop *p, bool multiline);
 
 /* vcard_props.c: a card begins, takes a property, ends (calling the record_fn). */
+/* Records why the file cannot be read (its line and a message); returns
+ * -EBADMSG. */
+int vcard_fail(struct parser *ps, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void vcard_begin_card(struct parser *ps, int line);
 void vcard_take_property(struct parser *ps, const struct prop *p);
 int vcard_finish_card(struct parser *ps);

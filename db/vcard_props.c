@@ -281,6 +281,9 @@ int vcard_finish_card(struct parser *ps) {
 	if (b->failed) {
 		return -ENOMEM;
 	}
+	if (b->refused_line > 0) {
+		return vcard_fail(ps, b->refused_line, "%s", b->refused);
+	}
 	struct contact_record rec;
 	record_builder_get(b, &rec);
 	int ret = ps->fn_cb(&rec, ps->userdata);

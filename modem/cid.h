@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CID_NUMBER_MAX 40  /* digits and '+', NUL-terminated */
-#define CID_NAME_MAX   96  /* UTF-8, NUL-terminated */
-#define CID_LINE_MAX   512 /* longer lines are truncated with a warning */
+#define CID_NUMBER_MAX 40   /* digits and '+', NUL-terminated */
+#define CID_NAME_MAX   1024 /* UTF-8, NUL-terminated: a whole line's worth, even of Latin-1 */
+#define CID_LINE_MAX   512  /* longer lines are truncated with a warning */
 
 enum cid_withheld {
 	CID_WITHHELD_NONE = 0,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cid_internal.h"
+#include "log.h"
 #include "utf8.h"
 
 void cid_event_init(struct cid_event *ev, enum cid_event_type type) {
@@ -157,9 +158,16 @@ enum cid_withheld cid_special_value(const char *s, size_t len) {
 
 static size_t clean_number(char *out, size_t outsz, const char *s, size_t len) {
 	size_t n = 0;
-	for (size_t i = 0; i < len && n + 1 < outsz; i++) {
+	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if ((c >= '0' && c <= '9') || (c == '+' && n == 0)) {
+			if (n + 1 >= outsz) {
+				/* No telephone number is this long (E.164 has 15 digits). */
+				log_warn("A caller's number of more than %zu digits; kept the first "
+					 "%zu: %.*s",
+					 outsz - 1, outsz - 1, (int)(len < 60 ? len : 60), s);
+				break;
+			}
 			out[n++] = c;
 		}
 	}

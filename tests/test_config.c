@@ -62,6 +62,22 @@ static void test_syntax(void) {
 	is_int(build(&c, "region = # nothing\n", 0, NULL), -EINVAL,
 	       "a value that is only a comment is no value");
 	config_finish(&c);
+
+	/* A line of CONFIG_LINE_MAX bytes is read; one more is an error, not cut. */
+	char line[CONFIG_LINE_MAX + 8];
+	size_t head = strlen("open-card = ");
+	memcpy(line, "open-card = ", head);
+	memset(line + head, 'x', CONFIG_LINE_MAX - head);
+	memcpy(line + CONFIG_LINE_MAX - 2, "\xc3\xa9", 2);
+	strcpy(line + CONFIG_LINE_MAX, "\n");
+	is_int(build(&c, line, 0, NULL), 0, "a line of CONFIG_LINE_MAX bytes is read");
+	is_int(c.open_card != NULL ? (long)strlen(c.open_card) : -1, CONFIG_LINE_MAX - (long)head,
+	       "its value whole");
+	config_finish(&c);
+	memset(line + head, 'x', CONFIG_LINE_MAX + 1 - head);
+	strcpy(line + CONFIG_LINE_MAX + 1, "\n");
+	is_int(build(&c, line, 0, NULL), -EINVAL, "one byte more is an error");
+	config_finish(&c);
 }
 
 static void test_layers(void) {

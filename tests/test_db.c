@@ -597,6 +597,70 @@ static void test_checkpoint(void) {
 	db_close(db);
 }
 
+/* A string of n bytes of 'a' whose last character is the two-byte "é". */
+static char *text_of(size_t n) {
+	char *s = malloc(n + 1);
+	memset(s, 'a', n);
+	memcpy(s + n - 2, "\xc3\xa9", 2);
+	s[n] = '\0';
+	return s;
+}
+
+/* Texts are kept whole up to their limit and refused past it, never cut. */
+static void test_limits(struct db *db) {
+	int64_t id, note;
+	char *name = text_of(DB_NAME_MAX), *longer = text_of(DB_NAME_MAX + 1);
+	struct db_contact c = {.name = name, .company = name};
+	is_int(db_contact_add(db, &c, &id), 0, "a name of DB_NAME_MAX bytes, ending in é, is kept");
+	char got[DB_NAME_MAX + 8] = "";
+	sqlite3 *raw = NULL;
+	sqlite3_open(db_path(db), &raw);
+	sqlite3_stmt *s;
+	sqlite3_prepare_v2(raw, "SELECT name FROM contacts WHERE id = ?", -1, &s, NULL);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(got, sizeof(got), "%s", sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	is_str(got, name, "whole");
+	c.name = longer;
+	is_int(db_contact_add(db, &c, NULL), -EMSGSIZE, "one byte more is refused");
+	c = (struct db_contact){.id = id, .company = longer};
+	is_int(db_contact_update(db, &c), -EMSGSIZE, "a company one byte too long too");
+	is_int(db_tag_add(db, id, longer), -EMSGSIZE, "and a tag");
+	is_int(db_field_set(db, id, longer, "x"), -EMSGSIZE, "and a field's name");
+	char *text = text_of(DB_TEXT_MAX), *too_long = text_of(DB_TEXT_MAX + 1);
+	is_int(db_note_add(db, id, DB_NOTE_NOTE, text, &note), 0, "a note of DB_TEXT_MAX bytes");
+	is_int(db_note_add(db, id, DB_NOTE_REQUEST, too_long, NULL), -EMSGSIZE,
+	       "a request one byte longer is refused");
+	is_int(db_field_set(db, id, "long", text), 0, "a field's value of DB_TEXT_MAX bytes");
+	is_int(db_field_set(db, id, "long", too_long), -EMSGSIZE, "one byte more is refused");
+	is_int(db_reminder_add(db, id, 0, 3, 1, true, 1, too_long, NULL), -EMSGSIZE,
+	       "and a reminder's text");
+	sqlite3_prepare_v2(raw, "SELECT length(CAST(text AS BLOB)) FROM notes WHERE id = ?", -1, &s,
+			   NULL);
+	sqlite3_bind_int64(s, 1, note);
+	int stored = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	is_int(stored, DB_TEXT_MAX, "the note is stored whole");
+	sqlite3_prepare_v2(raw, "SELECT count(*) FROM notes WHERE contact_id = ?", -1, &s, NULL);
+	sqlite3_bind_int64(s, 1, id);
+	is_int(sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1, 1,
+	       "and nothing of the refused request is");
+	sqlite3_finalize(s);
+	sqlite3_close(raw);
+	char number[DB_NUMBER_MAX + 2];
+	memset(number, '1', sizeof(number) - 1);
+	number[sizeof(number) - 1] = '\0';
+	is_int(db_phone_add(db, id, number, NULL, NULL), -EMSGSIZE,
+	       "a phone number of more than DB_NUMBER_MAX bytes is refused");
+	db_contact_delete(db, id);
+	free(name);
+	free(longer);
+	free(text);
+	free(too_long);
+}
+
 int main(void) {
 	log_init("test_db", LOG_WARN);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -616,6 +680,7 @@ int main(void) {
 	test_due_scan(db);
 	test_backup(db);
 	test_checkpoint();
+	test_limits(db);
 	db_close(db);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
