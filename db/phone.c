@@ -338,6 +338,28 @@ static bool try_international(const char *d, size_t n, int zero, struct phone_nu
 	return set_e164(out, cc, nd, nn);
 }
 
+/*
+ * A number written with "+" (or sent with GSM's type 145) already says its
+ * country: it is E.164 as it stands, whatever the validity tables know of
+ * that country's plan, as long as the calling code exists and the length
+ * fits (the tables lag behind new ranges and omit special ones). The
+ * tables still say where a trunk prefix written by mistake ends.
+ */
+#define LENIENT_MIN_NSN 4
+
+static bool take_international(const char *d, size_t n, int zero, struct phone_number *out) {
+	if (try_international(d, n, zero, out)) {
+		return true;
+	}
+	unsigned cc;
+	size_t first, count;
+	size_t cl = phone_cc_read(d, n, &cc, &first, &count);
+	if (cl == 0 || n - cl < LENIENT_MIN_NSN) {
+		return false;
+	}
+	return set_e164(out, cc, d + cl, n - cl);
+}
+
 static void set_service(struct phone_number *out, const char *d, size_t n) {
 	out->service = true;
 	set_digits(out, d, n, true);
@@ -403,7 +425,7 @@ static void resolve(const struct scan *s, const struct phone_region *home, struc
 	size_t n = s->n;
 	memcpy(out->ext, s->ext, sizeof(out->ext));
 	if (s->plus) {
-		if (!try_international(d, n, s->zero, out)) {
+		if (!take_international(d, n, s->zero, out)) {
 			set_digits(out, d, n, false);
 		}
 		return;

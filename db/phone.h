@@ -47,7 +47,10 @@ bool phone_region_from_locale(const char *locale, char out[3]);
  * letters (1-800-FLOWERS, used only when the digits alone make no number).
  * Italian-style regions keep their leading 0. A number is valid when its
  * length and first digits fit the region's plan; a local number (without
- * area code) or an invalid one gets no E.164.
+ * area code) or an invalid one gets no E.164. Validity is a question for
+ * national input only: a number written with "+" is E.164 as it stands when
+ * its calling code exists and it has 4 to 15 digits after it, whatever the
+ * plan's tables say ("+420 123 456 789").
  *
  * digits is what suffix matching compares: the E.164 digits without "+" when
  * an E.164 was derived, else the digits with leading zeros, the trunk prefix

@@ -306,6 +306,11 @@ static void test_lookup(void) {
 	add_contact(db, "Emergency", NULL, "999");
 	db_lookup(db, "999", &m);
 	ok(m.contact_id == 0, "short service numbers never match a contact");
+	int64_t petr = add_contact(db, "Petr", NULL, "+420 123 456 789");
+	db_lookup(db, "+420123456789", &m);
+	ok(m.kind == DB_MATCH_EXACT && m.contact_id == petr,
+	   "a number in international form matches exactly, whatever the plan's tables say");
+	is_str(m.e164, "+420123456789", "and keeps its E.164");
 	db_set_min_suffix(db, 6);
 	db_lookup(db, "960961", &m);
 	ok(m.contact_id == ivan, "the minimum suffix is configurable");

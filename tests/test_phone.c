@@ -48,6 +48,14 @@ static const struct norm_case norm_cases[] = {
 	{"GB", "0800 1111", "+448001111", NULL, "", false},
 	{"GB", "946 0018", "", "9460018", "", false},
 	{"GB", "020 7946 00188", "", "20794600188", "", false},
+	/* Written with "+": E.164 as it stands, whatever the plan's tables say
+	 * (issue 10: +420 1.. is outside the Czech tables; the person has it) */
+	{"GB", "+420 123 456 789", "+420123456789", NULL, "", false},
+	{NULL, "+420 123 456 789", "+420123456789", NULL, "", false},
+	{"US", "+420123456789", "+420123456789", NULL, "", false},
+	{"GB", "+44 1 2345", "+4412345", NULL, "", false},
+	{"GB", "+420 123", "", "420123", "", false},  /* 3 digits after the code: not a number */
+	{"GB", "+999 123 456 789", "", "999123456789", "", false}, /* no such code */
 	{"GB", "001 212 555 0123", "+12125550123", NULL, "", false},
 	{"GB", "999", "", "999", "", true},
 	{"GB", "112", "", "112", "", true},

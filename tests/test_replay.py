@@ -98,6 +98,22 @@ with tempfile.TemporaryDirectory() as tmp:
     tap.is_(json.loads(out.splitlines()[0])['e164'], None,
             'without a region a national number has no E.164')
 
+    # A GSM dongle sends the number without "+" but with type 145
+    # (international): it keeps its E.164 and matches a contact saved in
+    # that form, though the Czech tables do not know +420 1...
+    gsm = os.path.join(tmp, 'gsm.txt')
+    with open(gsm, 'wb') as f:
+        f.write(b'\r\nRING\r\n\r\n+CLIP: "420123456789",145,,,,0\r\n\r\nNO CARRIER\r\n')
+    add = subprocess.run([CTIDCTL, '--database', db, '--region', 'GB', 'contact', 'add',
+                          '--name', 'Petr Novak', '--phone', '+420 123 456 789'],
+                         capture_output=True, env=env)
+    petr = int(add.stdout)
+    status, out, err = replay(gsm, '--region', 'GB', '--database', db)
+    calls = [json.loads(l) for l in out.splitlines()]
+    tap.ok(status == 0 and len(calls) == 1 and calls[0]['e164'] == '+420123456789' and
+           calls[0]['contact'] == {'id': petr, 'name': 'Petr Novak'},
+           'an international number (GSM type 145) keeps its E.164 and matches', out + err)
+
     # Garbage: skipped with a warning, never a crash; calls around it survive.
     junk = os.path.join(tmp, 'junk.bin')
     with open(junk, 'wb') as f:
