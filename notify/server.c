@@ -245,6 +245,14 @@ void notify_server_show(struct worker *w, const struct job *job) {
 		g_hash_table_remove(w->shown, &job->key);
 		return;
 	}
+	/* From here on the server's actions on it find their way back (tests
+	 * wait for this line before they press a button). */
+	static const char *const states[] = {"ringing", "answered", "missed", "unknown"};
+	gint id = 0;
+	g_object_get(s->nn, "id", &id, NULL);
+	notify_worker_log(w, LOG_DEBUG,
+			  "The popup of call %" G_GUINT64_FORMAT " (%s) is notification %d", s->key,
+			  job->reminder ? "reminder" : states[job->state], id);
 	server_answered(w);
 }
 

@@ -109,6 +109,34 @@ def wait_for(predicate, timeout=5.0, interval=0.02):
         time.sleep(interval)
 
 
+def popups_settled(daemon, server, timeout=10.0):
+    """Waits until every popup a daemon running with -v -v showed has reached
+    server and the newest call's popup says how it ended; returns how many
+    Notify calls the server has then (the start of what comes next)."""
+    import re
+    shown = re.compile(r'The popup of call (\d+) \((\w+)\) is notification')
+
+    def done():
+        lines = shown.findall(daemon.log())
+        calls = [(int(k), state) for k, state in lines if int(k) < 1 << 62]
+        last = max(calls)[0] if calls else None
+        final = [state for k, state in calls if k == last][-1:] if calls else ['']
+        count = len(server.notify_calls())
+        return count == len(lines) and (last is None or final[0] != 'ringing') and \
+            (count or 'none')
+
+    n = wait_for(done, timeout)
+    return 0 if n == 'none' else n if n else len(server.notify_calls())
+
+
+def popup_shown(daemon, notification_id, timeout=5.0):
+    """Waits until a daemon running with -v -v has the notification server's
+    answer for notification_id (it logs it), so that a button pressed on it
+    now reaches the daemon. Returns whether it did."""
+    line = 'is notification %d' % notification_id
+    return bool(wait_for(lambda: line in daemon.log(), timeout))
+
+
 def require(*programs):
     """Returns the first of programs that is missing, or None."""
     for prog in programs:

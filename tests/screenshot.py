@@ -105,16 +105,21 @@ def main():
         tap.ok(driver.expect('ready', 10) is not None, 'driver started')
         driver.send('show 1 ' + args.show)
 
+        # Capture until the popup is there and two captures in a row are the
+        # same (dunst has finished drawing it: icon, second frame).
         shot = h.path('screen.png')
-        box = None
-        deadline = time.monotonic() + 10
-        while box is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+        previous = None
+
+        def drawn():
+            nonlocal previous
             capture(display, shot)
-            box = popup_box(shot)
-        # Let dunst finish drawing (icon, second frame) before the final capture.
-        time.sleep(0.5)
-        capture(display, shot)
+            with open(shot, 'rb') as f:
+                pixels = f.read()
+            stable = previous == pixels
+            previous = pixels
+            return stable and popup_box(shot) is not None
+
+        ctidtest.wait_for(drawn, 10, interval=0.2)
         box = popup_box(shot)
         if not tap.ok(box is not None, 'the popup is on screen', dunst.log()):
             tap.bail('nothing drawn')

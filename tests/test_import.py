@@ -337,11 +337,18 @@ print(n, flush=True)
 ''', db, '4'], stdout=subprocess.PIPE, env=env)
     writer.stdout.readline()
     results = []
+
+    def calls_now():
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute('SELECT count(*) FROM calls').fetchone()[0]
+
     for i in range(4):
         copy = os.path.join(tmp, 'backup-%d.db' % i)
         status, out, err = ctl(db, 'backup', copy)
         results.append((status, copy, err))
-        time.sleep(0.3)
+        # The next backup once the writer has written more since this one.
+        seen = calls_now()
+        ctidtest.wait_for(lambda: calls_now() > seen + 50, 2)
     written = int(writer.stdout.readline() or 0)
     writer.wait()
     tap.ok(written > 100, 'backup: another process wrote %d calls meanwhile' % written)
