@@ -77,7 +77,7 @@ static int take_note(const struct db_note *n, void *data) {
 		l->cap = cap;
 	}
 	l->notes[l->n++] = (struct record_note){
-		.kind = n->kind,
+		.kind = (enum record_note_kind)n->kind,
 		.text = copy(l->ex, n->text),
 		.open = n->open,
 		.created = n->created,

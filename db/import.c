@@ -199,7 +199,7 @@ static const char *existing_field(const struct existing *e, const char *key) {
 static int add_notes(struct importer *im, int64_t id, const struct contact_record *r, bool *changed) {
 	for (size_t i = 0; i < r->n_notes; i++) {
 		const struct record_note *n = &r->notes[i];
-		const char *kind = db_note_kind_str(n->kind);
+		const char *kind = db_note_kind_str((enum db_note_kind)n->kind);
 		sqlite3_stmt *s = query(im, Q_NOTE_EXISTS);
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
@@ -217,11 +217,11 @@ static int add_notes(struct importer *im, int64_t id, const struct contact_recor
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, n->text, -1, SQLITE_STATIC);
-		if (n->kind != DB_NOTE_NOTE) {
+		if (n->kind != RECORD_NOTE) {
 			sqlite3_bind_text(s, 4, n->open ? "open" : "closed", -1, SQLITE_STATIC);
 		}
 		sqlite3_bind_int64(s, 5, n->created > 0 ? n->created : im->now);
-		if (n->kind != DB_NOTE_NOTE && !n->open) {
+		if (n->kind != RECORD_NOTE && !n->open) {
 			sqlite3_bind_int64(s, 6, n->closed > 0 ? n->closed : im->now);
 		}
 		int ret = step_done(im, s);

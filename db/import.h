@@ -15,6 +15,14 @@
 #include "db.h"
 #include "record.h"
 
+/* The address book's note kinds and limits are the database's own. */
+_Static_assert(DB_NOTE_NOTE == (int)RECORD_NOTE && DB_NOTE_REQUEST == (int)RECORD_REQUEST &&
+		       DB_NOTE_ORDER == (int)RECORD_ORDER,
+	       "note kinds of record.h and db.h differ");
+_Static_assert(DB_NAME_MAX == RECORD_NAME_MAX && DB_NUMBER_MAX == RECORD_NUMBER_MAX &&
+		       DB_TEXT_MAX == RECORD_TEXT_MAX,
+	       "limits of record.h and db.h differ");
+
 enum import_format {
 	IMPORT_AUTO = 0,
 	IMPORT_VCARD,

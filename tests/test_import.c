@@ -306,14 +306,14 @@ static void test_birthdays(void) {
 
 static void test_notes_text(void) {
 	struct record_note notes[] = {
-		{.kind = DB_NOTE_NOTE,
+		{.kind = RECORD_NOTE,
 		 .text = "plain\n--- note 2020-01-01T00:00:00Z\n\\ back",
 		 .created = 1700000000},
-		{.kind = DB_NOTE_REQUEST,
+		{.kind = RECORD_REQUEST,
 		 .text = "black shoe cream, 2 tins",
 		 .open = true,
 		 .created = 1700000100},
-		{.kind = DB_NOTE_ORDER,
+		{.kind = RECORD_ORDER,
 		 .text = "Generation P",
 		 .created = 1700000200,
 		 .closed = 1700000300},
@@ -367,8 +367,8 @@ static const struct record_field fields[] = {
 };
 static const char *const emails[] = {"ivan@example.com", "ivan.p@example.org"};
 static const struct record_note wnotes[] = {
-	{DB_NOTE_NOTE, "Likes ☕, hates; delays\nsecond line", false, 1700000000, 0},
-	{DB_NOTE_REQUEST, "Black shoe cream", true, 1700000100, 0},
+	{RECORD_NOTE, "Likes ☕, hates; delays\nsecond line", false, 1700000000, 0},
+	{RECORD_REQUEST, "Black shoe cream", true, 1700000100, 0},
 };
 
 static const struct contact_record full = {

@@ -16,12 +16,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
+/* What a note is; the same kinds, in the same order, as the database's. */
+enum record_note_kind {
+	RECORD_NOTE = 0,
+	RECORD_REQUEST,
+	RECORD_ORDER,
+};
+
+/* The longest texts ctid keeps, in bytes of UTF-8: the database's own limits
+ * (db/import.c checks that they agree). */
+#define RECORD_NAME_MAX	  1024	/* a name, company, e-mail, tag, phone label, field's key */
+#define RECORD_NUMBER_MAX 64	/* a phone number as written */
+#define RECORD_TEXT_MAX	  65536 /* a note, a field's value */
 
 /*
  * Bounds on what one contact may carry. A contact with more, or with a text
- * longer than the database keeps (DB_NAME_MAX, DB_NUMBER_MAX, DB_TEXT_MAX),
- * is refused, never cut: the import stops at its line with the reason.
+ * longer than the limits above, is refused, never cut: the import stops at
+ * its line with the reason.
  */
 #define RECORD_MAX_PHONES   64
 #define RECORD_MAX_EMAILS   64
@@ -43,7 +54,7 @@ struct record_field {
 };
 
 struct record_note {
-	enum db_note_kind kind;
+	enum record_note_kind kind;
 	const char *text;
 	bool open;	 /* requests and orders */
 	int64_t created; /* Unix seconds, 0 when the file does not say */

@@ -107,13 +107,13 @@ char *record_notes_write(const struct record_note *notes, size_t n) {
 			sbuf_str(&out, "\n");
 		}
 		sbuf_str(&out, "--- ");
-		sbuf_str(&out, kind_words[note->kind <= DB_NOTE_ORDER ? note->kind : 0]);
+		sbuf_str(&out, kind_words[note->kind <= RECORD_ORDER ? note->kind : 0]);
 		if (note->created > 0) {
 			iso_utc(note->created, when);
 			sbuf_str(&out, " ");
 			sbuf_str(&out, when);
 		}
-		if (note->kind != DB_NOTE_NOTE) {
+		if (note->kind != RECORD_NOTE) {
 			sbuf_str(&out, note->open ? " open" : " closed");
 			if (!note->open && note->closed > 0) {
 				iso_utc(note->closed, when);
@@ -169,9 +169,9 @@ static bool parse_marker(const char *s, size_t len, struct record_note *n) {
 	if (count == 0) {
 		return false;
 	}
-	*n = (struct record_note){.kind = DB_NOTE_NOTE};
+	*n = (struct record_note){.kind = RECORD_NOTE};
 	int kind = -1;
-	for (int k = 0; k <= DB_NOTE_ORDER; k++) {
+	for (int k = 0; k <= RECORD_ORDER; k++) {
 		if (tlen[0] == strlen(kind_words[k]) && memcmp(tok[0], kind_words[k], tlen[0]) == 0) {
 			kind = k;
 		}
@@ -179,13 +179,13 @@ static bool parse_marker(const char *s, size_t len, struct record_note *n) {
 	if (kind < 0) {
 		return false;
 	}
-	n->kind = (enum db_note_kind)kind;
-	n->open = kind != DB_NOTE_NOTE;
+	n->kind = (enum record_note_kind)kind;
+	n->open = kind != RECORD_NOTE;
 	size_t t = 1;
 	if (t < count && parse_utc(tok[t], tlen[t], &n->created)) {
 		t++;
 	}
-	if (t < count && kind != DB_NOTE_NOTE) {
+	if (t < count && kind != RECORD_NOTE) {
 		if (tlen[t] == 4 && memcmp(tok[t], "open", 4) == 0) {
 			t++;
 		} else if (tlen[t] == 6 && memcmp(tok[t], "closed", 6) == 0) {
@@ -201,7 +201,7 @@ static bool parse_marker(const char *s, size_t len, struct record_note *n) {
 
 static void finish_note(struct record_builder *b, struct record_note *n, struct sbuf *text, int line) {
 	n->text = text->failed ? NULL : record_text(b, text->s, text->len);
-	if (n->text == NULL && n->kind == DB_NOTE_NOTE) {
+	if (n->text == NULL && n->kind == RECORD_NOTE) {
 		text->len = 0;
 		return;
 	}
@@ -219,7 +219,7 @@ void record_add_notes_text(struct record_builder *b, const char *text, int line)
 	struct record_note n;
 	size_t first = strcspn(text, "\n");
 	if (!parse_marker(text, first, &n)) {
-		struct record_note plain = {.kind = DB_NOTE_NOTE, .text = text};
+		struct record_note plain = {.kind = RECORD_NOTE, .text = text};
 		record_add_note(b, &plain, line);
 		return;
 	}

@@ -271,13 +271,13 @@ static bool grow(struct record_builder *b, void **array, size_t *cap, size_t n, 
 }
 
 void record_set_name(struct record_builder *b, const char *name) {
-	if (name != NULL && fits(b, "the name", name, DB_NAME_MAX, 0)) {
+	if (name != NULL && fits(b, "the name", name, RECORD_NAME_MAX, 0)) {
 		b->name = name;
 	}
 }
 
 void record_set_company(struct record_builder *b, const char *company) {
-	if (company != NULL && fits(b, "the company", company, DB_NAME_MAX, 0)) {
+	if (company != NULL && fits(b, "the company", company, RECORD_NAME_MAX, 0)) {
 		b->company = company;
 	}
 }
@@ -296,8 +296,8 @@ void record_set_birthday(struct record_builder *b, const char *raw, int line) {
 }
 
 void record_add_phone(struct record_builder *b, const char *number, const char *label, int line) {
-	if (number == NULL || !fits(b, "a phone number", number, DB_NUMBER_MAX, line) ||
-	    !fits(b, "a phone label", label, DB_NAME_MAX, line)) {
+	if (number == NULL || !fits(b, "a phone number", number, RECORD_NUMBER_MAX, line) ||
+	    !fits(b, "a phone label", label, RECORD_NAME_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_phones; i++) {
@@ -318,7 +318,7 @@ void record_add_email(struct record_builder *b, const char *email, int line) {
 	if (strncasecmp(email, "mailto:", 7) == 0 && email[7] != '\0') {
 		email += 7;
 	}
-	if (!fits(b, "an e-mail address", email, DB_NAME_MAX, line)) {
+	if (!fits(b, "an e-mail address", email, RECORD_NAME_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_emails; i++) {
@@ -353,8 +353,8 @@ static bool field_base_is(const char *key, const char *base) {
 }
 
 void record_add_field(struct record_builder *b, const char *key, const char *value, int line) {
-	if (key == NULL || value == NULL || !fits(b, "a field's name", key, DB_NAME_MAX - 8, line) ||
-	    !fits(b, "a field's value", value, DB_TEXT_MAX, line)) {
+	if (key == NULL || value == NULL || !fits(b, "a field's name", key, RECORD_NAME_MAX - 8, line) ||
+	    !fits(b, "a field's value", value, RECORD_TEXT_MAX, line)) {
 		return;
 	}
 	bool taken = false;
@@ -369,7 +369,7 @@ void record_add_field(struct record_builder *b, const char *key, const char *val
 		}
 	}
 	if (taken) {
-		char numbered[DB_NAME_MAX + 1]; /* the key has room for " 99" */
+		char numbered[RECORD_NAME_MAX + 1]; /* the key has room for " 99" */
 		for (int k = 2; k < 100; k++) {
 			snprintf(numbered, sizeof(numbered), "%s %d", key, k);
 			bool used = false;
@@ -392,7 +392,7 @@ void record_add_field(struct record_builder *b, const char *key, const char *val
 }
 
 void record_add_tag(struct record_builder *b, const char *tag, int line) {
-	if (tag == NULL || !fits(b, "a tag", tag, DB_NAME_MAX, line)) {
+	if (tag == NULL || !fits(b, "a tag", tag, RECORD_NAME_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_tags; i++) {
@@ -407,7 +407,7 @@ void record_add_tag(struct record_builder *b, const char *tag, int line) {
 }
 
 void record_add_note(struct record_builder *b, const struct record_note *n, int line) {
-	if (n->text == NULL || !fits(b, "a note", n->text, DB_TEXT_MAX, line)) {
+	if (n->text == NULL || !fits(b, "a note", n->text, RECORD_TEXT_MAX, line)) {
 		return;
 	}
 	for (size_t i = 0; i < b->n_notes; i++) {
