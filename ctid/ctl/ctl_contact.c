@@ -335,8 +335,11 @@ static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 	char *asked = NULL;
 	if ((e.name == NULL || e.name[0] == '\0') && e.n_add > 0 && isatty(STDIN_FILENO)) {
 		/* "Add contact" on a stranger's popup opens a terminal with the number. */
-		printf("Name for %s: ", e.add_phones[0]);
-		e.name = asked = ctl_read_line(NULL);
+		char *prompt = NULL;
+		if (asprintf(&prompt, "Name for %s: ", e.add_phones[0]) >= 0) {
+			e.name = asked = ctl_read_line(prompt);
+			free(prompt);
+		}
 	}
 	status = add_edits(ctl, &e);
 	free(asked);

@@ -50,8 +50,10 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 	}
 	char *text = NULL;
 	if (ask) {
-		printf("Note for contact #%lld (Enter to save, empty to cancel): ", (long long)id);
-		if ((text = ctl_read_line(NULL)) == NULL) {
+		char prompt[96];
+		snprintf(prompt, sizeof(prompt),
+			 "Note for contact #%lld (Enter to save, empty to cancel): ", (long long)id);
+		if ((text = ctl_read_line(prompt)) == NULL) {
 			return ctl_fail("no note added");
 		}
 	} else {

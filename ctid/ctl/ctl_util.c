@@ -107,8 +107,10 @@ static void erase_char(const char *s, size_t *n) {
 	fputs("\b \b", stdout);
 }
 
-/* The line, read byte by byte from a terminal in non-canonical mode. */
-static char *read_terminal_line(void) {
+/* The line, read byte by byte from a terminal in non-canonical mode. The
+ * prompt comes after the switch: what is typed (or pasted) once it shows is
+ * never cut by the terminal's own line editing. */
+static char *read_terminal_line(const char *prompt) {
 	struct termios saved, raw;
 	if (tcgetattr(STDIN_FILENO, &saved) < 0) {
 		return NULL;
@@ -118,6 +120,10 @@ static char *read_terminal_line(void) {
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	if (prompt != NULL) {
+		fputs(prompt, stdout);
+	}
+	fflush(stdout);
 	size_t n = 0, cap = 256;
 	char *s = malloc(cap);
 	bool done = false;
@@ -167,13 +173,13 @@ static char *read_terminal_line(void) {
 }
 
 char *ctl_read_line(const char *prompt) {
+	if (isatty(STDIN_FILENO)) {
+		return read_terminal_line(prompt);
+	}
 	if (prompt != NULL) {
 		fputs(prompt, stdout);
 	}
 	fflush(stdout);
-	if (isatty(STDIN_FILENO)) {
-		return read_terminal_line();
-	}
 	char *line = NULL;
 	size_t cap = 0;
 	if (getline(&line, &cap, stdin) < 0) {
