@@ -97,20 +97,6 @@ void call_tracker_destroy(struct call_tracker *t) {
 	free(t);
 }
 
-const char *call_state_str(enum call_state s) {
-	switch (s) {
-	case CALL_STATE_RINGING:
-		return "ringing";
-	case CALL_STATE_ANSWERED:
-		return "answered";
-	case CALL_STATE_MISSED:
-		return "missed";
-	case CALL_STATE_UNKNOWN:
-		return "unknown";
-	}
-	return "unknown";
-}
-
 /*
  * The most recent year in which month-day is not in the future. One day
  * ahead is still "now": the telco's clock and ours may straddle midnight.
@@ -285,20 +271,20 @@ static bool is_new_caller(const struct slot *s, const struct cid_event *ev) {
 			return strcmp(ev->number, c->number) != 0;
 		}
 		if (ev->number[0] != '\0') {
-			return after_ring && c->withheld != CID_WITHHELD_NONE;
+			return after_ring && c->withheld != CALL_WITHHELD_NONE;
 		}
 		/* A withheld reason after a number masks it (NCID: "NMBR = ####
 		 * then NMBR = O"); after a ring it is a new call. */
-		return after_ring && c->number[0] == '\0' && c->withheld != CID_WITHHELD_NONE &&
+		return after_ring && c->number[0] == '\0' && c->withheld != CALL_WITHHELD_NONE &&
 		       ev->withheld != c->withheld;
 	case CID_EV_NAME:
 		return after_ring &&
 		       ((c->name[0] != '\0' && strcmp(ev->name, c->name) != 0) ||
-			(c->name_withheld != CID_WITHHELD_NONE && ev->withheld != c->name_withheld));
+			(c->name_withheld != CALL_WITHHELD_NONE && ev->withheld != c->name_withheld));
 	case CID_EV_DATE: {
 		/* Every format sends the date before or with the number, once per
 		 * call: a date after a ring, or a different one, starts a new call. */
-		bool complete = c->number[0] != '\0' || c->withheld != CID_WITHHELD_NONE;
+		bool complete = c->number[0] != '\0' || c->withheld != CALL_WITHHELD_NONE;
 		return complete &&
 		       (date_conflicts(s, ev) || (after_ring && ev->month > 0 && s->tel_month < 0));
 	}
@@ -323,7 +309,7 @@ static bool merge(struct call_tracker *t, struct slot *s, const struct cid_event
 		if (ev->number[0] != '\0') {
 			change |= strcmp(c->number, ev->number) != 0 || c->withheld != 0;
 			memcpy(c->number, ev->number, sizeof(c->number));
-			c->withheld = CID_WITHHELD_NONE;
+			c->withheld = CALL_WITHHELD_NONE;
 			c->toa = ev->toa;
 		} else if (c->number[0] == '\0' && c->withheld != ev->withheld) {
 			c->withheld = ev->withheld;
@@ -334,7 +320,7 @@ static bool merge(struct call_tracker *t, struct slot *s, const struct cid_event
 		if (ev->name[0] != '\0') {
 			change |= strcmp(c->name, ev->name) != 0;
 			memcpy(c->name, ev->name, sizeof(c->name));
-			c->name_withheld = CID_WITHHELD_NONE;
+			c->name_withheld = CALL_WITHHELD_NONE;
 		} else if (c->name[0] == '\0' && c->name_withheld != ev->withheld) {
 			c->name_withheld = ev->withheld;
 			change = true;
@@ -385,7 +371,7 @@ static void apply_cid(struct call_tracker *t, const struct cid_event *ev, struct
 	}
 	struct call_info *c = &s->info;
 	if (!s->announced &&
-	    (c->number[0] != '\0' || c->withheld != CID_WITHHELD_NONE || c->rings >= 2)) {
+	    (c->number[0] != '\0' || c->withheld != CALL_WITHHELD_NONE || c->rings >= 2)) {
 		announce(t, s);
 	} else if (change) {
 		changed(t, s);
@@ -420,7 +406,7 @@ static void ring(struct call_tracker *t, const struct cid_event *ev, struct call
 
 static void fill_waiting(struct call_info *c, const struct cid_event *ev) {
 	memcpy(c->number, ev->number, sizeof(c->number));
-	c->withheld = ev->number[0] != '\0' ? CID_WITHHELD_NONE : ev->withheld;
+	c->withheld = ev->number[0] != '\0' ? CALL_WITHHELD_NONE : ev->withheld;
 	c->toa = ev->toa;
 	if (ev->name[0] != '\0') {
 		memcpy(c->name, ev->name, sizeof(c->name));

@@ -11,48 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "call_event.h"
 #include "cid.h"
-
-enum call_state {
-	CALL_STATE_RINGING = 0,
-	CALL_STATE_ANSWERED, /* a pick-up was detected */
-	CALL_STATE_MISSED,   /* rang out, nobody picked up (where that is detectable) */
-	CALL_STATE_UNKNOWN,  /* ended, but the modem cannot tell answered from missed */
-};
-
-enum call_change {
-	CALL_STARTED, /* number or withheld reason known (or second ring without caller ID) */
-	CALL_UPDATED, /* name, date or ring count changed */
-	CALL_ENDED,   /* final; state is answered, missed or unknown */
-};
 
 /* Times are milliseconds: mono for timeouts, wall (Unix epoch) for records. */
 struct call_time {
 	int64_t mono;
 	int64_t wall;
-};
-
-struct call_info {
-	uint64_t seq; /* per tracker, from 1 */
-	const char *line;
-	char number[CID_NUMBER_MAX]; /* "" when withheld or absent */
-	int toa;
-	char name[CID_NAME_MAX]; /* "" when absent */
-	enum cid_withheld withheld;
-	enum cid_withheld name_withheld;
-	char called[CID_NUMBER_MAX];
-	char ring_type[16];
-	bool has_cid;  /* any caller-ID data seen */
-	bool has_date; /* month and day came from the telco (year inferred) */
-	bool has_time; /* hour and minute came from the telco */
-	/* The telco's stamp where it sent one, else the local time the call
-	 * started (see has_date, has_time). */
-	int year, month, day, hour, minute;
-	int rings;
-	bool waiting; /* announced by +CCWA during another call */
-	enum call_state state;
-	int64_t started_wall; /* first RING or caller-ID data */
-	int64_t ended_wall;   /* 0 while ringing */
 };
 
 struct call_tracker_options {
@@ -90,8 +55,6 @@ void call_tracker_finish(struct call_tracker *t, struct call_time now);
 
 /* Whether a call is in progress. */
 bool call_tracker_busy(const struct call_tracker *t);
-
-const char *call_state_str(enum call_state s); /* "ringing", "answered", ... */
 
 /*
  * Adds the year to a telco date that has only month and day, given today's

@@ -197,18 +197,6 @@ void cid_parse_clean_line(struct cid_sink *s, const char *line, size_t len) {
 	cid_emit_simple(s, CID_EV_LINE, line, len);
 }
 
-const char *cid_withheld_str(enum cid_withheld w) {
-	switch (w) {
-	case CID_WITHHELD_PRIVATE:
-		return "private";
-	case CID_WITHHELD_UNAVAILABLE:
-		return "unavailable";
-	case CID_WITHHELD_NONE:
-		break;
-	}
-	return NULL;
-}
-
 const char *cid_event_type_str(enum cid_event_type t) {
 	switch (t) {
 	case CID_EV_LINE:

@@ -13,15 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CID_NUMBER_MAX 40   /* digits and '+', NUL-terminated */
-#define CID_NAME_MAX   1024 /* UTF-8, NUL-terminated: a whole line's worth, even of Latin-1 */
-#define CID_LINE_MAX   512  /* longer lines are truncated with a warning */
+#include "call_event.h"
 
-enum cid_withheld {
-	CID_WITHHELD_NONE = 0,
-	CID_WITHHELD_PRIVATE,	  /* P, PRIVATE, +CLIP validity 1 */
-	CID_WITHHELD_UNAVAILABLE, /* O, A, Unavailable, OUT OF AREA, validity 2 */
-};
+#define CID_LINE_MAX 512 /* longer lines are truncated with a warning */
 
 enum cid_event_type {
 	CID_EV_LINE = 0,     /* a line that is not caller ID (OK, ERROR, echo, ATI answers) */
@@ -42,11 +36,11 @@ enum cid_event_type {
 struct cid_event {
 	enum cid_event_type type;
 	/* NUMBER, CALL_WAITING: digits and '+' only; CALLED: the called number */
-	char number[CID_NUMBER_MAX];
+	char number[CALL_NUMBER_MAX];
 	/* NAME: valid UTF-8, blanks trimmed */
-	char name[CID_NAME_MAX];
+	char name[CALL_NAME_MAX];
 	/* NUMBER, NAME, CALL_WAITING: why there is no number or name */
-	enum cid_withheld withheld;
+	enum call_withheld withheld;
 	/* NUMBER from +CLIP/+CLCC: the type of address (129, 145), else 0 */
 	int toa;
 	/* DATE: year is 0 when the modem sent only MMDD; -1 fields are unknown
@@ -99,7 +93,6 @@ size_t cid_parse_line(const char *line, size_t len, cid_event_fn fn, void *data)
  */
 int cid_decode_mdmf(const uint8_t *buf, size_t len, cid_event_fn fn, void *data);
 
-const char *cid_withheld_str(enum cid_withheld w); /* NULL, "private", "unavailable" */
 const char *cid_event_type_str(enum cid_event_type t);
 
 #endif

@@ -75,7 +75,7 @@ static void set_gsm_number(struct cid_event *ev, const struct field *num, int to
 	ev->toa = toa > 0 ? toa : 0;
 	cid_set_called(ev, num->s, num->len); /* digits and '+' only */
 	if (ev->number[0] == '\0') {
-		ev->withheld = validity == 2 ? CID_WITHHELD_UNAVAILABLE : CID_WITHHELD_PRIVATE;
+		ev->withheld = validity == 2 ? CALL_WITHHELD_UNAVAILABLE : CALL_WITHHELD_PRIVATE;
 		return;
 	}
 	if (toa == 145 && ev->number[0] != '+') {
@@ -98,7 +98,7 @@ static void set_alpha(struct cid_sink *s, const struct field *f, size_t n, size_
 	struct cid_event ev;
 	cid_event_init(&ev, CID_EV_NAME);
 	cid_set_name(&ev, f[idx].s, f[idx].len);
-	if (ev.name[0] == '\0' && ev.withheld == CID_WITHHELD_NONE) {
+	if (ev.name[0] == '\0' && ev.withheld == CALL_WITHHELD_NONE) {
 		return;
 	}
 	cid_copy(ev.text, sizeof(ev.text), line, len);
@@ -133,12 +133,12 @@ static bool parse_cnap(struct cid_sink *s, const char *line, size_t len, const c
 	struct cid_event ev;
 	cid_event_init(&ev, CID_EV_NAME);
 	cid_set_name(&ev, f[0].s, f[0].len);
-	if (ev.name[0] == '\0' && ev.withheld == CID_WITHHELD_NONE) {
+	if (ev.name[0] == '\0' && ev.withheld == CALL_WITHHELD_NONE) {
 		int validity = field_int(f, n, 1);
 		if (validity != 1 && validity != 2) {
 			return true; /* nothing to say */
 		}
-		ev.withheld = validity == 1 ? CID_WITHHELD_PRIVATE : CID_WITHHELD_UNAVAILABLE;
+		ev.withheld = validity == 1 ? CALL_WITHHELD_PRIVATE : CALL_WITHHELD_UNAVAILABLE;
 	}
 	cid_copy(ev.text, sizeof(ev.text), line, len);
 	cid_emit(s, &ev);
@@ -189,7 +189,7 @@ static bool parse_clcc(struct cid_sink *s, const char *line, size_t len, const c
 	cid_event_init(&ev, type);
 	set_gsm_number(&ev, num, field_int(f, n, 6), -1);
 	if (type == CID_EV_OFFHOOK) {
-		ev.withheld = CID_WITHHELD_NONE;
+		ev.withheld = CALL_WITHHELD_NONE;
 	}
 	cid_copy(ev.text, sizeof(ev.text), line, len);
 	cid_emit(s, &ev);

@@ -45,7 +45,7 @@ bool cid_prefix_ci(const char *s, size_t len, const char *prefix);
  * Whether a number or name field holds one of the special values telcos and
  * modems use instead of data (P, O, PRIVATE, OUT OF AREA, ANONYMOUS, ...).
  */
-enum cid_withheld cid_special_value(const char *s, size_t len);
+enum call_withheld cid_special_value(const char *s, size_t len);
 /*
  * Fills ev->number from a number field: digits and a leading '+' are kept.
  * A special value, or a field without a digit, sets ev->withheld instead.

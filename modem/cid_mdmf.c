@@ -38,8 +38,8 @@ static struct cid_event *add(struct decoded *d, enum cid_event_type type) {
 	return ev;
 }
 
-static enum cid_withheld reason(uint8_t c) {
-	return (c == 'P' || c == 'p') ? CID_WITHHELD_PRIVATE : CID_WITHHELD_UNAVAILABLE;
+static enum call_withheld reason(uint8_t c) {
+	return (c == 'P' || c == 'p') ? CALL_WITHHELD_PRIVATE : CALL_WITHHELD_UNAVAILABLE;
 }
 
 /* MMDDHHMM as eight ASCII digits; false when it is not a valid date. */
@@ -76,7 +76,7 @@ static void add_number(struct decoded *d, const uint8_t *v, size_t n) {
 static void add_withheld(struct decoded *d, enum cid_event_type type, const uint8_t *v, size_t n) {
 	struct cid_event *ev = add(d, type);
 	if (ev != NULL) {
-		ev->withheld = n > 0 ? reason(v[0]) : CID_WITHHELD_UNAVAILABLE;
+		ev->withheld = n > 0 ? reason(v[0]) : CALL_WITHHELD_UNAVAILABLE;
 	}
 }
 
@@ -84,7 +84,7 @@ static void add_name(struct decoded *d, const uint8_t *v, size_t n) {
 	struct cid_event name;
 	cid_event_init(&name, CID_EV_NAME);
 	cid_set_name(&name, (const char *)v, n);
-	if (name.name[0] == '\0' && name.withheld == CID_WITHHELD_NONE) {
+	if (name.name[0] == '\0' && name.withheld == CALL_WITHHELD_NONE) {
 		return; /* a name of blanks or control characters */
 	}
 	struct cid_event *ev = add(d, CID_EV_NAME);

@@ -25,7 +25,7 @@ static void emit_name(struct cid_sink *s, const char *v, size_t n, const char *l
 	struct cid_event ev;
 	cid_event_init(&ev, CID_EV_NAME);
 	cid_set_name(&ev, v, n);
-	if (ev.name[0] == '\0' && ev.withheld == CID_WITHHELD_NONE) {
+	if (ev.name[0] == '\0' && ev.withheld == CALL_WITHHELD_NONE) {
 		return; /* "NAME=" with nothing after it */
 	}
 	cid_copy(ev.text, sizeof(ev.text), line, len);
@@ -44,10 +44,10 @@ static void emit_called(struct cid_sink *s, const char *v, size_t n, const char 
 }
 
 /* A reason letter (ZyXEL, SDMF/MDMF): P private, anything else unavailable. */
-static enum cid_withheld reason_letter(const char *v, size_t n) {
+static enum call_withheld reason_letter(const char *v, size_t n) {
 	v = cid_trim(v, &n);
-	enum cid_withheld why = cid_special_value(v, n);
-	return why != CID_WITHHELD_NONE ? why : CID_WITHHELD_UNAVAILABLE;
+	enum call_withheld why = cid_special_value(v, n);
+	return why != CALL_WITHHELD_NONE ? why : CALL_WITHHELD_UNAVAILABLE;
 }
 
 static void emit_date(struct cid_sink *s, int year, int month, int day, int hour, int minute,
@@ -538,13 +538,13 @@ static bool parse_netcallerid(struct cid_sink *s, const char *line, size_t len) 
 		bare++;
 		bare_len -= 2;
 	}
-	enum cid_withheld name_why = cid_special_value(bare, bare_len);
+	enum call_withheld name_why = cid_special_value(bare, bare_len);
 	if (ncid_field(line, len, "NMBR", &v, &n)) {
 		v = cid_trim(v, &n);
 		struct cid_event ev;
 		cid_event_init(&ev, CID_EV_NUMBER);
 		cid_set_number(&ev, v, n);
-		if (n == 0 && name_why != CID_WITHHELD_NONE) {
+		if (n == 0 && name_why != CALL_WITHHELD_NONE) {
 			ev.withheld = name_why;
 		}
 		cid_copy(ev.text, sizeof(ev.text), line, len);

@@ -109,29 +109,29 @@ bool cid_prefix_ci(const char *s, size_t len, const char *prefix) {
  */
 static const struct {
 	const char *word;
-	enum cid_withheld why;
+	enum call_withheld why;
 } special_values[] = {
-	{"P", CID_WITHHELD_PRIVATE},
-	{"PRIVATE", CID_WITHHELD_PRIVATE},
-	{"PRIVATENUMBER", CID_WITHHELD_PRIVATE},
-	{"PRIVATECALLER", CID_WITHHELD_PRIVATE},
-	{"PRIVATENAME", CID_WITHHELD_PRIVATE},
-	{"WITHHELD", CID_WITHHELD_PRIVATE},
-	{"ANONYMOUS", CID_WITHHELD_PRIVATE},
-	{"RESTRICTED", CID_WITHHELD_PRIVATE},
-	{"BLOCKED", CID_WITHHELD_PRIVATE},
-	{"O", CID_WITHHELD_UNAVAILABLE},
-	{"A", CID_WITHHELD_UNAVAILABLE},
-	{"UNAVAILABLE", CID_WITHHELD_UNAVAILABLE},
-	{"OUTOFAREA", CID_WITHHELD_UNAVAILABLE},
-	{"NOTAVAILABLE", CID_WITHHELD_UNAVAILABLE},
-	{"UNKNOWN", CID_WITHHELD_UNAVAILABLE},
-	{"UNKNOWNCALLER", CID_WITHHELD_UNAVAILABLE},
-	{"UNKNOWNNAME", CID_WITHHELD_UNAVAILABLE},
-	{"UNKNOWNNUMBER", CID_WITHHELD_UNAVAILABLE},
+	{"P", CALL_WITHHELD_PRIVATE},
+	{"PRIVATE", CALL_WITHHELD_PRIVATE},
+	{"PRIVATENUMBER", CALL_WITHHELD_PRIVATE},
+	{"PRIVATECALLER", CALL_WITHHELD_PRIVATE},
+	{"PRIVATENAME", CALL_WITHHELD_PRIVATE},
+	{"WITHHELD", CALL_WITHHELD_PRIVATE},
+	{"ANONYMOUS", CALL_WITHHELD_PRIVATE},
+	{"RESTRICTED", CALL_WITHHELD_PRIVATE},
+	{"BLOCKED", CALL_WITHHELD_PRIVATE},
+	{"O", CALL_WITHHELD_UNAVAILABLE},
+	{"A", CALL_WITHHELD_UNAVAILABLE},
+	{"UNAVAILABLE", CALL_WITHHELD_UNAVAILABLE},
+	{"OUTOFAREA", CALL_WITHHELD_UNAVAILABLE},
+	{"NOTAVAILABLE", CALL_WITHHELD_UNAVAILABLE},
+	{"UNKNOWN", CALL_WITHHELD_UNAVAILABLE},
+	{"UNKNOWNCALLER", CALL_WITHHELD_UNAVAILABLE},
+	{"UNKNOWNNAME", CALL_WITHHELD_UNAVAILABLE},
+	{"UNKNOWNNUMBER", CALL_WITHHELD_UNAVAILABLE},
 };
 
-enum cid_withheld cid_special_value(const char *s, size_t len) {
+enum call_withheld cid_special_value(const char *s, size_t len) {
 	char key[24];
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -140,20 +140,20 @@ enum cid_withheld cid_special_value(const char *s, size_t len) {
 			continue;
 		}
 		if (n + 1 >= sizeof(key)) {
-			return CID_WITHHELD_NONE;
+			return CALL_WITHHELD_NONE;
 		}
 		key[n++] = c;
 	}
 	key[n] = '\0';
 	if (n == 0) {
-		return CID_WITHHELD_NONE;
+		return CALL_WITHHELD_NONE;
 	}
 	for (size_t i = 0; i < sizeof(special_values) / sizeof(special_values[0]); i++) {
 		if (strcmp(key, special_values[i].word) == 0) {
 			return special_values[i].why;
 		}
 	}
-	return CID_WITHHELD_NONE;
+	return CALL_WITHHELD_NONE;
 }
 
 static size_t clean_number(char *out, size_t outsz, const char *s, size_t len) {
@@ -182,15 +182,15 @@ static size_t clean_number(char *out, size_t outsz, const char *s, size_t len) {
 
 void cid_set_number(struct cid_event *ev, const char *s, size_t len) {
 	s = cid_trim(s, &len);
-	enum cid_withheld why = cid_special_value(s, len);
-	if (why != CID_WITHHELD_NONE) {
+	enum call_withheld why = cid_special_value(s, len);
+	if (why != CALL_WITHHELD_NONE) {
 		ev->number[0] = '\0';
 		ev->withheld = why;
 		return;
 	}
 	if (clean_number(ev->number, sizeof(ev->number), s, len) == 0) {
 		/* Empty, or text such as "NO NUMBER": there is no number to show. */
-		ev->withheld = CID_WITHHELD_UNAVAILABLE;
+		ev->withheld = CALL_WITHHELD_UNAVAILABLE;
 	}
 }
 
@@ -200,8 +200,8 @@ void cid_set_called(struct cid_event *ev, const char *s, size_t len) {
 
 void cid_set_name(struct cid_event *ev, const char *s, size_t len) {
 	s = cid_trim(s, &len);
-	enum cid_withheld why = cid_special_value(s, len);
-	if (why != CID_WITHHELD_NONE) {
+	enum call_withheld why = cid_special_value(s, len);
+	if (why != CALL_WITHHELD_NONE) {
 		ev->name[0] = '\0';
 		ev->withheld = why;
 		return;

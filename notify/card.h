@@ -53,7 +53,7 @@ struct notify_card {
 	const char *name;	/* the matched contact's name; NULL when no contact matched */
 	const char *company;	/* the contact's company, or NULL */
 	const char *telco_name; /* the name the telco sent with the number, or NULL */
-	const char *withheld;	/* NULL, "private" or "unavailable" (cid_withheld_str) */
+	const char *withheld;	/* NULL, "private" or "unavailable" (call_withheld_str) */
 	bool ambiguous;		/* several contacts share the number; name is the best guess */
 	const char *number;	/* formatted for reading ("020 7946 0018"); NULL if withheld */
 	const char *line;	/* the line's name when there are several, else NULL */

@@ -211,9 +211,9 @@ static void test_uk_order(void) {
 	send("NMBR = P");
 	is_int(last()->what, CALL_STARTED, "withheld before any ring: started");
 	is_int(last()->info.rings, 0, "no ring yet");
-	is_int(last()->info.withheld, CID_WITHHELD_PRIVATE, "private");
+	is_int(last()->info.withheld, CALL_WITHHELD_PRIVATE, "private");
 	send("NAME = WITHHELD");
-	is_int(last()->info.name_withheld, CID_WITHHELD_PRIVATE, "name withheld");
+	is_int(last()->info.name_withheld, CALL_WITHHELD_PRIVATE, "name withheld");
 	advance(1500);
 	send("RING");
 	is_int(last()->info.rings, 1, "first ring");
@@ -349,8 +349,8 @@ static void expect_line(const struct call_info *c, char *out, size_t size) {
 	if (c->name[0] != '\0') {
 		snprintf(name, sizeof(name), "\"%s\"", c->name);
 	}
-	if (cid_withheld_str(c->withheld) != NULL) {
-		snprintf(withheld, sizeof(withheld), "\"%s\"", cid_withheld_str(c->withheld));
+	if (call_withheld_str(c->withheld) != NULL) {
+		snprintf(withheld, sizeof(withheld), "\"%s\"", call_withheld_str(c->withheld));
 	}
 	if (c->has_date && c->has_time) {
 		snprintf(date, sizeof(date), "\"%04d-%02d-%02dT%02d:%02d\"", c->year, c->month,

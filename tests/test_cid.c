@@ -106,7 +106,7 @@ static void test_formatted(void) {
 	line("TIME=1");
 	is_int(evs.ev[0].type, CID_EV_ERROR, "TIME=1 is an error");
 	line("NMBR=");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "empty NMBR: no number");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "empty NMBR: no number");
 	is_str(first(CID_EV_NUMBER)->number, "", "empty NMBR has no digits");
 	line("NAME=saas ");
 	is_str(first(CID_EV_NAME)->name, "saas", "trailing blank trimmed");
@@ -124,7 +124,7 @@ static void test_formatted(void) {
 	line("RING RING DATE=0224 NAME=ONMBR=5072884388");
 	is_int(count(CID_EV_RING), 2, "two RINGs in a run-on line");
 	is_int(first(CID_EV_DATE)->day, 24, "date in a run-on line");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_UNAVAILABLE, "NAME=O in a run-on line");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_UNAVAILABLE, "NAME=O in a run-on line");
 	is_str(first(CID_EV_NUMBER)->number, "5072884388", "NMBR glued to NAME=O");
 	/* NCID test data: a name that starts like a key */
 	line("NAME = TIME WARNER COM");
@@ -156,27 +156,27 @@ static void test_special_values(void) {
 	static const struct {
 		const char *line;
 		enum cid_event_type type;
-		enum cid_withheld why;
+		enum call_withheld why;
 	} cases[] = {
-		{"NMBR = P", CID_EV_NUMBER, CID_WITHHELD_PRIVATE},
-		{"NMBR = O", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR=A", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR = PRIVATE", CID_EV_NUMBER, CID_WITHHELD_PRIVATE},
-		{"NMBR = Private", CID_EV_NUMBER, CID_WITHHELD_PRIVATE},
-		{"NMBR = Restricted", CID_EV_NUMBER, CID_WITHHELD_PRIVATE},
-		{"NMBR = ANONYMOUS", CID_EV_NUMBER, CID_WITHHELD_PRIVATE},
-		{"NMBR = Unavailable", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR = UNAVAILABLE", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR = OUT OF AREA", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR = Out of area", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NMBR = OUT-OF-AREA", CID_EV_NUMBER, CID_WITHHELD_UNAVAILABLE},
-		{"NAME = O", CID_EV_NAME, CID_WITHHELD_UNAVAILABLE},
-		{"NAME=P", CID_EV_NAME, CID_WITHHELD_PRIVATE},
-		{"NAME = WITHHELD", CID_EV_NAME, CID_WITHHELD_PRIVATE},
-		{"NAME = Unavailable", CID_EV_NAME, CID_WITHHELD_UNAVAILABLE},
-		{"NAME = Out of area", CID_EV_NAME, CID_WITHHELD_UNAVAILABLE},
-		{"NAME = PRIVATE", CID_EV_NAME, CID_WITHHELD_PRIVATE},
-		{"NAME = ANONYMOUS", CID_EV_NAME, CID_WITHHELD_PRIVATE},
+		{"NMBR = P", CID_EV_NUMBER, CALL_WITHHELD_PRIVATE},
+		{"NMBR = O", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR=A", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR = PRIVATE", CID_EV_NUMBER, CALL_WITHHELD_PRIVATE},
+		{"NMBR = Private", CID_EV_NUMBER, CALL_WITHHELD_PRIVATE},
+		{"NMBR = Restricted", CID_EV_NUMBER, CALL_WITHHELD_PRIVATE},
+		{"NMBR = ANONYMOUS", CID_EV_NUMBER, CALL_WITHHELD_PRIVATE},
+		{"NMBR = Unavailable", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR = UNAVAILABLE", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR = OUT OF AREA", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR = Out of area", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NMBR = OUT-OF-AREA", CID_EV_NUMBER, CALL_WITHHELD_UNAVAILABLE},
+		{"NAME = O", CID_EV_NAME, CALL_WITHHELD_UNAVAILABLE},
+		{"NAME=P", CID_EV_NAME, CALL_WITHHELD_PRIVATE},
+		{"NAME = WITHHELD", CID_EV_NAME, CALL_WITHHELD_PRIVATE},
+		{"NAME = Unavailable", CID_EV_NAME, CALL_WITHHELD_UNAVAILABLE},
+		{"NAME = Out of area", CID_EV_NAME, CALL_WITHHELD_UNAVAILABLE},
+		{"NAME = PRIVATE", CID_EV_NAME, CALL_WITHHELD_PRIVATE},
+		{"NAME = ANONYMOUS", CID_EV_NAME, CALL_WITHHELD_PRIVATE},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		line(cases[i].line);
@@ -221,11 +221,11 @@ static void test_other_dialects(void) {
 	line("CALLER NAME: WINTER BRUCE LA");
 	is_str(first(CID_EV_NAME)->name, "WINTER BRUCE LA", "ZyXEL CALLER NAME");
 	line("REASON FOR NO CALLER NUMBER: P");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "ZyXEL reason P");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "ZyXEL reason P");
 	line("REASON FOR NO CALLER NUMBER: O");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "ZyXEL reason O");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "ZyXEL reason O");
 	line("REASON FOR NO CALLER NAME:");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_UNAVAILABLE, "ZyXEL no name, no reason");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_UNAVAILABLE, "ZyXEL no name, no reason");
 	line("CALLED NUMBER: 8673312");
 	is_str(first(CID_EV_CALLED)->number, "8673312", "isdn4linux CALLED NUMBER");
 
@@ -258,10 +258,10 @@ static void test_other_dialects(void) {
 	is_str(first(CID_EV_NUMBER)->number, "4075551212", "NetCallerID number");
 	is_str(first(CID_EV_NAME)->name, "WIRELESS CALL", "NetCallerID name");
 	line("###DATE03301423...NMBR...NAME-UNKNOWN CALLER-+++");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "-UNKNOWN CALLER-");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_UNAVAILABLE, "-UNKNOWN CALLER- name");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "-UNKNOWN CALLER-");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_UNAVAILABLE, "-UNKNOWN CALLER- name");
 	line("###DATE03301423...NMBR...NAME+++");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "empty NetCallerID");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "empty NetCallerID");
 	line("###DATE...NMBR...NAME   -MSG OFF-+++");
 	ok(evs.n == 1 && evs.ev[0].type == CID_EV_MESG, "-MSG OFF- is a message, not a call");
 	is_str(evs.ev[0].text, "-MSG OFF-", "message text");
@@ -305,11 +305,11 @@ static void test_gsm(void) {
 	line("+CLIP: \"123456789\",129");
 	is_str(first(CID_EV_NUMBER)->number, "123456789", "+CLIP national");
 	line("+CLIP: \"\",128,\"\",,\"\",0");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "+CLIP empty: withheld");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "+CLIP empty: withheld");
 	line("+CLIP: \"\",128,,,,1");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "validity 1: private");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "validity 1: private");
 	line("+CLIP: \"\",128,,,,2");
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "validity 2");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "validity 2");
 	line("+CLIP: \"8613800138000\",145,,,,0");
 	is_str(first(CID_EV_NUMBER)->number, "+8613800138000", "type 145 adds the +");
 	line("+CLIP: \"+381641234567\",145,\"\",0,\"Petar Petrovi\xc4\x87\",0");
@@ -319,7 +319,7 @@ static void test_gsm(void) {
 	line("+CNAP: \"ACME LTD\"");
 	is_str(first(CID_EV_NAME)->name, "ACME LTD", "+CNAP name");
 	line("+CNAP: \"\",1");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_PRIVATE, "+CNAP withheld");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_PRIVATE, "+CNAP withheld");
 	line("+CCWA: \"123456789\",129,1");
 	is_int(evs.ev[0].type, CID_EV_CALL_WAITING, "+CCWA");
 	is_str(evs.ev[0].number, "123456789", "+CCWA number");
@@ -340,7 +340,7 @@ static void test_gsm(void) {
 	line("+CLCC: 2,1,0,1,0,\"\",128"); /* a data session */
 	is_int(evs.ev[0].type, CID_EV_LINE, "data call is not ours");
 	line("+CLCC: 1,1,4,0,0,\"\",145"); /* chan_dongle test/parse.c */
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "+CLCC without number");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "+CLCC without number");
 
 	line("NO CARRIER");
 	is_int(evs.ev[0].type, CID_EV_HANGUP, "NO CARRIER hangs up");
@@ -372,15 +372,15 @@ static void test_mdmf_bins(void) {
 	buf = load("njh-international1.bin", &len);
 	evs.n = 0;
 	cid_decode_mdmf((const uint8_t *)buf, len, collect, &evs);
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "international: reason O");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "international: reason O");
 	is_str(first(CID_EV_NAME)->name, "INTERNATIONAL", "international: text as name");
 	free(buf);
 
 	buf = load("njh-withheld1.bin", &len);
 	evs.n = 0;
 	cid_decode_mdmf((const uint8_t *)buf, len, collect, &evs);
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "withheld: reason P");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_PRIVATE, "WITHHELD is no name");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "withheld: reason P");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_PRIVATE, "WITHHELD is no name");
 	is_int(first(CID_EV_DATE)->minute, 15, "withheld date");
 	free(buf);
 
@@ -390,8 +390,9 @@ static void test_mdmf_bins(void) {
 		evs.n = 0;
 		r = cid_decode_mdmf((const uint8_t *)buf, len, collect, &evs);
 		ok(r > 0, "%s decodes (bytes after the checksum ignored)", unavail[i]);
-		is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_UNAVAILABLE, "%s", unavail[i]);
-		is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_UNAVAILABLE, "%s name", unavail[i]);
+		is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_UNAVAILABLE, "%s", unavail[i]);
+		is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_UNAVAILABLE, "%s name",
+		       unavail[i]);
 		free(buf);
 	}
 
@@ -408,7 +409,7 @@ static void test_mdmf_bins(void) {
 	cid_decode_mdmf((const uint8_t *)buf, len, collect, &evs);
 	is_str(first(CID_EV_NUMBER)->number, "4084346400", "TAN-009 number");
 	is_int(first(CID_EV_DATE)->month, 4, "TAN-009 month");
-	is_int(first(CID_EV_NAME)->withheld, CID_WITHHELD_PRIVATE, "TAN-009 reason p");
+	is_int(first(CID_EV_NAME)->withheld, CALL_WITHHELD_PRIVATE, "TAN-009 reason p");
 
 	/* The same bytes with one bit flipped: checksum error, no number. */
 	buf[len - 1] ^= 0x01;
@@ -456,7 +457,7 @@ static void test_mdmf_hex(void) {
 	msg[sizeof(sdmf_p) - 1] = (uint8_t)(0x100 - (sum & 0xff));
 	evs.n = 0;
 	cid_decode_mdmf(msg, sizeof(sdmf_p), collect, &evs);
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "SDMF P");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "SDMF P");
 	is_int(cid_decode_mdmf((const uint8_t *)"\x55\x55\x82\x01", 4, collect, &evs), -EINVAL,
 	       "message waiting is not caller ID");
 	is_int(cid_decode_mdmf(NULL, 0, collect, &evs), -EINVAL, "nothing is not a message");
@@ -481,7 +482,7 @@ static void test_mdmf_hex(void) {
 	char *buf = load("vcid2-mdmf-hex-spaced.txt", &len);
 	struct cid_parser *p = cid_parser_create();
 	feed(p, buf, len);
-	is_int(first(CID_EV_NUMBER)->withheld, CID_WITHHELD_PRIVATE, "spaced hex MDMF");
+	is_int(first(CID_EV_NUMBER)->withheld, CALL_WITHHELD_PRIVATE, "spaced hex MDMF");
 	free(buf);
 	buf = load("vcid2-mdmf-bad-checksum.txt", &len);
 	feed(p, buf, len);
@@ -515,8 +516,8 @@ static void test_lines(void) {
 	is_int(evs.ev[0].type, CID_EV_OFFHOOK, "LINE-IN-USE: a phone is off-hook");
 	line("LINE IN USE");
 	is_int(evs.ev[0].type, CID_EV_OFFHOOK, "LINE IN USE");
-	is_str(cid_withheld_str(CID_WITHHELD_PRIVATE), "private", "withheld str");
-	ok(cid_withheld_str(CID_WITHHELD_NONE) == NULL, "no reason is NULL");
+	is_str(call_withheld_str(CALL_WITHHELD_PRIVATE), "private", "withheld str");
+	ok(call_withheld_str(CALL_WITHHELD_NONE) == NULL, "no reason is NULL");
 	is_str(cid_event_type_str(CID_EV_CALL_WAITING), "call-waiting", "type str");
 }
 
@@ -595,7 +596,7 @@ static void test_overlong(void) {
 	warnings = 0;
 	line(buf);
 	is_int(warnings, 1, "cid_parse_line warns too");
-	ok(strlen(first(CID_EV_NAME)->name) < CID_NAME_MAX, "name bounded");
+	ok(strlen(first(CID_EV_NAME)->name) < CALL_NAME_MAX, "name bounded");
 	free(buf);
 	cid_parser_destroy(p);
 	log_set_sink(NULL, NULL);

@@ -27,9 +27,9 @@
 
 struct rec_call {
 	enum call_change change;
-	char number[CID_NUMBER_MAX];
-	char name[CID_NAME_MAX];
-	enum cid_withheld withheld;
+	char number[CALL_NUMBER_MAX];
+	char name[CALL_NAME_MAX];
+	enum call_withheld withheld;
 	enum call_state state;
 	int rings;
 	bool has_cid;
@@ -400,7 +400,7 @@ static void test_conexant(void) {
 	sim_send(&h, "call P rings=2");
 	ok(wait_ended(&h, 3, 5000), "withheld call ended");
 	en = last(&h, CALL_ENDED);
-	ok(en != NULL && en->withheld == CID_WITHHELD_PRIVATE && en->number[0] == '\0',
+	ok(en != NULL && en->withheld == CALL_WITHHELD_PRIVATE && en->number[0] == '\0',
 	   "withheld: private, no number");
 	wait_event(&h, "event call done", 2000);
 
@@ -520,7 +520,7 @@ static void test_gsm(bool huawei) {
 	sim_send(&h, "call P rings=1");
 	ok(wait_ended(&h, 2, 5000), "%s: withheld call ended", v);
 	en = last(&h, CALL_ENDED);
-	ok(en != NULL && en->withheld == CID_WITHHELD_PRIVATE, "%s: withheld", v);
+	ok(en != NULL && en->withheld == CALL_WITHHELD_PRIVATE, "%s: withheld", v);
 	wait_event(&h, "event call done", 2000);
 	is_int(modem_dial(h.m, "+441632960961", now()), 0, "%s: dial", v);
 	ok(wait_event(&h, "event dial +441632960961;", 2000), "%s: ATD<number>; sent", v);

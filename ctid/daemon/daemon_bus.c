@@ -29,7 +29,7 @@ void daemon_call_to_bus(struct daemon *d, const struct active *a, struct bus_cal
 		.line = line_name(a->line),
 		.number = i->number,
 		.name = i->name,
-		.withheld = cid_withheld_str(i->withheld),
+		.withheld = call_withheld_str(i->withheld),
 		.e164 = a->match.e164,
 		.formatted = a->formatted,
 		.contact_id = a->match.contact_id,

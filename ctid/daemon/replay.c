@@ -62,7 +62,7 @@ static void print_call(struct replay *r, const struct call_info *c) {
 			.line = c->line,
 			.number = c->number,
 			.name = c->name,
-			.withheld = cid_withheld_str(c->withheld),
+			.withheld = call_withheld_str(c->withheld),
 			.e164 = e164,
 			.date = date,
 			.ring_type = c->ring_type,
@@ -84,7 +84,7 @@ static void print_call(struct replay *r, const struct call_info *c) {
 	json_key(&w, "name");
 	json_string(&w, c->name[0] ? c->name : NULL);
 	json_key(&w, "withheld");
-	json_string(&w, cid_withheld_str(c->withheld));
+	json_string(&w, call_withheld_str(c->withheld));
 	json_key(&w, "e164");
 	json_string(&w, e164);
 	json_key(&w, "line");
