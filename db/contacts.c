@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "db_private.h"
 #include "log.h"
 #include "phone.h"
@@ -53,8 +54,7 @@ static bool valid_birthday(const char *b) {
 	} else if (sscanf(b, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(b) != 10) {
 		return false;
 	}
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+	return y >= 1000 && civil_month_day_valid(m, d);
 }
 
 /* Whether the contact's texts fit (see DB_NAME_MAX). */

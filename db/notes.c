@@ -187,10 +187,8 @@ static void next_yearly(int month, int day, int ty, int tm, int td, int *y, int 
 
 int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day, bool yearly,
 		    int notice, const char *text, int64_t *id) {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] || notice < 0 ||
-	    notice > 366 || text == NULL || text[0] == '\0' || (!yearly && year < 1000) ||
-	    (!yearly && month == 2 && day == 29 && !civil_leap(year))) {
+	if (!civil_month_day_valid(month, day) || notice < 0 || notice > 366 || text == NULL ||
+	    text[0] == '\0' || (!yearly && (year < 1000 || !civil_date_valid(year, month, day)))) {
 		return -EINVAL;
 	}
 	if (!db_fits(text, DB_TEXT_MAX)) {

@@ -102,8 +102,7 @@ void call_tracker_destroy(struct call_tracker *t) {
  * ahead is still "now": the telco's clock and ours may straddle midnight.
  */
 int call_infer_year(int month, int day, int today_year, int today_month, int today_day) {
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1]) {
+	if (!civil_month_day_valid(month, day)) {
 		return today_year;
 	}
 	int64_t today = civil_days(today_year, today_month, today_day);

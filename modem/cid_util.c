@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cid_internal.h"
+#include "civil.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -210,8 +211,7 @@ void cid_set_name(struct cid_event *ev, const char *s, size_t len) {
 }
 
 bool cid_date_valid(int month, int day) {
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return month >= 1 && month <= 12 && day >= 1 && day <= mdays[month - 1];
+	return civil_month_day_valid(month, day);
 }
 
 bool cid_time_valid(int hour, int minute) {

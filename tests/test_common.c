@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "json.h"
 #include "log.h"
 #include "tap.h"
@@ -96,7 +97,24 @@ static void test_log(void) {
 	log_set_sink(NULL, NULL);
 }
 
+static void test_civil(void) {
+	is_int(civil_days(1970, 1, 1), 0, "1970-01-01 is day 0");
+	is_int(civil_days(2026, 12, 6) - civil_days(2026, 11, 27), 9, "days between two dates");
+	ok(civil_leap(2024) && !civil_leap(2100) && civil_leap(2000), "leap years");
+	ok(civil_month_day_valid(2, 29), "29 February is a day of some year");
+	ok(!civil_month_day_valid(2, 30) && !civil_month_day_valid(4, 31) &&
+		   !civil_month_day_valid(13, 1) && !civil_month_day_valid(0, 1),
+	   "30 February, 31 April, month 13 and month 0 are not");
+	ok(civil_date_valid(2024, 2, 29) && !civil_date_valid(2023, 2, 29),
+	   "29 February exists in leap years only");
+	ok(civil_date_valid(2026, 12, 31) && !civil_date_valid(2026, 12, 32), "31 December");
+	int y, m, d;
+	civil_today(&y, &m, &d);
+	ok(y >= 2024 && civil_date_valid(y, m, d), "today is a date (%04d-%02d-%02d)", y, m, d);
+}
+
 int main(void) {
+	test_civil();
 	test_utf8();
 	test_json();
 	test_log();

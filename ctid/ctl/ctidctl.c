@@ -80,15 +80,6 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...) {
 	return CTL_USAGE;
 }
 
-void ctl_today(int *y, int *m, int *d) {
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
-}
-
 bool ctl_common_option(struct ctl *ctl, int opt, const char *arg) {
 	switch (opt) {
 	case 'D':

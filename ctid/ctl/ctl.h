@@ -43,9 +43,6 @@ int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and a hint; returns CTL_USAGE. */
 int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Today's local date. */
-void ctl_today(int *y, int *m, int *d);
-
 /* Long options every command accepts, for getopt_long tables. */
 #define CTL_COMMON_LONGOPTS                                                                   \
 	{"database", required_argument, NULL, 'D'}, {"region", required_argument, NULL, 'R'}, \

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "civil.h"
 #include "ctl.h"
 #include "json.h"
 #include "output.h"
@@ -203,7 +204,7 @@ static void print_json(struct card *card) {
 	json_key(w, "reminders");
 	json_array_begin(w);
 	int y, m, d;
-	ctl_today(&y, &m, &d);
+	civil_today(&y, &m, &d);
 	db_reminder_foreach_due(db, card->c.id, y, m, d, 366, json_reminder, w);
 	json_array_end(w);
 	json_key(w, "timeline");
@@ -320,7 +321,7 @@ static void print_text(struct card *card) {
 		}
 	}
 	int y, m, d;
-	ctl_today(&y, &m, &d);
+	civil_today(&y, &m, &d);
 	int reminders = 0;
 	db_reminder_foreach_due(db, card->c.id, y, m, d, 60, text_reminder, &reminders);
 

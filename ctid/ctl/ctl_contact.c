@@ -49,19 +49,16 @@ static bool parse_birthday(const char *in, char out[16]) {
 		out[0] = '\0';
 		return true;
 	}
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (shaped(in, "dddd-dd-dd") && sscanf(in, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
-		bool leap = civil_leap(y);
-		if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
-		    (m == 2 && d == 29 && !leap)) {
+		if (y < 1000 || !civil_date_valid(y, m, d)) {
 			return false;
 		}
 		memcpy(out, in, 11); /* already YYYY-MM-DD, as checked */
 		return true;
 	}
 	const char *p = strncmp(in, "--", 2) == 0 ? in + 2 : in;
-	if (shaped(p, "dd-dd") && sscanf(p, "%2d-%2d%c", &m, &d, &tail) == 2 && m >= 1 && m <= 12 &&
-	    d >= 1 && d <= days[m - 1]) {
+	if (shaped(p, "dd-dd") && sscanf(p, "%2d-%2d%c", &m, &d, &tail) == 2 &&
+	    civil_month_day_valid(m, d)) {
 		memcpy(out, "--", 2);
 		memcpy(out + 2, p, 6); /* MM-DD and the NUL */
 		return true;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "ctl.h"
 #include "json.h"
 #include "output.h"
@@ -138,7 +139,7 @@ static int reminder_add(struct ctl *ctl, const struct opts *o, int argc, char *a
 		return CTL_ERROR;
 	}
 	int ty, tm, td;
-	ctl_today(&ty, &tm, &td);
+	civil_today(&ty, &tm, &td);
 	if (!yearly && (y < ty || (y == ty && (m < tm || (m == tm && d < td))))) {
 		free(text);
 		return ctl_fail("%s is in the past (use --yearly, or MM-DD, for every year)",
@@ -277,7 +278,7 @@ static int reminders_due(struct ctl *ctl, const struct opts *o, const char *cmd,
 	}
 	int y, m, d;
 	if (o->on == NULL) {
-		ctl_today(&y, &m, &d);
+		civil_today(&y, &m, &d);
 	} else if (!ctl_parse_date(o->on, &y, &m, &d)) {
 		return ctl_usage_error(cmd, "bad date '%s' for --on (use YYYY-MM-DD)", o->on);
 	}

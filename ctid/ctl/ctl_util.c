@@ -41,14 +41,11 @@ bool ctl_parse_id(const char *s, int64_t *out) {
 }
 
 bool ctl_parse_date(const char *s, int *y, int *m, int *d) {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	char tail;
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3) {
 		return false;
 	}
-	bool leap = civil_leap(*y);
-	return *y >= 1000 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= mdays[*m - 1] &&
-	       (*m != 2 || *d != 29 || leap);
+	return *y >= 1000 && civil_date_valid(*y, *m, *d);
 }
 
 bool ctl_parse_until(const char *s, int64_t *out) {

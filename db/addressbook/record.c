@@ -353,7 +353,8 @@ static bool field_base_is(const char *key, const char *base) {
 }
 
 void record_add_field(struct record_builder *b, const char *key, const char *value, int line) {
-	if (key == NULL || value == NULL || !fits(b, "a field's name", key, RECORD_NAME_MAX - 8, line) ||
+	if (key == NULL || value == NULL ||
+	    !fits(b, "a field's name", key, RECORD_NAME_MAX - 8, line) ||
 	    !fits(b, "a field's value", value, RECORD_TEXT_MAX, line)) {
 		return;
 	}

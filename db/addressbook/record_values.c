@@ -103,8 +103,7 @@ int record_birthday_parse(const char *in, char out[11]) {
 			m = c;
 		}
 	}
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) {
+	if (!civil_month_day_valid(m, d)) {
 		return -EINVAL;
 	}
 	char tmp[32];
