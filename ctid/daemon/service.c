@@ -1,57 +1,50 @@
 /* The org.ctid.Ctid1 methods, answered from the call log and the modems. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "daemon_private.h"
 #include "log.h"
 #include "output.h"
+#include "service.h"
 
-void daemon_call_to_bus(struct daemon *d, const struct active *a, struct bus_call *out) {
-	(void)d;
-	const struct call_info *i = &a->info;
-	enum db_call_state s = DB_CALL_RINGING;
-	switch (i->state) {
-	case CALL_STATE_ANSWERED:
-		s = DB_CALL_ANSWERED;
-		break;
-	case CALL_STATE_MISSED:
-		s = DB_CALL_MISSED;
-		break;
-	case CALL_STATE_UNKNOWN:
-		s = DB_CALL_UNKNOWN;
-		break;
-	default:
-		break;
-	}
+struct service {
+	struct service_env env;
+	struct service_actions actions;
+	void *data;
+	struct bus *bus;
+};
+
+static void entry_to_bus(const struct call_entry *e, struct bus_call *out) {
+	const struct call_info *i = &e->info;
 	*out = (struct bus_call){
-		.id = a->id,
-		.line = line_name(a->line),
+		.id = e->id,
+		.line = e->line,
 		.number = i->number,
 		.name = i->name,
 		.withheld = call_withheld_str(i->withheld),
-		.e164 = a->match.e164,
-		.formatted = a->formatted,
-		.contact_id = a->match.contact_id,
-		.contact_name = a->match.name,
-		.ambiguous = a->match.ambiguous,
+		.e164 = e->match.e164,
+		.formatted = e->formatted,
+		.contact_id = e->match.contact_id,
+		.contact_name = e->match.name,
+		.ambiguous = e->match.ambiguous,
 		.rings = i->rings,
-		.state = db_call_state_str(s),
+		.state = db_call_state_str(calls_db_state(i->state)),
 		.started = i->started_wall / 1000,
 		.ended = i->ended_wall / 1000,
-		.date = a->date,
+		.date = e->date,
 	};
 }
 
 static int lookup(void *data, const char *number, bus_lookup_fn fn, void *ctx) {
-	struct daemon *d = data;
+	struct service *s = data;
 	struct db_match m;
-	int ret = db_lookup(d->db, number, &m);
+	int ret = db_lookup(calls_db(s->env.calls), number, &m);
 	if (ret < 0) {
 		return ret;
 	}
 	char formatted[64];
-	output_number(m.e164, number, d->region, formatted, sizeof(formatted));
+	output_number(m.e164, number, calls_region(s->env.calls), formatted, sizeof(formatted));
 	static const char *const kinds[] = {"", "exact", "suffix"};
 	struct bus_lookup l = {
 		.e164 = m.e164,
@@ -67,7 +60,7 @@ static int lookup(void *data, const char *number, bus_lookup_fn fn, void *ctx) {
 }
 
 struct call_ctx {
-	struct daemon *d;
+	struct service *s;
 	bus_call_fn fn;
 	void *ctx;
 };
@@ -75,7 +68,8 @@ struct call_ctx {
 static int db_call_cb(const struct db_call *c, void *data) {
 	struct call_ctx *cc = data;
 	char formatted[64];
-	output_number(c->e164, c->number, cc->d->region, formatted, sizeof(formatted));
+	output_number(c->e164, c->number, calls_region(cc->s->env.calls), formatted,
+		      sizeof(formatted));
 	struct bus_call bc = {
 		.id = c->id,
 		.line = c->line,
@@ -98,18 +92,18 @@ static int db_call_cb(const struct db_call *c, void *data) {
 }
 
 static int get_call(void *data, int64_t id, bus_call_fn fn, void *ctx) {
-	struct daemon *d = data;
+	struct service *s = data;
 	if (id <= 0) {
 		return -EINVAL;
 	}
-	struct call_ctx cc = {d, fn, ctx};
-	return db_call_get(d->db, id, db_call_cb, &cc);
+	struct call_ctx cc = {s, fn, ctx};
+	return db_call_get(calls_db(s->env.calls), id, db_call_cb, &cc);
 }
 
 static int list_calls(void *data, const struct bus_call_filter *f, int limit, bus_call_fn fn,
 		      void *ctx) {
-	struct daemon *d = data;
-	struct call_ctx cc = {d, fn, ctx};
+	struct service *s = data;
+	struct call_ctx cc = {s, fn, ctx};
 	struct db_call_filter df = {
 		.missed = f->missed,
 		.unhandled = f->unhandled,
@@ -118,29 +112,30 @@ static int list_calls(void *data, const struct bus_call_filter *f, int limit, bu
 		.number = f->number,
 		.limit = limit,
 	};
-	return db_call_foreach(d->db, &df, db_call_cb, &cc);
+	return db_call_foreach(calls_db(s->env.calls), &df, db_call_cb, &cc);
 }
 
 static int mark_handled(void *data, int64_t id) {
-	struct daemon *d = data;
+	struct service *s = data;
 	if (id <= 0) {
 		return -EINVAL;
 	}
-	return daemon_mark_handled(d, id);
+	return s->actions.mark_handled(id, s->data);
 }
 
 static int add_note(void *data, const char *contact, const char *text, int64_t *note_id) {
-	struct daemon *d = data;
+	struct service *s = data;
+	struct db *db = calls_db(s->env.calls);
 	int64_t id;
-	int ret = db_contact_resolve(d->db, contact, &id, NULL, NULL);
+	int ret = db_contact_resolve(db, contact, &id, NULL, NULL);
 	if (ret < 0) {
 		return ret;
 	}
-	return db_note_add(d->db, id, DB_NOTE_NOTE, text, note_id);
+	return db_note_add(db, id, DB_NOTE_NOTE, text, note_id);
 }
 
 static int dial(void *data, const char *number) {
-	struct daemon *d = data;
+	struct service *s = data;
 	/* People write numbers with spaces, dots, dashes and brackets; the
 	 * modem takes digits, +, * and # only. Letters are refused. */
 	char digits[40];
@@ -159,12 +154,7 @@ static int dial(void *data, const char *number) {
 	if (n == 0) {
 		return -EINVAL;
 	}
-	struct line *line = lines_dialer(d->lines);
-	if (line == NULL) {
-		return -ENOTSUP;
-	}
-	log_info("Dialling %s on %s", digits, line_path(line));
-	return line_dial(line, digits);
+	return s->actions.dial(digits, s->data);
 }
 
 struct modem_ctx {
@@ -172,7 +162,7 @@ struct modem_ctx {
 	void *ctx;
 };
 
-void daemon_modem_to_bus(struct line *line, struct bus_modem *m) {
+static void modem_to_bus(struct line *line, struct bus_modem *m) {
 	const struct modem_info *i = line_info(line);
 	*m = (struct bus_modem){
 		.path = line_path(line),
@@ -191,22 +181,33 @@ void daemon_modem_to_bus(struct line *line, struct bus_modem *m) {
 static void modem_cb(struct line *line, void *data) {
 	struct modem_ctx *mc = data;
 	struct bus_modem m;
-	daemon_modem_to_bus(line, &m);
+	modem_to_bus(line, &m);
 	mc->fn(&m, mc->ctx);
 }
 
 static void list_modems(void *data, bus_modem_fn fn, void *ctx) {
-	struct daemon *d = data;
+	struct service *s = data;
 	struct modem_ctx mc = {fn, ctx};
-	lines_foreach(d->lines, modem_cb, &mc);
+	if (s->env.lines != NULL) {
+		lines_foreach(s->env.lines, modem_cb, &mc);
+	}
 }
 
 static void database(void *data, struct bus_database *out) {
-	daemon_database_state(data, out);
+	struct service *s = data;
+	struct calls_health h;
+	calls_health(s->env.calls, &h);
+	*out = (struct bus_database){
+		.path = h.path,
+		.writable = h.error == 0,
+		.error = h.error != 0 ? strerror(-h.error) : "",
+		.since = h.since,
+		.waiting = (uint32_t)h.waiting,
+	};
 }
 
 struct settings_ctx {
-	struct daemon *d;
+	struct service *s;
 	bus_setting_fn fn;
 	void *ctx;
 };
@@ -214,20 +215,20 @@ struct settings_ctx {
 static void setting_cb(const char *key, const char *value, void *data) {
 	struct settings_ctx *sc = data;
 	if (!strcmp(key, "database")) {
-		value = sc->d->database; /* the default resolved */
+		value = sc->s->env.database; /* the default resolved */
 	} else if (!strcmp(key, "region")) {
-		value = sc->d->region; /* the locale's, when none was set */
+		value = calls_region(sc->s->env.calls); /* the locale's, when none was set */
 	}
 	sc->fn(key, value, sc->ctx);
 }
 
 static void settings(void *data, bus_setting_fn fn, void *ctx) {
-	struct daemon *d = data;
-	struct settings_ctx sc = {d, fn, ctx};
-	config_foreach(&d->config, setting_cb, &sc);
+	struct service *s = data;
+	struct settings_ctx sc = {s, fn, ctx};
+	config_foreach(s->env.config, setting_cb, &sc);
 }
 
-const struct bus_handler daemon_bus_handler = {
+static const struct bus_handler handler = {
 	.lookup = lookup,
 	.get_call = get_call,
 	.list_calls = list_calls,
@@ -238,3 +239,67 @@ const struct bus_handler daemon_bus_handler = {
 	.database = database,
 	.settings = settings,
 };
+
+struct service *service_create(enum bus_type type, const struct service_env *env,
+			       const struct service_actions *a, void *data) {
+	struct service *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return NULL;
+	}
+	s->env = *env;
+	s->actions = *a;
+	s->data = data;
+	s->bus = bus_create(type, &handler, s);
+	if (s->bus == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void service_destroy(struct service *s) {
+	if (s == NULL) {
+		return;
+	}
+	bus_destroy(s->bus);
+	free(s);
+}
+
+void service_set_lines(struct service *s, struct lines *lines) {
+	if (s != NULL) {
+		s->env.lines = lines;
+	}
+}
+
+void service_call(struct service *s, enum call_change change, const struct call_entry *e) {
+	if (s == NULL) {
+		return;
+	}
+	struct bus_call bc;
+	entry_to_bus(e, &bc);
+	const char *signal = change == CALL_STARTED ? "CallStarted"
+			     : change == CALL_ENDED ? "CallEnded"
+						    : "CallUpdated";
+	bus_emit_call(s->bus, signal, &bc);
+}
+
+void service_modem_added(struct service *s, struct line *line) {
+	if (s == NULL) {
+		return;
+	}
+	struct bus_modem m;
+	modem_to_bus(line, &m);
+	bus_emit_modem_added(s->bus, &m);
+}
+
+void service_modem_removed(struct service *s, struct line *line) {
+	if (s != NULL) {
+		bus_emit_modem_removed(s->bus, line_path(line));
+	}
+}
+
+void service_database_changed(struct service *s) {
+	if (s != NULL) {
+		bus_database_changed(s->bus);
+	}
+}

@@ -1,0 +1,443 @@
+/* The calls the daemon follows, and the call log they go into first. */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calls.h"
+#include "civil.h"
+#include "log.h"
+#include "output.h"
+
+#define WRITE_RETRY_MIN	   1
+#define WRITE_RETRY_MAX	   30
+#define CHECKPOINT_QUIET_S 3
+/* A call must never wait long for another process's lock: the write is
+ * retried from the loop instead. */
+#define BUSY_TIMEOUT_MS 100
+
+struct active {
+	struct call_entry e;
+	const void *source;
+	uint64_t seq;
+	bool dirty; /* a change still to be written */
+	bool ended;
+	struct active *next;
+};
+
+struct calls {
+	struct calls_listener listener;
+	void *data;
+	char *path;
+	struct db *db;
+	char region[3];
+	int min_suffix;
+	struct active *list; /* oldest first */
+	uint64_t next_key;
+	guint write_retry;
+	unsigned int write_backoff;
+	int write_error;	  /* the last failed write's -errno; 0 while writes succeed */
+	int64_t unwritable_since; /* when writing began to fail */
+	guint checkpoint;	  /* pending: the log goes into the file once quiet */
+};
+
+enum db_call_state calls_db_state(enum call_state s) {
+	switch (s) {
+	case CALL_STATE_ANSWERED:
+		return DB_CALL_ANSWERED;
+	case CALL_STATE_MISSED:
+		return DB_CALL_MISSED;
+	case CALL_STATE_UNKNOWN:
+		return DB_CALL_UNKNOWN;
+	case CALL_STATE_RINGING:
+		break;
+	}
+	return DB_CALL_RINGING;
+}
+
+static void fill_db_call(const struct call_entry *e, struct db_call *c) {
+	const struct call_info *i = &e->info;
+	*c = (struct db_call){
+		.id = e->id,
+		.started = i->started_wall / 1000,
+		.ended = i->ended_wall / 1000,
+		.line = e->line,
+		.number = i->number,
+		.name = i->name,
+		.withheld = call_withheld_str(i->withheld),
+		.e164 = e->match.e164,
+		.date = e->date,
+		.ring_type = i->ring_type,
+		.called = i->called,
+		.contact_id = e->match.contact_id,
+		.rings = i->rings,
+		.state = calls_db_state(i->state),
+	};
+}
+
+static void configure_db(struct calls *c) {
+	db_set_region(c->db, c->region);
+	db_set_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (c->min_suffix > 0) {
+		db_set_min_suffix(c->db, c->min_suffix);
+	}
+}
+
+void calls_configure(struct calls *c, const char region[3], int min_suffix) {
+	memcpy(c->region, region, sizeof(c->region));
+	c->min_suffix = min_suffix;
+	configure_db(c);
+}
+
+const char *calls_region(const struct calls *c) {
+	return c->region;
+}
+
+struct db *calls_db(struct calls *c) {
+	return c->db;
+}
+
+/*
+ * Opens the database afresh. SQLite keeps a connection opened read-only that
+ * way after the file becomes writable, and keeps writing to a file that was
+ * deleted or replaced: only a new connection sees the file as it is now.
+ * Returns 0 or -errno (the old connection is kept).
+ */
+static int reopen_db(struct calls *c) {
+	struct db *db = db_open(c->path, DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET);
+	if (db == NULL) {
+		return -errno;
+	}
+	if (!db_writable(db)) {
+		db_close(db);
+		return -EROFS;
+	}
+	db_close(c->db);
+	c->db = db;
+	configure_db(c);
+	log_info("Opened the database %s again", c->path);
+	c->listener.reopened(c->data);
+	return 0;
+}
+
+/* Errors after which a new connection may succeed where the old one fails. */
+static bool reopen_helps(int err) {
+	return err == -EROFS || err == -EACCES || err == -EIO || err == -ENOENT;
+}
+
+/*
+ * A checkpoint copies the write-ahead log into the file and fsyncs both:
+ * 20-110 ms on the test machine's disk. SQLite runs one inside whichever
+ * commit fills the log past 1,000 pages, which was the call being logged
+ * one time in fifty (tests/bench: the worst screen-pops of a hundred).
+ * The database is opened with DB_OPEN_LAZY_CHECKPOINT and checkpointed
+ * here, once no call is ringing and nothing was written for a few seconds:
+ * a one-shot timer, re-armed by each write, so an idle daemon never wakes.
+ */
+static gboolean checkpoint_cb(gpointer data) {
+	struct calls *c = data;
+	for (struct active *a = c->list; a != NULL; a = a->next) {
+		if (!a->ended) {
+			return G_SOURCE_CONTINUE; /* a call rings: later */
+		}
+	}
+	c->checkpoint = 0;
+	db_checkpoint(c->db);
+	return G_SOURCE_REMOVE;
+}
+
+void calls_checkpoint_later(struct calls *c) {
+	if (c->checkpoint != 0) {
+		g_source_remove(c->checkpoint);
+	}
+	c->checkpoint = g_timeout_add_seconds(CHECKPOINT_QUIET_S, checkpoint_cb, c);
+}
+
+static const char *caller(const struct active *a) {
+	return a != NULL && a->e.info.number[0] ? a->e.info.number : "a withheld number";
+}
+
+/* Writes one call (or its change). A row that vanished with a replaced file
+ * is written anew. Returns 0 or -errno. */
+static int write_call(struct calls *c, struct active *a) {
+	struct db_call row;
+	fill_db_call(&a->e, &row);
+	int ret = a->e.id != 0 ? db_call_update(c->db, &row) : -ENOENT;
+	if (ret == -ENOENT) {
+		row.id = 0;
+		ret = db_call_add(c->db, &row, &a->e.id);
+	}
+	return ret;
+}
+
+static size_t waiting_calls(const struct calls *c) {
+	size_t n = 0;
+	for (const struct active *a = c->list; a != NULL; a = a->next) {
+		n += a->dirty;
+	}
+	return n;
+}
+
+static gboolean write_retry_cb(gpointer data);
+
+/* The log cannot be written: say so once, then retry with back-off. */
+static void log_unwritable(struct calls *c, int err, const struct active *a) {
+	if (c->write_error == 0) {
+		c->write_error = err;
+		c->unwritable_since = (int64_t)time(NULL);
+		log_warn("Could not write to the database %s (%s): the call from %s and any that "
+			 "follow are kept in memory and written later",
+			 c->path, strerror(-err), caller(a));
+		c->listener.health_changed(c->data);
+	} else {
+		log_debug("The call from %s waits to be written (%s)", caller(a), strerror(-err));
+		c->write_error = err;
+	}
+	if (c->write_retry == 0) {
+		c->write_backoff = c->write_backoff == 0 ? WRITE_RETRY_MIN : c->write_backoff * 2;
+		if (c->write_backoff > WRITE_RETRY_MAX) {
+			c->write_backoff = WRITE_RETRY_MAX;
+		}
+		c->write_retry = g_timeout_add_seconds(c->write_backoff, write_retry_cb, c);
+	}
+}
+
+/*
+ * Writes the calls that wait (oldest first, so they reach the file in the
+ * order they rang) and stops at the first failure, which keeps the rest in
+ * memory and arms a retry. Returns 0 when nothing waits any more.
+ */
+static int flush(struct calls *c) {
+	if (db_moved(c->db)) {
+		log_warn("The database %s was deleted or replaced while ctid ran; opening it "
+			 "again",
+			 c->path);
+		if (reopen_db(c) < 0) {
+			log_unwritable(c, -ENOENT, c->list);
+			return -ENOENT;
+		}
+	}
+	bool wrote = false;
+	for (struct active *a = c->list; a != NULL; a = a->next) {
+		if (!a->dirty) {
+			continue;
+		}
+		int ret = write_call(c, a);
+		if (ret < 0) {
+			log_unwritable(c, ret, a);
+			return ret;
+		}
+		a->dirty = false;
+		wrote = true;
+		if (c->write_error != 0) {
+			log_info("Logged the call from %s after all (id %lld)", caller(a),
+				 (long long)a->e.id);
+		}
+	}
+	if (wrote) {
+		calls_checkpoint_later(c);
+	}
+	if (c->write_error != 0) {
+		log_warn("The database %s can be written again; every call kept meanwhile is in it",
+			 c->path);
+		c->write_error = 0;
+		c->unwritable_since = 0;
+		c->listener.health_changed(c->data);
+	}
+	c->write_backoff = 0;
+	return 0;
+}
+
+static void entry_free(struct active *a) {
+	free(a->e.line);
+	free(a->e.company);
+	free(a);
+}
+
+void calls_forget_ended(struct calls *c) {
+	struct active **link = &c->list;
+	while (*link != NULL) {
+		struct active *a = *link;
+		if (a->ended && !a->dirty) {
+			*link = a->next;
+			entry_free(a);
+		} else {
+			link = &a->next;
+		}
+	}
+}
+
+static gboolean write_retry_cb(gpointer data) {
+	struct calls *c = data;
+	c->write_retry = 0;
+	if ((reopen_helps(c->write_error) || !db_writable(c->db)) && reopen_db(c) < 0) {
+		log_unwritable(c, c->write_error, c->list);
+		return G_SOURCE_REMOVE;
+	}
+	flush(c);
+	calls_forget_ended(c);
+	return G_SOURCE_REMOVE;
+}
+
+void calls_health(struct calls *c, struct calls_health *out) {
+	*out = (struct calls_health){
+		.path = c->path,
+		.error = c->write_error,
+		.since = c->unwritable_since,
+		.waiting = waiting_calls(c),
+	};
+}
+
+/* Matches the number against the contacts and formats it for reading. */
+static void match_number(struct calls *c, struct call_entry *e) {
+	const char *number = e->info.number;
+	memset(&e->match, 0, sizeof(e->match));
+	free(e->company);
+	e->company = NULL;
+	e->formatted[0] = '\0';
+	if (number[0] == '\0') {
+		return;
+	}
+	if (db_lookup(c->db, number, &e->match) < 0) {
+		log_warn("Could not look up %s in the contacts", number);
+	}
+	output_number(e->match.e164, number, c->region, e->formatted, sizeof(e->formatted));
+}
+
+static int take_company(const struct db_contact *contact, void *data) {
+	struct call_entry *e = data;
+	free(e->company);
+	e->company = contact->company != NULL ? strdup(contact->company) : NULL;
+	return 0;
+}
+
+static void load_history(struct calls *c, struct call_entry *e) {
+	int y, m, day;
+	civil_today(&y, &m, &day);
+	const char *key = e->match.e164[0] ? e->match.e164 : e->info.number;
+	int ret = db_history_get(c->db, e->match.contact_id, key, e->id, y, m, day, &e->history);
+	e->history_ok = ret == 0;
+	if (e->match.contact_id > 0) {
+		db_contact_get(c->db, e->match.contact_id, take_company, e);
+	}
+}
+
+static void set_date(struct call_entry *e) {
+	const struct call_info *i = &e->info;
+	e->date[0] = '\0';
+	if (i->has_date && i->has_time) {
+		snprintf(e->date, sizeof(e->date), "%04d-%02d-%02dT%02d:%02d", i->year, i->month,
+			 i->day, i->hour, i->minute);
+	} else if (i->has_date) {
+		snprintf(e->date, sizeof(e->date), "%04d-%02d-%02d", i->year, i->month, i->day);
+	}
+}
+
+/* The call source's seq names, or a new one at the end of the list. */
+static struct active *follow(struct calls *c, const void *source, const char *line, uint64_t seq) {
+	struct active **tail = &c->list;
+	for (; *tail != NULL; tail = &(*tail)->next) {
+		struct active *a = *tail;
+		if (a->source == source && a->seq == seq && !a->ended) {
+			return a;
+		}
+	}
+	struct active *a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->e.line = strdup(line)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	a->source = source;
+	a->seq = seq;
+	a->e.key = ++c->next_key;
+	*tail = a; /* oldest first: calls waiting to be written reach the file in order */
+	return a;
+}
+
+struct call_entry *calls_update(struct calls *c, const void *source, const char *line,
+				const struct call_info *info, enum call_change change, bool *visible) {
+	struct active *a = follow(c, source, line, info->seq);
+	if (a == NULL) {
+		log_error("Out of memory: the call from %s is not logged", info->number);
+		return NULL;
+	}
+	struct call_entry *e = &a->e;
+	bool number_changed = e->id == 0 || strcmp(e->info.number, info->number) != 0;
+	*visible = number_changed || strcmp(e->info.name, info->name) != 0 ||
+		   e->info.state != info->state || e->info.withheld != info->withheld;
+	e->info = *info;
+	set_date(e);
+	if (number_changed) {
+		match_number(c, e);
+	}
+	/* The log first: whatever happens next, the call is on disk (or queued). */
+	a->dirty = true;
+	a->ended = change == CALL_ENDED;
+	flush(c);
+	if (number_changed) {
+		load_history(c, e);
+	}
+	return e;
+}
+
+struct calls *calls_create(const char *path, const struct calls_listener *l, void *data) {
+	struct calls *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->listener = *l;
+	c->data = data;
+	c->db = db_open(path, DB_OPEN_LAZY_CHECKPOINT);
+	if (c->db == NULL) {
+		calls_destroy(c);
+		return NULL;
+	}
+	configure_db(c);
+	if (!db_writable(c->db)) {
+		/* Calls still pop up; they wait in memory until the file can be written. */
+		c->write_error = -EROFS;
+		c->unwritable_since = (int64_t)time(NULL);
+	}
+	return c;
+}
+
+void calls_destroy(struct calls *c) {
+	if (c == NULL) {
+		return;
+	}
+	if (c->write_retry != 0) {
+		g_source_remove(c->write_retry);
+		c->write_retry = 0;
+	}
+	/* A last try for calls still waiting to be written (flush() may arm
+	 * another retry, which is then dropped: there is no later). */
+	if (c->db != NULL && waiting_calls(c) > 0) {
+		if (c->write_error != 0 && reopen_helps(c->write_error)) {
+			reopen_db(c);
+		}
+		flush(c);
+		for (struct active *a = c->list; a != NULL; a = a->next) {
+			if (a->dirty) {
+				log_error("The call from %s could not be logged before quitting",
+					  caller(a));
+			}
+		}
+	}
+	if (c->write_retry != 0) {
+		g_source_remove(c->write_retry);
+	}
+	if (c->checkpoint != 0) {
+		g_source_remove(c->checkpoint);
+	}
+	while (c->list != NULL) {
+		struct active *a = c->list;
+		c->list = a->next;
+		entry_free(a);
+	}
+	db_close(c->db);
+	free(c->path);
+	free(c);
+}

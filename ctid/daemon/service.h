@@ -1,0 +1,54 @@
+#ifndef CTID_DAEMON_SERVICE_H
+#define CTID_DAEMON_SERVICE_H
+
+/*
+ * The daemon on D-Bus: org.ctid.Ctid1's methods answered from the call log,
+ * the contacts and the modems, and its signals sent as calls and modems
+ * come and go. The service object itself (ctid/dbus/) knows only plain
+ * structs; this is where the daemon's parts meet it.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "calls.h"
+#include "config.h"
+#include "lines.h"
+
+/* What the methods ask of the daemon beyond reading. */
+struct service_actions {
+	/* MarkHandled. Returns 0 or -errno (-ENOENT: no such call). */
+	int (*mark_handled)(int64_t call_id, void *data);
+	/* Dial: number holds digits, +, * and # only. Returns 0 or -errno
+	 * (-ENOTSUP when no line can dial). */
+	int (*dial)(const char *number, void *data);
+};
+
+/* What the methods read; everything must outlive the service. */
+struct service_env {
+	struct calls *calls;
+	struct lines *lines;
+	const struct config *config; /* the settings in effect (read when asked) */
+	const char *database;	     /* the database's path */
+};
+
+struct service;
+
+/* Connects to the bus and claims org.ctid.Ctid1. Returns NULL (logged)
+ * when it cannot (another ctid owns the name, no bus). */
+struct service *service_create(enum bus_type type, const struct service_env *env,
+			       const struct service_actions *a, void *data);
+/* NULL is a no-op. */
+void service_destroy(struct service *s);
+/* The modems, once they exist (they announce themselves through the
+ * service as they are found). No-op with a NULL service. */
+void service_set_lines(struct service *s, struct lines *lines);
+
+/* Signals. Each is a no-op with a NULL service. */
+void service_call(struct service *s, enum call_change change, const struct call_entry *e);
+void service_modem_added(struct service *s, struct line *line);
+void service_modem_removed(struct service *s, struct line *line);
+void service_database_changed(struct service *s);
+
+#endif
