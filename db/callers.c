@@ -75,41 +75,40 @@ static void row_classify(struct row *w, bool withheld) {
 	}
 }
 
-/* Reads every row of a ROW_COLS query into r. */
-static int rows_read(struct db *db, sqlite3_stmt *s, struct rows *r) {
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 64;
-			struct row *v = realloc(r->v, cap * sizeof(*v));
-			if (v == NULL) {
-				return -ENOMEM;
-			}
-			r->v = v;
-			r->cap = cap;
-		}
-		struct row *w = &r->v[r->n++];
-		memset(w, 0, sizeof(*w));
-		bool oom = false;
-		w->id = sqlite3_column_int64(s, 0);
-		w->started = sqlite3_column_int64(s, 1);
-		w->called_back = sqlite3_column_int64(s, 2);
-		w->state = DB_CALL_UNKNOWN;
-		db_call_state_parse(db_column_text(s, 3), &w->state);
-		w->contact_id = sqlite3_column_int64(s, 4);
-		w->name = dup_column(s, 5, &oom);
-		w->number = dup_column(s, 6, &oom);
-		w->e164 = dup_column(s, 7, &oom);
-		if (oom) {
+/* Adds the row of a ROW_COLS query to the struct rows at data. */
+static int row_read(sqlite3_stmt *s, void *data) {
+	struct rows *r = data;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct row *v = realloc(r->v, cap * sizeof(*v));
+		if (v == NULL) {
 			return -ENOMEM;
 		}
-		row_classify(w, sqlite3_column_type(s, 8) != SQLITE_NULL);
+		r->v = v;
+		r->cap = cap;
 	}
-	if (rc != SQLITE_DONE) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		return db_errno(rc);
+	struct row *w = &r->v[r->n++];
+	memset(w, 0, sizeof(*w));
+	bool oom = false;
+	w->id = sqlite3_column_int64(s, 0);
+	w->started = sqlite3_column_int64(s, 1);
+	w->called_back = sqlite3_column_int64(s, 2);
+	w->state = DB_CALL_UNKNOWN;
+	db_call_state_parse(db_column_text(s, 3), &w->state);
+	w->contact_id = sqlite3_column_int64(s, 4);
+	w->name = dup_column(s, 5, &oom);
+	w->number = dup_column(s, 6, &oom);
+	w->e164 = dup_column(s, 7, &oom);
+	if (oom) {
+		return -ENOMEM;
 	}
+	row_classify(w, sqlite3_column_type(s, 8) != SQLITE_NULL);
 	return 0;
+}
+
+/* Reads every row of a ROW_COLS query into r. */
+static int rows_read(struct db *db, sqlite3_stmt *s, struct rows *r) {
+	return db_walk(db, s, row_read, r, NULL);
 }
 
 /*

@@ -101,26 +101,21 @@ int db_call_update(struct db *db, const struct db_call *c) {
 	return ret;
 }
 
+struct call_walk {
+	db_call_fn fn;
+	void *data;
+};
+
+static int call_row(sqlite3_stmt *s, void *data) {
+	struct call_walk *w = data;
+	struct db_call c;
+	db_row_call(s, &c);
+	return w->fn != NULL ? w->fn(&c, w->data) : 0;
+}
+
 static int walk_calls(struct db *db, sqlite3_stmt *s, db_call_fn fn, void *data, int *count) {
-	int rc;
-	int ret = 0;
-	int n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_call c;
-		db_row_call(s, &c);
-		n++;
-		if (fn != NULL && (ret = fn(&c, data)) != 0) {
-			break;
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		ret = db_errno(rc);
-	}
-	if (count != NULL) {
-		*count = n;
-	}
-	return ret;
+	struct call_walk w = {fn, data};
+	return db_walk(db, s, call_row, &w, count);
 }
 
 int db_call_get(struct db *db, int64_t id, db_call_fn fn, void *data) {

@@ -19,28 +19,22 @@ void db_row_contact(sqlite3_stmt *s, struct db_contact *c) {
 	c->updated = sqlite3_column_int64(s, 6);
 }
 
+struct contact_walk {
+	db_contact_fn fn;
+	void *data;
+};
+
+static int contact_row(sqlite3_stmt *s, void *data) {
+	struct contact_walk *w = data;
+	struct db_contact c;
+	db_row_contact(s, &c);
+	return w->fn != NULL ? w->fn(&c, w->data) : 0;
+}
+
 /* Steps s and calls fn for every contact row; stops when fn returns non-zero. */
 static int walk_contacts(struct db *db, sqlite3_stmt *s, db_contact_fn fn, void *data, int *count) {
-	int rc;
-	int ret = 0;
-	int n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_contact c;
-		db_row_contact(s, &c);
-		n++;
-		if (fn != NULL && (ret = fn(&c, data)) != 0) {
-			break;
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		ret = db_errno(rc);
-	}
-	sqlite3_reset(s);
-	if (count != NULL) {
-		*count = n;
-	}
-	return ret;
+	struct contact_walk w = {fn, data};
+	return db_walk(db, s, contact_row, &w, count);
 }
 
 static bool valid_birthday(const char *b) {
@@ -221,17 +215,13 @@ static void hit_add(struct hit_list *h, int64_t id) {
 	}
 }
 
-static int collect_ids(struct db *db, sqlite3_stmt *s, struct hit_list *h) {
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hit_add(h, sqlite3_column_int64(s, 0));
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		log_error("Search in %s: %s", db->path, sqlite3_errmsg(db->sql));
-		return db_errno(rc);
-	}
+static int id_row(sqlite3_stmt *s, void *data) {
+	hit_add(data, sqlite3_column_int64(s, 0));
 	return 0;
+}
+
+static int collect_ids(struct db *db, sqlite3_stmt *s, struct hit_list *h) {
+	return db_walk(db, s, id_row, h, NULL);
 }
 
 int db_contact_search(struct db *db, const char *query, int limit, db_contact_fn fn, void *data) {
@@ -440,32 +430,32 @@ int db_phone_remove(struct db *db, int64_t contact, const char *raw) {
 	return db_exec_stmt(db, s);
 }
 
+struct phone_walk {
+	db_phone_fn fn;
+	void *data;
+};
+
+static int phone_row(sqlite3_stmt *s, void *data) {
+	struct phone_walk *w = data;
+	struct db_phone p = {
+		.id = sqlite3_column_int64(s, 0),
+		.contact_id = sqlite3_column_int64(s, 1),
+		.label = db_column_text(s, 2),
+		.raw = db_column_text(s, 3),
+		.e164 = db_column_text(s, 4),
+		.digits = db_column_text(s, 5),
+	};
+	return w->fn(&p, w->data);
+}
+
 int db_phone_foreach(struct db *db, int64_t contact, db_phone_fn fn, void *data) {
 	sqlite3_stmt *s = db_stmt(db, STMT_PHONE_LIST);
 	if (s == NULL) {
 		return -errno;
 	}
 	sqlite3_bind_int64(s, 1, contact);
-	int rc;
-	int ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_phone p = {
-			.id = sqlite3_column_int64(s, 0),
-			.contact_id = sqlite3_column_int64(s, 1),
-			.label = db_column_text(s, 2),
-			.raw = db_column_text(s, 3),
-			.e164 = db_column_text(s, 4),
-			.digits = db_column_text(s, 5),
-		};
-		if ((ret = fn(&p, data)) != 0) {
-			break;
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ret = db_errno(rc);
-	}
-	sqlite3_reset(s);
-	return ret;
+	struct phone_walk w = {fn, data};
+	return db_walk(db, s, phone_row, &w, NULL);
 }
 
 int db_phone_renormalize(struct db *db) {
@@ -518,19 +508,20 @@ int db_field_set(struct db *db, int64_t contact, const char *key, const char *va
 	return db_exec_stmt(db, s);
 }
 
+struct pair_walk {
+	db_field_fn fn;
+	void *data;
+	bool pairs;
+};
+
+static int pair_row(sqlite3_stmt *s, void *data) {
+	struct pair_walk *w = data;
+	return w->fn(db_column_text(s, 0), w->pairs ? db_column_text(s, 1) : NULL, w->data);
+}
+
 static int walk_pairs(struct db *db, sqlite3_stmt *s, db_field_fn fn, void *data, bool pairs) {
-	int rc;
-	int ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((ret = fn(db_column_text(s, 0), pairs ? db_column_text(s, 1) : NULL, data)) != 0) {
-			break;
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ret = db_errno(rc);
-	}
-	sqlite3_reset(s);
-	return ret;
+	struct pair_walk w = {fn, data, pairs};
+	return db_walk(db, s, pair_row, &w, NULL);
 }
 
 int db_field_foreach(struct db *db, int64_t contact, db_field_fn fn, void *data) {

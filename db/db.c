@@ -245,6 +245,24 @@ int db_report(struct db *db, int rc) {
 	return db_errno(rc);
 }
 
+int db_walk(struct db *db, sqlite3_stmt *s, db_row_fn row, void *data, int *count) {
+	int rc, ret = 0, n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if ((ret = row(s, data)) != 0) {
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = db_report(db, rc);
+	}
+	sqlite3_reset(s);
+	if (count != NULL) {
+		*count = n;
+	}
+	return ret;
+}
+
 int db_exec_stmt(struct db *db, sqlite3_stmt *s) {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);

@@ -107,6 +107,14 @@ const char *db_column_text(sqlite3_stmt *s, int col);
  * or failing file: the caller says what it was doing) and returns -errno. */
 int db_report(struct db *db, int rc);
 
+/* Called for each row of a walk; a non-zero return stops it and is returned. */
+typedef int (*db_row_fn)(sqlite3_stmt *s, void *data);
+
+/* Steps s over its rows, calling row for each, then resets s. Writes how
+ * many rows were seen to *count (when not NULL). Returns 0, row's non-zero
+ * value, or -errno (see db_report). */
+int db_walk(struct db *db, sqlite3_stmt *s, db_row_fn row, void *data, int *count);
+
 /* Steps a statement that returns no rows; returns -errno on error (see db_report). */
 int db_exec_stmt(struct db *db, sqlite3_stmt *s);
 

@@ -77,37 +77,31 @@ int db_note_close(struct db *db, int64_t id) {
 	return ret;
 }
 
+struct note_walk {
+	db_note_fn fn;
+	void *data;
+};
+
+static int note_row(sqlite3_stmt *s, void *data) {
+	struct note_walk *w = data;
+	struct db_note note = {
+		.id = sqlite3_column_int64(s, 0),
+		.contact_id = sqlite3_column_int64(s, 1),
+		.contact_name = db_column_text(s, 2),
+		.text = db_column_text(s, 4),
+		.created = sqlite3_column_int64(s, 6),
+		.closed = sqlite3_column_int64(s, 7),
+	};
+	const char *status = db_column_text(s, 5);
+	note.open = status != NULL && strcmp(status, "open") == 0;
+	db_note_kind_parse(db_column_text(s, 3), &note.kind);
+	return w->fn != NULL ? w->fn(&note, w->data) : 0;
+}
+
 /* Steps s over rows of NOTE_COLS, calling fn (if not NULL) for each. */
 static int walk_notes(struct db *db, sqlite3_stmt *s, db_note_fn fn, void *data, int *count) {
-	int rc;
-	int ret = 0;
-	int n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct db_note note = {
-			.id = sqlite3_column_int64(s, 0),
-			.contact_id = sqlite3_column_int64(s, 1),
-			.contact_name = db_column_text(s, 2),
-			.text = db_column_text(s, 4),
-			.created = sqlite3_column_int64(s, 6),
-			.closed = sqlite3_column_int64(s, 7),
-		};
-		const char *status = db_column_text(s, 5);
-		note.open = status != NULL && strcmp(status, "open") == 0;
-		db_note_kind_parse(db_column_text(s, 3), &note.kind);
-		n++;
-		if (fn != NULL && (ret = fn(&note, data)) != 0) {
-			break;
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("Database %s: %s", db->path, sqlite3_errmsg(db->sql));
-		ret = db_errno(rc);
-	}
-	sqlite3_reset(s);
-	if (count != NULL) {
-		*count = n;
-	}
-	return ret;
+	struct note_walk w = {fn, data};
+	return db_walk(db, s, note_row, &w, count);
 }
 
 int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data) {
