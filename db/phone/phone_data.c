@@ -6,7 +6,8 @@
  * resources/PhoneNumberMetadata.xml for calling codes, prefixes, possible lengths and
  * formats; resources/ShortNumberMetadata.xml for emergency numbers.
  * That metadata is published under the Apache License 2.0; only its facts are kept here,
- * rewritten into the plain data below by a throw-away generator script (not part of ctid).
+ * rewritten into the plain data below by db/phone/gen_phone_data.py (`ninja -C build
+ * phone-data` runs it).
  *
  * How the facts were rewritten:
  * - Finite patterns (international and trunk prefixes, leading digits, emergency numbers)
