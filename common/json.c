@@ -54,48 +54,30 @@ void json_array_end(struct json_writer *w) {
 	close(w, ']');
 }
 
+static const char *json_escape(unsigned char c, char buf[8]) {
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(buf, 8, "\\u%04x", c);
+			return buf;
+		}
+		return NULL;
+	}
+}
+
 void json_write_string(FILE *f, const char *s) {
 	fputc('"', f);
-	size_t len = strlen(s);
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t n = utf8_char_len(s + i, len - i);
-			if (n == 0) {
-				fputs("\\ufffd", f);
-				i++;
-			} else {
-				fwrite(s + i, 1, n, f);
-				i += n;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				fprintf(f, "\\u%04x", c);
-			} else {
-				fputc(c, f);
-			}
-		}
-		i++;
-	}
+	utf8_write_escaped(f, s, json_escape, "\\ufffd");
 	fputc('"', f);
 }
 

@@ -162,3 +162,30 @@ size_t utf8_sanitize(const char *in, size_t len, char *out, size_t outsz) {
 	out[o] = '\0';
 	return o;
 }
+
+void utf8_write_escaped(FILE *f, const char *s, utf8_escape_fn escape, const char *invalid) {
+	size_t len = strlen(s);
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t n = utf8_char_len(s + i, len - i);
+			if (n == 0) {
+				fputs(invalid, f);
+				i++;
+			} else {
+				fwrite(s + i, 1, n, f);
+				i += n;
+			}
+			continue;
+		}
+		char buf[8];
+		const char *rep = escape(c, buf);
+		if (rep != NULL) {
+			fputs(rep, f);
+		} else {
+			fputc(c, f);
+		}
+		i++;
+	}
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv.h"
 #include "ctl.h"
 #include "json.h"
 #include "output.h"
@@ -29,36 +30,6 @@ static const char calls_usage[] =
 	"'handle' marks calls dealt with (off 'ctidctl missed'): the ids given,\n"
 	"all of them or none, or every unhandled call from a contact, from a\n"
 	"number no contact has, or from withheld numbers.\n";
-
-/* Parses DATE into the Unix time of that local midnight; false if bad. */
-bool ctl_parse_since(const char *s, int64_t *out) {
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	size_t len = strlen(s);
-	long days;
-	int y, m, d;
-	if (strcmp(s, "today") == 0) {
-		days = 0;
-	} else if (strcmp(s, "yesterday") == 0) {
-		days = 1;
-	} else if (len >= 2 && len <= 6 && s[len - 1] == 'd' && strspn(s, "0123456789") == len - 1) {
-		days = strtol(s, NULL, 10); /* "7d": 7 days ago */
-	} else if (ctl_parse_date(s, &y, &m, &d)) {
-		/* (sscanf("%dd") would read "2026-03-02" as 2026 days ago) */
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = d;
-		days = 0;
-	} else {
-		return false;
-	}
-	tm.tm_mday -= (int)days;
-	*out = (int64_t)mktime(&tm);
-	return true;
-}
 
 struct calls_state {
 	struct ctl *ctl;
@@ -114,24 +85,6 @@ void ctl_call_json(struct json_writer *w, const struct db_call *c) {
 	json_object_end(w);
 }
 
-/* Writes s as a CSV field (RFC 4180 quoting). */
-static void csv_field(FILE *f, const char *s, bool last) {
-	s = s != NULL ? s : "";
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		fputc('"', f);
-		for (; *s != '\0'; s++) {
-			if (*s == '"') {
-				fputc('"', f);
-			}
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputs(last ? "\r\n" : ",", f);
-}
-
 static void who(struct ctl *ctl, const struct db_call *c, char *out, size_t size) {
 	if (c->contact_name != NULL) {
 		snprintf(out, size, "%s", c->contact_name);
@@ -180,8 +133,9 @@ static int one_call(const struct db_call *c, void *data) {
 					c->handled ? "yes" : "no"};
 		size_t n = sizeof(fields) / sizeof(fields[0]);
 		for (size_t i = 0; i < n; i++) {
-			csv_field(stdout, fields[i], i + 1 == n);
+			csv_write_cell(stdout, fields[i], i == 0);
 		}
+		fputs("\r\n", stdout);
 		return 0;
 	}
 	char id[24], rings[16];

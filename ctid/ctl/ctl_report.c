@@ -35,19 +35,6 @@ static char *dup_or_null(const char *s) {
 	return s != NULL ? strdup(s) : NULL;
 }
 
-bool report_missed_rate(const struct report *r, double *rate) {
-	int known = r->totals.answered + r->totals.missed;
-	if (known == 0) {
-		return false;
-	}
-	*rate = (double)r->totals.missed / known;
-	return true;
-}
-
-void report_last_day(const struct report *r, char buf[11]) {
-	snprintf(buf, 11, "%s", r->n_days > 0 ? r->days[r->n_days - 1].date : "");
-}
-
 static void report_finish(struct report *r) {
 	for (size_t i = 0; i < r->n_top; i++) {
 		free(r->top[i].name);

@@ -18,46 +18,44 @@
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* The report itself (report.h), which the page and ctidctl report share. */
+
+bool report_missed_rate(const struct report *r, double *rate) {
+	int known = r->totals.answered + r->totals.missed;
+	if (known == 0) {
+		return false;
+	}
+	*rate = (double)r->totals.missed / known;
+	return true;
+}
+
+void report_last_day(const struct report *r, char buf[11]) {
+	snprintf(buf, 11, "%s", r->n_days > 0 ? r->days[r->n_days - 1].date : "");
+}
+
+static const char *html_escape(unsigned char c, char buf[8]) {
+	(void)buf;
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return c < 0x20 || c == 0x7f ? " " : NULL;
+	}
+}
+
 /* Writes s as HTML text, also fit inside a double- or single-quoted
  * attribute; invalid UTF-8 becomes U+FFFD, control characters spaces. */
 static void esc(FILE *f, const char *s) {
-	if (s == NULL) {
-		return;
-	}
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t n = utf8_char_len(s + i, len - i);
-			if (n == 0) {
-				fputs("\xef\xbf\xbd", f);
-				n = 1;
-			} else {
-				fwrite(s + i, 1, n, f);
-			}
-			i += n;
-			continue;
-		}
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
-		}
-		i++;
+	if (s != NULL) {
+		utf8_write_escaped(f, s, html_escape, "\xef\xbf\xbd");
 	}
 }
 

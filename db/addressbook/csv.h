@@ -43,6 +43,10 @@ void csv_shape_fit(struct csv_shape *shape, const struct contact_record *r);
  * - Label/Value" pairs as shape says. Rows end in CRLF. Return 0 or -errno.
  */
 int csv_write_header(FILE *f, const struct csv_shape *shape);
+/* Writes one cell (the comma before it unless first), quoted when it must
+ * be (RFC 4180), in UTF-8 throughout. Rows end with "\r\n". NULL is an
+ * empty cell. */
+void csv_write_cell(FILE *f, const char *s, bool first);
 int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_record *r);
 
 #endif

@@ -33,8 +33,7 @@ void csv_shape_fit(struct csv_shape *shape, const struct contact_record *r) {
 	shape->fields = fields > shape->fields ? fields : shape->fields;
 }
 
-/* A cell, quoted when it must be (RFC 4180), and the comma before it. */
-static void cell(FILE *f, const char *s, bool first) {
+void csv_write_cell(FILE *f, const char *s, bool first) {
 	if (!first) {
 		fputc(',', f);
 	}
@@ -68,9 +67,9 @@ static void numbered_pair(FILE *f, const char *what, size_t n) {
 	char h[64];
 	for (size_t i = 1; i <= n; i++) {
 		snprintf(h, sizeof(h), "%s %zu - Label", what, i);
-		cell(f, h, false);
+		csv_write_cell(f, h, false);
 		snprintf(h, sizeof(h), "%s %zu - Value", what, i);
-		cell(f, h, false);
+		csv_write_cell(f, h, false);
 	}
 }
 
@@ -132,20 +131,20 @@ int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_recor
 	if (given == NULL) {
 		return -ENOMEM;
 	}
-	cell(f, given, true);
+	csv_write_cell(f, given, true);
 	free(given);
-	cell(f, NULL, false);
-	cell(f, space != NULL ? space + 1 : NULL, false);
-	cell(f, field(r, "nickname"), false);
-	cell(f, r->company, false);
-	cell(f, field(r, "title"), false);
-	cell(f, field(r, "department"), false);
-	cell(f, r->birthday, false);
+	csv_write_cell(f, NULL, false);
+	csv_write_cell(f, space != NULL ? space + 1 : NULL, false);
+	csv_write_cell(f, field(r, "nickname"), false);
+	csv_write_cell(f, r->company, false);
+	csv_write_cell(f, field(r, "title"), false);
+	csv_write_cell(f, field(r, "department"), false);
+	csv_write_cell(f, r->birthday, false);
 	char *notes = r->n_notes > 0 ? record_notes_write(r->notes, r->n_notes) : NULL;
 	if (r->n_notes > 0 && notes == NULL) {
 		return -ENOMEM;
 	}
-	cell(f, notes, false);
+	csv_write_cell(f, notes, false);
 	free(notes);
 	fputc(',', f);
 	for (size_t i = 0; i < r->n_tags; i++) {
@@ -169,25 +168,25 @@ int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_recor
 		}
 	}
 	for (size_t i = 0; i < shape->emails; i++) {
-		cell(f, NULL, false);
-		cell(f, i < r->n_emails ? r->emails[i] : NULL, false);
+		csv_write_cell(f, NULL, false);
+		csv_write_cell(f, i < r->n_emails ? r->emails[i] : NULL, false);
 	}
 	for (size_t i = 0; i < shape->phones; i++) {
 		bool have = i < r->n_phones;
-		cell(f, have ? google_label(r->phones[i].label) : NULL, false);
-		cell(f, have ? r->phones[i].number : NULL, false);
+		csv_write_cell(f, have ? google_label(r->phones[i].label) : NULL, false);
+		csv_write_cell(f, have ? r->phones[i].number : NULL, false);
 	}
 	size_t written = 0;
 	for (size_t i = 0; i < r->n_fields; i++) {
 		if (!has_column(r->fields[i].key)) {
-			cell(f, r->fields[i].key, false);
-			cell(f, r->fields[i].value, false);
+			csv_write_cell(f, r->fields[i].key, false);
+			csv_write_cell(f, r->fields[i].value, false);
 			written++;
 		}
 	}
 	for (; written < shape->fields; written++) {
-		cell(f, NULL, false);
-		cell(f, NULL, false);
+		csv_write_cell(f, NULL, false);
+		csv_write_cell(f, NULL, false);
 	}
 	fputs("\r\n", f);
 	return ferror(f) ? -EIO : 0;
