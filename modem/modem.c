@@ -14,14 +14,13 @@
 #include "modem_internal.h"
 #include "serial.h"
 
-#define READ_BUDGET	   (64 * 1024) /* per dispatch, so junk cannot starve the loop */
-#define DEFAULT_TIMEOUT_MS 3000
-#define DEFAULT_RETRY_MIN  1000
-#define DEFAULT_RETRY_MAX  60000
-#define DEFAULT_HANGUP_MS  8000
-#define DIAL_TIMEOUT_MS	   60000
-#define DEFAULT_NO_CID	   3
-#define DIAL_MAX	   32
+#define READ_BUDGET	  (64 * 1024) /* per dispatch, so junk cannot starve the loop */
+#define DEFAULT_RETRY_MIN 1000
+#define DEFAULT_RETRY_MAX 60000
+#define DEFAULT_HANGUP_MS 8000
+#define DIAL_TIMEOUT_MS	  60000
+#define DEFAULT_NO_CID	  3
+#define DIAL_MAX	  32
 
 const char *modem_state_str(enum modem_state s) {
 	switch (s) {
@@ -57,11 +56,7 @@ const char *modem_dialect_str(enum modem_dialect d) {
 	return "unknown";
 }
 
-int64_t modem_command_timeout(const struct modem *m) {
-	return m->opts.command_timeout_ms > 0 ? m->opts.command_timeout_ms : DEFAULT_TIMEOUT_MS;
-}
-
-void modem_set_state(struct modem *m, enum modem_state s) {
+static void set_state(struct modem *m, enum modem_state s) {
 	if (m->info.state == s) {
 		return;
 	}
@@ -195,7 +190,7 @@ static void modem_gone(struct modem *m) {
 	}
 }
 
-void modem_fail(struct modem *m, const char *why) {
+static void start_failed(struct modem *m, const char *why) {
 	m->info.failures++;
 	if (m->backoff_ms <= 0) {
 		m->backoff_ms = m->opts.retry_min_ms > 0 ? m->opts.retry_min_ms : DEFAULT_RETRY_MIN;
@@ -217,10 +212,10 @@ void modem_fail(struct modem *m, const char *why) {
 	m->closing = true;
 	at_engine_cancel(m->at);
 	m->closing = false;
-	modem_set_state(m, MODEM_STATE_RETRYING);
+	set_state(m, MODEM_STATE_RETRYING);
 }
 
-void modem_ready(struct modem *m) {
+static void start_ready(struct modem *m) {
 	struct modem_info *i = &m->info;
 	if (i->failures > 0) {
 		log_info("%s answers again after %d failed start-ups", m->path, i->failures);
@@ -240,8 +235,14 @@ void modem_ready(struct modem *m) {
 			log_error("%s: could not make a call tracker: %s", m->path, strerror(errno));
 		}
 	}
-	modem_set_state(m, MODEM_STATE_READY);
+	set_state(m, MODEM_STATE_READY);
 }
+
+static const struct modem_probe_hooks probe_hooks = {
+	.failed = start_failed,
+	.ready = start_ready,
+	.state = set_state,
+};
 
 /* Work left after events: a tracker with the probed flags, a re-init
  * waiting for the call to end, a device found gone while writing. Returns
@@ -261,7 +262,7 @@ static bool settle(struct modem *m) {
 	if (m->reinit_pending && !call_tracker_busy(m->tracker) && !m->dialling &&
 	    m->info.state == MODEM_STATE_READY) {
 		m->reinit_pending = false;
-		modem_probe_start(m);
+		modem_probe_start(m, &probe_hooks);
 	}
 	if (m->gone_pending) {
 		modem_gone(m);
@@ -387,7 +388,7 @@ int modem_start(struct modem *m, struct call_time now) {
 		return -EBUSY;
 	}
 	m->now = now;
-	modem_set_state(m, MODEM_STATE_OPENING);
+	set_state(m, MODEM_STATE_OPENING);
 	m->lock = uucp_lock_acquire(m->path, m->lock_dir);
 	int rc = 0;
 	if (m->lock == NULL) {
@@ -402,7 +403,7 @@ int modem_start(struct modem *m, struct call_time now) {
 		}
 	}
 	if (rc < 0) {
-		modem_set_state(m, MODEM_STATE_CLOSED);
+		set_state(m, MODEM_STATE_CLOSED);
 		return rc;
 	}
 	cid_parser_reset(m->parser);
@@ -410,7 +411,7 @@ int modem_start(struct modem *m, struct call_time now) {
 	m->backoff_ms = 0;
 	m->info.failures = 0;
 	m->gone_pending = false;
-	modem_probe_start(m);
+	modem_probe_start(m, &probe_hooks);
 	settle(m);
 	return 0;
 }
@@ -423,7 +424,7 @@ int modem_reinit(struct modem *m, struct call_time now) {
 	m->closing = true;
 	at_engine_cancel(m->at);
 	m->closing = false;
-	modem_probe_start(m);
+	modem_probe_start(m, &probe_hooks);
 	settle(m);
 	return 0;
 }
@@ -505,7 +506,7 @@ void modem_tick(struct modem *m, struct call_time now) {
 	at_engine_tick(m->at, now.mono);
 	call_tracker_tick(m->tracker, now);
 	if (m->serial != NULL && m->info.state == MODEM_STATE_RETRYING && now.mono >= m->retry_at) {
-		modem_probe_start(m);
+		modem_probe_start(m, &probe_hooks);
 	}
 	if (m->hangup_at >= 0 && now.mono >= m->hangup_at) {
 		send_hangup(m);

@@ -34,6 +34,7 @@ struct modem {
 	size_t out_len;
 
 	/* Start-up (probe.c). */
+	const struct modem_probe_hooks *probe;
 	int step;
 	size_t cid_try;
 	char ati0[64], ati3[96], gmi[64], gmm[96];
@@ -54,13 +55,23 @@ struct modem {
 	int64_t hangup_at;
 };
 
-/* Starts (or restarts) the start-up sequence. */
-void modem_probe_start(struct modem *m);
-/* Start-up failed: back off and try again. */
-void modem_fail(struct modem *m, const char *why);
-/* Start-up finished. */
-void modem_ready(struct modem *m);
-void modem_set_state(struct modem *m, enum modem_state s);
-int64_t modem_command_timeout(const struct modem *m);
+/* What the start-up sequence (probe.c) tells the modem object (modem.c). */
+struct modem_probe_hooks {
+	/* Start-up failed: back off and try again. */
+	void (*failed)(struct modem *m, const char *why);
+	/* Start-up finished: caller ID is on. */
+	void (*ready)(struct modem *m);
+	void (*state)(struct modem *m, enum modem_state s);
+};
+
+/* Starts (or restarts) the start-up sequence; h must outlive the modem. */
+void modem_probe_start(struct modem *m, const struct modem_probe_hooks *h);
+
+#define MODEM_DEFAULT_TIMEOUT_MS 3000
+
+/* How long a command may take. */
+static inline int64_t modem_command_timeout(const struct modem *m) {
+	return m->opts.command_timeout_ms > 0 ? m->opts.command_timeout_ms : MODEM_DEFAULT_TIMEOUT_MS;
+}
 
 #endif

@@ -175,14 +175,14 @@ static void step_done(const struct at_response *r, void *data) {
 	struct modem *m = data;
 	if (r->result == AT_RESULT_CANCELLED) {
 		if (!m->closing) {
-			modem_fail(m, "could not write to the port");
+			m->probe->failed(m, "could not write to the port");
 		}
 		return;
 	}
 	if (r->result == AT_RESULT_TIMEOUT) {
 		char why[160];
 		snprintf(why, sizeof(why), "no answer to %s", r->command);
-		modem_fail(m, why);
+		m->probe->failed(m, why);
 		return;
 	}
 	bool okay = r->result == AT_RESULT_OK;
@@ -192,7 +192,7 @@ static void step_done(const struct at_response *r, void *data) {
 			char why[160];
 			snprintf(why, sizeof(why), "%s answers %s", r->command,
 				 at_result_str(r->result));
-			modem_fail(m, why);
+			m->probe->failed(m, why);
 			return;
 		}
 		break;
@@ -249,7 +249,7 @@ static void step_done(const struct at_response *r, void *data) {
 			char why[160];
 			snprintf(why, sizeof(why), "the configured init %s answers %s", r->command,
 				 at_result_str(r->result));
-			modem_fail(m, why);
+			m->probe->failed(m, why);
 			return;
 		}
 		if (!m->info.gsm) {
@@ -291,20 +291,21 @@ static void send_step(struct modem *m) {
 		}
 		int rc = at_engine_send(m->at, cmd, timeout, step_done, m, m->now.mono);
 		if (rc < 0) {
-			modem_fail(m, "could not queue a command");
+			m->probe->failed(m, "could not queue a command");
 		}
 		return;
 	}
-	modem_ready(m);
+	m->probe->ready(m);
 }
 
-void modem_probe_start(struct modem *m) {
+void modem_probe_start(struct modem *m, const struct modem_probe_hooks *h) {
+	m->probe = h;
 	m->step = STEP_RESET;
 	m->cid_try = 0;
 	m->ati0[0] = m->ati3[0] = m->gmi[0] = m->gmm[0] = '\0';
 	m->gcap_gsm = false;
 	m->info.cid_command[0] = '\0';
 	m->reinit_pending = false;
-	modem_set_state(m, MODEM_STATE_INITIALISING);
+	m->probe->state(m, MODEM_STATE_INITIALISING);
 	send_step(m);
 }

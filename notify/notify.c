@@ -39,14 +39,6 @@
 #define QUEUE_MAX    64 /* distinct calls waiting for the worker; older ones are dropped */
 #define DESTROY_WAIT (500 * G_TIME_SPAN_MILLISECOND)
 
-/* Something for the main context: an action (action set) or a log message. */
-struct event {
-	uint64_t key;
-	char *action;
-	enum log_level level;
-	char *msg;
-};
-
 struct notify {
 	bool print;
 	FILE *print_to;
@@ -71,12 +63,6 @@ static struct worker *worker_ref(struct worker *w) {
 	return w;
 }
 
-static void event_free(struct event *ev) {
-	g_free(ev->action);
-	g_free(ev->msg);
-	g_free(ev);
-}
-
 static void worker_unref(struct worker *w) {
 	if (!g_atomic_int_dec_and_test(&w->refs)) {
 		return;
@@ -87,7 +73,7 @@ static void worker_unref(struct worker *w) {
 		g_source_unref(w->wake);
 	}
 	g_queue_clear_full(&w->jobs, g_free);
-	g_queue_clear_full(&w->events, (GDestroyNotify)event_free);
+	g_queue_clear_full(&w->events, (GDestroyNotify)notify_event_free);
 	g_main_loop_unref(w->loop);
 	g_main_context_unref(w->ctx);
 	g_main_context_unref(w->main_ctx);
@@ -125,46 +111,9 @@ static gboolean deliver_events(gpointer data) {
 	struct event *ev;
 	while ((ev = g_queue_pop_head(&events)) != NULL) {
 		run_event(n, ev);
-		event_free(ev);
+		notify_event_free(ev);
 	}
 	return G_SOURCE_REMOVE;
-}
-
-/* Any thread: queues ev for the main context. Takes ownership. */
-static void post_event(struct worker *w, struct event *ev) {
-	g_mutex_lock(&w->lock);
-	if (w->owner == NULL) {
-		g_mutex_unlock(&w->lock);
-		event_free(ev);
-		return;
-	}
-	g_queue_push_tail(&w->events, ev);
-	if (w->deliver == NULL) {
-		w->deliver = g_idle_source_new();
-		g_source_set_callback(w->deliver, deliver_events, w->owner, NULL);
-		g_source_attach(w->deliver, w->main_ctx);
-	}
-	g_mutex_unlock(&w->lock);
-}
-
-void notify_worker_log(struct worker *w, enum log_level level, const char *fmt, ...) {
-	if (level > log_get_level()) {
-		return;
-	}
-	struct event *ev = g_new0(struct event, 1);
-	ev->level = level;
-	va_list args;
-	va_start(args, fmt);
-	ev->msg = g_strdup_vprintf(fmt, args);
-	va_end(args);
-	post_event(w, ev);
-}
-
-void notify_worker_action(struct worker *w, uint64_t key, const char *action) {
-	struct event *ev = g_new0(struct event, 1);
-	ev->key = key;
-	ev->action = g_strdup(action);
-	post_event(w, ev);
 }
 
 /*
@@ -241,6 +190,7 @@ static struct worker *worker_create(const struct notify_options *opts, struct no
 	g_queue_init(&w->jobs);
 	g_queue_init(&w->events);
 	w->owner = n;
+	w->deliver_fn = deliver_events;
 	w->main_ctx = g_main_context_ref(n->main_ctx);
 	w->ctx = g_main_context_new();
 	w->loop = g_main_loop_new(w->ctx, FALSE);
@@ -323,7 +273,7 @@ void notify_destroy(struct notify *n) {
 			if (ev->action == NULL) {
 				run_event(NULL, ev);
 			}
-			event_free(ev);
+			notify_event_free(ev);
 		}
 		if (finished) {
 			g_thread_join(n->thread);

@@ -39,6 +39,14 @@ enum server_state {
 	SERVER_DOWN,
 };
 
+/* Something for the main context: an action (action set) or a log message. */
+struct event {
+	uint64_t key;
+	char *action;
+	enum log_level level;
+	char *msg;
+};
+
 /* Shared by the main thread and the worker; freed by whichever lets go last. */
 struct worker {
 	gint refs;
@@ -52,7 +60,8 @@ struct worker {
 	bool finished;
 	GQueue events; /* struct event * */
 	GSource *deliver;
-	struct notify *owner; /* NULL once notify_destroy() let go */
+	GSourceFunc deliver_fn; /* runs the events on the main context (notify.c) */
+	struct notify *owner;	/* NULL once notify_destroy() let go */
 	GMainContext *main_ctx;
 
 	/* Worker thread only. */
@@ -75,10 +84,11 @@ struct worker {
 	guint log_handler;
 };
 
-/* Any thread: hands a log message or an action to the main context. */
+/* outbox.c, any thread: hands a log message or an action to the main context. */
 void notify_worker_log(struct worker *w, enum log_level level, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 void notify_worker_action(struct worker *w, uint64_t key, const char *action);
+void notify_event_free(struct event *ev);
 
 /* Worker thread only (server.c): set up libnotify and the server watch, with
  * w->ctx already thread-default; show or close one popup; tear down. */

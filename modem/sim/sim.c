@@ -1,6 +1,7 @@
 /*
  * The modem simulator: a pseudo-terminal, a poll loop and the script. AT
- * commands are answered in sim_at.c, calls are played by sim_call.c.
+ * commands are answered in sim_at.c, calls are played by sim_call.c, and
+ * what the modem says goes out through sim_out.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include "log.h"
 #include "sim_internal.h"
 
-#define OUT_MAX	     (4 * 1024 * 1024) /* queued bytes kept for a host not reading */
 #define NOISE_CHUNK  16384
 #define SCRIPT_MAX   (1024 * 1024)
 #define CONTROL_MAX  4096
@@ -201,69 +201,6 @@ int sim_open_pty(struct sim *s, char *path, size_t size) {
 	}
 	snprintf(path, size, "%s", name);
 	return 0;
-}
-
-void sim_event(struct sim *s, const char *fmt, ...) {
-	if (s->opts.events_fd < 0) {
-		return;
-	}
-	char buf[512];
-	va_list args;
-	va_start(args, fmt);
-	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, args);
-	va_end(args);
-	if (n < 0) {
-		return;
-	}
-	if ((size_t)n > sizeof(buf) - 2) {
-		n = sizeof(buf) - 2;
-	}
-	buf[n++] = '\n';
-	for (size_t off = 0; off < (size_t)n;) {
-		ssize_t w = write(s->opts.events_fd, buf + off, (size_t)n - off);
-		if (w < 0 && errno == EINTR) {
-			continue;
-		}
-		if (w <= 0) {
-			break;
-		}
-		off += (size_t)w;
-	}
-}
-
-void sim_out(struct sim *s, const char *buf, size_t len) {
-	if (!s->plugged || len == 0) {
-		return;
-	}
-	if (s->out_len + len > OUT_MAX) {
-		return; /* a host that stopped reading loses output, as on a real line */
-	}
-	if (s->out_len + len > s->out_cap) {
-		size_t cap = s->out_cap != 0 ? s->out_cap : 4096;
-		while (cap < s->out_len + len) {
-			cap *= 2;
-		}
-		char *out = realloc(s->out, cap);
-		if (out == NULL) {
-			return;
-		}
-		s->out = out;
-		s->out_cap = cap;
-	}
-	memcpy(s->out + s->out_len, buf, len);
-	s->out_len += len;
-}
-
-void sim_out_line(struct sim *s, const char *text) {
-	sim_out(s, "\r\n", 2);
-	sim_out(s, text, strlen(text));
-	sim_out(s, "\r\n", 2);
-}
-
-void sim_mark_number(struct sim *s) {
-	if (s->opts.timestamps && s->plugged) {
-		s->stamp_at = s->out_len;
-	}
 }
 
 static void fill_noise(struct sim *s) {
