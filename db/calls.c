@@ -94,11 +94,7 @@ int db_call_update(struct db *db, const struct db_call *c) {
 	}
 	sqlite3_bind_int64(s, 1, c->id);
 	bind_fields(s, c);
-	int ret = db_exec_stmt(db, s);
-	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
-		return -ENOENT;
-	}
-	return ret;
+	return db_exec_change(db, s);
 }
 
 struct call_walk {

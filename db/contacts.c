@@ -105,24 +105,11 @@ int db_contact_update(struct db *db, const struct db_contact *c) {
 	bind_update(s, 4, c->email);
 	bind_update(s, 5, c->birthday);
 	sqlite3_bind_int64(s, 6, db_now());
-	int ret = db_exec_stmt(db, s);
-	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
-		return -ENOENT;
-	}
-	return ret;
+	return db_exec_change(db, s);
 }
 
 int db_contact_delete(struct db *db, int64_t id) {
-	sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_DELETE);
-	if (s == NULL) {
-		return -errno;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	int ret = db_exec_stmt(db, s);
-	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
-		return -ENOENT;
-	}
-	return ret;
+	return db_exec_on(db, STMT_CONTACT_DELETE, id);
 }
 
 int db_contact_get(struct db *db, int64_t id, db_contact_fn fn, void *data) {

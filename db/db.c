@@ -272,6 +272,23 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *s) {
 	return 0;
 }
 
+int db_exec_change(struct db *db, sqlite3_stmt *s) {
+	int ret = db_exec_stmt(db, s);
+	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
+		return -ENOENT;
+	}
+	return ret;
+}
+
+int db_exec_on(struct db *db, enum db_stmt id, int64_t row) {
+	sqlite3_stmt *s = db_stmt(db, id);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, row);
+	return db_exec_change(db, s);
+}
+
 const char *db_errmsg(struct db *db) {
 	return sqlite3_errmsg(db->sql);
 }

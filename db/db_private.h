@@ -117,6 +117,12 @@ int db_walk(struct db *db, sqlite3_stmt *s, db_row_fn row, void *data, int *coun
 
 /* Steps a statement that returns no rows; returns -errno on error (see db_report). */
 int db_exec_stmt(struct db *db, sqlite3_stmt *s);
+/* db_exec_stmt(), and -ENOENT when it changed no row: for a statement that
+ * changes the row its caller named (by id). */
+int db_exec_change(struct db *db, sqlite3_stmt *s);
+/* Runs statement id with ?1 bound to row (a delete by id): 0, -ENOENT when
+ * there was no such row, or -errno. */
+int db_exec_on(struct db *db, enum db_stmt id, int64_t row);
 
 int64_t db_now(void);
 

@@ -215,16 +215,7 @@ int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day
 }
 
 int db_reminder_delete(struct db *db, int64_t id) {
-	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_DELETE);
-	if (s == NULL) {
-		return -errno;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	int ret = db_exec_stmt(db, s);
-	if (ret == 0 && sqlite3_changes(db->sql) == 0) {
-		return -ENOENT;
-	}
-	return ret;
+	return db_exec_on(db, STMT_REMINDER_DELETE, id);
 }
 
 struct due {

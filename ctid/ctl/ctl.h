@@ -53,9 +53,6 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct json_writer;
 /* Parses a --since DATE (YYYY-MM-DD, today, yesterday, 7d) to local midnight. */
 bool ctl_parse_since(const char *s, int64_t *out);
-/* Writes a logged call as JSON (the keys of ctid --replay plus id, started,
- * ended, handled, called_back). */
-void ctl_call_json(struct json_writer *w, const struct db_call *c);
 /* A db_call_fn copying the call's number (E.164 when known) into a 64-byte
  * buffer. */
 int ctl_call_number(const struct db_call *c, void *data);
@@ -91,10 +88,6 @@ bool ctl_help_asked(int argc, char *argv[]);
 /* The contact's first number (all, with labels, when all is true), formatted;
  * "" when they have none. */
 void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size_t size);
-/* The contact's numbers as a JSON array of {label, number, e164, formatted}. */
-void ctl_phones_json(struct ctl *ctl, struct json_writer *w, int64_t contact);
-/* {id, name}, or null when id is 0. */
-void ctl_contact_json(struct json_writer *w, int64_t id, const char *name);
 
 int ctl_calls(struct ctl *ctl, int argc, char *argv[]);
 /* monitor, status and callback: argv[0] says which. */

@@ -9,6 +9,7 @@
 #include "csv.h"
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 #include "phone.h"
 
@@ -39,52 +40,6 @@ struct calls_state {
 	int count;
 };
 
-void ctl_call_json(struct json_writer *w, const struct db_call *c) {
-	char t[40];
-	json_object_begin(w);
-	json_key(w, "id");
-	json_int(w, c->id);
-	json_key(w, "number");
-	json_string(w, c->number);
-	json_key(w, "name");
-	json_string(w, c->name);
-	json_key(w, "withheld");
-	json_string(w, c->withheld);
-	json_key(w, "e164");
-	json_string(w, c->e164);
-	json_key(w, "line");
-	json_string(w, c->line);
-	json_key(w, "rings");
-	json_int(w, c->rings);
-	json_key(w, "date");
-	json_string(w, c->date);
-	json_key(w, "state");
-	json_string(w, db_call_state_str(c->state));
-	json_key(w, "contact");
-	if (c->contact_id > 0) {
-		json_object_begin(w);
-		json_key(w, "id");
-		json_int(w, c->contact_id);
-		json_key(w, "name");
-		json_string(w, c->contact_name);
-		json_object_end(w);
-	} else {
-		json_null(w);
-	}
-	output_iso_time(c->started, t, sizeof(t));
-	json_key(w, "started");
-	json_string(w, t);
-	output_iso_time(c->ended, t, sizeof(t));
-	json_key(w, "ended");
-	json_string(w, c->ended ? t : NULL);
-	json_key(w, "handled");
-	json_bool(w, c->handled != 0);
-	output_iso_time(c->called_back, t, sizeof(t));
-	json_key(w, "called_back");
-	json_string(w, c->called_back ? t : NULL);
-	json_object_end(w);
-}
-
 static void who(struct ctl *ctl, const struct db_call *c, char *out, size_t size) {
 	if (c->contact_name != NULL) {
 		snprintf(out, size, "%s", c->contact_name);
@@ -103,7 +58,7 @@ static int one_call(const struct db_call *c, void *data) {
 	struct calls_state *st = data;
 	st->count++;
 	if (st->format == OUT_JSON) {
-		ctl_call_json(&st->w, c);
+		jsonout_call(&st->w, c);
 		return 0;
 	}
 	char started[32], ended[32], caller[160], number[64] = "";

@@ -9,6 +9,7 @@
 #include "civil.h"
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 #include "phone.h"
 
@@ -92,26 +93,6 @@ static int event_cmp(const void *a, const void *b) {
 	return x->id > y->id ? -1 : x->id < y->id;
 }
 
-static int json_phone(const struct db_phone *p, void *data) {
-	struct card *card = data;
-	char formatted[64];
-	output_number(p->e164, p->raw, card->ctl->region, formatted, sizeof(formatted));
-	struct json_writer *w = &card->w;
-	json_object_begin(w);
-	json_key(w, "id");
-	json_int(w, p->id);
-	json_key(w, "label");
-	json_string(w, p->label);
-	json_key(w, "number");
-	json_string(w, p->raw);
-	json_key(w, "e164");
-	json_string(w, p->e164);
-	json_key(w, "formatted");
-	json_string(w, formatted);
-	json_object_end(w);
-	return 0;
-}
-
 static int json_field(const char *key, const char *value, void *data) {
 	struct json_writer *w = data;
 	json_key(w, key);
@@ -173,9 +154,7 @@ static void print_json(struct card *card) {
 	json_key(w, "updated");
 	json_string(w, t);
 	json_key(w, "phones");
-	json_array_begin(w);
-	db_phone_foreach(db, card->c.id, json_phone, card);
-	json_array_end(w);
+	jsonout_phones(w, db, card->c.id, card->ctl->region);
 	json_key(w, "fields");
 	json_object_begin(w);
 	db_field_foreach(db, card->c.id, json_field, w);

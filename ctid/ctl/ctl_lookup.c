@@ -6,13 +6,8 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
-
-static const char *const kind_names[] = {
-	[DB_MATCH_NONE] = NULL,
-	[DB_MATCH_EXACT] = "exact",
-	[DB_MATCH_SUFFIX] = "suffix",
-};
 
 int ctl_lookup(struct ctl *ctl, int argc, char *argv[]) {
 	static const struct option opts[] = {CTL_COMMON_LONGOPTS, {0}};
@@ -48,31 +43,7 @@ int ctl_lookup(struct ctl *ctl, int argc, char *argv[]) {
 	if (ctl->json) {
 		struct json_writer w;
 		json_init(&w, stdout);
-		json_object_begin(&w);
-		json_key(&w, "number");
-		json_string(&w, number);
-		json_key(&w, "e164");
-		json_string(&w, m.e164[0] ? m.e164 : NULL);
-		json_key(&w, "contact");
-		if (m.contact_id > 0) {
-			json_object_begin(&w);
-			json_key(&w, "id");
-			json_int(&w, m.contact_id);
-			json_key(&w, "name");
-			json_string(&w, m.name);
-			json_object_end(&w);
-		} else {
-			json_null(&w);
-		}
-		json_key(&w, "ambiguous");
-		json_bool(&w, m.ambiguous);
-		json_key(&w, "match");
-		json_string(&w, kind_names[m.kind]);
-		json_key(&w, "withheld");
-		json_bool(&w, m.withheld);
-		json_key(&w, "formatted");
-		json_string(&w, formatted);
-		json_object_end(&w);
+		jsonout_lookup(&w, number, &m, formatted);
 		putchar('\n');
 		return CTL_OK;
 	}

@@ -6,6 +6,7 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 
 static const char missed_usage[] =
@@ -57,7 +58,7 @@ static int missed_one(const struct db_missed *m, void *data) {
 		struct json_writer *w = &st->w;
 		json_object_begin(w);
 		json_key(w, "contact");
-		ctl_contact_json(w, m->contact_id, m->contact_name);
+		jsonout_contact(w, m->contact_id, m->contact_name);
 		json_key(w, "name");
 		json_string(w, name);
 		json_key(w, "number");

@@ -8,6 +8,7 @@
 #include "civil.h"
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 
 static const char reminder_usage[] =
@@ -235,7 +236,7 @@ static int due_one(const struct db_reminder *r, void *data) {
 		json_key(w, "id");
 		json_int_or_null(w, r->id > 0, r->id);
 		json_key(w, "contact");
-		ctl_contact_json(w, r->contact_id, r->contact_name);
+		jsonout_contact(w, r->contact_id, r->contact_name);
 		json_key(w, "phone");
 		json_string(w, phone[0] ? phone : NULL);
 		json_key(w, "date");

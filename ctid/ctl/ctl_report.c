@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 #include "report.h"
 
@@ -241,7 +242,7 @@ static void json_caller(struct json_writer *w, const struct report_caller *c, bo
 	char t[40];
 	json_object_begin(w);
 	json_key(w, "contact");
-	ctl_contact_json(w, c->contact_id, c->contact_id > 0 ? c->name : NULL);
+	jsonout_contact(w, c->contact_id, c->contact_id > 0 ? c->name : NULL);
 	json_key(w, "name");
 	json_string(w, c->name);
 	json_key(w, "number");
@@ -339,7 +340,7 @@ static void print_json(const struct report *r) {
 		json_key(w, "kind");
 		json_string(w, db_note_kind_str(q->kind));
 		json_key(w, "contact");
-		ctl_contact_json(w, q->contact_id, q->contact);
+		jsonout_contact(w, q->contact_id, q->contact);
 		json_key(w, "phone");
 		json_string(w, q->phone);
 		json_key(w, "text");

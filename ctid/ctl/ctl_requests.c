@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 
 static void usage(FILE *f, const char *kind) {
@@ -238,7 +239,7 @@ static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct o
 			json_key(&w, "kind");
 			json_string(&w, db_note_kind_str(it->kind));
 			json_key(&w, "contact");
-			ctl_contact_json(&w, it->contact_id, it->contact_name);
+			jsonout_contact(&w, it->contact_id, it->contact_name);
 			json_key(&w, "phone");
 			json_string(&w, phone[0] ? phone : NULL);
 			json_key(&w, "text");
@@ -361,7 +362,7 @@ static int request_close(struct ctl *ctl, enum db_note_kind kind, const char *cm
 			json_key(&w, "kind");
 			json_string(&w, db_note_kind_str(it->kind));
 			json_key(&w, "contact");
-			ctl_contact_json(&w, it->contact_id, it->contact_name);
+			jsonout_contact(&w, it->contact_id, it->contact_name);
 			json_key(&w, "text");
 			json_string(&w, it->text);
 			json_object_end(&w);
@@ -403,11 +404,11 @@ static void arrived_json(struct ctl *ctl, struct json_writer *w, const struct it
 	db_contact_get(ctl->db, head->contact_id, take_company, &co);
 	json_object_begin(w);
 	json_key(w, "contact");
-	ctl_contact_json(w, head->contact_id, head->contact_name);
+	jsonout_contact(w, head->contact_id, head->contact_name);
 	json_key(w, "company");
 	json_string(w, co.name);
 	json_key(w, "phones");
-	ctl_phones_json(ctl, w, head->contact_id);
+	jsonout_phones(w, ctl->db, head->contact_id, ctl->region);
 	json_key(w, "requests");
 	json_array_begin(w);
 	for (size_t i = first; i < l->n; i++) {

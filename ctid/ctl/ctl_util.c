@@ -250,45 +250,6 @@ void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size
 	db_phone_foreach(ctl->db, contact, phone_text, &pt);
 }
 
-static int phone_json(const struct db_phone *p, void *data) {
-	void **args = data;
-	const struct ctl *ctl = args[0];
-	struct json_writer *w = args[1];
-	char formatted[64];
-	output_number(p->e164, p->raw, ctl->region, formatted, sizeof(formatted));
-	json_object_begin(w);
-	json_key(w, "label");
-	json_string(w, p->label);
-	json_key(w, "number");
-	json_string(w, p->raw);
-	json_key(w, "e164");
-	json_string(w, p->e164);
-	json_key(w, "formatted");
-	json_string(w, formatted);
-	json_object_end(w);
-	return 0;
-}
-
-void ctl_phones_json(struct ctl *ctl, struct json_writer *w, int64_t contact) {
-	void *args[] = {ctl, w};
-	json_array_begin(w);
-	db_phone_foreach(ctl->db, contact, phone_json, args);
-	json_array_end(w);
-}
-
-void ctl_contact_json(struct json_writer *w, int64_t id, const char *name) {
-	if (id <= 0) {
-		json_null(w);
-		return;
-	}
-	json_object_begin(w);
-	json_key(w, "id");
-	json_int(w, id);
-	json_key(w, "name");
-	json_string(w, name);
-	json_object_end(w);
-}
-
 bool ctl_help_asked(int argc, char *argv[]) {
 	return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
 }

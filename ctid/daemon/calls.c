@@ -57,24 +57,33 @@ enum db_call_state calls_db_state(enum call_state s) {
 	return DB_CALL_RINGING;
 }
 
-static void fill_db_call(const struct call_entry *e, struct db_call *c) {
-	const struct call_info *i = &e->info;
-	*c = (struct db_call){
-		.id = e->id,
+void calls_row(const struct call_info *i, const char *line, const struct db_match *m,
+	       const char *date, struct db_call *out) {
+	*out = (struct db_call){
 		.started = i->started_wall / 1000,
 		.ended = i->ended_wall / 1000,
-		.line = e->line,
+		.line = line,
 		.number = i->number,
 		.name = i->name,
 		.withheld = call_withheld_str(i->withheld),
-		.e164 = e->match.e164,
-		.date = e->date,
+		.e164 = m->e164,
+		.date = date,
 		.ring_type = i->ring_type,
 		.called = i->called,
-		.contact_id = e->match.contact_id,
+		.contact_id = m->contact_id,
 		.rings = i->rings,
 		.state = calls_db_state(i->state),
 	};
+}
+
+void calls_date(const struct call_info *i, char out[24]) {
+	out[0] = '\0';
+	if (i->has_date && i->has_time) {
+		snprintf(out, 24, "%04d-%02d-%02dT%02d:%02d", i->year, i->month, i->day, i->hour,
+			 i->minute);
+	} else if (i->has_date) {
+		snprintf(out, 24, "%04d-%02d-%02d", i->year, i->month, i->day);
+	}
 }
 
 static void configure_db(struct calls *c) {
@@ -163,7 +172,8 @@ static const char *caller(const struct active *a) {
  * is written anew. Returns 0 or -errno. */
 static int write_call(struct calls *c, struct active *a) {
 	struct db_call row;
-	fill_db_call(&a->e, &row);
+	calls_row(&a->e.info, a->e.line, &a->e.match, a->e.date, &row);
+	row.id = a->e.id;
 	int ret = a->e.id != 0 ? db_call_update(c->db, &row) : -ENOENT;
 	if (ret == -ENOENT) {
 		row.id = 0;
@@ -324,17 +334,6 @@ static void load_history(struct calls *c, struct call_entry *e) {
 	}
 }
 
-static void set_date(struct call_entry *e) {
-	const struct call_info *i = &e->info;
-	e->date[0] = '\0';
-	if (i->has_date && i->has_time) {
-		snprintf(e->date, sizeof(e->date), "%04d-%02d-%02dT%02d:%02d", i->year, i->month,
-			 i->day, i->hour, i->minute);
-	} else if (i->has_date) {
-		snprintf(e->date, sizeof(e->date), "%04d-%02d-%02d", i->year, i->month, i->day);
-	}
-}
-
 /* The call source's seq names, or a new one at the end of the list. */
 static struct active *follow(struct calls *c, const void *source, const char *line, uint64_t seq) {
 	struct active **tail = &c->list;
@@ -368,7 +367,7 @@ struct call_entry *calls_update(struct calls *c, const void *source, const char 
 	*visible = number_changed || strcmp(e->info.name, info->name) != 0 ||
 		   e->info.state != info->state || e->info.withheld != info->withheld;
 	e->info = *info;
-	set_date(e);
+	calls_date(info, e->date);
 	if (number_changed) {
 		match_number(c, e);
 	}

@@ -95,5 +95,12 @@ void calls_checkpoint_later(struct calls *c);
 
 /* How a call's state is stored. */
 enum db_call_state calls_db_state(enum call_state s);
+/* The call log's row for a call of line, matched as m (its id left 0). The
+ * strings are borrowed from the arguments. */
+void calls_row(const struct call_info *i, const char *line, const struct db_match *m,
+	       const char *date, struct db_call *out);
+/* The telco's date and time as ISO 8601 ("2026-11-27T09:30", or the date
+ * alone), or "" when it sent none. */
+void calls_date(const struct call_info *i, char out[24]);
 
 #endif

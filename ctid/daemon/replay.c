@@ -13,9 +13,11 @@
 #include <time.h>
 
 #include "call.h"
+#include "calls.h"
 #include "cid.h"
 #include "db.h"
 #include "json.h"
+#include "jsonout.h"
 #include "log.h"
 #include "phone.h"
 #include "run.h"
@@ -42,35 +44,11 @@ static void print_call(struct replay *r, const struct call_info *c) {
 			e164 = pn.e164;
 		}
 	}
-	char date[24] = "";
-	if (c->has_date && c->has_time) {
-		snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d", c->year, c->month, c->day,
-			 c->hour, c->minute);
-	} else if (c->has_date) {
-		snprintf(date, sizeof(date), "%04d-%02d-%02d", c->year, c->month, c->day);
-	}
+	char date[24];
+	calls_date(c, date);
 	if (r->db != NULL) {
-		static const enum db_call_state states[] = {
-			[CALL_STATE_RINGING] = DB_CALL_RINGING,
-			[CALL_STATE_ANSWERED] = DB_CALL_ANSWERED,
-			[CALL_STATE_MISSED] = DB_CALL_MISSED,
-			[CALL_STATE_UNKNOWN] = DB_CALL_UNKNOWN,
-		};
-		struct db_call dc = {
-			.started = c->started_wall / 1000,
-			.ended = c->ended_wall / 1000,
-			.line = c->line,
-			.number = c->number,
-			.name = c->name,
-			.withheld = call_withheld_str(c->withheld),
-			.e164 = e164,
-			.date = date,
-			.ring_type = c->ring_type,
-			.called = c->called,
-			.contact_id = m.contact_id,
-			.rings = c->rings,
-			.state = states[c->state],
-		};
+		struct db_call dc;
+		calls_row(c, c->line, &m, date, &dc);
 		int ret = db_call_add(r->db, &dc, NULL);
 		if (ret < 0) {
 			log_warn("Could not log the call from %s: %s", c->number, strerror(-ret));
@@ -78,35 +56,7 @@ static void print_call(struct replay *r, const struct call_info *c) {
 	}
 	struct json_writer w;
 	json_init(&w, stdout);
-	json_object_begin(&w);
-	json_key(&w, "number");
-	json_string(&w, c->number[0] ? c->number : NULL);
-	json_key(&w, "name");
-	json_string(&w, c->name[0] ? c->name : NULL);
-	json_key(&w, "withheld");
-	json_string(&w, call_withheld_str(c->withheld));
-	json_key(&w, "e164");
-	json_string(&w, e164);
-	json_key(&w, "line");
-	json_string(&w, c->line);
-	json_key(&w, "rings");
-	json_int(&w, c->rings);
-	json_key(&w, "date");
-	json_string(&w, date[0] ? date : NULL);
-	json_key(&w, "state");
-	json_string(&w, call_state_str(c->state));
-	json_key(&w, "contact");
-	if (m.contact_id > 0) {
-		json_object_begin(&w);
-		json_key(&w, "id");
-		json_int(&w, m.contact_id);
-		json_key(&w, "name");
-		json_string(&w, m.name);
-		json_object_end(&w);
-	} else {
-		json_null(&w);
-	}
-	json_object_end(&w);
+	jsonout_call_event(&w, c, e164, date, &m);
 	putchar('\n');
 	fflush(stdout);
 }
