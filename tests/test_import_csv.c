@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
@@ -165,7 +166,49 @@ static void test_syntax(void) {
 	t_free(&cs);
 }
 
+/* CSV injection: cells a spreadsheet would evaluate go out as text, and
+ * come back as they were. */
+static void test_formulas(void) {
+	static const char *const formulas[] =
+		{"=1+2", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "\tx",
+		 "\rx",	 "  =HYPERLINK(\"x\")"};
+	for (size_t i = 0; i < sizeof(formulas) / sizeof(formulas[0]); i++) {
+		ok(csv_cell_is_formula(formulas[i]), "a formula: %s",
+		   formulas[i] + (i >= 4 && i < 6));
+	}
+	static const char *const numbers[] =
+		{"+380 44 123 45 67", "+44 (0)20 7946-0018", "-12.50", "Ivan", "'Til Dawn", ""};
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		ok(!csv_cell_is_formula(numbers[i]), "not a formula: '%s'", numbers[i]);
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	static const char *const names[] = {"=1+2", "'Til Dawn", "'=x", "+380 44 123 45 67", "@a, b"};
+	fputs("name,phone\r\n", f);
+	for (size_t i = 0; i < 5; i++) {
+		csv_write_cell(f, names[i], true);
+		csv_write_cell(f, "+44 20 7946 0018", false);
+		fputs("\r\n", f);
+	}
+	fclose(f);
+	ok(strstr(buf, "\r\n'=1+2,") != NULL && strstr(buf, "\r\n''Til Dawn,") != NULL &&
+		   strstr(buf, "\r\n+380 44 123 45 67,") != NULL && strstr(buf, "\"'@a, b\"") != NULL,
+	   "written with an apostrophe (inside the quotes), numbers as they are");
+	ok(strstr(buf, ",'+44") == NULL, "a phone number stays usable");
+	struct tcards cs;
+	t_parse(csv_parse, buf, (long)len, &cs);
+	int same = 0;
+	for (int i = 0; i < 5 && i < cs.n; i++) {
+		same += cs.cards[i].name != NULL && strcmp(cs.cards[i].name, names[i]) == 0;
+	}
+	is_int(same, 5, "read back exactly, ' and = included");
+	t_free(&cs);
+	free(buf);
+}
+
 void test_csv(void) {
+	test_formulas();
 	test_google_old();
 	test_google_new();
 	test_outlook();

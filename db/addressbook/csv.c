@@ -151,8 +151,14 @@ static int read_row(struct reader *rd, struct row *r, int *open_line) {
 	return 1;
 }
 
+/* A cell's text. The apostrophe csv_write_cell() puts before a formula (or
+ * before an apostrophe) is taken off; any other is the text's own. */
 static const char *cell(const struct row *r, size_t i) {
-	return i < r->n ? r->buf + r->offs[i] : "";
+	const char *c = i < r->n ? r->buf + r->offs[i] : "";
+	if (c[0] == '\'' && (c[1] == '\'' || csv_cell_is_formula(c + 1))) {
+		c++;
+	}
+	return c;
 }
 
 static bool row_empty(const struct row *r) {

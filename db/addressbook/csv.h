@@ -43,9 +43,22 @@ void csv_shape_fit(struct csv_shape *shape, const struct contact_record *r);
  * - Label/Value" pairs as shape says. Rows end in CRLF. Return 0 or -errno.
  */
 int csv_write_header(FILE *f, const struct csv_shape *shape);
-/* Writes one cell (the comma before it unless first), quoted when it must
+/*
+ * Whether a spreadsheet would evaluate a cell holding s: it begins (after
+ * any spaces) with =, +, -, @, a tab or a carriage return, as OWASP's
+ * guidance on CSV injection lists them. A number as people write one
+ * ("+380 44 123 45 67", "-12.50") is not: nothing in it could call a
+ * function, and it stays usable as it is.
+ */
+bool csv_cell_is_formula(const char *s);
+
+/*
+ * Writes one cell (the comma before it unless first), quoted when it must
  * be (RFC 4180), in UTF-8 throughout. Rows end with "\r\n". NULL is an
- * empty cell. */
+ * empty cell. A cell a spreadsheet would evaluate gets an apostrophe in
+ * front, which spreadsheets show as the text it is; so does a cell that
+ * already begins with one, so that csv_parse() gives back the text exactly.
+ */
 void csv_write_cell(FILE *f, const char *s, bool first);
 int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_record *r);
 

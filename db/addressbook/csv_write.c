@@ -33,6 +33,23 @@ void csv_shape_fit(struct csv_shape *shape, const struct contact_record *r) {
 	shape->fields = fields > shape->fields ? fields : shape->fields;
 }
 
+bool csv_cell_is_formula(const char *s) {
+	s += strspn(s, " ");
+	switch (s[0]) {
+	case '=':
+	case '@':
+	case '\t':
+	case '\r':
+		return true;
+	case '+':
+	case '-':
+		/* digits and what people write between them: no function, no reference */
+		return s[strspn(s, "0123456789 +-()./")] != '\0';
+	default:
+		return false;
+	}
+}
+
 void csv_write_cell(FILE *f, const char *s, bool first) {
 	if (!first) {
 		fputc(',', f);
@@ -44,15 +61,19 @@ void csv_write_cell(FILE *f, const char *s, bool first) {
 	if (fixed != NULL) {
 		s = fixed; /* a CSV file is UTF-8 throughout or read as Windows-1252 */
 	}
+	/* Text, not a formula: csv_parse() takes the apostrophe off again. */
+	const char *mark = csv_cell_is_formula(s) || s[0] == '\'' ? "'" : "";
 	size_t n = strlen(s);
 	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
 		     (n > 0 && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t'));
 	if (!quote) {
+		fputs(mark, f);
 		fputs(s, f);
 		free(fixed);
 		return;
 	}
 	fputc('"', f);
+	fputs(mark, f);
 	for (; *s != '\0'; s++) {
 		if (*s == '"') {
 			fputc('"', f);
