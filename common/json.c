@@ -54,7 +54,7 @@ void json_array_end(struct json_writer *w) {
 	close(w, ']');
 }
 
-static const char *json_escape(unsigned char c, char buf[8]) {
+static const char *json_escape(uint32_t c, char buf[8]) {
 	switch (c) {
 	case '"':
 		return "\\\"";
@@ -68,7 +68,7 @@ static const char *json_escape(unsigned char c, char buf[8]) {
 		return "\\t";
 	default:
 		if (c < 0x20 || c == 0x7f) {
-			snprintf(buf, 8, "\\u%04x", c);
+			snprintf(buf, 8, "\\u%04x", (unsigned)c);
 			return buf;
 		}
 		return NULL;

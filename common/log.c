@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static struct {
 	const char *prog;
@@ -51,10 +52,13 @@ void log_vprintf(enum log_level level, const char *fmt, va_list args) {
 	if (level > logger.level || level <= LOG_SILENT) {
 		return;
 	}
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, args) < 0) {
+		return;
+	}
 	if (logger.sink != NULL) {
-		char msg[1024];
-		vsnprintf(msg, sizeof(msg), fmt, args);
 		logger.sink(level, msg, logger.sink_data);
+		free(msg);
 		return;
 	}
 	if (logger.colour < 0) {
@@ -66,8 +70,11 @@ void log_vprintf(enum log_level level, const char *fmt, va_list args) {
 	} else {
 		fprintf(stderr, "%s: %s: ", prog, level_names[level]);
 	}
-	vfprintf(stderr, fmt, args);
+	/* Messages quote callers' names and files' lines: one line each, and
+	 * nothing in them may drive the terminal or forge another line. */
+	utf8_write_safe(stderr, msg, false);
 	fputc('\n', stderr);
+	free(msg);
 }
 
 void log_printf(enum log_level level, const char *fmt, ...) {

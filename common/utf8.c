@@ -86,6 +86,15 @@ static bool is_control(uint32_t cp) {
 	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
 }
 
+bool utf8_is_bidi_control(uint32_t cp) {
+	/* LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI */
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool utf8_is_unsafe(uint32_t cp) {
+	return is_control(cp) || utf8_is_bidi_control(cp);
+}
+
 static size_t encode(uint32_t cp, char buf[4]) {
 	if (cp < 0x80) {
 		buf[0] = (char)cp;
@@ -143,7 +152,7 @@ size_t utf8_sanitize(const char *in, size_t len, char *out, size_t outsz) {
 			pending_space = o > 0;
 			continue;
 		}
-		if (is_control(cp)) {
+		if (is_control(cp) || utf8_is_bidi_control(cp)) {
 			continue;
 		}
 		char buf[4];
@@ -163,29 +172,45 @@ size_t utf8_sanitize(const char *in, size_t len, char *out, size_t outsz) {
 	return o;
 }
 
+static const char replacement[] = "\xef\xbf\xbd";
+
+static const char *safe_line(uint32_t cp, char buf[8]) {
+	(void)buf;
+	return cp != '\t' && utf8_is_unsafe(cp) ? replacement : NULL;
+}
+
+static const char *safe_lines(uint32_t cp, char buf[8]) {
+	return cp == '\n' ? NULL : safe_line(cp, buf);
+}
+
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp) {
+	size_t n = len > 0 ? sequence_length((const unsigned char *)s, len) : 0;
+	*cp = n > 0 ? decode((const unsigned char *)s, n) : 0xfffd;
+	return n;
+}
+
 void utf8_write_escaped(FILE *f, const char *s, utf8_escape_fn escape, const char *invalid) {
 	size_t len = strlen(s);
 	size_t i = 0;
 	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t n = utf8_char_len(s + i, len - i);
-			if (n == 0) {
-				fputs(invalid, f);
-				i++;
-			} else {
-				fwrite(s + i, 1, n, f);
-				i += n;
-			}
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			fputs(invalid, f);
+			i++;
 			continue;
 		}
 		char buf[8];
-		const char *rep = escape(c, buf);
+		const char *rep = escape(cp, buf);
 		if (rep != NULL) {
 			fputs(rep, f);
 		} else {
-			fputc(c, f);
+			fwrite(s + i, 1, n, f);
 		}
-		i++;
+		i += n;
 	}
+}
+
+void utf8_write_safe(FILE *f, const char *s, bool lines) {
+	utf8_write_escaped(f, s, lines ? safe_lines : safe_line, replacement);
 }

@@ -92,7 +92,12 @@ void table_finish(struct table *t) {
 
 bool output_colour(FILE *f) {
 	const char *no = getenv("NO_COLOR");
-	return isatty(fileno(f)) && (no == NULL || no[0] == '\0');
+	int fd = fileno(f);
+	if (fd < 0) {
+		/* stdout or stderr behind the terminal's guard */
+		fd = f == stdout ? STDOUT_FILENO : f == stderr ? STDERR_FILENO : -1;
+	}
+	return fd >= 0 && isatty(fd) && (no == NULL || no[0] == '\0');
 }
 
 const char *output_bold(FILE *f) {

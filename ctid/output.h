@@ -25,6 +25,11 @@ int table_add(struct table *t, const char *const cells[]);
 void table_print(const struct table *t, FILE *f);
 void table_finish(struct table *t);
 
+/* Puts stdout and stderr, where they are terminals, behind a filter that
+ * turns control characters and bidirectional controls into U+FFFD (see
+ * guard.c). Once, before anything is printed. */
+void output_guard_terminal(void);
+
 /* Whether f is a terminal that wants colour. */
 bool output_colour(FILE *f);
 /* Escape sequences, or "" when colour is off. */

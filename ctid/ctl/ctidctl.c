@@ -9,6 +9,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
+#include "output.h"
 #include "phone.h"
 
 static const char usage[] =
@@ -73,6 +74,7 @@ static const struct {
 };
 
 int main(int argc, char *argv[]) {
+	output_guard_terminal();
 	log_init("ctidctl", LOG_WARN);
 	struct ctl ctl = {0};
 	static const struct option opts[] = {

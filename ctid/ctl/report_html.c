@@ -33,7 +33,7 @@ void report_last_day(const struct report *r, char buf[11]) {
 	snprintf(buf, 11, "%s", r->n_days > 0 ? r->days[r->n_days - 1].date : "");
 }
 
-static const char *html_escape(unsigned char c, char buf[8]) {
+static const char *html_escape(uint32_t c, char buf[8]) {
 	(void)buf;
 	switch (c) {
 	case '&':
@@ -46,13 +46,19 @@ static const char *html_escape(unsigned char c, char buf[8]) {
 		return "&quot;";
 	case '\'':
 		return "&#39;";
+	case '\n':
+	case '\r':
+	case '\t':
+		return " ";
 	default:
-		return c < 0x20 || c == 0x7f ? " " : NULL;
+		/* a control character, or one that could reverse the text around it */
+		return utf8_is_unsafe(c) ? "\xef\xbf\xbd" : NULL;
 	}
 }
 
 /* Writes s as HTML text, also fit inside a double- or single-quoted
- * attribute; invalid UTF-8 becomes U+FFFD, control characters spaces. */
+ * attribute; invalid UTF-8, control characters and bidirectional controls
+ * become U+FFFD. */
 static void esc(FILE *f, const char *s) {
 	if (s != NULL) {
 		utf8_write_escaped(f, s, html_escape, "\xef\xbf\xbd");
