@@ -52,17 +52,24 @@ static bool valid_birthday(const char *b) {
 }
 
 /* Whether the contact's texts fit (see DB_NAME_MAX). */
-static bool contact_fits(const struct db_contact *c) {
-	return db_fits(c->name, DB_NAME_MAX) && db_fits(c->company, DB_NAME_MAX) &&
-	       db_fits(c->email, DB_NAME_MAX);
+static int contact_check(const struct db_contact *c) {
+	int ret = db_check_text(c->name, DB_NAME_MAX, false);
+	if (ret == 0) {
+		ret = db_check_text(c->company, DB_NAME_MAX, false);
+	}
+	if (ret == 0) {
+		ret = db_check_text(c->email, DB_NAME_MAX, false);
+	}
+	return ret;
 }
 
 int db_contact_add(struct db *db, const struct db_contact *c, int64_t *id) {
 	if (c->name == NULL || c->name[0] == '\0' || !valid_birthday(c->birthday)) {
 		return -EINVAL;
 	}
-	if (!contact_fits(c)) {
-		return -EMSGSIZE;
+	int bad = contact_check(c);
+	if (bad < 0) {
+		return bad;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_INSERT);
 	if (s == NULL) {
@@ -92,8 +99,9 @@ int db_contact_update(struct db *db, const struct db_contact *c) {
 	if (!valid_birthday(c->birthday)) {
 		return -EINVAL;
 	}
-	if (!contact_fits(c)) {
-		return -EMSGSIZE;
+	int bad = contact_check(c);
+	if (bad < 0) {
+		return bad;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_UPDATE);
 	if (s == NULL) {
@@ -352,8 +360,9 @@ static int phone_keys(struct db *db, const char *raw, struct phone_number *pn, c
 }
 
 int db_phone_add(struct db *db, int64_t contact, const char *raw, const char *label, int64_t *id) {
-	if (!db_fits(raw, DB_NUMBER_MAX) || !db_fits(label, DB_NAME_MAX)) {
-		return -EMSGSIZE;
+	int bad = db_check_text(raw, DB_NUMBER_MAX, false);
+	if (bad < 0 || (bad = db_check_text(label, DB_NAME_MAX, false)) < 0) {
+		return bad;
 	}
 	struct phone_number pn;
 	char rdigits[PHONE_DIGITS_MAX];
@@ -479,8 +488,9 @@ int db_field_set(struct db *db, int64_t contact, const char *key, const char *va
 	if (key == NULL || key[0] == '\0') {
 		return -EINVAL;
 	}
-	if (!db_fits(key, DB_NAME_MAX) || !db_fits(value, DB_TEXT_MAX)) {
-		return -EMSGSIZE;
+	int bad = db_check_text(key, DB_NAME_MAX, false);
+	if (bad < 0 || (bad = db_check_text(value, DB_TEXT_MAX, true)) < 0) {
+		return bad;
 	}
 	bool remove = value == NULL || value[0] == '\0';
 	sqlite3_stmt *s = db_stmt(db, remove ? STMT_FIELD_DELETE : STMT_FIELD_SET);
@@ -534,8 +544,9 @@ static int tag_change(struct db *db, enum db_stmt id, int64_t contact, const cha
 }
 
 int db_tag_add(struct db *db, int64_t contact, const char *tag) {
-	if (!db_fits(tag, DB_NAME_MAX)) {
-		return -EMSGSIZE;
+	int bad = db_check_text(tag, DB_NAME_MAX, false);
+	if (bad < 0) {
+		return bad;
 	}
 	return tag_change(db, STMT_TAG_ADD, contact, tag);
 }

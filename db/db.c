@@ -9,6 +9,7 @@
 
 #include "db_private.h"
 #include "log.h"
+#include "utf8.h"
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_CONTACT_INSERT] = "INSERT INTO contacts (name, company, email, birthday, created, updated)"
@@ -185,8 +186,27 @@ int db_errno(int rc) {
 	}
 }
 
-bool db_fits(const char *s, size_t max) {
-	return s == NULL || strlen(s) <= max;
+int db_check_text(const char *s, size_t max, bool lines) {
+	if (s == NULL) {
+		return 0;
+	}
+	size_t len = strlen(s);
+	if (len > max) {
+		return -EMSGSIZE;
+	}
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			return -EILSEQ;
+		}
+		bool allowed = lines && (cp == '\t' || cp == '\n' || cp == '\r');
+		if (cp < 0x20 ? !allowed : cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+			return -EILSEQ;
+		}
+		i += n;
+	}
+	return 0;
 }
 
 int64_t db_now(void) {

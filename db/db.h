@@ -18,6 +18,8 @@
 /*
  * The longest texts ctid keeps, in bytes of UTF-8. Longer ones are refused
  * with -EMSGSIZE, never cut: by ctidctl, the D-Bus API and imports alike.
+ * Texts are UTF-8 without control characters (notes and fields' values
+ * may have tabs and line breaks): anything else is refused with -EILSEQ.
  */
 #define DB_NAME_MAX   1024  /* a name, company, e-mail, tag, phone label, field's key */
 #define DB_NUMBER_MAX 64    /* a phone number as written */
@@ -37,6 +39,14 @@ enum db_open_flags {
 };
 
 #define DB_LAZY_CHECKPOINT_PAGES 10000 /* about 40 MB */
+
+/*
+ * 0 when s (NULL: yes) can be kept: at most max bytes of UTF-8 without
+ * control characters (but tabs and line breaks when lines); -EMSGSIZE
+ * when it is longer, -EILSEQ when it holds a control character or is not
+ * UTF-8. Every function that stores text checks it so.
+ */
+int db_check_text(const char *s, size_t max, bool lines);
 
 /*
  * Returns $XDG_DATA_HOME/ctid/ctid.db, else ~/.local/share/ctid/ctid.db, as a

@@ -126,7 +126,4 @@ int db_exec_on(struct db *db, enum db_stmt id, int64_t row);
 
 int64_t db_now(void);
 
-/* Whether s (NULL: yes) has at most max bytes. */
-bool db_fits(const char *s, size_t max);
-
 #endif

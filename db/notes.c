@@ -32,8 +32,9 @@ int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const ch
 	if (text == NULL || text[0] == '\0' || kind > DB_NOTE_ORDER) {
 		return -EINVAL;
 	}
-	if (!db_fits(text, DB_TEXT_MAX)) {
-		return -EMSGSIZE;
+	int bad = db_check_text(text, DB_TEXT_MAX, true);
+	if (bad < 0) {
+		return bad;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_NOTE_INSERT);
 	if (s == NULL) {
@@ -185,8 +186,9 @@ int db_reminder_add(struct db *db, int64_t contact, int year, int month, int day
 	    text[0] == '\0' || (!yearly && (year < 1000 || !civil_date_valid(year, month, day)))) {
 		return -EINVAL;
 	}
-	if (!db_fits(text, DB_TEXT_MAX)) {
-		return -EMSGSIZE;
+	int bad = db_check_text(text, DB_TEXT_MAX, true);
+	if (bad < 0) {
+		return bad;
 	}
 	sqlite3_stmt *s = db_stmt(db, STMT_REMINDER_INSERT);
 	if (s == NULL) {

@@ -79,9 +79,10 @@ bool ctl_answer_yes(void);
  * break, or NULL on end of input or Ctrl-C/Ctrl-D.
  */
 char *ctl_read_line(const char *prompt);
-/* CTL_OK when text has at most max bytes, else prints that what ("the
- * note") is too long, with both lengths, and returns CTL_ERROR. */
-int ctl_check_length(const char *what, const char *text, size_t max);
+/* CTL_OK when the database would keep text (see db_check_text), else
+ * prints why not, naming what ("the note"), and returns CTL_ERROR. lines:
+ * line breaks are allowed. */
+int ctl_check_text(const char *what, const char *text, size_t max, bool lines);
 /* Whether the command's first argument asks for help. */
 bool ctl_help_asked(int argc, char *argv[]);
 

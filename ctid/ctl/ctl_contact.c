@@ -119,31 +119,32 @@ static bool push(void **list, int *n, void *item) {
 
 /* Refuses what the database would not keep whole; -1 when all fits. */
 static int check_lengths(const struct edits *e) {
-	if (ctl_check_length("the name", e->name, DB_NAME_MAX) != CTL_OK ||
-	    ctl_check_length("the company", e->company, DB_NAME_MAX) != CTL_OK ||
-	    ctl_check_length("the e-mail address", e->email, DB_NAME_MAX) != CTL_OK) {
+	if (ctl_check_text("the name", e->name, DB_NAME_MAX, false) != CTL_OK ||
+	    ctl_check_text("the company", e->company, DB_NAME_MAX, false) != CTL_OK ||
+	    ctl_check_text("the e-mail address", e->email, DB_NAME_MAX, false) != CTL_OK) {
 		return CTL_ERROR;
 	}
 	for (int i = 0; i < e->n_add; i++) {
-		if (ctl_check_length("a phone number with its label", e->add_phones[i],
-				     DB_NUMBER_MAX + 1 + DB_NAME_MAX) != CTL_OK) {
+		if (ctl_check_text("a phone number with its label", e->add_phones[i],
+				   DB_NUMBER_MAX + 1 + DB_NAME_MAX, false) != CTL_OK) {
 			return CTL_ERROR;
 		}
 	}
 	for (int i = 0; i < e->n_fields; i++) {
 		size_t key = strcspn(e->fields[i], "=");
-		if (key > DB_NAME_MAX) {
-			return ctl_fail("a field's name is %zu bytes long; ctid keeps up to %d "
-					"(nothing was saved)",
-					key, DB_NAME_MAX);
+		char *name = strndup(e->fields[i], key);
+		int status = ctl_check_text("a field's name", name, DB_NAME_MAX, false);
+		free(name);
+		if (status != CTL_OK) {
+			return status;
 		}
-		if (ctl_check_length("a field's value", e->fields[i] + key + 1, DB_TEXT_MAX) !=
+		if (ctl_check_text("a field's value", e->fields[i] + key + 1, DB_TEXT_MAX, true) !=
 		    CTL_OK) {
 			return CTL_ERROR;
 		}
 	}
 	for (int i = 0; i < e->n_tags; i++) {
-		if (ctl_check_length("a tag", e->tags[i], DB_NAME_MAX) != CTL_OK) {
+		if (ctl_check_text("a tag", e->tags[i], DB_NAME_MAX, false) != CTL_OK) {
 			return CTL_ERROR;
 		}
 	}
@@ -284,7 +285,7 @@ static int add_edits(struct ctl *ctl, struct edits *e) {
 	if (e->name == NULL || e->name[0] == '\0') {
 		return ctl_usage_error("contact add", "--name is required");
 	}
-	int status = ctl_check_length("the name", e->name, DB_NAME_MAX);
+	int status = ctl_check_text("the name", e->name, DB_NAME_MAX, false);
 	if (status != CTL_OK) {
 		return status;
 	}

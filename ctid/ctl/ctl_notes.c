@@ -66,7 +66,7 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 		free(text);
 		return ctl_usage_error("note", "the note is empty");
 	}
-	if ((status = ctl_check_length("the note", text, DB_TEXT_MAX)) != CTL_OK) {
+	if ((status = ctl_check_text("the note", text, DB_TEXT_MAX, true)) != CTL_OK) {
 		free(text);
 		return status;
 	}

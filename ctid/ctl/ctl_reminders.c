@@ -135,7 +135,7 @@ static int reminder_add(struct ctl *ctl, const struct opts *o, int argc, char *a
 		free(text);
 		return ctl_usage_error(cmd, "the text is empty");
 	}
-	if (ctl_check_length("the reminder", text, DB_TEXT_MAX) != CTL_OK) {
+	if (ctl_check_text("the reminder", text, DB_TEXT_MAX, true) != CTL_OK) {
 		free(text);
 		return CTL_ERROR;
 	}

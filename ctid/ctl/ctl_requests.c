@@ -166,7 +166,7 @@ static int request_add(struct ctl *ctl, enum db_note_kind kind, const char *cmd,
 	char what[32];
 	snprintf(what, sizeof(what), "the %s", db_note_kind_str(kind));
 	int64_t contact;
-	int status = ctl_check_length(what, text, DB_TEXT_MAX);
+	int status = ctl_check_text(what, text, DB_TEXT_MAX, true);
 	if (status == CTL_OK) {
 		status = ctl_contact_resolve(ctl, argv[optind], &contact);
 	}

@@ -217,13 +217,18 @@ char *ctl_read_line(const char *prompt) {
 	return line;
 }
 
-int ctl_check_length(const char *what, const char *text, size_t max) {
-	size_t n = text != NULL ? strlen(text) : 0;
-	if (n <= max) {
-		return CTL_OK;
+int ctl_check_text(const char *what, const char *text, size_t max, bool lines) {
+	int ret = db_check_text(text, max, lines);
+	if (ret == -EMSGSIZE) {
+		return ctl_fail("%s is %zu bytes long; ctid keeps up to %zu (nothing was saved)",
+				what, strlen(text), max);
 	}
-	return ctl_fail("%s is %zu bytes long; ctid keeps up to %zu (nothing was saved)", what, n,
-			max);
+	if (ret == -EILSEQ) {
+		return ctl_fail("%s holds a control character or bytes that are not UTF-8; ctid "
+				"keeps plain text%s (nothing was saved)",
+				what, lines ? " (tabs and line breaks are fine)" : " on one line");
+	}
+	return CTL_OK;
 }
 
 struct phones_text {

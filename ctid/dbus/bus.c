@@ -142,6 +142,8 @@ static DBusMessage *error_reply(DBusMessage *msg, int err, const char *what) {
 		name = BUS_INTERFACE ".Error.Busy";
 		break;
 	case -EINVAL:
+	case -EMSGSIZE:
+	case -EILSEQ:
 		name = DBUS_ERROR_INVALID_ARGS;
 		break;
 	case -EACCES:
@@ -151,7 +153,10 @@ static DBusMessage *error_reply(DBusMessage *msg, int err, const char *what) {
 		name = BUS_INTERFACE ".Error.Failed";
 	}
 	char text[256];
-	snprintf(text, sizeof(text), "%s: %s", what, strerror(-err));
+	const char *why = err == -EMSGSIZE ? "longer than ctid keeps"
+			  : err == -EILSEQ ? "a control character, or bytes that are not UTF-8"
+					   : strerror(-err);
+	snprintf(text, sizeof(text), "%s: %s", what, why);
 	return dbus_message_new_error(msg, name, text);
 }
 
