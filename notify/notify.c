@@ -195,8 +195,8 @@ static struct worker *worker_create(const struct notify_options *opts, struct no
 	w->ctx = g_main_context_new();
 	w->loop = g_main_loop_new(w->ctx, FALSE);
 	w->app_name = g_strdup(opts->app_name != NULL ? opts->app_name : "ctid");
-	w->icon = g_strdup(opts->icon != NULL ? opts->icon : "call-start");
-	w->desktop_entry = g_strdup(opts->desktop_entry != NULL ? opts->desktop_entry : "ctid");
+	w->icon = g_strdup(opts->icon != NULL ? opts->icon : CTID_APP_ID);
+	w->desktop_entry = g_strdup(opts->desktop_entry != NULL ? opts->desktop_entry : CTID_APP_ID);
 	return w;
 }
 

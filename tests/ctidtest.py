@@ -283,10 +283,11 @@ class LineProcess(Process):
 SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
-  <!-- A private session bus for one test. No <servicedir>: nothing is
-       auto-started, so a test sees exactly the servers it started. -->
+  <!-- A private session bus for one test. No <servicedir> unless the test
+       asks for one: nothing is auto-started, so a test sees exactly the
+       servers it started. -->
   <type>session</type>
-  <listen>%s</listen>
+  <listen>%s</listen>%s
   <auth>EXTERNAL</auth>
   <policy context="default">%s
     <allow send_destination="*" eavesdrop="true"/>
@@ -300,11 +301,13 @@ SESSION_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
 class SessionBus(Process):
     """A private dbus-daemon. env() is the environment for its clients."""
 
-    def __init__(self, harness, socket=None, any_user=False):
+    def __init__(self, harness, socket=None, any_user=False, servicedir=None, env=None):
         """socket: listen on this path, so that a bus started again with the
         same path has the same address (a session whose bus restarts).
         any_user: let processes of other users connect (a daemon run as an
-        unprivileged user by a test running as root)."""
+        unprivileged user by a test running as root).
+        servicedir: a folder of D-Bus activation files (the bus starts what
+        they name, with env as its environment)."""
         self.dir = harness.mkdtemp('bus')
         if any_user:
             os.chmod(harness.dir, 0o711)
@@ -314,10 +317,12 @@ class SessionBus(Process):
             os.unlink(socket)
         listen = 'unix:path=' + socket if socket else 'unix:dir=' + self.dir
         with open(config, 'w') as f:
-            f.write(SESSION_CONFIG % (listen, '\n    <allow user="*"/>' if any_user else ''))
+            f.write(SESSION_CONFIG % (listen, '\n  <servicedir>%s</servicedir>' % servicedir
+                                      if servicedir else '',
+                                      '\n    <allow user="*"/>' if any_user else ''))
         super().__init__(harness, ['dbus-daemon', '--config-file=' + config, '--nofork',
                                    '--print-address=1'],
-                         log_name='dbus-daemon.log', stdout=subprocess.PIPE)
+                         log_name='dbus-daemon.log', stdout=subprocess.PIPE, env=env)
         ready, _, _ = select.select([self.popen.stdout], [], [], 10)
         line = self.popen.stdout.readline().decode().strip() if ready else ''
         if not line:
@@ -516,8 +521,8 @@ class Harness:
     def mkdtemp(self, name):
         return tempfile.mkdtemp(prefix=name + '-', dir=self.dir)
 
-    def session_bus(self, socket=None, any_user=False):
-        return SessionBus(self, socket, any_user)
+    def session_bus(self, socket=None, any_user=False, servicedir=None, env=None):
+        return SessionBus(self, socket, any_user, servicedir, env)
 
     def notification_server(self, bus, caps=None, log_name='notification-server.log'):
         return NotificationServer(self, bus, caps, log_name)

@@ -113,7 +113,7 @@ with ctidtest.Harness(timeout=240) as h:
                      'the company, escaped for a server with body-markup')
         tap.contains(first.body, 'asked for black shoe cream', 'the latest note')
         tap.contains(first.body, 'First call', 'no earlier calls yet')
-        tap.is_(first.hints.get('desktop-entry'), 'ctid', 'desktop-entry hint')
+        tap.is_(first.hints.get('desktop-entry'), 'org.ctid.Ctid', 'desktop-entry hint')
         tap.is_(first.hints.get('category'), 'call.incoming', 'incoming-call category')
         tap.is_(first.hints.get('urgency'), 2, 'critical while ringing')
         tap.is_(first.app_name, 'ctid', 'app name')

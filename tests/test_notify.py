@@ -76,7 +76,7 @@ def test_mock_server(h):
     ring = calls[0]
     tap.is_(ring.app_name, 'ctid', 'ringing: app name')
     tap.is_(ring.replaces_id, 0, 'ringing: a new notification')
-    tap.is_(ring.icon, 'call-start', 'ringing: icon')
+    tap.is_(ring.icon, 'org.ctid.Ctid', "ringing: icon (ctid's own)")
     tap.is_(ring.summary, 'Marta Kowalska', 'ringing: summary names the contact')
     tap.ok(ring.body.startswith('020 7946 0018 \u00b7 Shop\nKowalska &amp; Syn'),
            'ringing: body starts with number, line, escaped company', ring.body)
@@ -85,7 +85,7 @@ def test_mock_server(h):
     tap.is_(ring.actions, [('open-card', 'Open card'), ('add-note', 'Add note'),
                            ('default', 'Open card')],
             'ringing: open card, add note, click opens the card')
-    tap.is_(ring.hints.get('desktop-entry'), 'ctid', 'ringing: desktop-entry hint')
+    tap.is_(ring.hints.get('desktop-entry'), 'org.ctid.Ctid', 'ringing: desktop-entry hint')
     tap.is_(ring.hints.get('category'), 'call.incoming', 'ringing: category call.incoming')
     tap.is_(ring.hints.get('urgency'), 2, 'ringing: critical urgency')
     tap.is_(ring.hints.get('transient'), True, 'ringing: transient (no history)')
