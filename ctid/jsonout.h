@@ -32,7 +32,39 @@ void jsonout_call_event(struct json_writer *w, const struct call_info *c, const 
 			const char *date, const struct db_match *m);
 
 /* A logged call (ctidctl calls --json): the keys of jsonout_call_event
- * plus id, started, ended, handled, called_back. */
-void jsonout_call(struct json_writer *w, const struct db_call *c);
+ * plus id, started, ended, handled, called_back, formatted (for region),
+ * handled_by, direction ("in" or "out"), answered_by, department. */
+void jsonout_call(struct json_writer *w, const struct db_call *c, const char *region);
+
+/* A note, request or order: id, kind, contact, text, created, author,
+ * open, closed (a time or null), closed_by. */
+void jsonout_note(struct json_writer *w, const struct db_note *n);
+
+/* A request or order as ctidctl request list --json shows it: id, kind,
+ * contact, phone (the first number, formatted, or null), text, created,
+ * age_days (whole local days before now), open, closed; and author,
+ * closed_by. */
+void jsonout_request(struct json_writer *w, const struct db_note *n, const char *phone, int64_t now);
+
+/* A reminder that falls due (ctidctl reminders --json): id (null for a
+ * birthday), contact, phone, date, days_left, yearly, notice, birthday, age,
+ * text. */
+void jsonout_reminder(struct json_writer *w, const struct db_reminder *r, const char *phone);
+
+/* A caller of the call-back list (ctidctl missed --json): contact, name,
+ * number, e164, formatted, withheld, calls, missed, unknown, maybe_missed,
+ * first, last, called_back, call_ids. */
+void jsonout_missed(struct json_writer *w, const struct db_missed *m, const char *region);
+
+/* A contact in a list: id, name, company, phones (jsonout_phones). */
+void jsonout_contact_brief(struct json_writer *w, struct db *db, const struct db_contact *c,
+			   const char *region);
+
+/* A user of the web page: name, role, created, has_password. */
+void jsonout_user(struct json_writer *w, const struct db_user *u);
+
+/* The name a caller of the call-back list goes by: the contact's, else
+ * "Withheld", else the number formatted. */
+void jsonout_missed_name(const struct db_missed *m, const char *formatted, char *buf, size_t size);
 
 #endif

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "output.h"
 #include "phone.h"
 
@@ -199,4 +200,29 @@ void output_number(const char *e164, const char *raw, const char *region, char *
 	} else {
 		snprintf(buf, size, "%s", raw != NULL ? raw : "");
 	}
+}
+
+struct phones_text {
+	const char *region;
+	char *buf;
+	size_t size, len;
+	bool all, labels;
+};
+
+static int phone_text(const struct db_phone *p, void *data) {
+	struct phones_text *pt = data;
+	char number[64];
+	output_number(p->e164, p->raw, pt->region, number, sizeof(number));
+	bool label = pt->labels && p->label != NULL && strcmp(p->label, "phone") != 0;
+	int n = snprintf(pt->buf + pt->len, pt->size - pt->len, "%s%s%s%s%s", pt->len ? ", " : "",
+			 number, label ? " (" : "", label ? p->label : "", label ? ")" : "");
+	pt->len = n < 0 || (size_t)n >= pt->size - pt->len ? pt->size - 1 : pt->len + (size_t)n;
+	return pt->all ? 0 : 1;
+}
+
+void output_phones(struct db *db, int64_t contact, const char *region, bool all, char *buf,
+		   size_t size) {
+	struct phones_text pt = {.region = region, .buf = buf, .size = size, .all = all, .labels = all};
+	buf[0] = '\0';
+	db_phone_foreach(db, contact, phone_text, &pt);
 }

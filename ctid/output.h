@@ -55,6 +55,12 @@ long output_days_between(int64_t t, int64_t now);
  * raw as it came (NULL: ""). Truncated to size - 1 and NUL-terminated. */
 void output_number(const char *e164, const char *raw, const char *region, char *buf, size_t size);
 
+/* The contact's first number for reading (all: every number, with its
+ * label), ", "-separated; "" when none. Cut to size - 1 bytes. */
+struct db;
+void output_phones(struct db *db, int64_t contact, const char *region, bool all, char *buf,
+		   size_t size);
+
 /* Display width of UTF-8 text (code points; wide characters count once). */
 size_t output_width(const char *s);
 

@@ -46,6 +46,11 @@ void db_row_call(sqlite3_stmt *s, struct db_call *c) {
 	c->handled = sqlite3_column_int64(s, 14);
 	c->called_back = sqlite3_column_int64(s, 15);
 	c->contact_name = db_column_text(s, 16);
+	c->handled_by = db_column_text(s, 17);
+	const char *direction = db_column_text(s, 18);
+	c->outgoing = direction != NULL && strcmp(direction, "out") == 0;
+	c->answered_by = db_column_text(s, 19);
+	c->department = db_column_text(s, 20);
 }
 
 static void bind_id_or_null(sqlite3_stmt *s, int idx, int64_t v) {
@@ -71,6 +76,9 @@ static void bind_fields(sqlite3_stmt *s, const struct db_call *c) {
 	bind_id_or_null(s, 11, c->contact_id);
 	sqlite3_bind_int(s, 12, c->rings);
 	db_bind_text(s, 13, db_call_state_str(c->state));
+	db_bind_text(s, 14, c->outgoing ? "out" : "in");
+	db_bind_text(s, 15, c->answered_by);
+	db_bind_text(s, 16, c->department);
 }
 
 int db_call_add(struct db *db, const struct db_call *c, int64_t *id) {
@@ -203,6 +211,7 @@ static int call_set(struct db *db, enum db_stmt id, int64_t key, int64_t when, i
 	}
 	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_int64(s, 2, when);
+	db_bind_text(s, 3, db->author);
 	int ret = db_exec_stmt(db, s);
 	if (ret == 0 && count != NULL) {
 		*count = sqlite3_changes(db->sql);

@@ -71,9 +71,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_LOOKUP_RANGE] = "SELECT DISTINCT p.contact_id, c.name FROM phones p"
 			      " JOIN contacts c ON c.id = p.contact_id"
 			      " WHERE p.rdigits >= ?1 AND p.rdigits < ?2 LIMIT 2",
-	[STMT_NOTE_INSERT] = "INSERT INTO notes (contact_id, kind, text, status, created)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[STMT_NOTE_CLOSE] = "UPDATE notes SET status = 'closed', closed = ?2"
+	[STMT_NOTE_INSERT] = "INSERT INTO notes (contact_id, kind, text, status, created, author)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_NOTE_CLOSE] = "UPDATE notes SET status = 'closed', closed = ?2, closed_by = ?3"
 			    " WHERE id = ?1 AND status = 'open'",
 	[STMT_NOTE_STATUS] = "SELECT status FROM notes WHERE id = ?1",
 	[STMT_NOTE_LIST_CONTACT] =
@@ -97,18 +97,22 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		" WHEN 'request' THEN 1 ELSE 2 END)) & 1 AND (?3 = 0 OR n.status = 'open')"
 		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
 	[STMT_CALL_INSERT] = "INSERT INTO calls (started, ended, line, number, name, withheld, e164,"
-			     " date, ring_type, called, contact_id, rings, state)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			     " date, ring_type, called, contact_id, rings, state, direction,"
+			     " answered_by, department)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+			     " ?14, ?15, ?16)",
 	[STMT_CALL_UPDATE] = "UPDATE calls SET ended = ?2, line = ?3, number = ?4, name = ?5,"
 			     " withheld = ?6, e164 = ?7, date = ?8, ring_type = ?9, called = ?10,"
-			     " contact_id = ?11, rings = ?12, state = ?13 WHERE id = ?1",
+			     " contact_id = ?11, rings = ?12, state = ?13, direction = ?14,"
+			     " answered_by = ?15, department = ?16 WHERE id = ?1",
 	[STMT_CALL_GET] = "SELECT " CALL_COLS " FROM calls k"
 			  " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = ?1",
-	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2 WHERE id = ?1",
-	[STMT_CALL_HANDLE_CONTACT] = "UPDATE calls SET handled = ?2"
+	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2, handled_by = ?3 WHERE id = ?1",
+	[STMT_CALL_HANDLE_CONTACT] = "UPDATE calls SET handled = ?2, handled_by = ?3"
 				     " WHERE contact_id = ?1 AND handled IS NULL",
-	[STMT_CALL_CALLED_BACK] = "UPDATE calls SET called_back = ?2, handled = coalesce(handled, ?2)"
-				  " WHERE id = ?1",
+	[STMT_CALL_CALLED_BACK] =
+		"UPDATE calls SET called_back = ?2, handled = coalesce(handled, ?2),"
+		" handled_by = CASE WHEN handled IS NULL THEN ?3 ELSE handled_by END WHERE id = ?1",
 	[STMT_HISTORY_CONTACT] =
 		"SELECT count(*), coalesce(sum(state = 'missed' AND handled IS NULL), 0)"
 		" FROM calls WHERE contact_id = ?1 AND id <> ?2",
@@ -149,6 +153,23 @@ static const char *const stmt_sql[STMT_COUNT] = {
 				  " VALUES (?1, ?2, ?3)",
 	[STMT_NOTE_GET] = "SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
 			  " WHERE n.id = ?1",
+	[STMT_USER_INSERT] =
+		"INSERT INTO users (name, role, password, created) VALUES (?1, ?2, ?3, ?4)",
+	[STMT_USER_GET] = "SELECT " USER_COLS " FROM users u WHERE u.name = ?1",
+	[STMT_USER_GET_ID] = "SELECT " USER_COLS " FROM users u WHERE u.id = ?1",
+	[STMT_USER_LIST] = "SELECT " USER_COLS " FROM users u ORDER BY u.name",
+	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
+	[STMT_USER_PASSWORD] = "UPDATE users SET password = ?2 WHERE name = ?1",
+	[STMT_USER_ROLE] = "UPDATE users SET role = ?2 WHERE name = ?1",
+	[STMT_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
+	[STMT_TOKEN_INSERT] = "INSERT INTO tokens (user_id, kind, hash, csrf, created, expires)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_TOKEN_FIND] = "SELECT t.id, t.kind, t.csrf, t.created, t.expires, " USER_COLS
+			    " FROM tokens t JOIN users u ON u.id = t.user_id"
+			    " WHERE t.hash = ?1 AND (t.expires IS NULL OR t.expires > ?2)",
+	[STMT_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
+	[STMT_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2",
+	[STMT_TOKEN_EXPIRE] = "DELETE FROM tokens WHERE expires IS NOT NULL AND expires <= ?1",
 };
 
 int db_errno(int rc) {
@@ -551,10 +572,16 @@ bool db_moved(struct db *db) {
 	return moved != 0;
 }
 
+void db_set_author(struct db *db, const char *who) {
+	free(db->author);
+	db->author = who != NULL && who[0] != '\0' ? strdup(who) : NULL;
+}
+
 void db_close(struct db *db) {
 	if (db == NULL) {
 		return;
 	}
+	free(db->author);
 	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(db->stmts[i]);
 	}

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 #define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
 
 /*
@@ -82,6 +82,11 @@ void db_set_min_suffix(struct db *db, int digits);
 /* How long a statement waits for another process's lock before it fails
  * with -EBUSY (default 5000 ms; the daemon waits less and retries later). */
 void db_set_busy_timeout(struct db *db, int ms);
+
+/* Who is acting on this connection (a user of the web page, the Unix user
+ * of ctidctl): notes, closed requests and handled calls record it. NULL or
+ * "" for nobody in particular. Copied. */
+void db_set_author(struct db *db, const char *who);
 
 /* The path the database was opened from. */
 const char *db_path(const struct db *db);
@@ -209,7 +214,9 @@ struct db_note {
 	const char *text;
 	bool open; /* requests and orders that are not closed */
 	int64_t created;
-	int64_t closed; /* 0 while open */
+	int64_t closed;	       /* 0 while open */
+	const char *author;    /* who wrote it, or NULL */
+	const char *closed_by; /* who closed it, or NULL */
 };
 
 struct db_note_filter {
@@ -258,8 +265,12 @@ struct db_call {
 	const char *contact_name;
 	int rings;
 	enum db_call_state state;
-	int64_t handled;     /* when it was marked handled, 0: not */
-	int64_t called_back; /* when the caller was called back, 0: not */
+	int64_t handled;	 /* when it was marked handled, 0: not */
+	int64_t called_back;	 /* when the caller was called back, 0: not */
+	const char *handled_by;	 /* who marked it handled, or NULL */
+	bool outgoing;		 /* placed from the office, not received */
+	const char *answered_by; /* the extension or person that answered, or NULL */
+	const char *department;	 /* of the line it came in on, or NULL */
 };
 
 struct db_call_filter {
@@ -480,6 +491,81 @@ typedef int (*db_caller_counts_fn)(const struct db_caller_counts *c, void *data)
 /* Callers grouped as db_missed_foreach does, most calls first, up to limit. */
 int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
 			db_caller_counts_fn fn, void *data);
+
+/*
+ * Users of the web page and the API, and their tokens (see db/users.c).
+ * Passwords and tokens are stored as the caller hashed them; the database
+ * never sees either in the clear.
+ */
+enum db_role {
+	DB_ROLE_SELLER,	 /* contacts, notes, requests, reminders, calls */
+	DB_ROLE_MANAGER, /* and reports, export, every seller's activity */
+	DB_ROLE_ADMIN,	 /* and users, backup and restore, settings */
+};
+
+const char *db_role_str(enum db_role role);
+/* 0 and *out for "seller", "manager" or "admin"; -EINVAL otherwise. */
+int db_role_parse(const char *s, enum db_role *out);
+
+/* A user's name: 1 to DB_USER_NAME_MAX of ASCII letters, digits and
+ * . _ @ -, not starting with "-" (a Unix login name fits). */
+#define DB_USER_NAME_MAX 64
+bool db_user_name_valid(const char *name);
+
+struct db_user {
+	int64_t id;
+	const char *name;
+	enum db_role role;
+	const char *password; /* the stored hash, NULL when none was set */
+	int64_t created;
+};
+
+typedef int (*db_user_fn)(const struct db_user *u, void *data);
+
+/* Adds a user; password is a hash or NULL (cannot log in with one).
+ * -EINVAL for a bad name, -EEXIST when the name is taken (in any case). */
+int db_user_add(struct db *db, const char *name, enum db_role role, const char *password,
+		int64_t *id);
+/* Calls fn with the user of that name (in any case) or id; -ENOENT if none. */
+int db_user_get(struct db *db, const char *name, db_user_fn fn, void *data);
+int db_user_get_id(struct db *db, int64_t id, db_user_fn fn, void *data);
+/* Every user by name; writes how many to *count (may be NULL). */
+int db_user_list(struct db *db, db_user_fn fn, void *data, int *count);
+int db_user_count(struct db *db, int *count);
+/* -ENOENT when there is no such user. */
+int db_user_set_password(struct db *db, const char *name, const char *password);
+int db_user_set_role(struct db *db, const char *name, enum db_role role);
+/* Deletes the user and every token of theirs; -ENOENT if none. */
+int db_user_delete(struct db *db, const char *name);
+
+enum db_token_kind {
+	DB_TOKEN_API,	  /* for scripts and desks, until revoked */
+	DB_TOKEN_SESSION, /* a browser's login */
+	DB_TOKEN_LINK,	  /* a one-time login link */
+};
+
+struct db_token {
+	int64_t id;
+	enum db_token_kind kind;
+	const char *csrf; /* a session's token for changes, or NULL */
+	int64_t created;
+	int64_t expires; /* 0: never */
+	struct db_user user;
+};
+
+typedef int (*db_token_fn)(const struct db_token *t, void *data);
+
+/* Stores a token by its hash (unique); expires 0 for never. */
+int db_token_add(struct db *db, int64_t user, enum db_token_kind kind, const char *hash,
+		 const char *csrf, int64_t expires, int64_t *id);
+/* Calls fn with the token of that hash unless it expired by now; -ENOENT if none. */
+int db_token_find(struct db *db, const char *hash, int64_t now, db_token_fn fn, void *data);
+/* -ENOENT when there is no such token. */
+int db_token_delete(struct db *db, const char *hash);
+/* Deletes every token of one kind of a user; writes how many to *count. */
+int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *count);
+/* Deletes the tokens that expired by now. */
+int db_token_expire(struct db *db, int64_t now);
 
 /* What db_check_file() found in a database file. */
 struct db_file_info {

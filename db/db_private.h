@@ -63,6 +63,19 @@ enum db_stmt {
 	STMT_CONTACT_MAX_ID,
 	STMT_ANNOUNCED_INSERT,
 	STMT_NOTE_GET,
+	STMT_USER_INSERT,
+	STMT_USER_GET,
+	STMT_USER_GET_ID,
+	STMT_USER_LIST,
+	STMT_USER_COUNT,
+	STMT_USER_PASSWORD,
+	STMT_USER_ROLE,
+	STMT_USER_DELETE,
+	STMT_TOKEN_INSERT,
+	STMT_TOKEN_FIND,
+	STMT_TOKEN_DELETE,
+	STMT_TOKEN_REVOKE,
+	STMT_TOKEN_EXPIRE,
 	STMT_COUNT,
 };
 
@@ -70,8 +83,11 @@ enum db_stmt {
 #define CALL_COLS                                                                           \
 	"k.id, k.started, k.ended, k.line, k.number, k.name, k.withheld, k.e164, k.date, "  \
 	"k.ring_type, k.called, k.contact_id, k.rings, k.state, k.handled, k.called_back, " \
-	"c.name"
-#define NOTE_COLS "n.id, n.contact_id, c.name, n.kind, n.text, n.status, n.created, n.closed"
+	"c.name, k.handled_by, k.direction, k.answered_by, k.department"
+#define NOTE_COLS                                                                               \
+	"n.id, n.contact_id, c.name, n.kind, n.text, n.status, n.created, n.closed, n.author, " \
+	"n.closed_by"
+#define USER_COLS "u.id, u.name, u.role, u.password, u.created"
 #define REMINDER_COLS \
 	"r.id, r.contact_id, c.name, r.year, r.month, r.day, r.yearly, r.notice, r.text"
 
@@ -83,6 +99,7 @@ void db_row_call(sqlite3_stmt *s, struct db_call *c);
 struct db {
 	sqlite3 *sql;
 	char *path;
+	char *author; /* who is acting (db_set_author), or NULL */
 	char region[3];
 	int min_suffix;
 	sqlite3_stmt *stmts[STMT_COUNT];

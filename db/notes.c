@@ -45,6 +45,7 @@ int db_note_add(struct db *db, int64_t contact, enum db_note_kind kind, const ch
 	db_bind_text(s, 3, text);
 	db_bind_text(s, 4, kind == DB_NOTE_NOTE ? NULL : "open");
 	sqlite3_bind_int64(s, 5, db_now());
+	db_bind_text(s, 6, db->author);
 	int ret = db_exec_stmt(db, s);
 	if (ret == -EEXIST) {
 		/* a foreign key constraint: no such contact */
@@ -63,6 +64,7 @@ int db_note_close(struct db *db, int64_t id) {
 	}
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, db_now());
+	db_bind_text(s, 3, db->author);
 	int ret = db_exec_stmt(db, s);
 	if (ret < 0 || sqlite3_changes(db->sql) > 0) {
 		return ret;
@@ -92,6 +94,8 @@ static int note_row(sqlite3_stmt *s, void *data) {
 		.text = db_column_text(s, 4),
 		.created = sqlite3_column_int64(s, 6),
 		.closed = sqlite3_column_int64(s, 7),
+		.author = db_column_text(s, 8),
+		.closed_by = db_column_text(s, 9),
 	};
 	const char *status = db_column_text(s, 5);
 	note.open = status != NULL && strcmp(status, "open") == 0;

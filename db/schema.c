@@ -150,9 +150,46 @@ static const char *const schema_2[] = {
 	NULL,
 };
 
+/*
+ * 3: the office. Users of the web page and the API with their role, their
+ * API tokens and browser sessions (hashed); who wrote a note, closed a
+ * request or handled a call; calls placed from the office (direction), who
+ * answered one and the department of its line; and names in order for
+ * search as you type.
+ */
+static const char *const schema_3[] = {
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  role TEXT NOT NULL CHECK (role IN ('seller', 'manager', 'admin')),"
+	"  password TEXT,"
+	"  created INTEGER NOT NULL"
+	")",
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('api', 'session', 'link')),"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  csrf TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER"
+	")",
+	"CREATE INDEX tokens_user ON tokens(user_id, kind)",
+	"ALTER TABLE notes ADD COLUMN author TEXT",
+	"ALTER TABLE notes ADD COLUMN closed_by TEXT",
+	"ALTER TABLE calls ADD COLUMN handled_by TEXT",
+	"ALTER TABLE calls ADD COLUMN direction TEXT NOT NULL DEFAULT 'in'"
+	"  CHECK (direction IN ('in', 'out'))",
+	"ALTER TABLE calls ADD COLUMN answered_by TEXT",
+	"ALTER TABLE calls ADD COLUMN department TEXT",
+	"CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE)",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	schema_1,
 	schema_2,
+	schema_3,
 };
 
 static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

@@ -18,6 +18,7 @@ import datetime
 import html.parser
 import json
 import os
+import pwd
 import sqlite3
 import subprocess
 import sys
@@ -157,7 +158,10 @@ listed = js('request', 'list')
 tap.is_([r['id'] for r in listed], [r_umbrella, r_ivan2, r_olga, r_ivan, r_maria],
         'request list --json: every request, newest first')
 tap.is_(set(listed[0]), {'id', 'kind', 'contact', 'phone', 'text', 'created', 'age_days',
-                         'open', 'closed'}, 'request list --json: the keys')
+                         'open', 'closed', 'author', 'closed_by'},
+        'request list --json: the keys')
+tap.is_(listed[0]['author'], pwd.getpwuid(os.getuid()).pw_name,
+        'request list --json: who wrote it (the Unix user of ctidctl)')
 tap.ok(listed[0]['contact'] == {'id': maria, 'name': 'Maria Ivanova'} and
        listed[0]['phone'] == '+7 916 123-45-67' and listed[0]['open'] is True and
        listed[0]['closed'] is None and listed[0]['created'].startswith('2026-03-05T10:00'),

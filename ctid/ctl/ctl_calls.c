@@ -58,7 +58,7 @@ static int one_call(const struct db_call *c, void *data) {
 	struct calls_state *st = data;
 	st->count++;
 	if (st->format == OUT_JSON) {
-		jsonout_call(&st->w, c);
+		jsonout_call(&st->w, c, st->ctl->region);
 		return 0;
 	}
 	char started[32], ended[32], caller[160], number[64] = "";

@@ -2,10 +2,12 @@
  * commands take, and finding the contact a command names. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -85,6 +87,9 @@ struct db *ctl_db(struct ctl *ctl) {
 		ctl_fail("could not open the database %s: %s", path, strerror(errno));
 	} else {
 		db_set_region(ctl->db, ctl->region);
+		/* notes written and calls handled here are the Unix user's */
+		struct passwd *pw = getpwuid(getuid());
+		db_set_author(ctl->db, pw != NULL ? pw->pw_name : getenv("USER"));
 		if (ctl->min_suffix > 0) {
 			db_set_min_suffix(ctl->db, ctl->min_suffix);
 		}

@@ -36,63 +36,16 @@ struct missed_state {
 	int count;
 };
 
-static void caller_name(const struct db_missed *m, const char *formatted, char *buf, size_t size) {
-	if (m->contact_name != NULL) {
-		snprintf(buf, size, "%s", m->contact_name);
-	} else if (m->withheld) {
-		snprintf(buf, size, "Withheld");
-	} else {
-		snprintf(buf, size, "%s", formatted);
-	}
-}
-
 static int missed_one(const struct db_missed *m, void *data) {
 	struct missed_state *st = data;
 	st->count++;
-	char formatted[64] = "", name[160], first[40], last[40], back[40];
+	char formatted[64] = "", name[DB_NAME_MAX + 1], first[40], last[40], back[40];
 	if (!m->withheld) {
 		output_number(m->e164, m->number, st->ctl->region, formatted, sizeof(formatted));
 	}
-	caller_name(m, formatted, name, sizeof(name));
+	jsonout_missed_name(m, formatted, name, sizeof(name));
 	if (st->ctl->json) {
-		struct json_writer *w = &st->w;
-		json_object_begin(w);
-		json_key(w, "contact");
-		jsonout_contact(w, m->contact_id, m->contact_name);
-		json_key(w, "name");
-		json_string(w, name);
-		json_key(w, "number");
-		json_string(w, m->number);
-		json_key(w, "e164");
-		json_string(w, m->e164);
-		json_key(w, "formatted");
-		json_string(w, m->withheld ? NULL : formatted);
-		json_key(w, "withheld");
-		json_bool(w, m->withheld);
-		json_key(w, "calls");
-		json_int(w, m->calls);
-		json_key(w, "missed");
-		json_int(w, m->missed);
-		json_key(w, "unknown");
-		json_int(w, m->unknown);
-		json_key(w, "maybe_missed");
-		json_bool(w, m->missed == 0);
-		output_iso_time(m->first, first, sizeof(first));
-		output_iso_time(m->last, last, sizeof(last));
-		output_iso_time(m->called_back, back, sizeof(back));
-		json_key(w, "first");
-		json_string(w, first);
-		json_key(w, "last");
-		json_string(w, last);
-		json_key(w, "called_back");
-		json_string(w, m->called_back ? back : NULL);
-		json_key(w, "call_ids");
-		json_array_begin(w);
-		for (int i = 0; i < m->n_call_ids; i++) {
-			json_int(w, m->call_ids[i]);
-		}
-		json_array_end(w);
-		json_object_end(w);
+		jsonout_missed(&st->w, m, st->ctl->region);
 		return 0;
 	}
 	char calls[48];

@@ -231,29 +231,7 @@ static int due_one(const struct db_reminder *r, void *data) {
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", r->next_year, r->next_month, r->next_day);
 	ctl_phones_text(st->ctl, r->contact_id, false, phone, sizeof(phone));
 	if (st->ctl->json) {
-		struct json_writer *w = &st->w;
-		json_object_begin(w);
-		json_key(w, "id");
-		json_int_or_null(w, r->id > 0, r->id);
-		json_key(w, "contact");
-		jsonout_contact(w, r->contact_id, r->contact_name);
-		json_key(w, "phone");
-		json_string(w, phone[0] ? phone : NULL);
-		json_key(w, "date");
-		json_string(w, date);
-		json_key(w, "days_left");
-		json_int(w, r->days_left);
-		json_key(w, "yearly");
-		json_bool(w, r->yearly);
-		json_key(w, "notice");
-		json_int(w, r->notice);
-		json_key(w, "birthday");
-		json_bool(w, r->birthday);
-		json_key(w, "age");
-		json_int_or_null(w, r->age > 0, r->age);
-		json_key(w, "text");
-		json_string(w, r->text);
-		json_object_end(w);
+		jsonout_reminder(&st->w, r, phone);
 		return 0;
 	}
 	char id[24] = "", when[32];

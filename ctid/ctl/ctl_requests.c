@@ -47,6 +47,7 @@ struct item {
 	int64_t id, contact_id;
 	char *contact_name;
 	char *text;
+	char *author, *closed_by;
 	enum db_note_kind kind;
 	bool open;
 	int64_t created, closed;
@@ -80,6 +81,8 @@ static int take_item(const struct db_note *n, void *data) {
 		.open = n->open,
 		.created = n->created,
 		.closed = n->closed,
+		.author = n->author != NULL ? strdup(n->author) : NULL,
+		.closed_by = n->closed_by != NULL ? strdup(n->closed_by) : NULL,
 	};
 	l->n++;
 	if (it->contact_name == NULL || it->text == NULL) {
@@ -93,6 +96,8 @@ static void items_finish(struct items *l) {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].contact_name);
 		free(l->v[i].text);
+		free(l->v[i].author);
+		free(l->v[i].closed_by);
 	}
 	free(l->v);
 }
@@ -228,31 +233,22 @@ static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct o
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		const struct item *it = &l.v[i];
-		char phone[128], created[40], closed[40];
+		char phone[128], closed[40];
 		ctl_phones_text(ctl, it->contact_id, false, phone, sizeof(phone));
 		if (ctl->json) {
-			iso(it->created, created, sizeof(created));
-			iso(it->closed, closed, sizeof(closed));
-			json_object_begin(&w);
-			json_key(&w, "id");
-			json_int(&w, it->id);
-			json_key(&w, "kind");
-			json_string(&w, db_note_kind_str(it->kind));
-			json_key(&w, "contact");
-			jsonout_contact(&w, it->contact_id, it->contact_name);
-			json_key(&w, "phone");
-			json_string(&w, phone[0] ? phone : NULL);
-			json_key(&w, "text");
-			json_string(&w, it->text);
-			json_key(&w, "created");
-			json_string(&w, created);
-			json_key(&w, "age_days");
-			json_int(&w, output_days_between(it->created, now));
-			json_key(&w, "open");
-			json_bool(&w, it->open);
-			json_key(&w, "closed");
-			json_string(&w, it->open ? NULL : closed);
-			json_object_end(&w);
+			struct db_note n = {
+				.id = it->id,
+				.contact_id = it->contact_id,
+				.contact_name = it->contact_name,
+				.kind = it->kind,
+				.text = it->text,
+				.open = it->open,
+				.created = it->created,
+				.closed = it->closed,
+				.author = it->author,
+				.closed_by = it->closed_by,
+			};
+			jsonout_request(&w, &n, phone, now);
 			continue;
 		}
 		char id[24], age[32], status[48];

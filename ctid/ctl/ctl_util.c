@@ -231,28 +231,8 @@ int ctl_check_text(const char *what, const char *text, size_t max, bool lines) {
 	return CTL_OK;
 }
 
-struct phones_text {
-	const struct ctl *ctl;
-	char *buf;
-	size_t size, len;
-	bool all, labels;
-};
-
-static int phone_text(const struct db_phone *p, void *data) {
-	struct phones_text *pt = data;
-	char number[64];
-	output_number(p->e164, p->raw, pt->ctl->region, number, sizeof(number));
-	bool label = pt->labels && p->label != NULL && strcmp(p->label, "phone") != 0;
-	int n = snprintf(pt->buf + pt->len, pt->size - pt->len, "%s%s%s%s%s", pt->len ? ", " : "",
-			 number, label ? " (" : "", label ? p->label : "", label ? ")" : "");
-	pt->len = n < 0 || (size_t)n >= pt->size - pt->len ? pt->size - 1 : pt->len + (size_t)n;
-	return pt->all ? 0 : 1;
-}
-
 void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size_t size) {
-	struct phones_text pt = {.ctl = ctl, .buf = buf, .size = size, .all = all, .labels = all};
-	buf[0] = '\0';
-	db_phone_foreach(ctl->db, contact, phone_text, &pt);
+	output_phones(ctl->db, contact, ctl->region, all, buf, size);
 }
 
 bool ctl_help_asked(int argc, char *argv[]) {
