@@ -33,6 +33,11 @@ void config_finish(struct config *c) {
 	free(c->open_card);
 	free(c->add_note);
 	free(c->reminder_time);
+	free(c->tls_cert);
+	free(c->tls_key);
+	for (int i = 0; i < c->n_listen; i++) {
+		free(c->listen[i]);
+	}
 	for (int i = 0; i < c->n_devices; i++) {
 		free(c->devices[i]);
 	}
@@ -108,6 +113,69 @@ static bool valid_time(const char *s) {
 	       strlen(s) == 5;
 }
 
+int config_parse_listen(const char *s, char host[64], int *port, const char **why) {
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || colon == s) {
+		*why = "listen wants ADDRESS:PORT, such as 127.0.0.1:8733 or [::]:8733";
+		return -EINVAL;
+	}
+	const char *h = s;
+	size_t len = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (len < 3 || colon[-1] != ']') {
+			*why = "an IPv6 address goes in brackets: [::1]:8733";
+			return -EINVAL;
+		}
+		h = s + 1;
+		len -= 2;
+	} else if (memchr(s, ':', len) != NULL) {
+		*why = "an IPv6 address goes in brackets: [::1]:8733";
+		return -EINVAL;
+	}
+	if (len >= 64) {
+		*why = "the address is too long";
+		return -EINVAL;
+	}
+	int n;
+	if (!parse_int(colon + 1, 0, 65535, &n)) {
+		*why = "the port must be a number from 0 (any free port) to 65535";
+		return -EINVAL;
+	}
+	memcpy(host, h, len);
+	host[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)host[i]) && !strchr(".:-*%", host[i])) {
+			*why = "the address must be an IP address, localhost or *";
+			return -EINVAL;
+		}
+	}
+	*port = n;
+	return 0;
+}
+
+static const char *apply_listen(struct config *c, const char *value) {
+	if (!strcmp(value, "none")) {
+		for (int i = 0; i < c->n_listen; i++) {
+			free(c->listen[i]);
+		}
+		c->n_listen = 0;
+		c->listen_none = true;
+		return NULL;
+	}
+	char host[64];
+	int port;
+	const char *why = NULL;
+	if (config_parse_listen(value, host, &port, &why) < 0) {
+		return why;
+	}
+	if (c->n_listen >= CONFIG_MAX_LISTEN) {
+		return "at most 8 listen addresses";
+	}
+	c->listen[c->n_listen++] = strdup(value);
+	c->listen_none = false;
+	return NULL;
+}
+
 /* Returns NULL when the key was applied, else what is wrong with it. */
 static const char *apply_main(struct config *c, const char *key, const char *value) {
 	int n;
@@ -160,6 +228,16 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 			return "reminder-time must be HH:MM";
 		}
 		config_set_string(&c->reminder_time, value);
+	} else if (!strcmp(key, "listen")) {
+		return apply_listen(c, value);
+	} else if (!strcmp(key, "tls-cert")) {
+		char *p = config_expand_home(value);
+		free(c->tls_cert);
+		c->tls_cert = p;
+	} else if (!strcmp(key, "tls-key")) {
+		char *p = config_expand_home(value);
+		free(c->tls_key);
+		c->tls_key = p;
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -355,7 +433,7 @@ int config_build(struct config *c, const struct config_source *src) {
 	}
 	/* The options are checked even when the file has errors: a wrong option
 	 * is a wrong command line, whatever the file says. */
-	bool devices_cleared = false;
+	bool devices_cleared = false, listen_cleared = false;
 	int errors = 0;
 	for (int i = 0; i < src->n_overrides; i++) {
 		const struct config_override *o = &src->overrides[i];
@@ -366,6 +444,14 @@ int config_build(struct config *c, const struct config_source *src) {
 			}
 			c->n_devices = 0;
 			devices_cleared = true;
+		}
+		if (!strcmp(o->key, "listen") && !listen_cleared) {
+			/* so do addresses to listen on */
+			for (int k = 0; k < c->n_listen; k++) {
+				free(c->listen[k]);
+			}
+			c->n_listen = 0;
+			listen_cleared = true;
 		}
 		const char *err = o->value[0] == '\0' ? "needs a value"
 						      : apply_main(c, o->key, o->value);
@@ -396,6 +482,16 @@ void config_foreach(const struct config *c,
 	fn("open-card", c->open_card != NULL ? c->open_card : "", data);
 	fn("add-note", c->add_note != NULL ? c->add_note : "", data);
 	fn("reminder-time", c->reminder_time != NULL ? c->reminder_time : "", data);
+	if (c->listen_none) {
+		fn("listen", "none", data);
+	} else if (c->n_listen == 0) {
+		fn("listen", CONFIG_DEFAULT_LISTEN, data);
+	}
+	for (int i = 0; i < c->n_listen; i++) {
+		fn("listen", c->listen[i], data);
+	}
+	fn("tls-cert", c->tls_cert != NULL ? c->tls_cert : "", data);
+	fn("tls-key", c->tls_key != NULL ? c->tls_key : "", data);
 	snprintf(num, sizeof(num), "%d", c->verbose);
 	fn("verbose", num, data);
 }

@@ -17,6 +17,7 @@
 #define CONFIG_MAX_MODEMS    16
 #define CONFIG_MAX_DEVICES   16
 #define CONFIG_MAX_OVERRIDES 64
+#define CONFIG_MAX_LISTEN    8
 #define CONFIG_LINE_MAX	     1024 /* bytes of one line of the file */
 
 enum config_bus {
@@ -49,6 +50,13 @@ struct config {
 	char *open_card;     /* command for "Open card"; {contact} is replaced */
 	char *add_note;	     /* command for "Add note"; {contact} is replaced */
 	char *reminder_time; /* "HH:MM" */
+	/* Where the web page and the API listen: "ADDR:PORT"s; none at all
+	 * when listen_none ("listen = none"); CONFIG_DEFAULT_LISTEN when
+	 * neither was set. */
+	char *listen[CONFIG_MAX_LISTEN];
+	int n_listen;
+	bool listen_none;
+	char *tls_cert, *tls_key; /* PEM files; NULL: self-signed where TLS is needed */
 	int verbose;
 	struct config_modem modems[CONFIG_MAX_MODEMS];
 	int n_modems;
@@ -70,6 +78,15 @@ struct config_source {
 
 #define CONFIG_DEFAULT_DEVICE_DIR   "/dev/ctid"
 #define CONFIG_DEFAULT_RING_TIMEOUT 8
+#define CONFIG_DEFAULT_LISTEN	    "127.0.0.1:8733"
+
+/*
+ * Splits "ADDR:PORT" ("127.0.0.1:8733", "[::1]:8733", "0.0.0.0:443",
+ * "localhost:8733", "*:8733" for every address) into the address (without
+ * brackets; "*" for every address) and the port. Returns 0, or -EINVAL with
+ * why set to what is wrong.
+ */
+int config_parse_listen(const char *s, char host[64], int *port, const char **why);
 
 /* Adds key = value to src's overrides (both must outlive src). Returns 0, or
  * -E2BIG when there are too many. */

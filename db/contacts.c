@@ -160,7 +160,7 @@ int64_t db_contact_count(struct db *db) {
  * prefix term ("pozd"*), so no FTS syntax in the text can take effect.
  * Returns false when there is no word in it.
  */
-static bool fts_query(const char *text, char *out, size_t outsz) {
+bool db_fts_query(const char *text, char *out, size_t outsz) {
 	size_t o = 0;
 	bool any = false;
 	const unsigned char *p = (const unsigned char *)text;
@@ -245,7 +245,7 @@ int db_contact_search(struct db *db, const char *query, int limit, db_contact_fn
 		}
 	}
 	char fq[512];
-	if (fts_query(query, fq, sizeof(fq)) && hits.n < hits.max) {
+	if (db_fts_query(query, fq, sizeof(fq)) && hits.n < hits.max) {
 		sqlite3_stmt *s = db_stmt(db, STMT_CONTACT_SEARCH);
 		if (s == NULL) {
 			return -errno;
@@ -325,7 +325,7 @@ int db_contact_resolve(struct db *db, const char *text, int64_t *id, db_contact_
 	struct hit_list hits = {.max = 11};
 	int ret = collect_ids(db, s, &hits);
 	char fq[512];
-	if (ret == 0 && hits.n == 0 && fts_query(text, fq, sizeof(fq))) {
+	if (ret == 0 && hits.n == 0 && db_fts_query(text, fq, sizeof(fq))) {
 		s = db_stmt(db, STMT_CONTACT_FRAGMENT);
 		if (s == NULL) {
 			return -errno;

@@ -153,6 +153,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
 				  " VALUES (?1, ?2, ?3)",
 	[STMT_NOTE_GET] = "SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
 			  " WHERE n.id = ?1",
+	/* Search as you type stops at its limit: names in the order of their
+	 * index, then full-text matches unranked (tests/bench measures it). */
+	[STMT_SUGGEST_NAME] = "SELECT id FROM contacts WHERE name >= ?1 COLLATE NOCASE"
+			      " AND name < ?2 COLLATE NOCASE ORDER BY name COLLATE NOCASE LIMIT ?3",
+	[STMT_SUGGEST_AFTER] = "SELECT id FROM contacts WHERE name > ?1 COLLATE NOCASE"
+			       " ORDER BY name COLLATE NOCASE LIMIT ?2",
+	[STMT_SUGGEST_NOTES] = "SELECT n.contact_id FROM notes_fts"
+			       " JOIN notes n ON n.id = notes_fts.rowid"
+			       " WHERE notes_fts MATCH ?1 LIMIT ?2",
+	[STMT_SUGGEST_PHONES] = "SELECT p.contact_id FROM phones_fts"
+				" JOIN phones p ON p.id = phones_fts.rowid"
+				" WHERE phones_fts MATCH ?1 LIMIT ?2",
 	[STMT_USER_INSERT] =
 		"INSERT INTO users (name, role, password, created) VALUES (?1, ?2, ?3, ?4)",
 	[STMT_USER_GET] = "SELECT " USER_COLS " FROM users u WHERE u.name = ?1",

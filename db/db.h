@@ -143,6 +143,18 @@ int db_contact_resolve(struct db *db, const char *text, int64_t *id, db_contact_
  */
 int db_contact_search(struct db *db, const char *query, int limit, db_contact_fn fn, void *data);
 
+/*
+ * Search as you type, quick at a million contacts because it stops at
+ * limit (at most 100) and ranks nothing: contacts whose name starts with
+ * query (in name order), then those with a word of the name or company
+ * starting with one of query's words, then with such a word in a note,
+ * then (three digits or more) with those digits in a number. Each contact
+ * once. An empty query lists contacts by name, after the name after (NULL:
+ * from the first).
+ */
+int db_contact_suggest(struct db *db, const char *query, const char *after, int limit,
+		       db_contact_fn fn, void *data);
+
 /* Phone numbers. */
 struct db_phone {
 	int64_t id;

@@ -63,6 +63,10 @@ enum db_stmt {
 	STMT_CONTACT_MAX_ID,
 	STMT_ANNOUNCED_INSERT,
 	STMT_NOTE_GET,
+	STMT_SUGGEST_NAME,
+	STMT_SUGGEST_AFTER,
+	STMT_SUGGEST_NOTES,
+	STMT_SUGGEST_PHONES,
 	STMT_USER_INSERT,
 	STMT_USER_GET,
 	STMT_USER_GET_ID,
@@ -142,5 +146,9 @@ int db_exec_change(struct db *db, sqlite3_stmt *s);
 int db_exec_on(struct db *db, enum db_stmt id, int64_t row);
 
 int64_t db_now(void);
+
+/* Turns what a person typed into an FTS5 query of quoted prefix terms
+ * ("pozd"*), so no FTS syntax in it takes effect. false: no word in it. */
+bool db_fts_query(const char *text, char *out, size_t outsz);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "when.h"
 
 enum ctl_exit {
 	CTL_OK = 0,
@@ -51,8 +52,6 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 	}
 
 struct json_writer;
-/* Parses a --since DATE (YYYY-MM-DD, today, yesterday, 7d) to local midnight. */
-bool ctl_parse_since(const char *s, int64_t *out);
 /* A db_call_fn copying the call's number (E.164 when known) into a 64-byte
  * buffer. */
 int ctl_call_number(const struct db_call *c, void *data);
@@ -62,10 +61,6 @@ int ctl_call_number(const struct db_call *c, void *data);
 bool ctl_parse_int(const char *s, long min, long max, long *out);
 /* An id: "42" or "#42", positive. */
 bool ctl_parse_id(const char *s, int64_t *out);
-/* A calendar date YYYY-MM-DD that exists. */
-bool ctl_parse_date(const char *s, int *y, int *m, int *d);
-/* An --until DATE (as --since takes) to the local midnight ending that day. */
-bool ctl_parse_until(const char *s, int64_t *out);
 /* Joins argv[from..argc) with spaces; a new string (NULL: out of memory). */
 char *ctl_join_words(int argc, char *argv[], int from);
 /* Reads the answer to a question already printed: true for one starting with

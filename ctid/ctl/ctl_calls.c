@@ -12,6 +12,7 @@
 #include "jsonout.h"
 #include "output.h"
 #include "phone.h"
+#include "when.h"
 
 static const char calls_usage[] =
 	"Usage:\n"
@@ -314,7 +315,7 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			f.unhandled = true;
 			break;
 		case 's':
-			if (!ctl_parse_since(optarg, &f.since)) {
+			if (!when_parse_since(optarg, &f.since)) {
 				return ctl_usage_error("calls", "bad date '%s'", optarg);
 			}
 			break;
@@ -328,7 +329,7 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			f.limit = (int)limit;
 			break;
 		case 'U':
-			if (!ctl_parse_until(optarg, &f.until)) {
+			if (!when_parse_until(optarg, &f.until)) {
 				return ctl_usage_error("calls", "bad date '%s'", optarg);
 			}
 			break;

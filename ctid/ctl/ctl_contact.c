@@ -11,6 +11,7 @@
 #include "json.h"
 #include "output.h"
 #include "phone.h"
+#include "when.h"
 
 static const char contact_usage[] =
 	"Usage:\n"
@@ -30,41 +31,6 @@ static const char contact_usage[] =
 	"An empty value clears a field (--company ''). A phone's label follows '='\n"
 	"(--phone '+44 20 7946 0018=work'); without one the label is 'phone'.\n"
 	"Birthdays without a year are written MM-DD.\n";
-
-/* Whether s has digits where pattern has 'd' and the same byte elsewhere. */
-static bool shaped(const char *s, const char *pattern) {
-	for (; *pattern != '\0'; s++, pattern++) {
-		if (*pattern == 'd' ? (*s < '0' || *s > '9') : *s != *pattern) {
-			return false;
-		}
-	}
-	return *s == '\0';
-}
-
-/* Accepts YYYY-MM-DD, MM-DD or --MM-DD; writes the stored form. */
-static bool parse_birthday(const char *in, char out[16]) {
-	int y, m, d;
-	char tail;
-	if (in[0] == '\0') {
-		out[0] = '\0';
-		return true;
-	}
-	if (shaped(in, "dddd-dd-dd") && sscanf(in, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
-		if (y < 1000 || !civil_date_valid(y, m, d)) {
-			return false;
-		}
-		memcpy(out, in, 11); /* already YYYY-MM-DD, as checked */
-		return true;
-	}
-	const char *p = strncmp(in, "--", 2) == 0 ? in + 2 : in;
-	if (shaped(p, "dd-dd") && sscanf(p, "%2d-%2d%c", &m, &d, &tail) == 2 &&
-	    civil_month_day_valid(m, d)) {
-		memcpy(out, "--", 2);
-		memcpy(out + 2, p, 6); /* MM-DD and the NUL */
-		return true;
-	}
-	return false;
-}
 
 /* Splits "NUMBER=LABEL" (the label is optional). */
 static const char *split_label(char *arg) {
@@ -186,7 +152,7 @@ static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[],
 			e->email = optarg;
 			break;
 		case OPT_BIRTHDAY:
-			if (!parse_birthday(optarg, e->birthday_buf)) {
+			if (!when_parse_birthday(optarg, e->birthday_buf)) {
 				return ctl_usage_error(cmd,
 						       "bad birthday '%s' (use YYYY-MM-DD or MM-DD)",
 						       optarg);

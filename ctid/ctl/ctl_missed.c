@@ -8,6 +8,7 @@
 #include "json.h"
 #include "jsonout.h"
 #include "output.h"
+#include "when.h"
 
 static const char missed_usage[] =
 	"Usage: ctidctl missed [--no-unknown] [--since DATE] [--json]\n"
@@ -92,7 +93,7 @@ int ctl_missed(struct ctl *ctl, int argc, char *argv[]) {
 			f.unknown = false;
 			break;
 		case OPT_SINCE:
-			if (!ctl_parse_since(optarg, &f.since)) {
+			if (!when_parse_since(optarg, &f.since)) {
 				return ctl_usage_error("missed", "bad date '%s'", optarg);
 			}
 			break;

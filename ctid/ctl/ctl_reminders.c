@@ -10,6 +10,7 @@
 #include "json.h"
 #include "jsonout.h"
 #include "output.h"
+#include "when.h"
 
 static const char reminder_usage[] =
 	"Usage:\n"
@@ -98,22 +99,6 @@ static int parse_opts(struct ctl *ctl, const char *cmd, int argc, char *argv[], 
 	return -1;
 }
 
-/* MM-DD (or --MM-DD, as birthdays are stored) for every year, or YYYY-MM-DD. */
-static bool parse_reminder_date(const char *s, int *y, int *m, int *d, bool *yearly) {
-	const char *p = strncmp(s, "--", 2) == 0 ? s + 2 : s;
-	char tail;
-	if (strlen(p) == 5 && sscanf(p, "%2d-%2d%c", m, d, &tail) == 2) {
-		*y = 0;
-		*yearly = true;
-		/* 2000 is a leap year: 02-29 is a date that comes back */
-		int year;
-		char buf[16];
-		snprintf(buf, sizeof(buf), "2000-%02d-%02d", *m, *d);
-		return ctl_parse_date(buf, &year, m, d);
-	}
-	return ctl_parse_date(s, y, m, d);
-}
-
 static int reminder_add(struct ctl *ctl, const struct opts *o, int argc, char *argv[]) {
 	const char *cmd = "reminder add";
 	if (o->date == NULL) {
@@ -121,7 +106,7 @@ static int reminder_add(struct ctl *ctl, const struct opts *o, int argc, char *a
 	}
 	int y, m, d;
 	bool yearly = o->yearly;
-	if (!parse_reminder_date(o->date, &y, &m, &d, &yearly)) {
+	if (!when_parse_reminder(o->date, &y, &m, &d, &yearly)) {
 		return ctl_usage_error(cmd, "bad date '%s' (use MM-DD or YYYY-MM-DD)", o->date);
 	}
 	if (argc - optind < 2) {
@@ -258,7 +243,7 @@ static int reminders_due(struct ctl *ctl, const struct opts *o, const char *cmd,
 	int y, m, d;
 	if (o->on == NULL) {
 		civil_today(&y, &m, &d);
-	} else if (!ctl_parse_date(o->on, &y, &m, &d)) {
+	} else if (!when_parse_date(o->on, &y, &m, &d)) {
 		return ctl_usage_error(cmd, "bad date '%s' for --on (use YYYY-MM-DD)", o->on);
 	}
 	if (ctl_db(ctl) == NULL) {

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "jsonout.h"
 #include "output.h"
+#include "requests.h"
 
 static void usage(FILE *f, const char *kind) {
 	fprintf(f,
@@ -41,65 +42,6 @@ static void usage(FILE *f, const char *kind) {
 		"number, e164, formatted}], requests: [{id, text, created}], first_asked,\n"
 		"closed}.\n",
 		kind, kind, kind, kind, kind, kind);
-}
-
-struct item {
-	int64_t id, contact_id;
-	char *contact_name;
-	char *text;
-	char *author, *closed_by;
-	enum db_note_kind kind;
-	bool open;
-	int64_t created, closed;
-};
-
-struct items {
-	struct item *v;
-	size_t n, cap;
-	bool oom;
-};
-
-static int take_item(const struct db_note *n, void *data) {
-	struct items *l = data;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct item *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->oom = true;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	struct item *it = &l->v[l->n];
-	*it = (struct item){
-		.id = n->id,
-		.contact_id = n->contact_id,
-		.contact_name = strdup(n->contact_name != NULL ? n->contact_name : ""),
-		.text = strdup(n->text != NULL ? n->text : ""),
-		.kind = n->kind,
-		.open = n->open,
-		.created = n->created,
-		.closed = n->closed,
-		.author = n->author != NULL ? strdup(n->author) : NULL,
-		.closed_by = n->closed_by != NULL ? strdup(n->closed_by) : NULL,
-	};
-	l->n++;
-	if (it->contact_name == NULL || it->text == NULL) {
-		l->oom = true;
-		return 1;
-	}
-	return 0;
-}
-
-static void items_finish(struct items *l) {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].contact_name);
-		free(l->v[i].text);
-		free(l->v[i].author);
-		free(l->v[i].closed_by);
-	}
-	free(l->v);
 }
 
 static int parse_kind(const char *name, enum db_note_kind *kind) {
@@ -194,10 +136,6 @@ static int request_add(struct ctl *ctl, enum db_note_kind kind, const char *cmd,
 	return CTL_OK;
 }
 
-static void iso(int64_t t, char *buf, size_t size) {
-	output_iso_time(t, buf, size);
-}
-
 static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct opts *o,
 			 const char *query) {
 	if (ctl_db(ctl) == NULL) {
@@ -215,10 +153,10 @@ static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct o
 			return status;
 		}
 	}
-	struct items l = {0};
-	int ret = db_note_foreach(ctl->db, &f, take_item, &l);
+	struct request_items l = {0};
+	int ret = db_note_foreach(ctl->db, &f, requests_take, &l);
 	if (ret < 0 || l.oom) {
-		items_finish(&l);
+		requests_finish(&l);
 		return ctl_fail("could not list the %ss: %s", db_note_kind_str(kind),
 				ret < 0 ? strerror(-ret) : "out of memory");
 	}
@@ -232,7 +170,7 @@ static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct o
 		json_array_begin(&w);
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		const struct item *it = &l.v[i];
+		const struct request_item *it = &l.v[i];
 		char phone[128], closed[40];
 		ctl_phones_text(ctl, it->contact_id, false, phone, sizeof(phone));
 		if (ctl->json) {
@@ -273,12 +211,12 @@ static int list_matching(struct ctl *ctl, enum db_note_kind kind, const struct o
 		       query[0] ? " match '" : "", query, query[0] ? "'" : "");
 	}
 	table_finish(&t);
-	items_finish(&l);
+	requests_finish(&l);
 	return CTL_OK;
 }
 
 /* Closes every item of l in one transaction; prints nothing. */
-static int close_items(struct ctl *ctl, const struct items *l) {
+static int close_items(struct ctl *ctl, const struct request_items *l) {
 	int ret = db_begin(ctl->db);
 	for (size_t i = 0; ret == 0 && i < l->n; i++) {
 		ret = db_note_close(ctl->db, l->v[i].id);
@@ -315,10 +253,10 @@ static int request_close(struct ctl *ctl, enum db_note_kind kind, const char *cm
 		return CTL_ERROR;
 	}
 	/* Check them all first: either every one is closed, or none. */
-	struct items l = {0};
+	struct request_items l = {0};
 	for (int i = 0; i < n; i++) {
 		size_t before = l.n;
-		int ret = db_note_get(ctl->db, ids[i], take_item, &l);
+		int ret = db_note_get(ctl->db, ids[i], requests_take, &l);
 		int status = CTL_OK;
 		if (ret == -ENOENT) {
 			status = ctl_fail("there is no %s #%lld", db_note_kind_str(kind),
@@ -334,7 +272,7 @@ static int request_close(struct ctl *ctl, enum db_note_kind kind, const char *cm
 					  db_note_kind_str(l.v[before].kind), (long long)ids[i]);
 		}
 		if (status != CTL_OK) {
-			items_finish(&l);
+			requests_finish(&l);
 			return status;
 		}
 	}
@@ -346,7 +284,7 @@ static int request_close(struct ctl *ctl, enum db_note_kind kind, const char *cm
 			json_array_begin(&w);
 		}
 		for (size_t i = 0; i < l.n; i++) {
-			const struct item *it = &l.v[i];
+			const struct request_item *it = &l.v[i];
 			if (!ctl->json) {
 				printf("Closed %s #%lld (%s: %s)\n", db_note_kind_str(it->kind),
 				       (long long)it->id, it->contact_name, it->text);
@@ -368,80 +306,20 @@ static int request_close(struct ctl *ctl, enum db_note_kind kind, const char *cm
 			putchar('\n');
 		}
 	}
-	items_finish(&l);
+	requests_finish(&l);
 	return status;
 }
 
-static int by_asked(const void *a, const void *b) {
-	const struct item *x = a, *y = b;
-	if (x->created != y->created) {
-		return x->created < y->created ? -1 : 1;
-	}
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-struct company {
-	char *name;
-};
-
-static int take_company(const struct db_contact *c, void *data) {
-	struct company *co = data;
-	co->name = c->company != NULL ? strdup(c->company) : NULL;
-	return 0;
-}
-
-/* One client of the call list: their requests are l->v[first..] with the
- * same contact, in the order asked. */
-static void arrived_json(struct ctl *ctl, struct json_writer *w, const struct items *l,
-			 size_t first, bool closed) {
-	const struct item *head = &l->v[first];
-	char t[40];
-	struct company co = {0};
-	db_contact_get(ctl->db, head->contact_id, take_company, &co);
-	json_object_begin(w);
-	json_key(w, "contact");
-	jsonout_contact(w, head->contact_id, head->contact_name);
-	json_key(w, "company");
-	json_string(w, co.name);
-	json_key(w, "phones");
-	jsonout_phones(w, ctl->db, head->contact_id, ctl->region);
-	json_key(w, "requests");
-	json_array_begin(w);
-	for (size_t i = first; i < l->n; i++) {
-		const struct item *it = &l->v[i];
-		if (it->contact_id != head->contact_id) {
-			continue;
-		}
-		iso(it->created, t, sizeof(t));
-		json_object_begin(w);
-		json_key(w, "id");
-		json_int(w, it->id);
-		json_key(w, "text");
-		json_string(w, it->text);
-		json_key(w, "created");
-		json_string(w, t);
-		json_object_end(w);
-	}
-	json_array_end(w);
-	iso(head->created, t, sizeof(t));
-	json_key(w, "first_asked");
-	json_string(w, t);
-	json_key(w, "closed");
-	json_bool(w, closed);
-	json_object_end(w);
-	free(co.name);
-}
-
-static void arrived_row(struct ctl *ctl, struct table *t, const struct items *l, size_t first,
-			int position) {
-	const struct item *head = &l->v[first];
+static void arrived_row(struct ctl *ctl, struct table *t, const struct request_items *l,
+			size_t first, int position) {
+	const struct request_item *head = &l->v[first];
 	char pos[16], phones[512], asked[40], ids[256] = "", texts[2048] = "";
 	snprintf(pos, sizeof(pos), "%d", position);
 	ctl_phones_text(ctl, head->contact_id, true, phones, sizeof(phones));
 	output_time(head->created, asked, sizeof(asked));
 	asked[10] = '\0'; /* the date is enough */
 	for (size_t i = first; i < l->n; i++) {
-		const struct item *it = &l->v[i];
+		const struct request_item *it = &l->v[i];
 		if (it->contact_id != head->contact_id) {
 			continue;
 		}
@@ -464,15 +342,15 @@ static int arrived_matching(struct ctl *ctl, enum db_note_kind kind, const struc
 		return CTL_ERROR;
 	}
 	struct db_note_filter f = {.kinds = 1 << kind, .open_only = true, .query = query};
-	struct items l = {0};
-	int ret = db_note_foreach(ctl->db, &f, take_item, &l);
+	struct request_items l = {0};
+	int ret = db_note_foreach(ctl->db, &f, requests_take, &l);
 	if (ret < 0 || l.oom) {
-		items_finish(&l);
+		requests_finish(&l);
 		return ctl_fail("could not search the %ss: %s", db_note_kind_str(kind),
 				ret < 0 ? strerror(-ret) : "out of memory");
 	}
 	if (l.n > 0) {
-		qsort(l.v, l.n, sizeof(*l.v), by_asked);
+		requests_sort_asked(&l);
 	}
 
 	/* A client with several matching requests is called once, at the
@@ -496,7 +374,7 @@ static int arrived_matching(struct ctl *ctl, enum db_note_kind kind, const struc
 		}
 		clients++;
 		if (ctl->json) {
-			arrived_json(ctl, &w, &l, i, o->close);
+			requests_write_arrived(&w, ctl->db, &l, i, o->close, ctl->region);
 		} else {
 			arrived_row(ctl, &t, &l, i, clients);
 		}
@@ -521,7 +399,7 @@ static int arrived_matching(struct ctl *ctl, enum db_note_kind kind, const struc
 			       l.n == 1 ? "" : "s");
 		}
 	}
-	items_finish(&l);
+	requests_finish(&l);
 	return status;
 }
 

@@ -40,60 +40,6 @@ bool ctl_parse_id(const char *s, int64_t *out) {
 	return true;
 }
 
-bool ctl_parse_date(const char *s, int *y, int *m, int *d) {
-	char tail;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3) {
-		return false;
-	}
-	return *y >= 1000 && civil_date_valid(*y, *m, *d);
-}
-
-/* Parses DATE into the Unix time of that local midnight; false if bad. */
-bool ctl_parse_since(const char *s, int64_t *out) {
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	size_t len = strlen(s);
-	long days;
-	int y, m, d;
-	if (strcmp(s, "today") == 0) {
-		days = 0;
-	} else if (strcmp(s, "yesterday") == 0) {
-		days = 1;
-	} else if (len >= 2 && len <= 6 && s[len - 1] == 'd' && strspn(s, "0123456789") == len - 1) {
-		days = strtol(s, NULL, 10); /* "7d": 7 days ago */
-	} else if (ctl_parse_date(s, &y, &m, &d)) {
-		/* (sscanf("%dd") would read "2026-03-02" as 2026 days ago) */
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = d;
-		days = 0;
-	} else {
-		return false;
-	}
-	tm.tm_mday -= (int)days;
-	*out = (int64_t)mktime(&tm);
-	return true;
-}
-
-bool ctl_parse_until(const char *s, int64_t *out) {
-	int64_t start;
-	if (!ctl_parse_since(s, &start)) {
-		return false;
-	}
-	/* the next local midnight, whatever the length of that day */
-	time_t t = (time_t)start;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	tm.tm_mday++;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	*out = (int64_t)mktime(&tm);
-	return true;
-}
-
 char *ctl_join_words(int argc, char *argv[], int from) {
 	size_t len = 1;
 	for (int i = from; i < argc; i++) {

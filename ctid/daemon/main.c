@@ -24,6 +24,10 @@ static const char usage[] =
 	"  --ring-timeout SECONDS  a call ends this long after the last ring (default 8)\n"
 	"  --bus session|system|none  where to offer org.ctid.Ctid1 (default session)\n"
 	"  --no-notify             no desktop notifications\n"
+	"  --listen ADDR:PORT      serve the web page and the API there (repeatable;\n"
+	"                          default 127.0.0.1:8733; none: no web page)\n"
+	"  --tls-cert FILE         the certificate (PEM) for addresses other than\n"
+	"  --tls-key FILE          loopback (default: self-signed, made once)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -50,6 +54,9 @@ enum {
 	OPT_LIST_PORTS,
 	OPT_VERSION,
 	OPT_CHECK_CONFIG,
+	OPT_LISTEN,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
 };
 
 static int list_ports(void) {
@@ -89,6 +96,12 @@ static const char *setting_key(int opt) {
 		return "ring-timeout";
 	case OPT_BUS:
 		return "bus";
+	case OPT_LISTEN:
+		return "listen";
+	case OPT_TLS_CERT:
+		return "tls-cert";
+	case OPT_TLS_KEY:
+		return "tls-key";
 	default:
 		return NULL;
 	}
@@ -103,6 +116,9 @@ int main(int argc, char *argv[]) {
 		{"ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT},
 		{"bus", required_argument, NULL, OPT_BUS},
 		{"no-notify", no_argument, NULL, OPT_NO_NOTIFY},
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+		{"tls-key", required_argument, NULL, OPT_TLS_KEY},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "json.h"
 
 struct report_day {
 	char date[11]; /* YYYY-MM-DD, local */
@@ -48,6 +49,20 @@ struct report {
 	struct report_request *requests; /* open requests and orders, oldest first */
 	size_t n_requests;
 };
+
+/*
+ * Reads the report of the period r->since to r->until (set by the caller,
+ * with r->generated) from db: the days, the totals, the top callers (at
+ * most top), the unanswered callers and the open requests. Numbers are
+ * formatted for region. Returns 0 or -errno; free with report_finish()
+ * either way.
+ */
+int report_gather(struct db *db, const char *region, struct report *r, int top);
+void report_finish(struct report *r);
+
+/* The report as ctidctl report --json writes it: since, until, totals,
+ * days, top_callers, unanswered, open_requests. */
+void report_write_json(struct json_writer *w, const struct report *r);
 
 /* Missed calls as a share of those whose outcome is known; false when
  * there are none. */
