@@ -3,8 +3,10 @@
 #include <glib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "auth.h"
+#include "db.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -94,4 +96,52 @@ bool auth_equal(const char *a, const char *b) {
 		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	}
 	return diff == 0;
+}
+
+static int take_id(const struct db_user *u, void *data) {
+	*(int64_t *)data = u->id;
+	return 0;
+}
+
+int auth_link_new(struct db *db, const char *user, char link[AUTH_TOKEN_LEN + 1]) {
+	if (!db_user_name_valid(user)) {
+		return -EINVAL;
+	}
+	int64_t id = 0;
+	int ret = db_user_get(db, user, take_id, &id);
+	if (ret == -ENOENT) {
+		int n = 0;
+		ret = db_user_count(db, &n);
+		if (ret == 0 && n > 0) {
+			return -ENOENT;
+		}
+		if (ret == 0) {
+			ret = db_user_add(db, user, DB_ROLE_ADMIN, NULL, &id);
+			if (ret == 0) {
+				log_info("Made %s the first user of the web page, an admin", user);
+			}
+		}
+	}
+	if (ret < 0) {
+		return ret;
+	}
+	if ((ret = auth_token_new(link)) < 0) {
+		return ret;
+	}
+	char digest[AUTH_DIGEST_LEN + 1];
+	auth_token_digest(link, digest);
+	return db_token_add(db, id, DB_TOKEN_LINK, digest, NULL,
+			    (int64_t)time(NULL) + AUTH_LINK_SECONDS, NULL);
+}
+
+char *auth_link_url(const char *base, const char *link, const char *next) {
+	size_t n = strlen(base);
+	const char *slash = n > 0 && base[n - 1] == '/' ? "" : "/";
+	if (next == NULL) {
+		return g_strdup_printf("%s%slogin/%s", base, slash, link);
+	}
+	char *escaped = g_uri_escape_string(next, "/", FALSE);
+	char *url = g_strdup_printf("%s%slogin/%s?next=%s", base, slash, link, escaped);
+	g_free(escaped);
+	return url;
 }

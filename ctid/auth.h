@@ -39,6 +39,22 @@ int auth_token_new(char out[AUTH_TOKEN_LEN + 1]);
 /* Writes the SHA-256 of token in hex (AUTH_DIGEST_LEN and a NUL). */
 void auth_token_digest(const char *token, char out[AUTH_DIGEST_LEN + 1]);
 
+#define AUTH_LINK_SECONDS 120 /* a one-time login link works this long */
+
+/*
+ * A one-time login link for user, the Unix user of this desk, written to
+ * link (the token to put in /login/LINK). When there is no user at all
+ * yet, user is made an admin first (the first desk sets ctid up). Returns
+ * 0; -ENOENT when there are users but user is not one (log in with a
+ * password); -EINVAL for a name a user cannot have; or -errno.
+ */
+struct db;
+int auth_link_new(struct db *db, const char *user, char link[AUTH_TOKEN_LEN + 1]);
+
+/* The link's URL under base ("http://127.0.0.1:8733/"), going on to next
+ * (a path such as "/#/contacts/42", or NULL). A new string (g_free). */
+char *auth_link_url(const char *base, const char *link, const char *next);
+
 /* Compares two strings in time that depends only on their lengths. */
 bool auth_equal(const char *a, const char *b);
 

@@ -1,4 +1,7 @@
 /* The JSON objects scripts read (see jsonout.h). */
+#include <stdio.h>
+#include <string.h>
+
 #include "jsonout.h"
 #include "output.h"
 
@@ -299,4 +302,39 @@ void jsonout_user(struct json_writer *w, const struct db_user *u) {
 	json_key(w, "has_password");
 	json_bool(w, u->password != NULL);
 	json_object_end(w);
+}
+
+void jsonout_settings_begin(struct jsonout_settings *s, struct json_writer *w) {
+	s->w = w;
+	s->list = NULL;
+	json_object_begin(w);
+}
+
+void jsonout_settings_add(struct jsonout_settings *s, const char *key, const char *value) {
+	static const char *const lists[] = {"device", "listen"};
+	const char *list = NULL;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (strcmp(key, lists[i]) == 0) {
+			list = lists[i];
+		}
+	}
+	if (s->list != NULL && s->list != list) {
+		json_array_end(s->w);
+		s->list = NULL;
+	}
+	if (list != NULL && s->list == NULL) {
+		json_key(s->w, list);
+		json_array_begin(s->w);
+		s->list = list;
+	} else if (list == NULL) {
+		json_key(s->w, key);
+	}
+	json_string(s->w, value);
+}
+
+void jsonout_settings_end(struct jsonout_settings *s) {
+	if (s->list != NULL) {
+		json_array_end(s->w);
+	}
+	json_object_end(s->w);
 }

@@ -63,6 +63,19 @@ void jsonout_contact_brief(struct json_writer *w, struct db *db, const struct db
 /* A user of the web page: name, role, created, has_password. */
 void jsonout_user(struct json_writer *w, const struct db_user *u);
 
+/*
+ * The settings in effect as one object, from (key, value) pairs in
+ * config_foreach()'s order: a list key ("device", "listen") is an array of
+ * its consecutive values, every other key a string.
+ */
+struct jsonout_settings {
+	struct json_writer *w;
+	const char *list; /* the list key whose array is open, or NULL */
+};
+void jsonout_settings_begin(struct jsonout_settings *s, struct json_writer *w);
+void jsonout_settings_add(struct jsonout_settings *s, const char *key, const char *value);
+void jsonout_settings_end(struct jsonout_settings *s);
+
 /* The name a caller of the call-back list goes by: the contact's, else
  * "Withheld", else the number formatted. */
 void jsonout_missed_name(const struct db_missed *m, const char *formatted, char *buf, size_t size);

@@ -177,6 +177,10 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
 			      " AND (k.e164 = ?3 OR k.number = ?3)");
 	}
+	if (f->handled_by != NULL) {
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+			      " AND k.handled_by = ?6 COLLATE NOCASE");
+	}
 	snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY k.started %s, k.id %s LIMIT ?4",
 		 f->oldest_first ? "ASC" : "DESC", f->oldest_first ? "ASC" : "DESC");
 
@@ -197,6 +201,9 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 	}
 	if (f->number != NULL && f->number[0] != '\0') {
 		db_bind_text(s, 3, f->number);
+	}
+	if (f->handled_by != NULL) {
+		db_bind_text(s, 6, f->handled_by);
 	}
 	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : -1);
 	int ret = walk_calls(db, s, fn, data, NULL);

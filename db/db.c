@@ -90,6 +90,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		" WHERE n.status = 'open' AND (?2 >> (CASE n.kind WHEN 'note' THEN 0"
 		" WHEN 'request' THEN 1 ELSE 2 END)) & 1"
 		" ORDER BY n.created DESC, n.id DESC LIMIT ?4",
+	[STMT_NOTE_LIST_AUTHOR] =
+		"SELECT " NOTE_COLS " FROM notes n JOIN contacts c ON c.id = n.contact_id"
+		" WHERE n.author = ?5 COLLATE NOCASE AND n.created >= ?6"
+		" AND (?2 >> (CASE n.kind WHEN 'note' THEN 0 WHEN 'request' THEN 1 ELSE 2 END)) & 1"
+		" AND (?3 = 0 OR n.status = 'open') ORDER BY n.created DESC, n.id DESC LIMIT ?4",
 	[STMT_NOTE_SEARCH] =
 		"SELECT " NOTE_COLS " FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid"
 		" JOIN contacts c ON c.id = n.contact_id WHERE notes_fts MATCH ?5"

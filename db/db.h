@@ -237,6 +237,8 @@ struct db_note_filter {
 	bool open_only;
 	const char *query; /* words that must appear in the text, or NULL */
 	int limit;	   /* 0: no limit */
+	const char *author; /* written by (any case; then query and contact_id are not used) */
+	int64_t since;	    /* with author: written at or after */
 };
 
 typedef int (*db_note_fn)(const struct db_note *n, void *data);
@@ -295,6 +297,7 @@ struct db_call_filter {
 	const char *number; /* E.164 or as sent */
 	int limit;	    /* 0: no limit */
 	bool oldest_first;
+	const char *handled_by; /* marked handled by (any case) */
 };
 
 typedef int (*db_call_fn)(const struct db_call *c, void *data);

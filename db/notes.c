@@ -111,7 +111,9 @@ static int walk_notes(struct db *db, sqlite3_stmt *s, db_note_fn fn, void *data,
 
 int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data) {
 	enum db_stmt id;
-	if (f->query != NULL && f->query[0] != '\0') {
+	if (f->author != NULL) {
+		id = STMT_NOTE_LIST_AUTHOR;
+	} else if (f->query != NULL && f->query[0] != '\0') {
 		id = STMT_NOTE_SEARCH;
 	} else if (f->contact_id > 0) {
 		id = STMT_NOTE_LIST_CONTACT;
@@ -128,6 +130,10 @@ int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn
 	sqlite3_bind_int(s, 2, f->kinds != 0 ? f->kinds : 7);
 	sqlite3_bind_int(s, 3, f->open_only);
 	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : -1);
+	if (id == STMT_NOTE_LIST_AUTHOR) {
+		db_bind_text(s, 5, f->author);
+		sqlite3_bind_int64(s, 6, f->since);
+	}
 	if (id == STMT_NOTE_SEARCH) {
 		/* every word must occur; quoted so FTS syntax in the text stays text */
 		char q[512];

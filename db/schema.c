@@ -183,6 +183,9 @@ static const char *const schema_3[] = {
 	"ALTER TABLE calls ADD COLUMN answered_by TEXT",
 	"ALTER TABLE calls ADD COLUMN department TEXT",
 	"CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE)",
+	/* a user's activity */
+	"CREATE INDEX notes_author ON notes(author COLLATE NOCASE, created)",
+	"CREATE INDEX calls_handled_by ON calls(handled_by COLLATE NOCASE, started)",
 	NULL,
 };
 

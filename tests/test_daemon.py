@@ -86,7 +86,7 @@ with ctidtest.Harness(timeout=240) as h:
     # The monitor first: the daemon's modem can be ready (ModemAdded) before a
     # monitor started after it has subscribed.
     monitor = h.monitor(CTIDCTL, env)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
                       '-v', '-v'], env=env, log_name='ctid.log')
 
     added = events(monitor, 'ModemAdded')
@@ -322,7 +322,7 @@ with ctidtest.Harness(timeout=240) as h:
                          "Friend's birthday: offer a new gift")
     tap.ok(status == 0, 'a reminder is added', err)
     start = len(server.notify_calls())  # the daemon that made them has ended
-    again = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1'],
+    again = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--ring-timeout', '1'],
                     env=env, log_name='ctid-reminders.log')
     pops = ctidtest.wait_for(lambda: [p for p in notifies_since(server, start)
                                       if p.summary.startswith('Reminder')], 10) or []
@@ -333,7 +333,7 @@ with ctidtest.Harness(timeout=240) as h:
     again.popen.terminate()
     again.popen.wait(10)
     start = len(server.notify_calls())
-    third = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
+    third = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
                      '-v', '-v'], env=env, log_name='ctid-reminders2.log')
     tap.ok(ctidtest.wait_for(lambda: 'Reminders checked: 1 due' in third.log(), 15),
            'after a restart the reminder is still due', third.log()[-1000:])

@@ -129,7 +129,7 @@ with ctidtest.Harness(timeout=300) as h:
 
     def start_daemon():
         global daemon
-        daemon = h.spawn([CTID, '--device-dir', dev, '--ring-timeout', '1', '-v'], env=env,
+        daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', dev, '--ring-timeout', '1', '-v'], env=env,
                          log_name='ctid.log')
         if not monitor.expect('{"event":"ModemAdded"', 10):
             tap.bail('the daemon did not start: ' + daemon.log())

@@ -111,7 +111,7 @@ with ctidtest.Harness(timeout=300) as h:
                          os.path.join(devdir, 'conexant-ttyACM0')], log_name='sim.log')
     sim.expect('ready')
     monitor = h.monitor(CTIDCTL, env)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1', '-v', '-v'], env=env, log_name='ctid.log')
     tap.ok(event(monitor, 'ModemAdded') is not None, 'the daemon runs without a notification '
            'server')
@@ -203,7 +203,7 @@ with ctidtest.Harness(timeout=300) as h:
         os.mkdir(store)
         sdb = os.path.join(store, 'ctid.db')
         script = ('mount -t tmpfs -o size=2m tmpfs "$0" && exec "$@"')
-        daemon = h.spawn(['unshare', '-m', 'sh', '-c', script, store, CTID, '--device-dir',
+        daemon = h.spawn(['unshare', '-m', 'sh', '-c', script, store, CTID, '--listen', '127.0.0.1:0', '--device-dir',
                           devdir, '--database', sdb, '--region', 'GB', '--ring-timeout', '1',
                           '-v'], env=env, log_name='ctid-store.log')
         event(monitor, 'ModemAdded')
@@ -250,7 +250,7 @@ with ctidtest.Harness(timeout=300) as h:
     subprocess.run([CTIDCTL, '--database', vdb, 'contact', 'add', '--name', 'Vera Faultless',
                     '--phone', '01632 960100'], env=env, capture_output=True, check=True)
     monitor.take(settle=0.1)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', vdb, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', vdb, '--region', 'GB',
                       '--ring-timeout', '1', '--no-notify', '-v'], env=venv,
                      log_name='ctid-vfs.log')
     tap.ok(event(monitor, 'ModemAdded') is not None and injected('readonly open') > 0,
@@ -375,7 +375,7 @@ with ctidtest.Harness(timeout=300) as h:
         umon = h.monitor(CTIDCTL, uenv, log_name='monitor-nobody.log')
         as_nobody = ['setpriv', '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
                      '--clear-groups']
-        daemon = h.spawn([*as_nobody, CTID, '--device-dir', udev, '--database', udb,
+        daemon = h.spawn([*as_nobody, CTID, '--listen', '127.0.0.1:0', '--device-dir', udev, '--database', udb,
                           '--region', 'GB', '--ring-timeout', '1', '--no-notify', '-v'],
                          env=uenv, log_name='ctid-nobody.log')
         tap.ok(event(umon, 'ModemAdded') is not None, 'mode 0400: ctid runs as nobody',
@@ -404,7 +404,7 @@ with ctidtest.Harness(timeout=300) as h:
         s.expect('ready')
         sims.append(s)
     monitor.take(settle=0.2)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1', '--no-notify'], env=env, log_name='ctid-burst.log')
     added = [event(monitor, 'ModemAdded') for _ in sims]
     tap.ok(all(added), 'three lines ready for the burst', added)
@@ -428,7 +428,7 @@ with ctidtest.Harness(timeout=300) as h:
     tap.ok(len(announced) >= 3, 'calls were announced before the kill (%d)' % len(announced))
     tap.is_(sorted(announced - ids), [], 'every announced call is in the log after SIGKILL')
     tap.is_(check, 'ok', 'PRAGMA integrity_check is ok')
-    restarted = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
+    restarted = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
                          '--no-notify', '--bus', 'none', '-v'], env=env,
                         log_name='ctid-after.log')
     tap.ok(ctidtest.wait_for(lambda: restarted.log().count('caller ID via') == 3, 10) and

@@ -145,7 +145,7 @@ with ctidtest.Harness(timeout=180) as h:
                          os.path.join(devdir, 'conexant-ttyACM0')], log_name='sim.log')
     sim.expect('ready')
     monitor = h.monitor(CTIDCTL, benv)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1', '-v', '-v'], env=benv, log_name='ctid.log')
     tap.ok(monitor.expect('{"event":"ModemAdded"', 10), 'the daemon runs')
     # calls from two contacts: markup, and a right-to-left override

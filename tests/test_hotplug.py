@@ -50,7 +50,7 @@ with ctidtest.Harness(timeout=180) as h:
     monitor = h.spawn_lines([CTIDCTL, 'monitor', '--json'], env=env, log_name='monitor.log')
     # ctidctl subscribes at once; give it a moment before there is anything to see.
     ctidtest.wait_for(lambda: False, 0.5)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--device', os.path.join(other, 'ttyUSB2'),
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--device', os.path.join(other, 'ttyUSB2'),
                       '--database', db, '--region', 'GB', '--ring-timeout', '1', '--no-notify',
                       '-v'], env=env, log_name='ctid.log')
     seen = {(event(monitor, 'ModemAdded') or {}).get('path'),

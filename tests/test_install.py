@@ -122,7 +122,7 @@ with ctidtest.Harness(timeout=240) as h:
     subprocess.run([ctl, 'reminder', 'add', 'Ivan', '--notice', '7', '--date',
                     '%02d-%02d' % (tomorrow.tm_mon, tomorrow.tm_mday), "Friend's birthday"],
                    env=env, capture_output=True, check=True)
-    daemon = h.spawn([os.path.join(root, 'bin', 'ctid'), '--device-dir', tmp], env=env,
+    daemon = h.spawn([os.path.join(root, 'bin', 'ctid'), '--listen', '127.0.0.1:0', '--device-dir', tmp], env=env,
                      log_name='ctid.log')
     tap.ok(ctidtest.wait_for(lambda: bus.owner('org.ctid.Ctid1'), 10), 'the installed ctid runs',
            daemon.log())

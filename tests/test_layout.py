@@ -34,12 +34,13 @@ ALLOWED = {
     'notify': ['common'],
     'ctid': ['common', 'db', 'db/phone', 'db/addressbook'],
     'ctid/dbus': ['common'],
+    'ctid/web': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
     'ctid/daemon': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook',
-                    'modem', 'modem/sim', 'notify'],
+                    'modem', 'modem/sim', 'notify', 'ctid/web'],
 }
 # Headers the build generates, by the folder that includes them.
-GENERATED = {'ctid/dbus': {'introspect.h'}}
+GENERATED = {'ctid/dbus': {'introspect.h'}, 'ctid/web': {'web_resources.h'}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

@@ -135,7 +135,7 @@ with ctidtest.Harness(timeout=120) as h:
         import dbus
         bus = h.session_bus()
         benv = bus.env(XDG_CONFIG_HOME=tmp, TZ='UTC')
-        daemon = h.spawn([CTID, '--database', db, '--region', 'GB', '--no-notify',
+        daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--database', db, '--region', 'GB', '--no-notify',
                           '--device-dir', os.path.join(tmp, 'none')], env=benv,
                          log_name='ctid.log')
         if not ctidtest.wait_for(lambda: bus.owner('org.ctid.Ctid1'), 10):

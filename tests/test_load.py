@@ -71,7 +71,7 @@ with ctidtest.Harness(timeout=int(args.minutes * 60) + 180) as h:
                              os.path.join(devdir, 'modem%d' % m)], log_name='sim%d.log' % m)
         sim.expect('ready')
         sims.append(sim)
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1'], env=env, log_name='ctid.log')
     total = per_modem * args.modems
     # Every call has a number of its own (they cycle only after 10,000).

@@ -48,7 +48,7 @@ with ctidtest.Harness(timeout=90) as h:
                          '--link', os.path.join(devdir, 'conexant-ttyACM0')],
                         log_name='modemsim.log')
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
-    argv = [CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    argv = [CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
             '--ring-timeout', '1']
     daemon = h.spawn(argv, env=env, log_name='ctid.log')
 

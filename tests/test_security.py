@@ -111,7 +111,7 @@ with ctidtest.Harness(timeout=180) as h:
         bus.popen.stdout.readline()
         os.chmod(socket, 0o666)
         senv = dict(env, DBUS_SYSTEM_BUS_ADDRESS='unix:path=' + socket)
-        daemon = h.spawn([CTID, '--bus', 'system', '--no-notify', '--database', db,
+        daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--bus', 'system', '--no-notify', '--database', db,
                           '--region', 'GB', '--device-dir', tmp + '/none'], env=senv,
                          log_name='ctid.log')
         ctidtest.wait_for(lambda: dbus_send(senv, 'ListModems')[0] == 0, 10)
@@ -151,7 +151,7 @@ with ctidtest.Harness(timeout=180) as h:
     benv = bus.env(XDG_CONFIG_HOME=tmp, TZ='UTC')
     # In the daemon's folder, a shell would make PWNED: short enough that the
     # name goes whole through a caller-ID line.
-    daemon = h.spawn([CTID, '--device-dir', devdir, '--database', db, '--region', 'GB',
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db, '--region', 'GB',
                       '--ring-timeout', '1', '-v', '-v'], env=benv, log_name='ctid-shell.log',
                      cwd=tmp)
     ctidtest.wait_for(lambda: 'caller ID via' in daemon.log(), 10)

@@ -62,6 +62,9 @@ with ctidtest.Harness(timeout=120) as h:
         'notify': 'yes',
         'device-dir': file_dev,
         'device': os.path.join(file_dev, 'ttyFILE'),
+        'listen': 'none',
+        'tls-cert': os.path.join(tmp, 'file.crt'),
+        'tls-key': os.path.join(tmp, 'file.key'),
         'verbose': '0',
     }
     # Every option with a key of the file, given the other value.
@@ -73,11 +76,15 @@ with ctidtest.Harness(timeout=120) as h:
         'notify': ['--no-notify'],
         'device-dir': ['--device-dir', cmd_dev],
         'device': ['--device', os.path.join(cmd_dev, 'shop')],
+        'listen': ['--listen', '127.0.0.1:0'],
+        'tls-cert': ['--tls-cert', os.path.join(tmp, 'cmd.crt')],
+        'tls-key': ['--tls-key', os.path.join(tmp, 'cmd.key')],
         'verbose': ['-v'],
     }
     want = {'database': cmd_db, 'region': 'US', 'ring-timeout': '3', 'bus': 'session',
             'notify': 'no', 'device-dir': cmd_dev, 'device': [os.path.join(cmd_dev, 'shop')],
-            'verbose': '1'}
+            'listen': ['127.0.0.1:0'], 'tls-cert': os.path.join(tmp, 'cmd.crt'),
+            'tls-key': os.path.join(tmp, 'cmd.key'), 'verbose': '1'}
 
     def write_file(extra=''):
         with open(conf, 'w') as f:
@@ -136,7 +143,10 @@ with ctidtest.Harness(timeout=120) as h:
     for opt, value, says in (('--region', 'Atlantis', 'unknown region'),
                              ('--ring-timeout', '0', 'from 1 to 120'),
                              ('--ring-timeout', 'soon', 'from 1 to 120'),
-                             ('--bus', 'tram', 'session, system or none')):
+                             ('--bus', 'tram', 'session, system or none'),
+                             ('--listen', 'everywhere', 'ADDRESS:PORT'),
+                             ('--listen', '::1:8733', 'in brackets'),
+                             ('--listen', '127.0.0.1:70000', 'from 0')):
         p = subprocess.run([CTID, opt, value, '--replay', '/dev/null'], capture_output=True,
                            env=env, text=True, timeout=10)
         tap.ok(p.returncode == 2 and opt in p.stderr and says in p.stderr,

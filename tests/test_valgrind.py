@@ -79,7 +79,7 @@ with ctidtest.Harness(timeout=600) as h:
                          os.path.join(devdir, 'conexant-ttyACM0')], log_name='sim.log')
     sim.expect('ready')
     dlog = os.path.join(tmp, 'ctid.vg.log')
-    daemon = h.spawn(valgrind(dlog) + [CTID, '--device-dir', devdir, '--database', db,
+    daemon = h.spawn(valgrind(dlog) + [CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db,
                                        '--region', 'GB', '--ring-timeout', '4'],
                      env=env, log_name='ctid.log')
     import dbus

@@ -48,6 +48,8 @@ static const char usage[] =
 	"  export [--format vcard|csv] [FILE]            write all contacts as vCard or CSV\n"
 	"  backup FILE                                   copy the database (safe while running)\n"
 	"  restore FILE [--yes]                          replace the database with a backup\n"
+	"  open [CONTACT] [--note] [--new NUMBER]        the web page, logged in as you\n"
+	"  user add|list|passwd|role|delete|token ...    who may use the web page and API\n"
 	"\n"
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
@@ -65,12 +67,25 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *ctl, int argc, char *argv[]);
 } commands[] = {
-	{"contact", ctl_contact},      {"note", ctl_note},	     {"lookup", ctl_lookup},
-	{"calls", ctl_calls},	       {"monitor", ctl_bus_command}, {"status", ctl_bus_command},
-	{"callback", ctl_bus_command}, {"request", ctl_request},     {"order", ctl_request},
-	{"reminder", ctl_reminder},    {"reminders", ctl_reminder},  {"missed", ctl_missed},
-	{"report", ctl_report},	       {"import", ctl_import},	     {"export", ctl_export},
-	{"backup", ctl_backup},	       {"restore", ctl_restore},
+	{"contact", ctl_contact},
+	{"note", ctl_note},
+	{"lookup", ctl_lookup},
+	{"calls", ctl_calls},
+	{"monitor", ctl_bus_command},
+	{"status", ctl_bus_command},
+	{"callback", ctl_bus_command},
+	{"request", ctl_request},
+	{"order", ctl_request},
+	{"reminder", ctl_reminder},
+	{"reminders", ctl_reminder},
+	{"missed", ctl_missed},
+	{"report", ctl_report},
+	{"import", ctl_import},
+	{"export", ctl_export},
+	{"backup", ctl_backup},
+	{"restore", ctl_restore},
+	{"user", ctl_user},
+	{"open", ctl_open},
 };
 
 int main(int argc, char *argv[]) {

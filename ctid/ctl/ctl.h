@@ -74,6 +74,9 @@ bool ctl_answer_yes(void);
  * break, or NULL on end of input or Ctrl-C/Ctrl-D.
  */
 char *ctl_read_line(const char *prompt);
+/* A line typed on the terminal without echo; NULL when standard input is
+ * not a terminal (or at its end). */
+char *ctl_read_password(const char *prompt);
 /* CTL_OK when the database would keep text (see db_check_text), else
  * prints why not, naming what ("the note"), and returns CTL_ERROR. lines:
  * line breaks are allowed. */
@@ -98,6 +101,11 @@ int ctl_request(struct ctl *ctl, int argc, char *argv[]);
 int ctl_reminder(struct ctl *ctl, int argc, char *argv[]);
 int ctl_missed(struct ctl *ctl, int argc, char *argv[]);
 int ctl_contact_merge(struct ctl *ctl, int argc, char *argv[]);
+int ctl_user(struct ctl *ctl, int argc, char *argv[]);
+/* The first URL of the web page of the ctid on the session (or system) bus,
+ * as a new string; NULL when it cannot be asked or serves none. */
+char *ctl_bus_web_url(bool system);
+int ctl_open(struct ctl *ctl, int argc, char *argv[]);
 int ctl_report(struct ctl *ctl, int argc, char *argv[]);
 int ctl_import(struct ctl *ctl, int argc, char *argv[]);
 int ctl_export(struct ctl *ctl, int argc, char *argv[]);

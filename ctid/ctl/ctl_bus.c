@@ -11,6 +11,7 @@
 #include "bus.h"
 #include "ctl.h"
 #include "json.h"
+#include "jsonout.h"
 #include "output.h"
 
 static const char bus_usage[] =
@@ -261,13 +262,12 @@ static DBusMessage *call(DBusConnection *conn, DBusMessage *msg) {
 	return reply;
 }
 
-/* The Settings property (a(ss), "device" repeated) as a JSON object; a
- * repeated key becomes an array. */
+/* The Settings property (a(ss), list keys repeated) as a JSON object. */
 static void json_settings(struct json_writer *w, DBusMessageIter *it) {
-	json_object_begin(w);
+	struct jsonout_settings js;
+	jsonout_settings_begin(&js, w);
 	DBusMessageIter array;
 	dbus_message_iter_recurse(it, &array);
-	bool devices = false;
 	while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT) {
 		DBusMessageIter pair;
 		const char *key, *value;
@@ -275,25 +275,88 @@ static void json_settings(struct json_writer *w, DBusMessageIter *it) {
 		dbus_message_iter_get_basic(&pair, &key);
 		dbus_message_iter_next(&pair);
 		dbus_message_iter_get_basic(&pair, &value);
-		bool device = strcmp(key, "device") == 0;
-		if (device && !devices) {
-			json_key(w, "device");
-			json_array_begin(w);
-			devices = true;
-		} else if (!device && devices) {
-			json_array_end(w);
-			devices = false;
-		}
-		if (!device) {
-			json_key(w, key);
-		}
-		json_string(w, value);
+		jsonout_settings_add(&js, key, value);
 		dbus_message_iter_next(&array);
 	}
-	if (devices) {
-		json_array_end(w);
+	jsonout_settings_end(&js);
+}
+
+/* The Web property (a{sv} of urls and fingerprint) as JSON, or a line. */
+static void web_status(struct json_writer *w, DBusMessageIter *web) {
+	DBusMessageIter urls, array;
+	bool have = dict_find(web, "urls", &urls) &&
+		    dbus_message_iter_get_arg_type(&urls) == DBUS_TYPE_ARRAY;
+	const char *fp = dict_string(web, "fingerprint");
+	if (w != NULL) {
+		json_object_begin(w);
+		json_key(w, "urls");
+		json_array_begin(w);
 	}
-	json_object_end(w);
+	int n = 0;
+	if (have) {
+		dbus_message_iter_recurse(&urls, &array);
+		while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING) {
+			const char *url;
+			dbus_message_iter_get_basic(&array, &url);
+			if (w != NULL) {
+				json_string(w, url);
+			} else {
+				printf("%s%s", n++ ? ", " : "Web page: ", url);
+			}
+			dbus_message_iter_next(&array);
+		}
+	}
+	if (w != NULL) {
+		json_array_end(w);
+		json_key(w, "fingerprint");
+		json_string(w, fp[0] ? fp : NULL);
+		json_object_end(w);
+	} else if (n == 0) {
+		puts("Web page: off (listen = none)");
+	} else {
+		putchar('\n');
+		if (fp[0]) {
+			printf("  TLS certificate SHA-256 %s\n", fp);
+		}
+	}
+}
+
+char *ctl_bus_web_url(bool system) {
+	DBusError err;
+	dbus_error_init(&err);
+	DBusConnection *conn = dbus_bus_get(system ? DBUS_BUS_SYSTEM : DBUS_BUS_SESSION, &err);
+	if (conn == NULL) {
+		dbus_error_free(&err);
+		return NULL;
+	}
+	DBusMessage *msg =
+		dbus_message_new_method_call(BUS_NAME, BUS_PATH, DBUS_INTERFACE_PROPERTIES, "Get");
+	const char *iface = BUS_INTERFACE, *name = "Web";
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &name,
+				 DBUS_TYPE_INVALID);
+	DBusMessage *reply = dbus_connection_send_with_reply_and_block(conn, msg, 5000, &err);
+	dbus_message_unref(msg);
+	dbus_error_free(&err);
+	char *url = NULL;
+	DBusMessageIter it, var, urls, array;
+	if (reply != NULL && dbus_message_iter_init(reply, &it) &&
+	    dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_VARIANT) {
+		dbus_message_iter_recurse(&it, &var);
+		if (dict_find(&var, "urls", &urls) &&
+		    dbus_message_iter_get_arg_type(&urls) == DBUS_TYPE_ARRAY) {
+			dbus_message_iter_recurse(&urls, &array);
+			if (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING) {
+				const char *u;
+				dbus_message_iter_get_basic(&array, &u);
+				url = strdup(u);
+			}
+		}
+	}
+	if (reply != NULL) {
+		dbus_message_unref(reply);
+	}
+	dbus_connection_unref(conn);
+	return url;
 }
 
 /* Prints the database's health for people: one line, and what it means. */
@@ -347,10 +410,14 @@ static int status(struct ctl *ctl, bool system) {
 		json_object_begin(&w);
 		json_dict_entries(&w, &database);
 		json_object_end(&w);
-		DBusMessageIter settings;
+		DBusMessageIter settings, web;
 		if (dict_find(&it, "Settings", &settings)) {
 			json_key(&w, "settings");
 			json_settings(&w, &settings);
+		}
+		if (dict_find(&it, "Web", &web)) {
+			json_key(&w, "web");
+			web_status(&w, &web);
 		}
 		json_key(&w, "modems");
 		json_array_begin(&w);
@@ -382,6 +449,10 @@ static int status(struct ctl *ctl, bool system) {
 		putchar('\n');
 	} else {
 		print_database(&database);
+		DBusMessageIter web;
+		if (dict_find(&it, "Web", &web)) {
+			web_status(NULL, &web);
+		}
 		if (t.rows == 0) {
 			puts("ctid is running; no modem is plugged in.");
 		} else {

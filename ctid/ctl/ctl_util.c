@@ -70,20 +70,22 @@ bool ctl_answer_yes(void) {
 }
 
 /* Removes the last UTF-8 character of s[0..*n), and its echo. */
-static void erase_char(const char *s, size_t *n) {
+static void erase_char(const char *s, size_t *n, bool hidden) {
 	if (*n == 0) {
 		return;
 	}
 	do {
 		(*n)--;
 	} while (*n > 0 && ((unsigned char)s[*n] & 0xc0) == 0x80);
-	fputs("\b \b", stdout);
+	if (!hidden) {
+		fputs("\b \b", stdout);
+	}
 }
 
 /* The line, read byte by byte from a terminal in non-canonical mode. The
  * prompt comes after the switch: what is typed (or pasted) once it shows is
  * never cut by the terminal's own line editing. */
-static char *read_terminal_line(const char *prompt) {
+static char *read_terminal_line(const char *prompt, bool hidden) {
 	struct termios saved, raw;
 	if (tcgetattr(STDIN_FILENO, &saved) < 0) {
 		return NULL;
@@ -110,17 +112,17 @@ static char *read_terminal_line(const char *prompt) {
 		if (c == '\r' || c == '\n') {
 			done = true;
 		} else if (c == 0x7f || c == '\b') {
-			erase_char(s, &n);
+			erase_char(s, &n, hidden);
 		} else if (c == 0x15) { /* Ctrl-U */
 			while (n > 0) {
-				erase_char(s, &n);
+				erase_char(s, &n, hidden);
 			}
 		} else if (c == 0x17) { /* Ctrl-W: the word before */
 			while (n > 0 && s[n - 1] == ' ') {
-				erase_char(s, &n);
+				erase_char(s, &n, hidden);
 			}
 			while (n > 0 && s[n - 1] != ' ') {
-				erase_char(s, &n);
+				erase_char(s, &n, hidden);
 			}
 		} else if (c >= 0x20 || c == '\t') {
 			if (n + 2 > cap) {
@@ -133,7 +135,9 @@ static char *read_terminal_line(const char *prompt) {
 				s = bigger;
 			}
 			s[n++] = (char)c;
-			putchar(c);
+			if (!hidden) {
+				putchar(c);
+			}
 		}
 		fflush(stdout);
 	}
@@ -145,9 +149,13 @@ static char *read_terminal_line(const char *prompt) {
 	return s;
 }
 
+char *ctl_read_password(const char *prompt) {
+	return isatty(STDIN_FILENO) ? read_terminal_line(prompt, true) : NULL;
+}
+
 char *ctl_read_line(const char *prompt) {
 	if (isatty(STDIN_FILENO)) {
-		return read_terminal_line(prompt);
+		return read_terminal_line(prompt, false);
 	}
 	if (prompt != NULL) {
 		fputs(prompt, stdout);

@@ -1,24 +1,31 @@
 /*
  * The daemon: the parts wired together on one GLib main loop. A call event
  * from a line goes to the call log first (calls.c), then to D-Bus
- * (service.c), then to the screen (popups.c); reminders that fall due go to
- * the screen too. Each part owns its state; this file owns only the wiring,
- * the signals and the settings.
+ * (service.c) and the web page's live events (web/), then to the screen
+ * (popups.c); reminders that fall due go to the page and the screen too. Each part owns its state;
+ * this file owns only the wiring, the signals and the settings.
  */
 #include <errno.h>
 #include <glib-unix.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+#include "browser.h"
 #include "calls.h"
 #include "daemon.h"
+#include "jsonout.h"
 #include "lines.h"
 #include "log.h"
+#include "output.h"
 #include "popups.h"
 #include "reminders.h"
 #include "service.h"
+#include "web.h"
+#include "webout.h"
 
 struct daemon {
 	struct daemon_options opts;
@@ -31,6 +38,7 @@ struct daemon {
 	struct popups *popups;
 	struct reminders *reminders;
 	struct lines *lines;
+	struct web *web;
 	int ended_calls;
 };
 
@@ -50,10 +58,25 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		return;
 	}
 	service_call(d->service, change, e);
+	const struct modem_info *mi = line_info(line);
+	const char *shown_line = lines_count(d->lines) > 1 ? line_name(line) : NULL;
+	bool can_dial = mi != NULL && mi->can_dial;
+	if (d->web != NULL) {
+		struct bus_call view;
+		struct notify_card card;
+		service_call_view(e, &view);
+		popups_card(e, shown_line, can_dial, &card);
+		char *json = webout_call(&view, &card);
+		static const char *const types[] = {
+			[CALL_STARTED] = "call-started",
+			[CALL_UPDATED] = "call-updated",
+			[CALL_ENDED] = "call-ended",
+		};
+		web_publish(d->web, types[change], "call", json, e->key);
+		free(json);
+	}
 	if (change != CALL_UPDATED || visible) {
-		const struct modem_info *mi = line_info(line);
-		popups_show_call(d->popups, e, lines_count(d->lines) > 1 ? line_name(line) : NULL,
-				 mi != NULL && mi->can_dial);
+		popups_show_call(d->popups, e, shown_line, can_dial);
 	}
 	if (change == CALL_ENDED) {
 		calls_forget_ended(d->calls);
@@ -68,6 +91,13 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 static void on_added(struct line *line, void *data) {
 	struct daemon *d = data;
 	service_modem_added(d->service, line);
+	if (d->web != NULL) {
+		struct bus_modem m;
+		service_modem_view(line, &m);
+		char *json = webout_modem(&m);
+		web_publish(d->web, "modem-added", "modem", json, 0);
+		free(json);
+	}
 }
 
 static gboolean check_modems_cb(gpointer data) {
@@ -82,6 +112,11 @@ static gboolean check_modems_cb(gpointer data) {
 static void on_removed(struct line *line, void *data) {
 	struct daemon *d = data;
 	service_modem_removed(d->service, line);
+	if (d->web != NULL) {
+		char *json = webout_modem_removed(line_path(line));
+		web_publish(d->web, "modem-removed", "modem", json, 0);
+		free(json);
+	}
 	if (d->opts.exit_without_modems) {
 		g_idle_add(check_modems_cb, d);
 	}
@@ -110,6 +145,14 @@ static const struct calls_listener calls_listener = {
 
 static void on_reminder_due(const struct db_reminder *r, void *data) {
 	struct daemon *d = data;
+	if (d->web != NULL) {
+		char phone[128];
+		output_phones(calls_db(d->calls), r->contact_id, calls_region(d->calls), false,
+			      phone, sizeof(phone));
+		char *json = webout_reminder(r, phone);
+		web_publish(d->web, "reminder", "reminder", json, 0);
+		free(json);
+	}
 	popups_show_reminder(d->popups, r);
 }
 
@@ -147,6 +190,35 @@ static int call_back(const char *number, int64_t call_id, void *data) {
 	return ret;
 }
 
+/* The Unix user this daemon runs for: who the desk's own links log in. */
+static const char *unix_user(void) {
+	struct passwd *pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : getenv("USER");
+}
+
+/* Open card, Add note, Add contact: the page, logged in, at path. */
+static int open_page(const char *path, void *data) {
+	struct daemon *d = data;
+	const char *base = web_url(d->web);
+	if (base == NULL) {
+		return -ENOTSUP;
+	}
+	char link[AUTH_TOKEN_LEN + 1];
+	int ret = auth_link_new(calls_db(d->calls), unix_user(), link);
+	char *url;
+	if (ret == 0) {
+		url = auth_link_url(base, link, path);
+	} else {
+		/* not a user of the page: it asks for a password */
+		log_info("No login link for %s (%s): the page will ask for a password", unix_user(),
+			 ret == -ENOENT ? "not a user of the web page" : strerror(-ret));
+		url = g_strdup_printf("%s%s", base, path[0] == '/' ? path + 1 : path);
+	}
+	ret = browser_open(url);
+	g_free(url);
+	return ret;
+}
+
 static const struct service_actions service_actions = {
 	.mark_handled = mark_handled,
 	.dial = dial,
@@ -155,7 +227,114 @@ static const struct service_actions service_actions = {
 static const struct popups_actions popups_actions = {
 	.mark_handled = mark_handled,
 	.call_back = call_back,
+	.open_page = open_page,
 };
+
+/* What the web page asks of the daemon. */
+static struct db *web_db(void *data) {
+	struct daemon *d = data;
+	return calls_db(d->calls);
+}
+
+static const char *web_region(void *data) {
+	struct daemon *d = data;
+	return calls_region(d->calls);
+}
+
+static int web_call_back(const char *number, int64_t call_id, bool *dialled, void *data) {
+	struct daemon *d = data;
+	int ret = dial(number, d);
+	*dialled = ret == 0;
+	if (ret < 0 && ret != -ENOTSUP) {
+		log_warn("Could not dial %s: %s", number, strerror(-ret));
+	}
+	/* called back, by the modem or by hand */
+	return db_call_mark_called_back(calls_db(d->calls), call_id, (int64_t)time(NULL));
+}
+
+static void web_modem(struct line *line, void *data) {
+	struct bus_modem m;
+	service_modem_view(line, &m);
+	webout_modem_object(data, &m);
+}
+
+static void web_status(struct json_writer *w, void *data) {
+	struct daemon *d = data;
+	json_key(w, "version");
+	json_string(w, CTID_VERSION);
+	struct bus_database db;
+	service_database_view(d->calls, &db);
+	json_key(w, "database");
+	webout_status_database(w, &db);
+	json_key(w, "modems");
+	json_array_begin(w);
+	if (d->lines != NULL) {
+		lines_foreach(d->lines, web_modem, w);
+	}
+	json_array_end(w);
+}
+
+static void web_setting(const char *key, const char *value, void *data) {
+	jsonout_settings_add(data, key, value);
+}
+
+static void web_settings(struct json_writer *w, void *data) {
+	struct daemon *d = data;
+	struct service_env env = {.calls = d->calls, .config = &d->config, .database = d->database};
+	struct jsonout_settings js;
+	jsonout_settings_begin(&js, w);
+	service_settings_view(&env, web_setting, &js);
+	jsonout_settings_end(&js);
+}
+
+static const struct web_hooks web_hooks = {
+	.db = web_db,
+	.region = web_region,
+	.mark_handled = mark_handled,
+	.call_back = web_call_back,
+	.status = web_status,
+	.settings = web_settings,
+};
+
+/* Where ctid keeps its state (the web page's certificate): systemd's
+ * StateDirectory, else $XDG_STATE_HOME/ctid, else ~/.local/state/ctid. */
+static char *state_dir(void) {
+	const char *sd = getenv("STATE_DIRECTORY");
+	if (sd != NULL && sd[0] == '/') {
+		return g_strndup(sd, strcspn(sd, ":"));
+	}
+	const char *xdg = getenv("XDG_STATE_HOME");
+	if (xdg != NULL && xdg[0] == '/') {
+		return g_build_filename(xdg, "ctid", NULL);
+	}
+	const char *home = getenv("HOME");
+	return home != NULL ? g_build_filename(home, ".local", "state", "ctid", NULL) : NULL;
+}
+
+static int start_web(struct daemon *d) {
+	const struct config *c = &d->config;
+	if (c->listen_none) {
+		log_info("Web page off (listen = none)");
+		return 0;
+	}
+	const char *def = CONFIG_DEFAULT_LISTEN;
+	char *dir = state_dir();
+	struct web_options o = {
+		.listen = c->n_listen > 0 ? (const char *const *)c->listen : &def,
+		.n_listen = c->n_listen > 0 ? c->n_listen : 1,
+		.tls_cert = c->tls_cert,
+		.tls_key = c->tls_key,
+		.state_dir = dir,
+	};
+	d->web = web_create(&o, &web_hooks, d);
+	g_free(dir);
+	if (d->web == NULL) {
+		log_error("The web page cannot be served (another program on the port? "
+			  "--listen ADDR:PORT picks another, --listen none turns it off)");
+		return -EADDRINUSE;
+	}
+	return 0;
+}
 
 /* Whether two settings differ (either may be NULL). */
 static bool differ(const char *a, const char *b) {
@@ -164,7 +343,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[4];
+	const char *changed[5];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -177,6 +356,15 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	}
 	if (differ(old->device_dir, new->device_dir)) {
 		changed[n++] = "device-dir";
+	}
+	bool listen_changed =
+		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||
+		differ(old->tls_cert, new->tls_cert) || differ(old->tls_key, new->tls_key);
+	for (int i = 0; !listen_changed && i < old->n_listen; i++) {
+		listen_changed = differ(old->listen[i], new->listen[i]);
+	}
+	if (listen_changed) {
+		changed[n++] = "listen";
 	}
 	for (int i = 0; i < n; i++) {
 		log_warn("SIGHUP: %s changed; that takes effect when ctid is started again",
@@ -245,8 +433,12 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 		log_info("No home region (--region, region= or the locale): numbers are matched "
 			 "by their digits only");
 	}
+	if (start_web(d) < 0) {
+		goto fail;
+	}
 	if (d->config.bus != CONFIG_BUS_NONE) {
 		struct service_env env = {
+			.web = d->web,
 			.calls = d->calls,
 			.config = &d->config,
 			.database = d->database,
@@ -313,6 +505,8 @@ void daemon_destroy(struct daemon *d) {
 	/* Ends calls in progress: they are logged as they end. */
 	lines_destroy(d->lines);
 	d->lines = NULL;
+	web_destroy(d->web);
+	d->web = NULL;
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);
 	service_destroy(d->service);

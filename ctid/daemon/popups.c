@@ -114,6 +114,19 @@ static void run_command(struct popups *p, const char *template, const struct pop
 	g_strfreev(argv);
 }
 
+/*
+ * What a button that opens something does: the command the user configured,
+ * else the web page at path, else the default command.
+ */
+static void open_or_run(struct popups *p, const char *configured, const char *path,
+			const char *fallback, const struct popup *pp) {
+	if (configured != NULL) {
+		run_command(p, configured, pp);
+	} else if (p->actions.open_page == NULL || p->actions.open_page(path, p->data) < 0) {
+		run_command(p, fallback, pp);
+	}
+}
+
 static void on_action(uint64_t key, const char *action, void *data) {
 	struct popups *p = data;
 	struct popup *pp = find(p, key);
@@ -123,12 +136,17 @@ static void on_action(uint64_t key, const char *action, void *data) {
 	}
 	log_info("Popup action %s (call %lld)", action, (long long)pp->call_id);
 	const struct config *cfg = p->opts.config;
+	char path[CALL_NUMBER_MAX * 3 + 64];
+	char *number = g_uri_escape_string(pp->number, NULL, FALSE);
 	if (strcmp(action, "open-card") == 0 && pp->contact_id > 0) {
-		run_command(p, cfg->open_card != NULL ? cfg->open_card : DEFAULT_OPEN_CARD, pp);
+		snprintf(path, sizeof(path), "/#/contacts/%lld", (long long)pp->contact_id);
+		open_or_run(p, cfg->open_card, path, DEFAULT_OPEN_CARD, pp);
 	} else if (strcmp(action, "add-note") == 0 && pp->contact_id > 0) {
-		run_command(p, cfg->add_note != NULL ? cfg->add_note : DEFAULT_ADD_NOTE, pp);
+		snprintf(path, sizeof(path), "/#/contacts/%lld/note", (long long)pp->contact_id);
+		open_or_run(p, cfg->add_note, path, DEFAULT_ADD_NOTE, pp);
 	} else if (strcmp(action, "add-contact") == 0 && pp->number[0] != '\0') {
-		run_command(p, DEFAULT_ADD_CONTACT, pp);
+		snprintf(path, sizeof(path), "/#/contacts/new?number=%s", number);
+		open_or_run(p, NULL, path, DEFAULT_ADD_CONTACT, pp);
 	} else if (strcmp(action, "mark-handled") == 0 && pp->call_id > 0) {
 		int ret = p->actions.mark_handled(pp->call_id, p->data);
 		if (ret < 0) {
@@ -143,6 +161,7 @@ static void on_action(uint64_t key, const char *action, void *data) {
 			notify_close(p->notify, key);
 		}
 	}
+	g_free(number);
 }
 
 static enum notify_call_state notify_state(enum call_state s) {
@@ -159,10 +178,8 @@ static enum notify_call_state notify_state(enum call_state s) {
 	return NOTIFY_CALL_RINGING;
 }
 
-void popups_show_call(struct popups *p, const struct call_entry *e, const char *line, bool can_dial) {
-	if (p == NULL) {
-		return;
-	}
+void popups_card(const struct call_entry *e, const char *line, bool can_dial,
+		 struct notify_card *out) {
 	const struct db_history *h = &e->history;
 	const struct call_info *i = &e->info;
 	struct notify_card card = {
@@ -198,6 +215,16 @@ void popups_show_call(struct popups *p, const struct call_entry *e, const char *
 		card.reminders[k].text = h->reminders[k].text;
 		card.reminders[k].days_left = h->reminders[k].days_left;
 	}
+	*out = card;
+}
+
+void popups_show_call(struct popups *p, const struct call_entry *e, const char *line, bool can_dial) {
+	if (p == NULL) {
+		return;
+	}
+	const struct call_info *i = &e->info;
+	struct notify_card card;
+	popups_card(e, line, can_dial, &card);
 	notify_show(p->notify, e->key, &card);
 	struct popup *pp = remember(p, e->key);
 	pp->call_id = e->id;

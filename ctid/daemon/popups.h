@@ -6,8 +6,9 @@
  * goes on, one per reminder that falls due, and what their buttons do. The
  * buttons that act on a call (Mark handled, Call back) are the daemon's to
  * carry out; those that open something (Open card, Add note, Add contact)
- * run the configured commands, split into words before the placeholders are
- * filled in and started without a shell.
+ * run the configured commands (split into words before the placeholders are
+ * filled in and started without a shell), else open the web page there,
+ * else ctidctl in a terminal.
  */
 
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include "calls.h"
 #include "config.h"
 #include "db.h"
+#include "notify.h"
 
 struct popups_actions {
 	/* Mark handled on call_id's popup. Returns 0 or -errno. */
@@ -24,6 +26,10 @@ struct popups_actions {
 	/* Call back on the popup of call call_id (0: none) from number.
 	 * Returns 0 or -errno (-ENOTSUP when no line can dial). */
 	int (*call_back)(const char *number, int64_t call_id, void *data);
+	/* Opens the web page at path ("/#/contacts/42") in the browser,
+	 * logged in. Returns 0, or -errno when there is no web page (the
+	 * buttons then open ctidctl in a terminal). May be NULL. */
+	int (*open_page)(const char *path, void *data);
 };
 
 struct popups_options {
@@ -47,6 +53,10 @@ void popups_destroy(struct popups *p);
 /* Shows or updates the popup of call e. line: the line's name when the user
  * has several lines, else NULL. can_dial: whether Call back is offered. */
 void popups_show_call(struct popups *p, const struct call_entry *e, const char *line, bool can_dial);
+/* What the popup of call e shows (its strings borrowed from e and line),
+ * for the other outputs that show the same. */
+void popups_card(const struct call_entry *e, const char *line, bool can_dial,
+		 struct notify_card *out);
 /* Shows a reminder that falls due. */
 void popups_show_reminder(struct popups *p, const struct db_reminder *r);
 /* The call was marked handled: its missed-call popup goes. */

@@ -15,7 +15,7 @@ struct service {
 	struct bus *bus;
 };
 
-static void entry_to_bus(const struct call_entry *e, struct bus_call *out) {
+void service_call_view(const struct call_entry *e, struct bus_call *out) {
 	const struct call_info *i = &e->info;
 	*out = (struct bus_call){
 		.id = e->id,
@@ -162,7 +162,7 @@ struct modem_ctx {
 	void *ctx;
 };
 
-static void modem_to_bus(struct line *line, struct bus_modem *m) {
+void service_modem_view(struct line *line, struct bus_modem *m) {
 	const struct modem_info *i = line_info(line);
 	*m = (struct bus_modem){
 		.path = line_path(line),
@@ -181,7 +181,7 @@ static void modem_to_bus(struct line *line, struct bus_modem *m) {
 static void modem_cb(struct line *line, void *data) {
 	struct modem_ctx *mc = data;
 	struct bus_modem m;
-	modem_to_bus(line, &m);
+	service_modem_view(line, &m);
 	mc->fn(&m, mc->ctx);
 }
 
@@ -193,10 +193,9 @@ static void list_modems(void *data, bus_modem_fn fn, void *ctx) {
 	}
 }
 
-static void database(void *data, struct bus_database *out) {
-	struct service *s = data;
+void service_database_view(struct calls *calls, struct bus_database *out) {
 	struct calls_health h;
-	calls_health(s->env.calls, &h);
+	calls_health(calls, &h);
 	*out = (struct bus_database){
 		.path = h.path,
 		.writable = h.error == 0,
@@ -206,8 +205,13 @@ static void database(void *data, struct bus_database *out) {
 	};
 }
 
+static void database(void *data, struct bus_database *out) {
+	struct service *s = data;
+	service_database_view(s->env.calls, out);
+}
+
 struct settings_ctx {
-	struct service *s;
+	const struct service_env *env;
 	bus_setting_fn fn;
 	void *ctx;
 };
@@ -215,20 +219,32 @@ struct settings_ctx {
 static void setting_cb(const char *key, const char *value, void *data) {
 	struct settings_ctx *sc = data;
 	if (!strcmp(key, "database")) {
-		value = sc->s->env.database; /* the default resolved */
+		value = sc->env->database; /* the default resolved */
 	} else if (!strcmp(key, "region")) {
-		value = calls_region(sc->s->env.calls); /* the locale's, when none was set */
+		value = calls_region(sc->env->calls); /* the locale's, when none was set */
 	}
 	sc->fn(key, value, sc->ctx);
 }
 
+void service_settings_view(const struct service_env *env, bus_setting_fn fn, void *ctx) {
+	struct settings_ctx sc = {env, fn, ctx};
+	config_foreach(env->config, setting_cb, &sc);
+}
+
 static void settings(void *data, bus_setting_fn fn, void *ctx) {
 	struct service *s = data;
-	struct settings_ctx sc = {s, fn, ctx};
-	config_foreach(s->env.config, setting_cb, &sc);
+	service_settings_view(&s->env, fn, ctx);
+}
+
+static void web(void *data, const char *const **urls, const char **fingerprint) {
+	struct service *s = data;
+	*urls = web_urls(s->env.web);
+	const char *fp = web_fingerprint(s->env.web);
+	*fingerprint = fp != NULL ? fp : "";
 }
 
 static const struct bus_handler handler = {
+	.web = web,
 	.lookup = lookup,
 	.get_call = get_call,
 	.list_calls = list_calls,
@@ -276,7 +292,7 @@ void service_call(struct service *s, enum call_change change, const struct call_
 		return;
 	}
 	struct bus_call bc;
-	entry_to_bus(e, &bc);
+	service_call_view(e, &bc);
 	const char *signal = change == CALL_STARTED ? "CallStarted"
 			     : change == CALL_ENDED ? "CallEnded"
 						    : "CallUpdated";
@@ -288,7 +304,7 @@ void service_modem_added(struct service *s, struct line *line) {
 		return;
 	}
 	struct bus_modem m;
-	modem_to_bus(line, &m);
+	service_modem_view(line, &m);
 	bus_emit_modem_added(s->bus, &m);
 }
 

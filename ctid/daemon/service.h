@@ -15,6 +15,7 @@
 #include "calls.h"
 #include "config.h"
 #include "lines.h"
+#include "web.h"
 
 /* What the methods ask of the daemon beyond reading. */
 struct service_actions {
@@ -27,6 +28,7 @@ struct service_actions {
 
 /* What the methods read; everything must outlive the service. */
 struct service_env {
+	struct web *web; /* the web page, or NULL */
 	struct calls *calls;
 	struct lines *lines;
 	const struct config *config; /* the settings in effect (read when asked) */
@@ -44,6 +46,14 @@ void service_destroy(struct service *s);
 /* The modems, once they exist (they announce themselves through the
  * service as they are found). No-op with a NULL service. */
 void service_set_lines(struct service *s, struct lines *lines);
+
+/* What the bus shows, for the other outputs (the web's events and
+ * status), which give the same keys. Strings are borrowed. */
+void service_call_view(const struct call_entry *e, struct bus_call *out);
+void service_modem_view(struct line *line, struct bus_modem *out);
+void service_database_view(struct calls *calls, struct bus_database *out);
+/* The settings in effect, as the Settings property lists them. */
+void service_settings_view(const struct service_env *env, bus_setting_fn fn, void *ctx);
 
 /* Signals. Each is a no-op with a NULL service. */
 void service_call(struct service *s, enum call_change change, const struct call_entry *e);

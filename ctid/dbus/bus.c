@@ -366,7 +366,7 @@ static DBusMessage *method_dial(struct bus *bus, DBusMessage *msg) {
 
 /* Properties */
 
-static const char *const property_names[] = {"Version", "Modems", "Database", "Settings"};
+static const char *const property_names[] = {"Version", "Modems", "Database", "Settings", "Web"};
 
 static bool property_known(const char *name) {
 	for (size_t i = 0; i < sizeof(property_names) / sizeof(property_names[0]); i++) {
@@ -410,6 +410,29 @@ static void append_settings(struct bus *bus, DBusMessageIter *it) {
 	dbus_message_iter_close_container(it, &array);
 }
 
+static void append_web(struct bus *bus, DBusMessageIter *it) {
+	const char *const *urls = NULL;
+	const char *fingerprint = "";
+	if (bus->h->web != NULL) {
+		bus->h->web(bus->data, &urls, &fingerprint);
+	}
+	DBusMessageIter dict, entry, var, array;
+	const char *key = "urls";
+	dict_open(it, &dict);
+	dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "as", &var);
+	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "s", &array);
+	for (size_t i = 0; urls != NULL && urls[i] != NULL; i++) {
+		dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &urls[i]);
+	}
+	dbus_message_iter_close_container(&var, &array);
+	dbus_message_iter_close_container(&entry, &var);
+	dbus_message_iter_close_container(&dict, &entry);
+	dict_str(&dict, "fingerprint", fingerprint != NULL ? fingerprint : "");
+	dbus_message_iter_close_container(it, &dict);
+}
+
 static void append_property(struct bus *bus, DBusMessageIter *it, const char *name) {
 	DBusMessageIter var;
 	if (!strcmp(name, "Version")) {
@@ -422,6 +445,9 @@ static void append_property(struct bus *bus, DBusMessageIter *it, const char *na
 	} else if (!strcmp(name, "Settings")) {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a(ss)", &var);
 		append_settings(bus, &var);
+	} else if (!strcmp(name, "Web")) {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
+		append_web(bus, &var);
 	} else {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "aa{sv}", &var);
 		append_modems(bus, &var);

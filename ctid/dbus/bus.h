@@ -94,6 +94,9 @@ struct bus_handler {
 	void (*database)(void *data, struct bus_database *out);
 	/* The settings in effect, as ctid.conf would write them. */
 	void (*settings)(void *data, bus_setting_fn fn, void *ctx);
+	/* Where the web page is served (NULL-terminated; may be NULL) and its
+	 * certificate's fingerprint ("" without TLS). */
+	void (*web)(void *data, const char *const **urls, const char **fingerprint);
 };
 
 struct bus;

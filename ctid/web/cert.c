@@ -1,0 +1,149 @@
+/*
+ * A self-signed certificate for serving the office network over TLS when
+ * no certificate was given: an ECDSA P-256 key and a certificate for this
+ * host's name, made once with GnuTLS and kept (mode 0600) in ctid's state
+ * folder, so the fingerprint people compared stays the same.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "web_private.h"
+
+static bool write_private(const char *path, const gnutls_datum_t *d) {
+	char *tmp = g_strdup_printf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write(fd, d->data, d->size) == (ssize_t)d->size && fsync(fd) == 0;
+	if (fd >= 0) {
+		close(fd);
+	}
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok) {
+		log_error("Web: could not write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	g_free(tmp);
+	return ok;
+}
+
+static int make_pair(const char *crt_path, const char *key_path) {
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t key_pem = {0}, crt_pem = {0};
+	char host[256] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	unsigned char serial[16];
+	gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial));
+	serial[0] &= 0x7f; /* a positive number */
+	time_t now = time(NULL);
+	int ret = gnutls_x509_privkey_init(&key);
+	if (ret >= 0) {
+		ret = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+						   GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+						   0);
+	}
+	if (ret >= 0) {
+		ret = gnutls_x509_crt_init(&crt);
+	}
+	if (ret >= 0) {
+		gnutls_x509_crt_set_version(crt, 3);
+		gnutls_x509_crt_set_serial(crt, serial, sizeof(serial));
+		gnutls_x509_crt_set_activation_time(crt, now - 3600);
+		gnutls_x509_crt_set_expiration_time(crt, now + 10L * 365 * 86400);
+		gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, host,
+					      (unsigned)strlen(host));
+		gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "ctid", 4);
+		gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, host,
+						     (unsigned)strlen(host), GNUTLS_FSAN_SET);
+		gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
+						     GNUTLS_FSAN_APPEND);
+		gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE);
+		gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0);
+		gnutls_x509_crt_set_basic_constraints(crt, 0, -1);
+		ret = gnutls_x509_crt_set_key(crt, key);
+	}
+	if (ret >= 0) {
+		ret = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0);
+	}
+	if (ret >= 0) {
+		ret = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &key_pem);
+	}
+	if (ret >= 0) {
+		ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &crt_pem);
+	}
+	if (ret < 0) {
+		log_error("Web: could not make a certificate: %s", gnutls_strerror(ret));
+	} else if (!write_private(key_path, &key_pem) || !write_private(crt_path, &crt_pem)) {
+		ret = -1;
+	} else {
+		log_info("Web: made a self-signed certificate for %s in %s", host, crt_path);
+	}
+	gnutls_free(key_pem.data);
+	gnutls_free(crt_pem.data);
+	if (crt != NULL) {
+		gnutls_x509_crt_deinit(crt);
+	}
+	if (key != NULL) {
+		gnutls_x509_privkey_deinit(key);
+	}
+	return ret < 0 ? -EIO : 0;
+}
+
+GTlsCertificate *web_cert_self_signed(const char *dir) {
+	if (dir == NULL) {
+		log_error("Web: no folder to keep a certificate in (set HOME, or give --tls-cert "
+			  "and --tls-key)");
+		return NULL;
+	}
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		log_error("Web: could not make %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	char *crt_path = g_build_filename(dir, "web.crt", NULL);
+	char *key_path = g_build_filename(dir, "web.key", NULL);
+	GTlsCertificate *cert = NULL;
+	if (access(crt_path, F_OK) != 0 || access(key_path, F_OK) != 0) {
+		if (make_pair(crt_path, key_path) < 0) {
+			goto out;
+		}
+	}
+	GError *err = NULL;
+	cert = g_tls_certificate_new_from_files(crt_path, key_path, &err);
+	if (cert == NULL) {
+		log_error("Web: could not load %s: %s (delete it and %s to make new ones)",
+			  crt_path, err->message, key_path);
+		g_error_free(err);
+	}
+out:
+	g_free(crt_path);
+	g_free(key_path);
+	return cert;
+}
+
+void web_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size) {
+	GByteArray *der = NULL;
+	g_object_get(cert, "certificate", &der, NULL);
+	out[0] = '\0';
+	if (der == NULL) {
+		return;
+	}
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sum, der->data, der->len);
+	guint8 digest[32];
+	gsize len = sizeof(digest);
+	g_checksum_get_digest(sum, digest, &len);
+	g_checksum_free(sum);
+	g_byte_array_unref(der);
+	size_t o = 0;
+	for (gsize i = 0; i < len && o + 4 <= size; i++) {
+		o += (size_t)snprintf(out + o, size - o, "%s%02X", i ? ":" : "", digest[i]);
+	}
+}

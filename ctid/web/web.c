@@ -1,0 +1,477 @@
+/*
+ * The web server: listening, TLS, the page's files, and the dispatch of
+ * API requests through the route table (routes.c), which checks the login,
+ * the role and the CSRF token before any handler runs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "web_private.h"
+#include "web_resources.h"
+
+#define RESOURCE_ROOT "/org/ctid/web"
+
+/* Headers every response carries: nothing from elsewhere may run, frame or
+ * be sniffed. */
+static const char csp_page[] = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+			       "script-src 'self'; connect-src 'self'; object-src 'none'; "
+			       "base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
+static void common_headers(SoupServerMessage *msg, const char *csp) {
+	SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+	soup_message_headers_replace(h, "Content-Security-Policy", csp);
+	soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+	soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
+	soup_message_headers_replace(h, "X-Frame-Options", "SAMEORIGIN");
+	soup_message_headers_replace(h, "Cache-Control", "no-store");
+}
+
+/* Matches path against pattern; "{x}" matches one non-empty segment. */
+static bool match(const char *pattern, const char *path, const char *args[2], char buf[2][128]) {
+	int n = 0;
+	const char *p = pattern, *s = path;
+	while (*p != '\0') {
+		if (*p == '{') {
+			const char *end = strchr(s, '/');
+			size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+			if (len == 0 || len >= 128 || n >= 2) {
+				return false;
+			}
+			memcpy(buf[n], s, len);
+			buf[n][len] = '\0';
+			args[n] = buf[n];
+			n++;
+			s += len;
+			p = strchr(p, '}') + 1;
+		} else if (*p++ != *s++) {
+			return false;
+		}
+	}
+	return *s == '\0';
+}
+
+static bool parse_id(const char *s, int64_t *out) {
+	if (s == NULL || *s == '\0' || strlen(s) > 15 || strspn(s, "0123456789") != strlen(s)) {
+		return false;
+	}
+	*out = strtoll(s, NULL, 10);
+	return *out > 0;
+}
+
+static bool changes(const char *method) {
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static bool parse_body(struct web_request *r) {
+	SoupMessageBody *body = soup_server_message_get_request_body(r->msg);
+	if (body == NULL || body->length == 0) {
+		return true;
+	}
+	if (body->length > WEB_BODY_MAX) {
+		web_error(r, 413, "The request is larger than 1 MiB; nothing was done.");
+		return false;
+	}
+	const char *type =
+		soup_message_headers_get_content_type(soup_server_message_get_request_headers(r->msg),
+						      NULL);
+	if (type != NULL && strcmp(type, "application/x-www-form-urlencoded") == 0) {
+		/* the login form, posted without JavaScript */
+		GHashTable *form = soup_form_decode(body->data);
+		JsonObject *o = json_object_new();
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, form);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			json_object_set_string_member(o, k, v);
+		}
+		g_hash_table_unref(form);
+		r->body = json_node_init_object(json_node_alloc(), o);
+		json_object_unref(o);
+		return true;
+	}
+	if (!g_utf8_validate(body->data, (gssize)body->length, NULL)) {
+		web_error(r, 400, "The body is not UTF-8 JSON.");
+		return false;
+	}
+	JsonParser *parser = json_parser_new_immutable();
+	GError *err = NULL;
+	if (!json_parser_load_from_data(parser, body->data, (gssize)body->length, &err)) {
+		web_error(r, 400, "The body is not valid JSON: %s.", err->message);
+		g_error_free(err);
+		g_object_unref(parser);
+		return false;
+	}
+	JsonNode *root = json_parser_get_root(parser);
+	r->body = root != NULL ? json_node_copy(root) : NULL;
+	g_object_unref(parser);
+	return true;
+}
+
+static void api_request(struct web *w, SoupServerMessage *msg, const char *path, GHashTable *query) {
+	struct web_request r = {
+		.web = w,
+		.msg = msg,
+		.method = soup_server_message_get_method(msg),
+		.path = path,
+		.query = query,
+	};
+	common_headers(msg, "default-src 'none'; frame-ancestors 'none'");
+	char buf[2][128];
+	const struct web_route *route = NULL;
+	bool path_known = false;
+	for (const struct web_route *rt = web_routes; rt->pattern != NULL; rt++) {
+		const char *args[2] = {NULL, NULL};
+		if (match(rt->pattern, path, args, buf)) {
+			path_known = true;
+			if (strcmp(rt->method, r.method) == 0 ||
+			    (strcmp(r.method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+				route = rt;
+				r.args[0] = args[0];
+				r.args[1] = args[1];
+				break;
+			}
+		}
+	}
+	if (route == NULL || route->handler == NULL) {
+		if (path_known) {
+			web_error(&r, 405, "%s is not a method of %s.", r.method, path);
+		} else {
+			web_error(&r, 404, "There is no %s in the API (see /api/v1/openapi.json).",
+				  path);
+		}
+		return;
+	}
+	if (route->role != WEB_ROLE_NONE) {
+		if (!web_authenticate(&r)) {
+			web_error(&r, 401, "Log in first, or send a token (Authorization: Bearer).");
+			return;
+		}
+		if ((int)r.user.role < (int)route->role) {
+			web_error(&r, 403, "This needs the %s role; %s is a %s.",
+				  db_role_str((enum db_role)route->role), r.user.name,
+				  db_role_str(r.user.role));
+			return;
+		}
+		if (changes(r.method) && !web_csrf_ok(&r)) {
+			web_error(&r, 403,
+				  "The change lacks its CSRF token (X-CSRF-Token); "
+				  "reload the page.");
+			return;
+		}
+	}
+	if (r.args[0] != NULL && strstr(route->pattern, "{id}") != NULL &&
+	    !parse_id(r.args[0], &r.id)) {
+		web_error(&r, 404, "'%s' is not an id.", r.args[0]);
+		return;
+	}
+	r.db = w->hooks.db(w->data);
+	if (r.db == NULL) {
+		web_error(&r, 503, "The database cannot be opened right now.");
+		return;
+	}
+	if (changes(r.method) && !parse_body(&r)) {
+		return;
+	}
+	db_set_author(r.db, r.user.name[0] ? r.user.name : NULL);
+	route->handler(&r);
+	db_set_author(r.db, NULL);
+	if (r.f != NULL) {
+		web_reply(&r, 200);
+	}
+	if (r.body != NULL) {
+		json_node_unref(r.body);
+	}
+}
+
+static const char *content_type(const char *path) {
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+		{".json", "application/json"},	       {".png", "image/png"},
+	};
+	const char *dot = strrchr(path, '.');
+	for (size_t i = 0; dot != NULL && i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(dot, types[i].ext) == 0) {
+			return types[i].type;
+		}
+	}
+	return "application/octet-stream";
+}
+
+static void static_file(struct web *w, SoupServerMessage *msg, const char *path) {
+	common_headers(msg, csp_page);
+	if (strcmp(soup_server_message_get_method(msg), "GET") != 0 &&
+	    strcmp(soup_server_message_get_method(msg), "HEAD") != 0) {
+		web_send_error(msg, 405, "Only GET is served here.");
+		return;
+	}
+	char name[256];
+	if (strcmp(path, "/") == 0) {
+		path = "/index.html";
+	}
+	if (strstr(path, "..") != NULL || strlen(path) > 200) {
+		web_send_error(msg, 404, "No such file.");
+		return;
+	}
+	snprintf(name, sizeof(name), RESOURCE_ROOT "/page%s", path);
+	GBytes *data = g_resource_lookup_data(w->resource, name, 0, NULL);
+	if (data == NULL) {
+		web_send_error(msg, 404, "No such file.");
+		return;
+	}
+	soup_server_message_set_status(msg, 200, NULL);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+				     "no-cache");
+	soup_message_headers_set_content_type(soup_server_message_get_response_headers(msg),
+					      content_type(name), NULL);
+	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), data);
+	g_bytes_unref(data);
+}
+
+static void on_request(SoupServer *server, SoupServerMessage *msg, const char *path,
+		       GHashTable *query, gpointer data) {
+	struct web *w = data;
+	if (strncmp(path, "/api/", 5) == 0) {
+		api_request(w, msg, path, query);
+	} else if (strncmp(path, "/login/", 7) == 0) {
+		common_headers(msg, csp_page);
+		web_link_login(w, msg, path + 7, query);
+	} else {
+		static_file(w, msg, path);
+	}
+}
+
+/* Before a body is read: refuse one over the limit without reading it. */
+static void on_early(SoupServer *server, SoupServerMessage *msg, const char *path,
+		     GHashTable *query, gpointer data) {
+	SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+	SoupEncoding enc = soup_message_headers_get_encoding(h);
+	if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
+	    soup_message_headers_get_content_length(h) > WEB_BODY_MAX) {
+		common_headers(msg, "default-src 'none'");
+		web_send_error(msg, 413, "The request is larger than 1 MiB; nothing was done.");
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Connection", "close");
+	} else if (enc == SOUP_ENCODING_CHUNKED) {
+		common_headers(msg, "default-src 'none'");
+		web_send_error(msg, 411, "Send the body with a Content-Length.");
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Connection", "close");
+	}
+}
+
+/* The events' WebSocket: authenticated before the upgrade. */
+static void on_events_early(SoupServer *server, SoupServerMessage *msg, const char *path,
+			    GHashTable *query, gpointer data) {
+	struct web *w = data;
+	struct web_request r = {
+		.web = w,
+		.msg = msg,
+		.method = soup_server_message_get_method(msg),
+		.path = path,
+		.query = query,
+	};
+	if (!web_authenticate(&r)) {
+		common_headers(msg, "default-src 'none'");
+		web_error(&r, 401, "Log in first, or send a token (Authorization: Bearer).");
+	} else if (!web_csrf_ok(&r)) {
+		/* a page of another site may not open it with our cookie */
+		common_headers(msg, "default-src 'none'");
+		web_error(&r, 403, "The events may only be opened from ctid's own page.");
+	}
+}
+
+static void on_events(SoupServer *server, SoupServerMessage *msg, const char *path,
+		      SoupWebsocketConnection *conn, gpointer data) {
+	struct web *w = data;
+	GHashTable *query =
+		soup_form_decode(g_uri_get_query(soup_server_message_get_uri(msg)) != NULL
+					 ? g_uri_get_query(soup_server_message_get_uri(msg))
+					 : "");
+	const char *since = g_hash_table_lookup(query, "since");
+	int64_t id = since != NULL ? strtoll(since, NULL, 10) : -1;
+	web_events_connected(w->events, conn, id);
+	g_hash_table_unref(query);
+}
+
+/* The URLs of the sockets the last listen added, with scheme. (Not
+ * soup_server_get_uris(), which leaks an address in libsoup 3.2.) */
+static void add_urls(struct web *w, GPtrArray *urls, GHashTable *seen, const char *scheme) {
+	GSList *listeners = soup_server_get_listeners(w->server);
+	for (GSList *l = listeners; l != NULL; l = l->next) {
+		if (!g_hash_table_add(seen, l->data)) {
+			continue;
+		}
+		GSocketAddress *a = g_socket_get_local_address(l->data, NULL);
+		if (a == NULL || !G_IS_INET_SOCKET_ADDRESS(a)) {
+			g_clear_object(&a);
+			continue;
+		}
+		GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS(a);
+		char *host = g_inet_address_to_string(g_inet_socket_address_get_address(ia));
+		bool v6 = strchr(host, ':') != NULL;
+		g_ptr_array_add(urls, g_strdup_printf("%s://%s%s%s:%u/", scheme, v6 ? "[" : "", host,
+						      v6 ? "]" : "",
+						      g_inet_socket_address_get_port(ia)));
+		g_free(host);
+		g_object_unref(a);
+	}
+	g_slist_free(listeners);
+}
+
+static bool listen_one(struct web *w, const char *spec, GTlsCertificate **cert,
+		       const struct web_options *o, GPtrArray *urls, GHashTable *seen) {
+	char host[64];
+	int port;
+	const char *why = NULL;
+	if (config_parse_listen(spec, host, &port, &why) < 0) {
+		log_error("Web: cannot listen on %s: %s", spec, why);
+		return false;
+	}
+	GInetAddress *addr = NULL;
+	bool loopback = strcmp(host, "localhost") == 0;
+	if (!loopback && strcmp(host, "*") != 0) {
+		addr = g_inet_address_new_from_string(host);
+		if (addr == NULL) {
+			log_error("Web: cannot listen on %s: %s is not an IP address", spec, host);
+			return false;
+		}
+		loopback = g_inet_address_get_is_loopback(addr);
+	}
+	SoupServerListenOptions opts = 0;
+	if (!loopback) {
+		/* plain HTTP only on this machine: anywhere else, TLS or nothing */
+		if (*cert == NULL) {
+			GError *err = NULL;
+			if (o->tls_cert != NULL || o->tls_key != NULL) {
+				*cert = g_tls_certificate_new_from_files(o->tls_cert,
+									 o->tls_key != NULL
+										 ? o->tls_key
+										 : o->tls_cert,
+									 &err);
+				if (*cert == NULL) {
+					log_error("Web: cannot use the certificate %s: %s",
+						  o->tls_cert, err->message);
+					g_error_free(err);
+				}
+			} else {
+				*cert = web_cert_self_signed(o->state_dir);
+			}
+			if (*cert == NULL) {
+				g_clear_object(&addr);
+				return false;
+			}
+			g_object_set(w->server, "tls-certificate", *cert, NULL);
+			web_cert_fingerprint(*cert, w->fingerprint, sizeof(w->fingerprint));
+			w->tls = true;
+		}
+		opts |= SOUP_SERVER_LISTEN_HTTPS;
+	}
+	GError *err = NULL;
+	gboolean ok;
+	if (addr != NULL) {
+		GSocketAddress *sa = g_inet_socket_address_new(addr, (guint16)port);
+		ok = soup_server_listen(w->server, sa, opts, &err);
+		g_object_unref(sa);
+		g_object_unref(addr);
+	} else if (loopback) {
+		ok = soup_server_listen_local(w->server, (guint)port, opts, &err);
+	} else {
+		ok = soup_server_listen_all(w->server, (guint)port, opts, &err);
+	}
+	if (!ok) {
+		log_error("Web: cannot listen on %s: %s", spec, err->message);
+		g_error_free(err);
+		return false;
+	}
+	add_urls(w, urls, seen, opts & SOUP_SERVER_LISTEN_HTTPS ? "https" : "http");
+	return true;
+}
+
+struct web *web_create(const struct web_options *o, const struct web_hooks *h, void *data) {
+	struct web *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return NULL;
+	}
+	w->hooks = *h;
+	w->data = data;
+	static bool registered;
+	if (!registered) {
+		web_register_resource();
+		registered = true;
+	}
+	w->resource = web_get_resource();
+	w->server = soup_server_new("server-header", "ctid/" CTID_VERSION " ", NULL);
+	w->throttle = web_throttle_create();
+	w->events = web_events_create(w);
+	soup_server_add_early_handler(w->server, NULL, on_early, w, NULL);
+	soup_server_add_early_handler(w->server, "/api/v1/events", on_events_early, w, NULL);
+	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
+	soup_server_add_websocket_handler(w->server, "/api/v1/events", NULL, NULL, on_events, w,
+					  NULL);
+	GTlsCertificate *cert = NULL;
+	GPtrArray *urls = g_ptr_array_new();
+	GHashTable *seen = g_hash_table_new(NULL, NULL);
+	bool ok = true;
+	for (int i = 0; ok && i < o->n_listen; i++) {
+		ok = listen_one(w, o->listen[i], &cert, o, urls, seen);
+	}
+	g_clear_object(&cert);
+	g_hash_table_destroy(seen);
+	g_ptr_array_add(urls, NULL);
+	w->urls = (char **)g_ptr_array_free(urls, FALSE);
+	if (!ok) {
+		web_destroy(w);
+		return NULL;
+	}
+	for (int i = 0; w->urls[i] != NULL; i++) {
+		log_info("Web page at %s", w->urls[i]);
+	}
+	if (w->tls) {
+		log_info("Web: TLS certificate SHA-256 fingerprint %s", w->fingerprint);
+	}
+	return w;
+}
+
+void web_destroy(struct web *w) {
+	if (w == NULL) {
+		return;
+	}
+	web_events_destroy(w->events);
+	if (w->server != NULL) {
+		soup_server_disconnect(w->server);
+		g_object_unref(w->server);
+	}
+	web_throttle_destroy(w->throttle);
+	g_strfreev(w->urls);
+	free(w);
+}
+
+void web_publish(struct web *w, const char *type, const char *key, const char *object, uint64_t live) {
+	if (w != NULL && object != NULL) {
+		web_events_publish(w->events, type, key, object, live);
+	}
+}
+
+const char *web_url(const struct web *w) {
+	return w != NULL && w->urls != NULL ? w->urls[0] : NULL;
+}
+
+const char *const *web_urls(const struct web *w) {
+	static const char *const none[] = {NULL};
+	return w != NULL && w->urls != NULL ? (const char *const *)w->urls : none;
+}
+
+const char *web_fingerprint(const struct web *w) {
+	return w != NULL && w->tls ? w->fingerprint : NULL;
+}
+
+int web_clients(const struct web *w) {
+	return w != NULL ? web_events_clients(w->events) : 0;
+}

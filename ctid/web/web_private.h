@@ -1,0 +1,185 @@
+#ifndef CTID_WEB_PRIVATE_H
+#define CTID_WEB_PRIVATE_H
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "web.h"
+
+#define WEB_BODY_MAX	 (1024 * 1024) /* bytes of a request's body */
+#define WEB_SESSION_DAYS 30	       /* a browser's login lasts this long unused */
+#define WEB_LOGIN_FAILS	 10	       /* failed logins allowed per window ... */
+#define WEB_LOGIN_WINDOW 600	       /* ... of this many seconds */
+#define WEB_CLIENT_QUEUE 256	       /* messages a slow page may have waiting */
+#define WEB_COOKIE	 "ctid_session"
+
+struct web_events;
+struct web_throttle;
+
+struct web {
+	SoupServer *server;
+	struct web_hooks hooks;
+	void *data;
+	bool tls;
+	char fingerprint[96]; /* "AB:CD:..." or "" */
+	char **urls;	      /* NULL-terminated */
+	struct web_events *events;
+	struct web_throttle *throttle;
+	GResource *resource;
+};
+
+/* Who a request comes from, once authenticated. */
+struct web_user {
+	int64_t id;
+	char name[DB_USER_NAME_MAX + 1];
+	enum db_role role;
+	bool session; /* by cookie (needs CSRF on changes), not by token */
+	char csrf[80];
+};
+
+/* One request being answered. */
+struct web_request {
+	struct web *web;
+	SoupServerMessage *msg;
+	const char *method;
+	const char *path;
+	GHashTable *query; /* may be NULL */
+	struct web_user user;
+	const char *args[2]; /* the route's {id} / {name} parts */
+	int64_t id;	     /* args[0] as an id, when it is one */
+	struct db *db;
+	JsonNode *body; /* the parsed JSON body of a POST/PATCH, or NULL */
+	/* the response being written */
+	char *out;
+	size_t out_len;
+	FILE *f;
+	struct json_writer w;
+};
+
+enum web_role_need {
+	WEB_ROLE_NONE = -1, /* no login needed */
+	WEB_ROLE_SELLER = DB_ROLE_SELLER,
+	WEB_ROLE_MANAGER = DB_ROLE_MANAGER,
+	WEB_ROLE_ADMIN = DB_ROLE_ADMIN,
+};
+
+typedef void (*web_handler)(struct web_request *r);
+
+struct web_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/contacts/{id}" */
+	enum web_role_need role;
+	web_handler handler;
+};
+
+/* Every route of the API (routes.c), ending with a NULL pattern. */
+extern const struct web_route web_routes[];
+
+/* The home region numbers are formatted for. */
+static inline const char *web_region(struct web_request *r) {
+	return r->web->hooks.region(r->web->data);
+}
+
+/* Starts a JSON response: the handler then writes one value to r->w. */
+struct json_writer *web_json(struct web_request *r);
+/* Sends what was written to r->w with status. */
+void web_reply(struct web_request *r, int status);
+/* Sends {"error": message} with status on msg, before any request. */
+void web_send_error(SoupServerMessage *msg, int status, const char *message);
+/* Sends {"error": message} with status; the message is one sentence. */
+void web_error(struct web_request *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Sends a database error (-errno) as the right status and sentence. */
+void web_db_error(struct web_request *r, int err, const char *doing);
+/* Sends a body of another type (taken: freed with g_free). */
+void web_reply_bytes(struct web_request *r, int status, const char *type, char *data, size_t len);
+
+/* The query parameter name, or NULL. */
+const char *web_query(struct web_request *r, const char *name);
+/* Parses query parameter name as an integer from min to max (def when
+ * absent); false after answering 400 when it is not one. */
+bool web_query_int(struct web_request *r, const char *name, long min, long max, long def, long *out);
+/* "true"/"false"/"1"/"0"/"yes"/"no"; false after answering 400. */
+bool web_query_bool(struct web_request *r, const char *name, bool def, bool *out);
+/* A date parameter (YYYY-MM-DD, today, yesterday, Nd); 0 when absent. */
+bool web_query_since(struct web_request *r, const char *name, bool until, int64_t *out);
+
+/* The body's JSON object; NULL after answering 400 when there is none. */
+JsonObject *web_body_object(struct web_request *r);
+/*
+ * Member name of o as a string: *out is NULL when absent (or null when
+ * nullable), and false after answering 422 when it is of another type or
+ * fails db_check_text(max, lines) (413 when too long).
+ */
+bool web_member_string(struct web_request *r, JsonObject *o, const char *name, size_t max,
+		       bool lines, const char **out);
+bool web_member_int(struct web_request *r, JsonObject *o, const char *name, int64_t min,
+		    int64_t max, int64_t def, int64_t *out);
+bool web_member_bool(struct web_request *r, JsonObject *o, const char *name, bool def, bool *out);
+
+/* Answers a text the database refused (-EMSGSIZE, -EILSEQ) and returns
+ * true; false for any other value. */
+bool web_text_refused(struct web_request *r, int err, const char *what);
+
+/* Sessions, tokens and logins (session.c). */
+struct web_throttle *web_throttle_create(void);
+void web_throttle_destroy(struct web_throttle *t);
+/* Fills r->user from the cookie or the token; false when neither is valid. */
+bool web_authenticate(struct web_request *r);
+/* Whether a change by a session carries its CSRF token (and a same-origin
+ * Origin when it has one). */
+bool web_csrf_ok(struct web_request *r);
+void web_login(struct web_request *r);
+void web_logout(struct web_request *r);
+void web_session(struct web_request *r);
+/* GET /login/LINK */
+void web_link_login(struct web *w, SoupServerMessage *msg, const char *link, GHashTable *query);
+
+/* Live events (events.c). */
+struct web_events *web_events_create(struct web *w);
+void web_events_destroy(struct web_events *e);
+void web_events_publish(struct web_events *e, const char *type, const char *key, const char *object,
+			uint64_t live);
+int web_events_clients(const struct web_events *e);
+void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, int64_t since);
+
+/* The self-signed certificate (cert.c): loads dir/web.crt and web.key or
+ * makes them. Returns a new certificate or NULL after logging why. */
+GTlsCertificate *web_cert_self_signed(const char *dir);
+/* "AB:CD:..." of cert's DER. */
+void web_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size);
+
+/* The handlers (api_*.c). */
+void web_api_lookup(struct web_request *r);
+void web_api_contacts(struct web_request *r);
+void web_api_contact_add(struct web_request *r);
+void web_api_contact_get(struct web_request *r);
+void web_api_contact_patch(struct web_request *r);
+void web_api_contact_delete(struct web_request *r);
+void web_api_contact_merge(struct web_request *r);
+void web_api_note_add(struct web_request *r);
+void web_api_note_close(struct web_request *r);
+void web_api_reminder_add(struct web_request *r);
+void web_api_reminder_delete(struct web_request *r);
+void web_api_reminders(struct web_request *r);
+void web_api_requests(struct web_request *r);
+void web_api_requests_arrived(struct web_request *r);
+void web_api_calls(struct web_request *r);
+void web_api_missed(struct web_request *r);
+void web_api_call_handled(struct web_request *r);
+void web_api_call_callback(struct web_request *r);
+void web_api_report(struct web_request *r);
+void web_api_export(struct web_request *r);
+void web_api_activity(struct web_request *r);
+void web_api_users(struct web_request *r);
+void web_api_user_add(struct web_request *r);
+void web_api_user_patch(struct web_request *r);
+void web_api_user_delete(struct web_request *r);
+void web_api_backup(struct web_request *r);
+void web_api_settings(struct web_request *r);
+void web_api_status(struct web_request *r);
+void web_api_openapi(struct web_request *r);
+
+#endif
