@@ -291,6 +291,9 @@ static bool environmental(int rc) {
 	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
+	/* a name taken, a contact that is gone: the caller gets -EEXIST and
+	 * says so in its own words */
+	case SQLITE_CONSTRAINT:
 		return true;
 	default:
 		return false;

@@ -126,7 +126,8 @@ int db_bind_text(sqlite3_stmt *s, int idx, const char *text);
 const char *db_column_text(sqlite3_stmt *s, int col);
 
 /* Logs SQLite's message for rc (at debug level for a locked, read-only, full
- * or failing file: the caller says what it was doing) and returns -errno. */
+ * or failing file, or a broken constraint: the caller says what it was
+ * doing) and returns -errno. */
 int db_report(struct db *db, int rc);
 
 /* Called for each row of a walk; a non-zero return stops it and is returned. */

@@ -120,7 +120,7 @@ static int write_note(const struct db_note *n, void *data) {
 
 static int write_call(const struct db_call *c, void *data) {
 	struct web_request *r = data;
-	jsonout_call(&r->w, c, web_region(r));
+	jsonout_call(web_json(r), c, web_region(r));
 	return 0;
 }
 

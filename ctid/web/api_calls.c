@@ -12,7 +12,7 @@
 
 static int write_call(const struct db_call *c, void *data) {
 	struct web_request *r = data;
-	jsonout_call(&r->w, c, web_region(r));
+	jsonout_call(web_json(r), c, web_region(r));
 	return 0;
 }
 
@@ -44,7 +44,7 @@ void web_api_calls(struct web_request *r) {
 
 static int write_missed(const struct db_missed *m, void *data) {
 	struct web_request *r = data;
-	jsonout_missed(&r->w, m, web_region(r));
+	jsonout_missed(web_json(r), m, web_region(r));
 	return 0;
 }
 

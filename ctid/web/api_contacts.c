@@ -37,7 +37,7 @@ struct list_ctx {
 
 static int brief(const struct db_contact *c, void *data) {
 	struct web_request *r = data;
-	jsonout_contact_brief(&r->w, r->db, c, web_region(r));
+	jsonout_contact_brief(web_json(r), r->db, c, web_region(r));
 	return 0;
 }
 
@@ -452,7 +452,7 @@ static int write_reminder(const struct db_reminder *rm, void *data) {
 	}
 	char phone[128];
 	output_phones(f->r->db, rm->contact_id, web_region(f->r), false, phone, sizeof(phone));
-	jsonout_reminder(&f->r->w, rm, phone);
+	jsonout_reminder(web_json(f->r), rm, phone);
 	f->written = true;
 	return 0;
 }

@@ -316,9 +316,9 @@ static void add_urls(struct web *w, GPtrArray *urls, GHashTable *seen, const cha
 		GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS(a);
 		char *host = g_inet_address_to_string(g_inet_socket_address_get_address(ia));
 		bool v6 = strchr(host, ':') != NULL;
-		g_ptr_array_add(urls, g_strdup_printf("%s://%s%s%s:%u/", scheme, v6 ? "[" : "", host,
-						      v6 ? "]" : "",
-						      g_inet_socket_address_get_port(ia)));
+		g_ptr_array_add(urls,
+				g_strdup_printf("%s://%s%s%s:%u/", scheme, v6 ? "[" : "", host,
+						v6 ? "]" : "", g_inet_socket_address_get_port(ia)));
 		g_free(host);
 		g_object_unref(a);
 	}

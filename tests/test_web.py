@@ -1,0 +1,610 @@
+#!/usr/bin/python3
+"""The web API end to end, with real parts only.
+
+ctid on a private dbus-daemon with python3-dbusmock's notification server,
+the modem simulator on a pseudo-terminal, a real SQLite file; HTTP through
+python3-requests, live events through python3-websocket. Checks that the
+route table and the OpenAPI document are the same list, that every route
+refuses without a login, that roles, CSRF tokens, throttling and limits
+hold, that the API gives what ctidctl gives, that call events reach
+WebSocket clients with the D-Bus keys and the popup's card (and what a
+client missed when it reconnects), that a non-loopback address is served
+over TLS only, and that one-time login links work once.
+
+Usage: test_web.py CTID CTIDCTL MODEMSIM WEB_ROUTES
+"""
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import ssl
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import ctidtest
+
+CTID, CTIDCTL, MODEMSIM, WEB_ROUTES = (os.path.abspath(p) for p in sys.argv[1:5])
+tap = ctidtest.Tap()
+
+missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
+if missing:
+    tap.skip_all('%s is not installed' % missing)
+
+import requests  # noqa: E402  (python3-requests)
+import websocket  # noqa: E402  (python3-websocket)
+
+PASSWORDS = {'anna': 'anna-secret-1', 'mark': 'mark-secret-1', 'boss': 'boss-secret-1'}
+
+
+def web_url(daemon, scheme='http', timeout=10):
+    """The URL the daemon's log says it serves the page at."""
+    found = ctidtest.wait_for(
+        lambda: re.findall(r'Web page at (%s://\S+)' % scheme, daemon.log()), timeout)
+    return found[0] if found else None
+
+
+def substitute(path):
+    return path.replace('{id}', '1').replace('{name}', 'anna')
+
+
+with ctidtest.Harness(timeout=240) as h:
+    tmp = h.mkdtemp('web')
+    db = os.path.join(tmp, 'ctid.db')
+    devdir = os.path.join(tmp, 'dev')
+    os.mkdir(devdir)
+    state = os.path.join(tmp, 'state')
+    opened = os.path.join(tmp, 'opened')
+    browser = os.path.join(tmp, 'browser')
+    with open(browser, 'w') as f:
+        # $BROWSER: records the URL it is asked to open
+        f.write('#!/bin/sh\necho "$1" >> %s\n' % opened)
+    os.chmod(browser, 0o755)
+    bus = h.session_bus()
+    env = bus.env(XDG_CONFIG_HOME=os.path.join(tmp, 'config'), XDG_STATE_HOME=state,
+                  XDG_DATA_HOME=os.path.join(tmp, 'data'), TZ='UTC', LC_ALL='C.UTF-8',
+                  BROWSER=browser)
+
+    def ctl(*args, stdin=None):
+        p = subprocess.run([CTIDCTL, '--database', db, '--region', 'GB', *args], env=env,
+                           input=stdin, capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    def ctl_json(*args):
+        code, out, err = ctl(*args, '--json')
+        return json.loads(out) if code == 0 else err
+
+    ivan = int(ctl('contact', 'add', '--name', 'Ivan Pozdniakov', '--company',
+                   'Pozdniakov & Sons', '--phone', '020 7946 0018')[1])
+    ctl('note', 'add', str(ivan), 'asked for black shoe cream')
+    ctl('request', 'add', str(ivan), 'Generation P')
+    olga = int(ctl('contact', 'add', '--name', 'Olga Ivanova', '--phone', '0113 496 0000')[1])
+
+    # Users: the CLI's checks first.
+    code, _, err = ctl('user', 'add', 'anna', '--role', 'seller')
+    tap.ok(code == 1 and 'password-stdin' in err,
+           'user add off a terminal wants --password-stdin', err)
+    code, _, err = ctl('user', 'add', 'anna', '--role', 'seller', '--password-stdin',
+                       stdin='short\n')
+    tap.ok(code == 1 and '8 characters' in err, 'a short password is refused', err)
+    code, _, err = ctl('user', 'add', '-x', '--role', 'seller')
+    tap.ok(code != 0, 'a name starting with a dash is refused', err)
+    for name, role in (('boss', 'admin'), ('anna', 'seller'), ('mark', 'manager')):
+        code, _, err = ctl('user', 'add', name, '--role', role, '--password-stdin',
+                           stdin=PASSWORDS[name] + '\n')
+        tap.is_(code, 0, 'user add %s --role %s' % (name, role))
+    users = ctl_json('user', 'list')
+    tap.is_(sorted((u['name'], u['role']) for u in users),
+            [('anna', 'seller'), ('boss', 'admin'), ('mark', 'manager')],
+            'user list --json names them with their roles')
+    code, _, err = ctl('user', 'role', 'boss', 'seller')
+    tap.ok(code == 1 and 'last admin' in err, 'the last admin stays one', err)
+    with sqlite3.connect(db) as sql:
+        stored = dict(sql.execute('SELECT name, password FROM users'))
+    tap.ok(all(v.startswith('$y$') and PASSWORDS[k] not in v for k, v in stored.items()),
+           'passwords are stored as yescrypt hashes', stored)
+    tokens = {n: ctl('user', 'token', n)[1].strip() for n in PASSWORDS}
+    with sqlite3.connect(db) as sql:
+        kept = [r[0] for r in sql.execute("SELECT hash FROM tokens WHERE kind = 'api'")]
+    tap.ok(len(kept) == 3 and not set(tokens.values()) & set(kept)
+           and hashlib.sha256(tokens['anna'].encode()).hexdigest() in kept,
+           'API tokens are stored as their SHA-256 only', kept)
+
+    server = h.notification_server(bus, caps=['actions', 'body'])
+    sim = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '200',
+                         '--link', os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
+    sim.expect('ready')
+    monitor = h.monitor(CTIDCTL, env)
+    daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', devdir, '--database', db,
+                      '--region', 'GB', '--ring-timeout', '1', '-v', '-v'], env=env,
+                     log_name='ctid.log')
+    url = web_url(daemon)
+    if not tap.ok(url, 'the daemon serves the page', daemon.log()):
+        tap.bail('no web page')
+    api = url + 'api/v1/'
+
+    def get(path, who=None, **kw):
+        headers = kw.pop('headers', {})
+        if who:
+            headers['Authorization'] = 'Bearer ' + tokens[who]
+        return requests.get(api + path, headers=headers, timeout=10, **kw)
+
+    def send(method, path, who=None, **kw):
+        headers = kw.pop('headers', {})
+        if who:
+            headers['Authorization'] = 'Bearer ' + tokens[who]
+        return requests.request(method, api + path, headers=headers, timeout=10, **kw)
+
+    # The route table and the document are one list.
+    routes = [json.loads(line) for line in
+              subprocess.run([WEB_ROUTES], capture_output=True, text=True).stdout.splitlines()]
+    r = requests.get(api + 'openapi.json', timeout=10)
+    doc = r.json() if r.status_code == 200 else {}
+    tap.is_(r.status_code, 200, 'the OpenAPI document is served without a login')
+    tap.ok(str(doc.get('openapi', '')).startswith('3.'), 'it is OpenAPI 3')
+    documented = sorted((m.upper(), '/api/v1' + p if not p.startswith('/api') else p,
+                         op.get('x-ctid-role'))
+                        for p, ops in doc.get('paths', {}).items()
+                        for m, op in ops.items() if m in ('get', 'post', 'patch', 'delete', 'put'))
+    served = sorted((rt['method'], rt['path'], rt['role']) for rt in routes)
+    tap.is_(documented, served, 'every route is documented with its role, and nothing else')
+    tap.ok(len(served) >= 30, '%d routes' % len(served))
+
+    # Without a login, every route but login and the document is refused.
+    refused = []
+    for method, path, role in served:
+        if role == 'none':
+            continue
+        r = send(method, substitute(path)[len('/api/v1/'):], json={})
+        if r.status_code != 401 or 'error' not in r.json():
+            refused.append((method, path, r.status_code))
+    tap.is_(refused, [], 'every route answers 401 with an error without a session or token')
+    r = get('contacts/1', headers={'Authorization': 'Bearer ' + '0' * 64})
+    tap.is_(r.status_code, 401, 'a made-up token is refused')
+    r = get('contacts/1', headers={'Authorization': 'Basic cm9vdDpyb290'})
+    tap.is_(r.status_code, 401, 'so is another kind of Authorization')
+    tap.ok(ctidtest.wait_for(lambda: 'refused GET /api/v1/contacts/1' in daemon.log(), 5),
+           'refusals are logged')
+
+    # Roles.
+    denied = []
+    for method, path, role in served:
+        if role in ('manager', 'admin'):
+            r = send(method, substitute(path)[len('/api/v1/'):], 'anna', json={})
+            if r.status_code != 403:
+                denied.append((method, path, r.status_code))
+    tap.is_(denied, [], 'a seller is refused every manager and admin route (403)')
+    r = get('users', 'mark')
+    tap.is_(r.status_code, 403, 'a manager is refused the users (admin)')
+    r = get('report', 'mark')
+    tap.ok(r.status_code == 200 and r.headers['Content-Type'].startswith('text/html')
+           and 'Pozdniakov' not in r.headers.get('Content-Security-Policy', '')
+           and "script-src" not in r.headers.get('Content-Security-Policy', 'script-src'),
+           'a manager gets the HTML report, under a policy that runs no script',
+           r.headers.get('Content-Security-Policy'))
+    r = get('report?format=json', 'mark')
+    tap.is_(r.json() if r.ok else r.text, ctl_json('report'),
+            'the report as JSON is ctidctl report --json')
+    r = get('users/mark/activity', 'anna')
+    tap.is_(r.status_code, 403, 'a seller may not see another user\'s activity')
+    tap.is_(get('users/anna/activity', 'anna').status_code, 200, 'but may see their own')
+    r = get('export?format=csv', 'mark')
+    tap.ok(r.status_code == 200 and 'Ivan,,Pozdniakov' in r.text, 'a manager exports CSV')
+
+    # Reading: what ctidctl gives.
+    r = get('lookup?number=02079460018', 'anna')
+    tap.is_(r.json(), ctl_json('lookup', '02079460018'), 'lookup is ctidctl lookup --json')
+    r = get('contacts/%d' % ivan, 'anna')
+    tap.is_(r.json(), ctl_json('contact', 'show', str(ivan)),
+            'the card is ctidctl contact show --json')
+    tap.is_(r.json()['history'], {'calls': 0, 'missed_unhandled': 0, 'last_call': None,
+                                  'last_state': None}, 'with the call history')
+    r = get('contacts?q=poz', 'anna')
+    tap.is_([c['name'] for c in r.json()['contacts']], ['Ivan Pozdniakov'],
+            'search as you type: a name\'s start')
+    tap.is_(set(r.json()['contacts'][0]), {'id', 'name', 'company', 'phones'},
+            'each with id, name, company and phones')
+    tap.is_([c['name'] for c in get('contacts?q=cream', 'anna').json()['contacts']],
+            ['Ivan Pozdniakov'], 'a word of a note')
+    tap.is_([c['name'] for c in get('contacts?q=4960', 'anna').json()['contacts']],
+            ['Olga Ivanova'], 'digits of a number')
+    tap.is_([c['name'] for c in get('contacts?q=ivan', 'anna').json()['contacts']],
+            ['Ivan Pozdniakov', 'Olga Ivanova'], 'names that start with it first, then words')
+    tap.is_(get('contacts?limit=0', 'anna').status_code, 400, 'a limit out of range is 400')
+    tap.is_(get('requests?open=true', 'anna').json()['requests'],
+            ctl_json('request', 'list', '--open'), 'requests are ctidctl request list --json')
+
+    # Session, CSRF.
+    s = requests.Session()
+    r = s.post(api + 'login', json={'user': 'anna', 'password': 'wrong one'}, timeout=10)
+    tap.is_(r.status_code, 401, 'a wrong password is 401')
+    r = s.post(api + 'login', json={'user': 'anna', 'password': PASSWORDS['anna']}, timeout=10)
+    tap.is_(r.status_code, 200, 'anna logs in')
+    cookie = r.headers.get('Set-Cookie', '')
+    tap.ok('HttpOnly' in cookie and 'SameSite=Strict' in cookie and 'Secure' not in cookie,
+           'the session cookie is HttpOnly, SameSite=Strict (no Secure over plain HTTP)', cookie)
+    csrf = r.json().get('csrf')
+    tap.ok(csrf and len(csrf) == 64, 'the login returns a CSRF token')
+    tap.is_(s.get(api + 'session', timeout=10).json(),
+            {'user': 'anna', 'role': 'seller', 'csrf': csrf}, 'the session says who and the token')
+    r = s.post(api + 'contacts/%d/notes' % ivan, json={'text': 'no token'}, timeout=10)
+    tap.is_(r.status_code, 403, 'a change without the CSRF token is refused')
+    r = s.post(api + 'contacts/%d/notes' % ivan, json={'text': 'wrong token'},
+               headers={'X-CSRF-Token': '0' * 64}, timeout=10)
+    tap.is_(r.status_code, 403, 'with a wrong token too')
+    r = s.post(api + 'contacts/%d/notes' % ivan, json={'text': 'other site'},
+               headers={'X-CSRF-Token': csrf, 'Origin': 'http://evil.example'}, timeout=10)
+    tap.is_(r.status_code, 403, 'with the token but from another origin too')
+    r = s.post(api + 'contacts/%d/notes' % ivan, json={'text': 'Offered the new cream'},
+               headers={'X-CSRF-Token': csrf}, timeout=10)
+    tap.is_(r.status_code, 201, 'with the token the note is added (201)')
+    note = r.json()
+    tap.is_((note.get('author'), note.get('kind'), note.get('contact')),
+            ('anna', 'note', {'id': ivan, 'name': 'Ivan Pozdniakov'}),
+            'the note says who wrote it')
+    timeline = ctl_json('contact', 'show', str(ivan))['timeline']
+    tap.ok(any(e.get('text') == 'Offered the new cream' and e.get('author') == 'anna'
+               for e in timeline), 'ctidctl contact show has it, by anna')
+    r = s.post(api + 'logout', headers={'X-CSRF-Token': csrf}, timeout=10)
+    tap.is_(r.status_code, 204, 'logout')
+    tap.is_(s.get(api + 'session', timeout=10).status_code, 401, 'and the session is gone')
+
+    # Bad input: refused with a reason, nothing cut.
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', data=b'{"text": ',
+             headers={'Content-Type': 'application/json'})
+    tap.ok(r.status_code == 400 and 'JSON' in r.json()['error'], 'bad JSON is 400', r.text)
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', json=['text'])
+    tap.is_(r.status_code, 400, 'JSON that is not an object is 400')
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', json={'text': 42})
+    tap.is_(r.status_code, 422, 'a number for a text is 422')
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', json={'text': 'x' * 65537})
+    tap.ok(r.status_code == 413 and '65536' in r.json()['error'],
+           'a note over 65,536 bytes is 413, saying the limit', r.text)
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', data=b'{"text": "' + b'y' * 1100000
+             + b'"}', headers={'Content-Type': 'application/json'})
+    tap.is_(r.status_code, 413, 'a body over 1 MiB is 413')
+    r = send('POST', 'contacts', 'anna', json={'name': 'Bell\x07 Ringer'})
+    tap.is_(r.status_code, 422, 'a control character in a name is 422')
+    r = send('POST', 'contacts', 'anna', json={'name': 'Sam', 'birthday': '1970-02-30'})
+    tap.is_(r.status_code, 422, 'a birthday that does not exist is 422')
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', json={'text': 'x', 'kind': 'memo'})
+    tap.is_(r.status_code, 422, 'an unknown kind is 422')
+    tap.is_(get('contacts/999999', 'anna').status_code, 404, 'an unknown contact is 404')
+    tap.is_(get('contacts/abc', 'anna').status_code, 404, 'an id that is not one is 404')
+    tap.is_(get('nothing', 'anna').status_code, 404, 'an unknown route is 404')
+    tap.is_(send('PUT', 'contacts/1', 'anna').status_code, 405, 'an unknown method is 405')
+    notes = [e for e in ctl_json('contact', 'show', str(ivan))['timeline']
+             if e['type'] == 'note']
+    tap.is_(len(notes), 2, 'none of the refused notes was saved')
+
+    # Writing: contacts, requests, reminders.
+    r = send('POST', 'contacts', 'anna', json={
+        'name': 'Sam Spade', 'company': 'Spade & Archer', 'birthday': '--05-06',
+        'phones': [{'number': '+1 415 555 0100', 'label': 'work'}],
+        'tags': ['detective'], 'fields': {'hat': 'fedora'}})
+    sam = r.json() if r.status_code == 201 else {}
+    tap.is_(r.status_code, 201, 'a contact is added (201)')
+    tap.is_((sam.get('company'), sam.get('tags'), sam.get('fields'), sam.get('birthday')),
+            ('Spade & Archer', ['detective'], {'hat': 'fedora'}, '--05-06'),
+            'with company, tags, fields and birthday')
+    sid = sam.get('id', 0)
+    phone_id = sam['phones'][0]['id'] if sam.get('phones') else 0
+    r = send('PATCH', 'contacts/%d' % sid, 'anna', json={
+        'company': '', 'phones_add': [{'number': '+1 415 555 0199'}],
+        'phones_remove': [phone_id], 'tags_remove': ['detective'], 'fields': {'hat': None}})
+    card = r.json() if r.ok else {}
+    tap.is_((card.get('company'), [p['e164'] for p in card.get('phones', [])],
+             card.get('tags'), card.get('fields')),
+            (None, ['+14155550199'], [], {}), 'PATCH clears, adds, removes')
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna', json={'text': 'Brown laces',
+                                                               'kind': 'request'})
+    req = r.json()
+    tap.ok(r.status_code == 201 and req['open'], 'a request is added, open')
+    r = send('POST', 'notes/%d/close' % req['id'], 'mark')
+    tap.ok(r.status_code == 200 and not r.json()['open'] and r.json()['closed_by'] == 'mark',
+           'closed by mark', r.text)
+    tap.is_(send('POST', 'notes/%d/close' % req['id'], 'mark').status_code, 409,
+            'closing it again is 409')
+    r = get('requests/arrived?q=generation', 'anna')
+    tap.is_(r.json().get('callers'), ctl_json('request', 'arrived', 'generation'),
+            'who asked for it is ctidctl request arrived --json')
+    r = send('POST', 'contacts/%d/reminders' % ivan, 'anna',
+             json={'text': "friend's birthday", 'date': '12-24', 'yearly': True, 'notice': 30})
+    rem = r.json()
+    tap.ok(r.status_code == 201 and rem.get('yearly') and rem.get('date', '').endswith('-12-24'),
+           'a yearly reminder is added', r.text)
+    r = send('POST', 'contacts/%d/reminders' % ivan, 'anna', json={'text': 'x',
+                                                                   'date': '2001-01-01'})
+    tap.is_(r.status_code, 422, 'a reminder in the past is 422')
+    tap.is_(send('DELETE', 'reminders/%d' % rem['id'], 'anna').status_code, 204,
+            'the reminder is deleted')
+    r = send('POST', 'contacts/%d/merge' % ivan, 'anna', json={'from': sid})
+    tap.ok(r.status_code == 200 and r.json()['moved']['phones'] == 1,
+           'Sam merges into Ivan, moving his number', r.text)
+    tap.is_(get('contacts/%d' % sid, 'anna').status_code, 404, 'and Sam is gone')
+    gone = send('POST', 'contacts', 'anna', json={'name': 'Passing Trade'}).json()
+    tap.is_(send('DELETE', 'contacts/%d' % gone['id'], 'anna').status_code, 204,
+            'a contact is deleted (204)')
+    tap.is_(get('contacts/%d' % gone['id'], 'anna').status_code, 404, 'and then 404')
+
+    # Users through the API (admin).
+    r = send('POST', 'users', 'boss', json={'name': 'vera', 'role': 'seller',
+                                            'password': 'vera-secret-1'})
+    tap.is_((r.status_code, r.json().get('role')), (201, 'seller'), 'an admin adds a user')
+    tap.is_(send('POST', 'users', 'boss', json={'name': 'vera', 'role': 'seller',
+                                                 'password': 'vera-secret-1'}).status_code,
+            409, 'twice is 409')
+    tap.is_(send('POST', 'users', 'boss', json={'name': 'bad name', 'role': 'seller',
+                                                 'password': 'vera-secret-1'}).status_code,
+            422, 'a bad name is 422')
+    tap.is_(send('POST', 'users', 'boss', json={'name': 'lev', 'role': 'seller',
+                                                 'password': 'short'}).status_code,
+            422, 'a short password is 422')
+    tap.is_(send('PATCH', 'users/boss', 'boss', json={'role': 'seller'}).status_code, 409,
+            'the last admin may not stop being one')
+    ctl('user', 'token', 'vera')
+    vtok = ctl('user', 'token', 'vera')[1].strip()
+    ok_before = requests.get(api + 'session', headers={'Authorization': 'Bearer ' + vtok},
+                             timeout=10).status_code
+    tap.is_(send('DELETE', 'users/vera', 'boss').status_code, 204, 'a user is deleted')
+    ok_after = requests.get(api + 'session', headers={'Authorization': 'Bearer ' + vtok},
+                            timeout=10).status_code
+    tap.is_((ok_before, ok_after), (200, 401), 'and their token stops working')
+    st = get('settings', 'boss').json()['settings']
+    tap.is_(st.get('listen'), ['127.0.0.1:0'], 'settings: listen as a list')
+    status = get('status', 'boss').json()
+    tap.ok(status['web']['urls'] == [url] and status['web']['fingerprint'] is None
+           and status['modems'] and status['database']['writable'],
+           'status: the web page, its modems and database', status)
+    ctl_status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                                text=True, timeout=20)
+    tap.is_(json.loads(ctl_status.stdout).get('web') if ctl_status.returncode == 0 else None,
+            {'urls': [url], 'fingerprint': None}, 'ctidctl status --json says where the page is')
+    r = get('backup', 'boss')
+    tap.ok(r.status_code == 200 and r.content.startswith(b'SQLite format 3'),
+           'an admin downloads a backup')
+
+    # Live events.
+    def ws(path='events', headers=None, who='anna'):
+        hdrs = dict(headers or {})
+        if who:
+            hdrs['Authorization'] = 'Bearer ' + tokens[who]
+        return websocket.create_connection(api.replace('http', 'ws') + path, timeout=10,
+                                           header=['%s: %s' % kv for kv in hdrs.items()])
+
+    def refused_handshake(**kw):
+        try:
+            ws(**kw).close()
+            return None
+        except websocket.WebSocketBadStatusException as e:
+            return e.status_code
+
+    tap.is_(refused_handshake(who=None), 401, 'events without a login: 401')
+    s = requests.Session()
+    s.post(api + 'login', json={'user': 'anna', 'password': PASSWORDS['anna']}, timeout=10)
+    cookie = 'ctid_session=' + s.cookies['ctid_session']
+    tap.is_(refused_handshake(who=None, headers={'Cookie': cookie, 'Origin': 'http://evil.example'}),
+            403, 'events with the cookie from another site: 403')
+    first = ws(who=None, headers={'Cookie': cookie, 'Origin': url.rstrip('/')})
+    second = ws()
+
+    def messages(conn, until_event, limit=30):
+        out = []
+        for _ in range(limit):
+            msg = json.loads(conn.recv())
+            out.append(msg)
+            if msg.get('event') == until_event:
+                break
+        return out
+
+    sim.send('call 02079460018 "POZDNIAKOV I" rings=2 name_delay=0.2')
+    got = messages(first, 'call-ended')
+    names = [m['event'] for m in got]
+    tap.ok(names[0] == 'call-started' and names[-1] == 'call-ended' and 'call-updated' in names,
+           'a call: started, updated, ended', names)
+    started = got[0].get('call', {})
+    signal = json.loads(monitor.expect('{"event":"CallStarted"', 10) or '{}')
+    dbus_keys = set(signal) - {'event'}
+    tap.is_(set(started) - {'card'}, dbus_keys, 'the call has the keys it has on D-Bus')
+    tap.is_((started.get('contact_name'), started.get('contact_id'), started.get('number')),
+            ('Ivan Pozdniakov', ivan, '02079460018'), 'who is calling')
+    card = started.get('card', {})
+    pops = server.wait_notify(1)
+    tap.ok(pops and card.get('summary') == pops[0].summary and card.get('body') == pops[0].body,
+           'the card is what the popup shows', (card, pops[:1]))
+    tap.ok(card.get('company') == 'Pozdniakov & Sons'
+           and 'Offered the new cream' in [n['text'] for n in card.get('notes', [])]
+           and card.get('requests') == ['Generation P'],
+           'with the company, the latest note and the open request', card)
+    ended = got[-1]['call']
+    tap.ok(ended['state'] == 'missed' and ended['ended'] > 0, 'ended: missed', ended)
+    got2 = messages(second, 'call-ended')
+    tap.is_([m['id'] for m in got2], [m['id'] for m in got], 'every client gets every event')
+    ids = [m['id'] for m in got]
+    tap.ok(ids == sorted(ids) and len(set(ids)) == len(ids), 'numbered in order', ids)
+    first.close()
+    second.close()
+
+    # Reconnecting: what was missed, or a resync.
+    again = ws(path='events?since=%d' % ids[0])
+    replay = [json.loads(again.recv()) for _ in ids[1:]]
+    tap.is_([m['id'] for m in replay], ids[1:], '?since= gives the events missed, in order')
+    again.close()
+    later = ws(path='events?since=%d' % (ids[-1] + 1000))
+    tap.is_(json.loads(later.recv()).get('event'), 'resync',
+            'a client from before a restart is told to resync')
+    later.close()
+
+    # A page that opens while a call rings sees it at once.
+    sim.send('call 01134960000 rings=6')
+    watcher = ws()
+    tap.is_(json.loads(watcher.recv()).get('event'), 'call-started', 'the watcher sees the call')
+    late = ws()
+    msg = json.loads(late.recv())
+    tap.ok(msg.get('event') in ('call-started', 'call-updated')
+           and msg['call'].get('contact_name') == 'Olga Ivanova',
+           'a page that connects while it rings gets it first', msg)
+    messages(watcher, 'call-ended')
+    watcher.close()
+    late.close()
+
+    # Calls: handled through the API, recorded with who.
+    calls = get('calls?missed=true&unhandled=true', 'anna').json()['calls']
+    tap.is_([c['contact']['name'] for c in calls][:2], ['Olga Ivanova', 'Ivan Pozdniakov'],
+            'the missed calls, newest first')
+    tap.is_(calls, ctl_json('calls', '--missed', '--unhandled'),
+            'calls are ctidctl calls --json')
+    tap.is_(get('missed', 'anna').json()['callers'], ctl_json('missed'),
+            'the call-back list is ctidctl missed --json')
+    r = send('POST', 'calls/%d/handled' % calls[0]['id'], 'anna')
+    tap.ok(r.status_code == 200 and r.json()['handled'] and r.json()['handled_by'] == 'anna',
+           'a call is marked handled, by anna', r.text)
+    r = send('POST', 'calls/%d/callback' % calls[1]['id'], 'anna')
+    tap.ok(r.status_code == 200 and r.json()['dialled'] is True
+           and r.json()['call']['called_back'] is not None,
+           'call back dials (the modem can) and records it', r.text)
+    tap.ok(sim.expect('event dial', 10) is not None, 'the modem dialled (ATD)')
+    act = get('users/anna/activity', 'mark').json()
+    tap.ok(any(c['id'] == calls[0]['id'] for c in act['handled'])
+           and any(n['text'] == 'Offered the new cream' for n in act['notes']),
+           'a manager sees what anna wrote and handled', act)
+
+    # One-time login links.
+    code, out, err = ctl('open', str(ivan), '--print', '--url', url)
+    tap.is_((code, out.strip()), (0, url + '#/contacts/%d' % ivan),
+            'ctidctl open --print for a Unix user who is not a user of the page: the card')
+    tap.contains(err, 'not a user of the web page', 'and the page will ask for a password')
+    user = subprocess.run(['id', '-un'], capture_output=True, text=True).stdout.strip()
+    ctl('user', 'add', user, '--role', 'seller', '--password-stdin', stdin='desk-secret-1\n')
+    code, out, err = ctl('open', str(ivan), '--print', '--url', url)
+    link = out.strip()
+    tap.ok(re.match(re.escape(url) + r'login/[0-9a-f]{64}\?next=/%23/contacts/' + str(ivan)
+                    + '$', link), 'a user of the page gets a login link', out + err)
+    s = requests.Session()
+    r = s.get(link, allow_redirects=False, timeout=10)
+    tap.ok(r.status_code == 303 and r.headers.get('Location') == url + '#/contacts/%d' % ivan
+           and 'ctid_session' in s.cookies, 'the link logs in and goes to the card',
+           (r.status_code, r.headers))
+    tap.is_(s.get(api + 'session', timeout=10).json().get('user'), user, 'as the Unix user')
+    r = requests.get(link, allow_redirects=False, timeout=10)
+    tap.ok(r.status_code == 401 and 'cannot be used' in r.text, 'the link works once')
+    code, out, _ = ctl('open', '--print', '--url', url)
+    with sqlite3.connect(db) as sql:
+        sql.execute("UPDATE tokens SET expires = 1 WHERE kind = 'link'")
+    tap.is_(requests.get(out.strip(), allow_redirects=False, timeout=10).status_code, 401,
+            'an expired link does not work')
+    r = requests.get(url + 'login/x?next=//evil.example', allow_redirects=False, timeout=10)
+    tap.is_(r.status_code, 401, 'a made-up link does not work')
+    code, out, _ = ctl('open', '--print', '--url', url)
+    r = requests.get(out.strip().split('?')[0] + '?next=//evil.example/x', allow_redirects=False,
+                     timeout=10)
+    tap.is_(r.headers.get('Location'), url, 'a link never sends the browser to another site')
+
+    # ctidctl open and the popup's Open card open the browser there.
+    code, _, err = ctl('open', str(olga))
+    tap.ok(code == 0 and ctidtest.wait_for(lambda: os.path.exists(opened), 5),
+           '$BROWSER is run', err)
+    with open(opened) as f:
+        tap.ok(re.search(r'/login/[0-9a-f]{64}\?next=/%23/contacts/' + str(olga), f.read()),
+               'with a login link to the card')
+    os.unlink(opened)
+    missed = re.compile(r'The popup of call (\d+) \(missed\) is notification (\d+)')
+    before = len(missed.findall(daemon.log()))
+    sim.send('call 02079460018 rings=1')
+    shown = ctidtest.wait_for(lambda: missed.findall(daemon.log())[before:], 10)
+    nid = int(shown[-1][1]) if shown else 0
+    server.action_invoked(nid, 'open-card')
+    tap.ok(ctidtest.wait_for(lambda: os.path.exists(opened), 10),
+           'Open card on the popup opens the browser',
+           (nid, server.notify_calls()[-1:], daemon.log()[-2000:]))
+    if os.path.exists(opened):
+        with open(opened) as f:
+            tap.ok(re.search(r'/login/[0-9a-f]{64}\?next=/%23/contacts/' + str(ivan), f.read()),
+                   'at the card, logged in')
+
+    # Throttling: failed logins from an address (links too), then for a user name.
+    import http.client
+
+    def login_from(source, user, password):
+        host, port = url.split('//')[1].strip('/').split(':')
+        conn = http.client.HTTPConnection(host, int(port), timeout=10,
+                                          source_address=(source, 0))
+        conn.request('POST', '/api/v1/login', json.dumps({'user': user, 'password': password}),
+                     {'Content-Type': 'application/json'})
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        return resp.status, resp.getheader('Retry-After')
+
+    codes = [login_from('127.0.0.1', 'mark', 'nope%d' % i)[0] for i in range(12)]
+    fails = codes.count(401)
+    tap.ok(0 < fails <= 10 and codes == [401] * fails + [429] * (12 - fails),
+           'wrong passwords are 401 until the address failed ten times, then 429', codes)
+    status, retry = login_from('127.0.0.1', 'anna', PASSWORDS['anna'])
+    tap.ok(status == 429 and int(retry or 0) > 0,
+           'then even the right password of another user is 429, with Retry-After',
+           (status, retry))
+    tap.is_(login_from('127.0.0.2', 'anna', PASSWORDS['anna'])[0], 200,
+            'another address logs in')
+    for i in range(10 - fails):
+        login_from('127.0.0.3', 'mark', 'nope again %d' % i)
+    tap.is_(login_from('127.0.0.2', 'mark', PASSWORDS['mark'])[0], 429,
+            'a user name that failed ten times waits, from any address')
+    tap.ok(len(re.findall(r'refused POST /api/v1/login', daemon.log())) >= 12,
+           'every refused login is logged')
+    tap.is_(get('session', 'mark').status_code, 200, 'tokens still work meanwhile')
+
+    daemon.stop()
+
+    # Another address than loopback: TLS only, with a certificate made once.
+    tls = h.spawn([CTID, '--listen', '127.0.0.1:0', '--listen', '0.0.0.0:0', '--device-dir',
+                   devdir, '--database', db, '--region', 'GB', '--bus', 'none', '--no-notify',
+                   '-v'], env=env, log_name='ctid-tls.log')
+    https = web_url(tls, 'https')
+    if tap.ok(https, 'a daemon listening on 0.0.0.0 serves https', tls.log()):
+        port = int(https.rsplit(':', 1)[1].strip('/'))
+        crt = os.path.join(state, 'ctid', 'web.crt')
+        key = os.path.join(state, 'ctid', 'web.key')
+        tap.ok(os.path.exists(crt) and stat.S_IMODE(os.stat(key).st_mode) == 0o600
+               and stat.S_IMODE(os.stat(crt).st_mode) == 0o600,
+               'the self-signed pair is kept in the state folder, mode 0600')
+        r = requests.get('https://127.0.0.1:%d/api/v1/session' % port, verify=False, timeout=10,
+                         headers={'Authorization': 'Bearer ' + tokens['anna']})
+        tap.is_(r.status_code, 200, 'the API answers over TLS')
+        cookie = requests.post('https://127.0.0.1:%d/api/v1/login' % port, verify=False,
+                               json={'user': 'anna', 'password': PASSWORDS['anna']},
+                               timeout=10).headers.get('Set-Cookie', '')
+        tap.contains(cookie, 'Secure', 'the cookie is Secure on TLS')
+        der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(('127.0.0.1', port)))
+        fp = ':'.join('%02X' % b for b in hashlib.sha256(der).digest())
+        tap.contains(tls.log(), fp, 'the log says the certificate\'s SHA-256 fingerprint')
+        try:
+            plain = requests.get('http://127.0.0.1:%d/api/v1/session' % port, timeout=5)
+            answer = plain.status_code
+        except requests.exceptions.RequestException:
+            answer = None
+        tap.is_(answer, None, 'plain HTTP to the TLS address gets no answer')
+        tls.stop()
+        again = h.spawn([CTID, '--listen', '0.0.0.0:0', '--device-dir', devdir, '--database',
+                         db, '--bus', 'none', '--no-notify', '-v'], env=env,
+                        log_name='ctid-tls2.log')
+        tap.ok(web_url(again, 'https') and fp in again.log(),
+               'started again, the same certificate', again.log())
+        again.stop()
+
+    # A port in use is a clear error.
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        busy = subprocess.run([CTID, '--listen', '127.0.0.1:%d' % taken.getsockname()[1],
+                               '--device-dir', devdir, '--database', db, '--bus', 'none',
+                               '--no-notify'], env=env, capture_output=True, text=True,
+                              timeout=20)
+    tap.ok(busy.returncode != 0 and '--listen none' in busy.stderr,
+           'a port in use: ctid says so and how to choose another', busy.stderr)
+
+tap.done()
