@@ -65,15 +65,29 @@ void log_vprintf(enum log_level level, const char *fmt, va_list args) {
 		logger.colour = 0;
 	}
 	const char *prog = logger.prog != NULL ? logger.prog : "ctid";
+	/* The line is made in memory and written at once: one write(2), not
+	 * one per byte to an unbuffered stderr, and never interleaved with
+	 * another process's lines. */
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	if (f == NULL) {
+		free(msg);
+		return;
+	}
 	if (logger.colour) {
-		fprintf(stderr, "%s: %s%s\x1b[0m: ", prog, level_colours[level], level_names[level]);
+		fprintf(f, "%s: %s%s\x1b[0m: ", prog, level_colours[level], level_names[level]);
 	} else {
-		fprintf(stderr, "%s: %s: ", prog, level_names[level]);
+		fprintf(f, "%s: %s: ", prog, level_names[level]);
 	}
 	/* Messages quote callers' names and files' lines: one line each, and
 	 * nothing in them may drive the terminal or forge another line. */
-	utf8_write_safe(stderr, msg, false);
-	fputc('\n', stderr);
+	utf8_write_safe(f, msg, false);
+	fputc('\n', f);
+	if (fclose(f) == 0) {
+		fwrite(line, 1, len, stderr);
+	}
+	free(line);
 	free(msg);
 }
 

@@ -6,6 +6,8 @@
  * disconnected: one slow client never holds the others or the daemon.
  * A page that connects afresh first gets the calls ringing at that moment.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +145,9 @@ void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, i
 	}
 	if (io != NULL && G_IS_SOCKET_CONNECTION(io)) {
 		c->socket = g_object_ref(g_socket_connection_get_socket(G_SOCKET_CONNECTION(io)));
+		/* an event is one small frame: send it now, not when the last
+		 * one was acknowledged (Nagle), which costs a delayed ACK */
+		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 	}
 	soup_websocket_connection_set_max_incoming_payload_size(conn, 4096);
 	soup_websocket_connection_set_keepalive_interval(conn, 30);

@@ -11,13 +11,17 @@ the method.
 """
 
 import argparse
+import base64
 import datetime
 import json
 import os
 import platform
 import re
+import select
 import shutil
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -434,6 +438,205 @@ def measure_daemon(args, size, m):
     return out
 
 
+# The web page and its API.
+
+SUGGEST_WORDS = {
+    # as bench_query (data.c): the most common name, company and note words
+    'name': ['pozd', 'Поздн', 'kowal', 'smi', 'шевч', 'müll', 'wiś', 'garc', 'patel', 'anna',
+             'james', 'schr', 'олій', 'zhang', 'fitzg'],
+    'company': ['sons', 'trading', 'footwear', 'ооо', 'gmbh', 'albion', 'kensington',
+                'leather', 'cobblers'],
+    'note': ['cream', 'invoice', 'catalogue', 'заказ', 'cennik', 'angebot', 'delivery',
+             'samples', 'polish', 'перезвонить'],
+}
+
+
+def web_timed(conn, path, headers):
+    """One GET on a kept-alive connection: (ns, status, body)."""
+    t0 = time.perf_counter_ns()
+    conn.request('GET', path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    return time.perf_counter_ns() - t0, resp.status, body
+
+
+SO_TIMESTAMPNS = getattr(socket, 'SO_TIMESTAMPNS', 35)  # Linux's value; Python lacks the name
+
+
+class EventsClient:
+    """A WebSocket client of /api/v1/events that notes when each message's
+    bytes reached this machine (the kernel's receive time, SO_TIMESTAMPNS),
+    so that reading 200 of them from Python does not count as the daemon's
+    time. Frames from the server are unmasked; events are text frames."""
+
+    def __init__(self, host, port, token):
+        self.sock = socket.create_connection((host, port), timeout=30)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(('GET /api/v1/events HTTP/1.1\r\nHost: %s:%d\r\n'
+                           'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                           'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
+                           'Authorization: Bearer %s\r\n\r\n' % (host, port, key, token)).encode())
+        self.buf = b''
+        while b'\r\n\r\n' not in self.buf:
+            self.buf += self.sock.recv(4096)
+        head, self.buf = self.buf.split(b'\r\n\r\n', 1)
+        if not head.startswith(b'HTTP/1.1 101'):
+            raise RuntimeError('events: %s' % head[:80])
+        self.stamps = []  # (offset in the stream, kernel ns) of each read
+        self.offset = len(self.buf)
+        self.consumed = 0
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def read(self):
+        """Reads what is there; returns [(message, ns its last byte came)]."""
+        data, anc, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(16))
+        ns = None
+        for level, kind, value in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack('qq', value[:16])
+                ns = sec * 1000000000 + nsec
+        if ns is None:
+            raise RuntimeError('no receive time from the kernel (SO_TIMESTAMPNS)')
+        self.offset += len(data)
+        self.stamps.append((self.offset, ns))
+        self.buf += data
+        out = []
+        while len(self.buf) >= 2:
+            n = self.buf[1] & 0x7f
+            hdr = 2
+            if n == 126:
+                if len(self.buf) < 4:
+                    break
+                n, hdr = struct.unpack('>H', self.buf[2:4])[0], 4
+            elif n == 127:
+                if len(self.buf) < 10:
+                    break
+                n, hdr = struct.unpack('>Q', self.buf[2:10])[0], 10
+            if len(self.buf) < hdr + n:
+                break
+            opcode, payload = self.buf[0] & 0x0f, self.buf[hdr:hdr + n]
+            self.buf = self.buf[hdr + n:]
+            self.consumed += hdr + n
+            end = self.offset - len(self.buf)
+            came = next(t for off, t in self.stamps if off >= end)
+            self.stamps = [(off, t) for off, t in self.stamps if off > end]
+            if opcode == 1:
+                out.append((json.loads(payload), came))
+        return out
+
+    def close(self):
+        self.sock.close()
+
+
+def measure_web(args, size, m):
+    """GET a card and search as you type over HTTP, call events to many
+    WebSocket clients, and the daemon's memory with them connected."""
+    import http.client
+    import urllib.parse
+    log('%d: web: cards, search as you type, %d WebSocket clients' % (size, args.ws_clients))
+    db = scratch_copy(m['db'], 'web-%d.db' % size)
+    ctidctl = os.path.join(args.build, 'ctid/ctidctl')
+    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'bench', '--role', 'admin',
+                    '--password-stdin'], input='bench-password\n', text=True, check=True,
+                   capture_output=True)
+    token = subprocess.run([ctidctl, '--database', db, 'user', 'token', 'bench'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    headers = {'Authorization': 'Bearer ' + token}
+    calls = hot_calls(m)
+    out = {}
+    with ctidtest.Harness(timeout=3600, prefix='ctid-bench-') as h:
+        s = Session(h, args.build, db, interval_ms=args.interval, keep_open=args.keep_open)
+        d = s.start_daemon()
+        s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded']) >= 2, 120)
+        s.settle(quiet=2.0, timeout=180)
+        st = json.loads(subprocess.run([ctidctl, 'status', '--json'], env=s.env,
+                                       capture_output=True, text=True, check=True).stdout)
+        url = urllib.parse.urlparse(st['web']['urls'][0])
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        rnd = __import__('random').Random(size)
+
+        # The card of any contact, as the page opens it.
+        ids = [rnd.randint(1, size) for _ in range(args.cards + args.cards // 10)]
+        ns, bad = [], 0
+        for k, i in enumerate(ids):
+            t, status, body = web_timed(conn, '/api/v1/contacts/%d' % i, headers)
+            bad += status != 200 or b'"timeline"' not in body
+            if k >= args.cards // 10:
+                ns.append(t)
+        out['card'] = dict(stats_ms(ns), wrong=bad)
+
+        # Search as you type: each word 2 to 6 characters long, 20 results.
+        for kind, words in list(SUGGEST_WORDS.items()) + [('number', None)]:
+            ns, empty = [], 0
+            typed = []
+            if words is None:
+                for c in calls:
+                    digits = c[0].lstrip('+')
+                    typed += [digits[-7:-7 + n] for n in range(3, 7)]
+            else:
+                typed = [w[:n] for w in words for n in range(2, 7) if n <= len(w)]
+            typed = (typed * (args.searches // max(len(typed), 1) + 1))[:args.searches]
+            for q in typed[:20] + typed:  # the first 20 warm up
+                t, status, body = web_timed(
+                    conn, '/api/v1/contacts?limit=20&q=' + urllib.parse.quote(q), headers)
+                ns.append(t)
+                empty += status != 200 or body.count(b'"id"') == 0
+            out['suggest_' + kind] = dict(stats_ms(ns[20:]), empty=empty)
+        conn.close()
+
+        # Call events to many pages at once: NMBR -> call-started at each.
+        clients = [EventsClient(url.hostname, url.port, token) for _ in range(args.ws_clients)]
+        out['ws_clients'] = len(clients)
+        wait_quiet(d.pid, 2, 30)
+        # Read what was published before the calls (the start-up's reminders),
+        # as a page does: the kernel may merge what comes next with data left
+        # unread, and the merged bytes then carry a receive time that is not
+        # the call's.
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            ready, _, _ = select.select(clients, [], [], 0.1)
+            for c in ready:
+                c.read()
+        out['rss_ws_idle_kb'] = proc_status(d.pid)
+        lat, missing, per_call = [], 0, []
+        for k in range(args.ws_calls):
+            number, _ = calls[k % len(calls)]
+            sim = s.sims[k % 2]
+            n_nmbr, n_done = len(sim.nmbr), sim.done
+            sim.send('call %s rings=1' % number)
+            got = {}
+            deadline = time.monotonic() + 15
+            while len(got) < len(clients) and time.monotonic() < deadline:
+                ready, _, _ = select.select([c for i, c in enumerate(clients) if i not in got],
+                                            [], [], 0.2)
+                for c in ready:
+                    for msg, came in c.read():
+                        if msg.get('event') == 'call-started':
+                            got[clients.index(c)] = came
+            s.wait(lambda: len(sim.nmbr) > n_nmbr, 10)
+            if len(sim.nmbr) > n_nmbr:
+                t0 = sim.nmbr[n_nmbr]
+                lat += [(t - t0) for t in got.values()]
+                per_call.append(round(max(got.values(), default=t0) / 1e6 - t0 / 1e6, 2))
+            missing += len(clients) - len(got)
+            # let the call end, and every client read the rest
+            s.wait(lambda: sim.done > n_done, 15)
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:
+                ready, _, _ = select.select(clients, [], [], 0.05)
+                for c in ready:
+                    c.read()
+        out['ws_event'] = dict(stats_ms(lat), missing=missing, calls=args.ws_calls,
+                               slowest_client_per_call_ms=per_call)
+        out['rss_ws_kb'] = proc_status(d.pid)
+        for c in clients:
+            c.close()
+    return out
+
+
 # Import.
 
 def measure_import(args, build):
@@ -547,6 +750,22 @@ def table(results):
     row('CPU per call (ms)', lambda r: fmt(r['daemon']['cpu_ms_per_call'], 2))
     row('Load average when measured (max)', lambda r: fmt(max(
         (v for v in r['load'].values() if v is not None), default=None), 2))
+    for kind in ('name', 'company', 'note', 'number'):
+        row('Search as you type %s p50 / p99 (ms)' % kind,
+            lambda r, k=kind: ms(r, 'suggest', k))
+
+    def web(r, key):
+        v = r['web'][key]
+        return pair(v.get('p50'), v.get('p99'))
+
+    row('Web: card GET p50 / p99 (ms)', lambda r: web(r, 'card'))
+    for kind in ('name', 'company', 'note', 'number'):
+        row('Web: search as you type %s p50 / p99 (ms)' % kind,
+            lambda r, k=kind: web(r, 'suggest_' + k))
+    row('Web: NMBR -> call-started at each of N clients p50 / p99 (ms)',
+        lambda r: web(r, 'ws_event'))
+    row('Web: RSS / HWM with N clients (MB)', lambda r: pair(
+        mb(r['web']['rss_ws_kb']['VmRSS']), mb(r['web']['rss_ws_kb']['VmHWM']), 1))
     imp = results.get('import', {})
     for kind in ('vcard', 'csv'):
         if imp.get('available'):
@@ -613,6 +832,18 @@ def verdicts(results):
               big['startup']['cold_first_call_ms']['median'], 200.0, 'ms')
     except KeyError:
         pass
+    try:
+        web = big['web']
+        judge('card over HTTP p99 at 1M', web['card']['p99'], 10.0, 'ms')
+        judge('search as you type p99 at 1M', max(web['suggest_' + k]['p99'] for k in
+                                                  ('name', 'company', 'note', 'number')),
+              30.0, 'ms')
+        judge('call event to %d WebSocket clients p99' % web['ws_clients'],
+              web['ws_event']['p99'], 20.0, 'ms')
+        judge('RSS with %d WebSocket clients' % web['ws_clients'],
+              web['rss_ws_kb']['VmHWM'] / 1024.0, 24.0, 'MB')
+    except KeyError:
+        pass
     imp = results.get('import', {})
     if imp.get('available'):
         judge('import 100k (vCard)', imp.get('vcard', {}).get('seconds'), 5.0, 's')
@@ -626,8 +857,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--build', required=True, help='a release build directory')
     ap.add_argument('--sizes', default='1000,100000,1000000')
-    ap.add_argument('--only', default='db,startup,daemon,import',
-                    help='what to measure: db, startup, daemon, import')
+    ap.add_argument('--only', default='db,startup,daemon,web,import',
+                    help='what to measure: db, startup, daemon, web, import')
+    ap.add_argument('--cards', type=int, default=1000, help='cards fetched over HTTP')
+    ap.add_argument('--ws-clients', type=int, default=200)
+    ap.add_argument('--ws-calls', type=int, default=50)
     ap.add_argument('--lookups', type=int, default=20000)
     ap.add_argument('--searches', type=int, default=500)
     ap.add_argument('--calls', type=int, default=100, help='calls timed one at a time')
@@ -659,6 +893,7 @@ def main():
     if args.quick:
         args.calls, args.total_calls, args.idle, args.startup_runs = 20, 100, 10, 2
         args.lookups, args.searches = 5000, 100
+        args.cards, args.ws_clients, args.ws_calls = 200, 50, 10
     args.build = os.path.abspath(args.build)
     only = set(args.only.split(','))
     sizes = [int(s) for s in args.sizes.split(',')]
@@ -672,7 +907,7 @@ def main():
         r['data'] = {k: v for k, v in m.items() if k != 'hot'}
         r['load'] = {}
         for phase, fn in (('db', measure_db), ('startup', measure_startup),
-                          ('daemon', measure_daemon)):
+                          ('daemon', measure_daemon), ('web', measure_web)):
             if phase in only:
                 r['load'][phase] = loadavg()
                 r[phase] = fn(args, size, m)

@@ -1,6 +1,7 @@
 /*
- * bench_db: number lookup (db_lookup) and full-text search
- * (db_contact_search) latency on a database made by bench_gen, through the
+ * bench_db: number lookup (db_lookup), full-text search (db_contact_search)
+ * and search as you type (db_contact_suggest) latency on a database made by
+ * bench_gen, through the
  * same db/ calls and connection settings the daemon uses. Every answer is
  * checked against what the generator put there, so a fast wrong answer
  * cannot pass for a result. Prints one JSON object.
@@ -32,6 +33,19 @@ static int64_t now_ns(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The first n characters (not bytes) of s into buf. */
+static const char *prefix(const char *s, int n, char *buf, size_t size) {
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0' && o + 4 < size;) {
+		if ((*p & 0xc0) != 0x80 && n-- == 0) {
+			break;
+		}
+		buf[o++] = (char)*p++;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -224,6 +238,38 @@ static void print_plan(struct db *db, enum db_stmt id, const char *label) {
 	sqlite3_free(sql);
 }
 
+/* Search as you type (db_contact_suggest, what the web page asks on every
+ * key): the searches' words typed 2 to 6 characters at a time. */
+static void measure_suggest(struct db *db, struct json_writer *w, int searches, int64_t *ns) {
+	static const char *const kinds[] = {"name", "company", "note", "number"};
+	json_object_begin(w);
+	for (size_t kk = 0; kk < sizeof(kinds) / sizeof(kinds[0]); kk++) {
+		int64_t hits = 0;
+		int n = 0;
+		for (int k = 0; n < searches; k++) {
+			char buf[64], typed[64];
+			const char *word = bench_query(kinds[kk], k, buf, sizeof(buf));
+			for (int len = 2; len <= 6 && n < searches; len++) {
+				prefix(word, len, typed, sizeof(typed));
+				int found = 0;
+				int64_t t0 = now_ns();
+				int ret = db_contact_suggest(db, typed, NULL, 20, count_hit, &found);
+				int64_t t1 = now_ns();
+				if (ret < 0) {
+					fprintf(stderr, "bench_db: suggest '%s': %s\n", typed,
+						strerror(-ret));
+					break;
+				}
+				ns[n++] = t1 - t0;
+				hits += found;
+			}
+		}
+		json_key(w, kinds[kk]);
+		write_stats(w, ns, (size_t)n, "hits", hits);
+	}
+	json_object_end(w);
+}
+
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
@@ -344,6 +390,8 @@ int main(int argc, char **argv) {
 		}
 	}
 	json_object_end(&w);
+	json_key(&w, "suggest");
+	measure_suggest(db, &w, searches, ns);
 	json_key(&w, "reminders");
 	measure_due(db, &w);
 	json_object_end(&w);

@@ -138,7 +138,7 @@ class Session:
             self.sims.append(sim)
         self.config = self.h.path('ctid.conf')
         with open(self.config, 'w') as f:
-            f.write('region = GB\n')
+            f.write('region = GB\nlisten = 127.0.0.1:0\n')
         self.daemon = None
         self.t_exec = None
 
