@@ -491,6 +491,10 @@ fail:
 	return NULL;
 }
 
+const char *daemon_web_url(const struct daemon *d) {
+	return d != NULL ? web_url(d->web) : NULL;
+}
+
 int daemon_run(struct daemon *d) {
 	g_main_loop_run(d->loop);
 	return d->status;

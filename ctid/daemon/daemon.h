@@ -36,4 +36,7 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 int daemon_run(struct daemon *d);
 void daemon_destroy(struct daemon *d);
 
+/* Where the web page is served ("http://127.0.0.1:8733/"), or NULL. */
+const char *daemon_web_url(const struct daemon *d);
+
 #endif

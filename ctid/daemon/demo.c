@@ -7,14 +7,18 @@
  * when there is one, and their text is printed either way (SSH works).
  */
 #include <errno.h>
+#include <glib.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
@@ -104,6 +108,23 @@ static int fill(struct db *db) {
 	return 0;
 }
 
+/* The demo's web page, with a link that logs this Unix user in (the first
+ * user of the demo's database: an admin). */
+static void print_page_link(const char *database, const char *base) {
+	if (base == NULL) {
+		return;
+	}
+	struct passwd *pw = getpwuid(getuid());
+	char link[AUTH_TOKEN_LEN + 1];
+	struct db *db = db_open(database, 0);
+	int ret = db != NULL && pw != NULL ? auth_link_new(db, pw->pw_name, link) : -EIO;
+	db_close(db);
+	char *url = ret == 0 ? auth_link_url(base, link, "/#/now") : g_strdup(base);
+	printf("The web page, while the demo runs (the calls show live there too):\n  %s\n\n", url);
+	fflush(stdout);
+	g_free(url);
+}
+
 /* Runs the simulator in a child; returns its pid, or -1. */
 static pid_t start_modem(struct sim *sim, const char *script_path) {
 	pid_t pid = fork();
@@ -170,20 +191,26 @@ int run_demo(const struct run_options *ro) {
 	       tty, desktop ? "appear on your desktop and are printed here" : "are printed here");
 	fflush(stdout);
 
-	/* The line's name is the device's: call it what a shop would. */
-	char line[sizeof(dir) + 16];
-	snprintf(line, sizeof(line), "%s/shop", dir);
+	/* The line's name is the device's: call it what a shop would. It sits
+	 * in a folder of its own: every entry of the device folder is taken
+	 * for a modem. */
+	char devdir[sizeof(dir) + 8], line[sizeof(dir) + 16];
+	snprintf(devdir, sizeof(devdir), "%s/dev", dir);
+	snprintf(line, sizeof(line), "%s/shop", devdir);
+	bool linked = mkdir(devdir, 0700) == 0 && symlink(tty, line) == 0;
 	/* The demo's settings: none of the user's file, its own everything. */
 	struct config_source src = {.no_file = true};
 	char ring_timeout[16];
 	snprintf(ring_timeout, sizeof(ring_timeout), "%d", RING_TIMEOUT_S);
-	config_source_add(&src, "device", symlink(tty, line) == 0 ? line : tty);
-	config_source_add(&src, "device-dir", dir);
+	config_source_add(&src, "device", linked ? line : tty);
+	config_source_add(&src, "device-dir", devdir);
 	config_source_add(&src, "database", database);
 	config_source_add(&src, "region", "GB");
 	config_source_add(&src, "ring-timeout", ring_timeout);
 	config_source_add(&src, "bus", desktop ? "session" : "none");
 	config_source_add(&src, "notify", desktop ? "yes" : "no");
+	/* any free port: the demo never stands in the way of a ctid running */
+	config_source_add(&src, "listen", "127.0.0.1:0");
 	struct daemon_options o = {
 		.source = &src,
 		.print = stdout,
@@ -207,6 +234,7 @@ int run_demo(const struct run_options *ro) {
 	}
 	int status = 1;
 	if (d != NULL) {
+		print_page_link(database, daemon_web_url(d));
 		status = daemon_run(d);
 		daemon_destroy(d);
 	}
