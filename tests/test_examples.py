@@ -19,7 +19,8 @@ and those of ctid(1) and ctidctl(1) commands. The commands run in one shared
 setting, as a new user would have it: a fresh home folder and database, a
 private session bus with a notification server, and ctid running with a
 simulated modem that has already rung (call 1 from 020 7946 0018, call 2
-withheld). Each command's standard input is a terminal on which "y" has been
+withheld), its web page on the default address (127.0.0.1:8733, which must
+be free). Each command's standard input is a terminal on which "y" has been
 typed, for those that ask. Files the examples import are copied from
 tests/fixtures.
 
@@ -129,7 +130,8 @@ with ctidtest.Harness(timeout=300) as h:
 
     def start_daemon():
         global daemon
-        daemon = h.spawn([CTID, '--listen', '127.0.0.1:0', '--device-dir', dev, '--ring-timeout', '1', '-v'], env=env,
+        # on the default address, as a new user's: the examples use it
+        daemon = h.spawn([CTID, '--device-dir', dev, '--ring-timeout', '1', '-v'], env=env,
                          log_name='ctid.log')
         if not monitor.expect('{"event":"ModemAdded"', 10):
             tap.bail('the daemon did not start: ' + daemon.log())
