@@ -17,6 +17,7 @@ Usage: test_install.py SOURCE_ROOT BUILD_DIR
 import configparser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,7 @@ with ctidtest.Harness(timeout=240) as h:
     outside = [f for f in files if not f.startswith(prefix.rstrip('/') + '/')]
     tap.is_(outside, [], 'every file of this build installs under its prefix %s' % prefix)
     want = {'bin/ctid', 'bin/ctidctl', 'share/applications/org.ctid.Ctid.desktop',
+            'share/applications/org.ctid.Ctid.Web.desktop',
             'share/icons/hicolor/scalable/apps/org.ctid.Ctid.svg',
             'share/metainfo/org.ctid.Ctid.metainfo.xml',
             'share/dbus-1/services/org.ctid.Ctid1.service',
@@ -101,6 +103,17 @@ with ctidtest.Harness(timeout=240) as h:
            entry['Desktop Entry'].get('X-GNOME-UsesNotifications') == 'true',
            'the daemon\'s entry: hidden from menus, runs the installed ctid, sends '
            'notifications', dict(entry['Desktop Entry']))
+    page = os.path.join(root, 'share/applications/org.ctid.Ctid.Web.desktop')
+    p = subprocess.run(['desktop-file-validate', page], capture_output=True, text=True)
+    tap.ok(p.returncode == 0 and not p.stdout.strip(),
+           'desktop-file-validate accepts the web page\'s entry', p.stdout + p.stderr)
+    web_entry = configparser.ConfigParser(interpolation=None)
+    web_entry.optionxform = str
+    web_entry.read(page)
+    tap.ok(web_entry['Desktop Entry'].get('NoDisplay', 'false') == 'false' and
+           web_entry['Desktop Entry'].get('Exec') == os.path.join(prefix, 'bin', 'ctidctl') +
+           ' open', 'the entry people open is in the menus and opens the web page',
+           dict(web_entry['Desktop Entry']))
     metainfo = os.path.join(root, 'share/metainfo/org.ctid.Ctid.metainfo.xml')
     p = subprocess.run(['appstreamcli', 'validate', '--no-net', metainfo], capture_output=True,
                        text=True)
@@ -141,12 +154,31 @@ with ctidtest.Harness(timeout=240) as h:
         others = {k: v for k, v in pop.hints.items()
                   if k in ('image-path', 'image_path', 'sound-file', 'sound-name')}
         tap.is_(others, {}, 'and no other hint names a file or sound')
+    # The menu's entry opens the web page, logged in.
+    opened = os.path.join(tmp, 'opened')
+    browser = os.path.join(tmp, 'browser')
+    with open(browser, 'w') as f:
+        f.write('#!/bin/sh\necho "$1" > %s\n' % opened)
+    os.chmod(browser, 0o755)
+    exec_line = web_entry['Desktop Entry'].get('Exec', '').replace(prefix, root, 1).split()
+    p = subprocess.run(exec_line, env=dict(env, BROWSER=browser), capture_output=True,
+                       text=True, timeout=20)
+    link = ''
+    if ctidtest.wait_for(lambda: os.path.exists(opened), 5):
+        with open(opened) as f:
+            link = f.read().strip()
+    tap.ok(p.returncode == 0 and re.match(r'http://127\.0\.0\.1:\d+/login/[0-9a-f]{64}', link),
+           'opening it from the menu opens the page with a login link', p.stderr + link)
     daemon.stop()
     server.stop()
     bus.stop()
 
     # D-Bus activation: the file's Name is the service, its Exec what runs.
     services = h.mkdtemp('services')
+    # the activated ctid listens on any free port: tests run side by side
+    os.makedirs(os.path.join(tmp, 'ctid'), exist_ok=True)
+    with open(os.path.join(tmp, 'ctid', 'ctid.conf'), 'w') as f:
+        f.write('listen = 127.0.0.1:0\n')
     src = os.path.join(root, 'share/dbus-1/services/org.ctid.Ctid1.service')
     with open(src) as f:
         text = f.read()
