@@ -14,7 +14,11 @@ modem, through everything that writes them out:
 - the popup: markup escaped, no control or bidirectional character;
 - the D-Bus API: the text exactly, valid UTF-8;
 - the daemon's log: one line per message, no control or bidirectional
-  character.
+  character;
+- the web API: the text exactly, as JSON, under a policy that runs no
+  script and sniffs nothing; through the API, control characters are
+  refused with a reason (the page's own DOM is tested in a real browser,
+  test_browser.py).
 
 Usage: test_hostile.py CTID CTIDCTL MODEMSIM FIXTURES_DIR
 """
@@ -176,6 +180,37 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(any('0018' in t and 'K' in t for t in texts), 'popup: the text around them stays')
     log = daemon.log()
     tap.is_(unsafe_in(log), [], 'log: no control or bidirectional character')
+
+    # The web API.
+    import requests  # noqa: E402  (python3-requests)
+    url = re.findall(r'Web page at (http://\S+)', daemon.log())
+    subprocess.run([CTIDCTL, '--database', db, 'user', 'add', 'anna', '--role', 'seller',
+                    '--password-stdin'], input=b'anna-secret-1\n', env=env, capture_output=True)
+    token = ctl('user', 'token', 'anna')[1].strip()
+    api = (url[0] if url else 'http://127.0.0.1:1/') + 'api/v1/'
+    auth = {'Authorization': 'Bearer ' + token}
+    found = {}
+    for name in NAMES:
+        r = requests.get(api + 'contacts/%d' % ids[name], headers=auth, timeout=10)
+        found[name] = r.json().get('name') if r.ok else r.status_code
+        ctype, csp = r.headers.get('Content-Type'), r.headers.get('Content-Security-Policy', '')
+    tap.is_(found, {n: n for n in NAMES}, 'web: every name exactly, as JSON')
+    tap.ok(ctype == 'application/json' and "default-src 'none'" in csp and
+           r.headers.get('X-Content-Type-Options') == 'nosniff',
+           'web: JSON under a policy that loads and runs nothing, never sniffed', r.headers)
+    r = requests.get(api + 'contacts/%d' % ids[NAMES[0]], headers=auth, timeout=10)
+    tap.ok(any(e.get('text') == LONG for e in r.json().get('timeline', [])),
+           'web: the long note whole')
+    r = requests.post(api + 'contacts', headers=auth, timeout=10,
+                      json={'name': 'Bell \x07\x1b[31m Ringer'})
+    tap.ok(r.status_code == 422 and 'control character' in r.json().get('error', ''),
+           'web: a name with control characters is refused with a reason', r.text)
+    r = requests.post(api + 'contacts', headers=auth, timeout=10,
+                      json={'name': 'Ivan \u202eK0018 (web)'})
+    tap.is_(r.json().get('name') if r.status_code == 201 else r.status_code,
+            'Ivan \u202eK0018 (web)', 'web: a right-to-left override is text, kept exactly')
+    if r.status_code == 201:
+        requests.delete(api + 'contacts/%d' % r.json()['id'], headers=auth, timeout=10)
 
     # CSV for people, and the round trip.
     status, out, _ = ctl('calls', '--csv')
