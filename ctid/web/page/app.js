@@ -163,7 +163,10 @@ export function refreshCallbackCount() {
 			badge.hidden = waiting === 0;
 			badge.title = `${waiting} waiting to be called back`;
 		} catch (err) {
-			showError(err);
+			// the session may have ended meanwhile: logging out says so itself
+			if (started && err.status !== 401) {
+				showError(err);
+			}
 		}
 	}, 200);
 }

@@ -8,6 +8,7 @@ const LINGER_MS = 60000; // an ended call stays this long
 const BASE_TITLE = 'ctid';
 
 const calls = new Map(); // key → entry {call, els, timer, ended}
+const dismissed = new Set(); // keys of calls dismissed while they ring, until they end
 let region = null;
 let onChange = () => {};
 
@@ -20,7 +21,7 @@ export function initBanner(el, changed) {
 		if (ev.key === 'Escape') {
 			const article = ev.target.closest('.banner-call');
 			if (article && article.dataset.key) {
-				removeCall(article.dataset.key);
+				dismissCall(article.dataset.key);
 			}
 		}
 	});
@@ -30,6 +31,7 @@ export function clearBanner() {
 	for (const key of [...calls.keys()]) {
 		removeCall(key);
 	}
+	dismissed.clear();
 }
 
 // The key of a call across its events: its id is 0 until it is logged, but
@@ -60,6 +62,12 @@ export function handleCallEvent(ev) {
 		return;
 	}
 	const key = findEntry(call);
+	if (dismissed.has(key)) {
+		if (ev.event === 'call-ended' || call.ended) {
+			dismissed.delete(key);
+		}
+		return;
+	}
 	let entry = calls.get(key);
 	if (!entry) {
 		if (ev.event === 'call-ended' && !call.contact_id && !call.number && !call.card) {
@@ -80,6 +88,15 @@ export function handleCallEvent(ev) {
 	}
 	updateTitle();
 	onChange();
+}
+
+// Dismissed by the person: gone until the call ends, whatever comes next.
+function dismissCall(key) {
+	const entry = calls.get(key);
+	if (entry && !entry.ended) {
+		dismissed.add(key);
+	}
+	removeCall(key);
 }
 
 function removeCall(key) {
@@ -121,7 +138,7 @@ function build(key) {
 		h('div', {class: 'banner-boxes'}, els.requestsBox, els.notesBox, els.remindersBox));
 	els.link = link;
 	const dismiss = h('button', {type: 'button', class: 'banner-dismiss icon-button',
-		dataset: {test: 'banner-dismiss'}, onclick: () => removeCall(key)}, '×');
+		dataset: {test: 'banner-dismiss'}, onclick: () => dismissCall(key)}, '×');
 	els.dismiss = dismiss;
 	const article = h('article', {class: 'banner-call', dataset: {test: 'banner-call', key}},
 		link, dismiss);

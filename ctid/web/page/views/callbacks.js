@@ -59,7 +59,8 @@ export function render(main, route, ctx) {
 		if (c.formatted && c.formatted !== who) {
 			facts.unshift(numberLink(number, c.formatted));
 		}
-		facts.push(h('span', {class: 'muted'}, c.calls > 1 ? 'first ' : 'at ', timeEl(c.first, h)));
+		facts.push(c.calls > 1 ? h('span', {class: 'muted'}, 'first ', timeEl(c.first, h))
+			: h('span', {class: 'muted'}, timeEl(c.first, h)));
 		if (c.calls > 1) {
 			facts.push(h('span', {class: 'muted'}, 'last ', timeEl(c.last, h)));
 		}
