@@ -48,10 +48,28 @@ void log_set_sink(log_sink_fn fn, void *data) {
 	logger.sink_data = data;
 }
 
+static void emit(enum log_level level, const char *name, const char *colour, const char *fmt,
+		 va_list args) ATTRIB_PRINTF(4, 0);
+
 void log_vprintf(enum log_level level, const char *fmt, va_list args) {
 	if (level > logger.level || level <= LOG_SILENT) {
 		return;
 	}
+	emit(level, level_names[level], level_colours[level], fmt, args);
+}
+
+void log_notice(const char *fmt, ...) {
+	if (logger.level < LOG_WARN) {
+		return;
+	}
+	va_list args;
+	va_start(args, fmt);
+	emit(LOG_INFO, "notice", "\x1b[1;32m", fmt, args);
+	va_end(args);
+}
+
+static void emit(enum log_level level, const char *name, const char *colour, const char *fmt,
+		 va_list args) {
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, args) < 0) {
 		return;
@@ -76,9 +94,9 @@ void log_vprintf(enum log_level level, const char *fmt, va_list args) {
 		return;
 	}
 	if (logger.colour) {
-		fprintf(f, "%s: %s%s\x1b[0m: ", prog, level_colours[level], level_names[level]);
+		fprintf(f, "%s: %s%s\x1b[0m: ", prog, colour, name);
 	} else {
-		fprintf(f, "%s: %s: ", prog, level_names[level]);
+		fprintf(f, "%s: %s: ", prog, name);
 	}
 	/* Messages quote callers' names and files' lines: one line each, and
 	 * nothing in them may drive the terminal or forge another line. */

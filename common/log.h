@@ -34,6 +34,11 @@ void log_set_sink(log_sink_fn fn, void *data);
 void log_printf(enum log_level level, const char *fmt, ...) ATTRIB_PRINTF(2, 3);
 void log_vprintf(enum log_level level, const char *fmt, va_list args) ATTRIB_PRINTF(2, 0);
 
+/* What a person starting ctid by hand wants to see even without -v (where
+ * the web page is served): shown at the default level, labelled "notice".
+ * A sink gets it as LOG_INFO. */
+void log_notice(const char *fmt, ...) ATTRIB_PRINTF(1, 2);
+
 #define log_error(...) log_printf(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_printf(LOG_INFO, __VA_ARGS__)

@@ -76,7 +76,7 @@ static void test_json(void) {
 	free(s);
 }
 
-static int sink_count;
+static int sink_count, sink_info;
 static char sink_last[128];
 
 static void sink(enum log_level level, const char *msg, void *data) {
@@ -84,6 +84,8 @@ static void sink(enum log_level level, const char *msg, void *data) {
 	if (level == LOG_WARN) {
 		sink_count++;
 		snprintf(sink_last, sizeof(sink_last), "%s", msg);
+	} else if (level == LOG_INFO) {
+		sink_info++;
 	}
 }
 
@@ -94,6 +96,12 @@ static void test_log(void) {
 	log_debug("not shown");
 	is_int(sink_count, 1, "warnings reach the sink, debug does not at level warn");
 	is_str(sink_last, "line 7 too long", "the sink receives the formatted message");
+	log_info("not shown either");
+	log_notice("Web page at %s", "http://127.0.0.1:8733/");
+	is_int(sink_info, 1, "a notice is shown at level warn (info is not), as info");
+	log_set_level(LOG_ERROR);
+	log_notice("quiet");
+	is_int(sink_info, 1, "not when only errors are shown");
 	log_set_sink(NULL, NULL);
 }
 

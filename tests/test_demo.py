@@ -61,5 +61,7 @@ with ctidtest.Harness(timeout=120) as h:
     tap.is_(re.findall(r'^ctid: (error|warning).*$', out, re.M), [],
             'nothing it prints is an error or a warning')
     tap.contains(out, 'contact show pozd', 'it ends saying what to try next')
+    tap.ok(re.search(r'^ctid: notice: Web page at http://127\.0\.0\.1:\d+/$', out, re.M),
+           'the daemon says where the page is, without -v', out)
 
 tap.done()

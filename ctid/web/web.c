@@ -431,10 +431,12 @@ struct web *web_create(const struct web_options *o, const struct web_hooks *h, v
 		return NULL;
 	}
 	for (int i = 0; w->urls[i] != NULL; i++) {
-		log_info("Web page at %s", w->urls[i]);
+		log_notice("Web page at %s", w->urls[i]);
 	}
 	if (w->tls) {
-		log_info("Web: TLS certificate SHA-256 fingerprint %s", w->fingerprint);
+		log_notice("Web: TLS certificate SHA-256 fingerprint %s (compare it with what the "
+			   "browser shows the first time)",
+			   w->fingerprint);
 	}
 	return w;
 }
