@@ -14,6 +14,7 @@ over TLS only, and that one-time login links work once.
 Usage: test_web.py CTID CTIDCTL MODEMSIM WEB_ROUTES
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -103,12 +104,12 @@ with ctidtest.Harness(timeout=240) as h:
             'user list --json names them with their roles')
     code, _, err = ctl('user', 'role', 'boss', 'seller')
     tap.ok(code == 1 and 'last admin' in err, 'the last admin stays one', err)
-    with sqlite3.connect(db) as sql:
+    with contextlib.closing(sqlite3.connect(db)) as sql, sql:
         stored = dict(sql.execute('SELECT name, password FROM users'))
     tap.ok(all(v.startswith('$y$') and PASSWORDS[k] not in v for k, v in stored.items()),
            'passwords are stored as yescrypt hashes', stored)
     tokens = {n: ctl('user', 'token', n)[1].strip() for n in PASSWORDS}
-    with sqlite3.connect(db) as sql:
+    with contextlib.closing(sqlite3.connect(db)) as sql, sql:
         kept = [r[0] for r in sql.execute("SELECT hash FROM tokens WHERE kind = 'api'")]
     tap.ok(len(kept) == 3 and not set(tokens.values()) & set(kept)
            and hashlib.sha256(tokens['anna'].encode()).hexdigest() in kept,
@@ -367,6 +368,29 @@ with ctidtest.Harness(timeout=240) as h:
     r = get('backup', 'boss')
     tap.ok(r.status_code == 200 and r.content.startswith(b'SQLite format 3'),
            'an admin downloads a backup')
+    backup = r.content
+    added = send('POST', 'contacts', 'anna', json={'name': 'After The Backup'}).json()
+    r = send('POST', 'restore', 'boss', data=b'not a database at all' * 100,
+             headers={'Content-Type': 'application/vnd.sqlite3'})
+    tap.ok(r.status_code == 422 and 'Not restored' in r.json().get('error', ''),
+           'a file that is no database is refused, saying why', r.text)
+    tap.is_(get('contacts/%d' % added['id'], 'anna').status_code, 200,
+            'and the database in use stays as it was')
+    r = send('POST', 'restore', 'anna', data=backup,
+             headers={'Content-Type': 'application/vnd.sqlite3'})
+    tap.is_(r.status_code, 403, 'a seller may not restore (refused before the body is read)')
+    r = send('POST', 'restore', 'boss', data=backup,
+             headers={'Content-Type': 'application/vnd.sqlite3'})
+    done = r.json() if r.ok else {}
+    tap.ok(r.status_code == 200 and done.get('restored') and done.get('contacts', 0) >= 2
+           and os.path.exists(done.get('previous', '')),
+           'an admin restores the backup; the old database is kept', r.text)
+    tap.is_(get('contacts/%d' % added['id'], 'anna').status_code, 404,
+            'what came after the backup is gone')
+    tap.is_(get('contacts/%d' % ivan, 'anna').json().get('name'), 'Ivan Pozdniakov',
+            'what it held is there, through the same daemon')
+    tap.is_([f for f in os.listdir(tmp) if '.upload-' in f], [],
+            'the uploads leave no file behind')
 
     # Live events.
     def ws(path='events', headers=None, who='anna'):
@@ -493,7 +517,7 @@ with ctidtest.Harness(timeout=240) as h:
     r = requests.get(link, allow_redirects=False, timeout=10)
     tap.ok(r.status_code == 401 and 'cannot be used' in r.text, 'the link works once')
     code, out, _ = ctl('open', '--print', '--url', url)
-    with sqlite3.connect(db) as sql:
+    with contextlib.closing(sqlite3.connect(db)) as sql, sql:
         sql.execute("UPDATE tokens SET expires = 1 WHERE kind = 'link'")
     tap.is_(requests.get(out.strip(), allow_redirects=False, timeout=10).status_code, 401,
             'an expired link does not work')

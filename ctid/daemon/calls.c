@@ -440,3 +440,34 @@ void calls_destroy(struct calls *c) {
 	free(c->path);
 	free(c);
 }
+
+int calls_restore(struct calls *c, const char *source, char *why, size_t whysz) {
+	/* db_restore refuses while any connection has the file open: this one
+	 * goes first, and a new one opens whichever file is then in place */
+	db_close(c->db);
+	c->db = NULL;
+	int ret = db_restore(c->path, source, why, whysz);
+	struct db *db = db_open(c->path, DB_OPEN_LAZY_CHECKPOINT);
+	if (db == NULL) {
+		int err = errno;
+		log_error("Could not open %s after the restore: %s", c->path, strerror(err));
+		/* the daemon needs a connection: the same file, read-only if need be */
+		db = db_open(c->path, DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_READONLY);
+	}
+	c->db = db;
+	if (db != NULL) {
+		configure_db(c);
+	}
+	if (ret == 0) {
+		/* calls still in memory get rows of their own in the new file */
+		for (struct active *a = c->list; a != NULL; a = a->next) {
+			a->e.id = 0;
+			a->dirty = true;
+		}
+		if (c->list != NULL) {
+			flush(c);
+		}
+	}
+	c->listener.reopened(c->data);
+	return ret;
+}

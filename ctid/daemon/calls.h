@@ -89,6 +89,15 @@ void calls_forget_ended(struct calls *c);
 /* Whether the log can be written; strings valid until the next call. */
 void calls_health(struct calls *c, struct calls_health *out);
 
+/*
+ * Replaces the database with the backup at source (db_restore: checked,
+ * copied, the old file kept as PATH.before-restore), closing the connection
+ * while it does and opening the new file after. Calls in memory are
+ * written to the new file. Returns 0, or -errno with the reason in why
+ * (the old file then stays in place and in use).
+ */
+int calls_restore(struct calls *c, const char *source, char *why, size_t whysz);
+
 /* After a write of another kind (a reminder marked announced): copies the
  * write-ahead log into the file once the line has been quiet a while. */
 void calls_checkpoint_later(struct calls *c);

@@ -287,7 +287,13 @@ static void web_settings(struct json_writer *w, void *data) {
 	jsonout_settings_end(&js);
 }
 
+static int web_restore(const char *path, char *why, size_t whysz, void *data) {
+	struct daemon *d = data;
+	return calls_restore(d->calls, path, why, whysz);
+}
+
 static const struct web_hooks web_hooks = {
+	.restore = web_restore,
 	.db = web_db,
 	.region = web_region,
 	.mark_handled = mark_handled,

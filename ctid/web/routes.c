@@ -41,6 +41,7 @@ const struct web_route web_routes[] = {
 	{"PATCH", "/api/v1/users/{name}", ADMIN, web_api_user_patch},
 	{"DELETE", "/api/v1/users/{name}", ADMIN, web_api_user_delete},
 	{"GET", "/api/v1/backup", ADMIN, web_api_backup},
+	{"POST", "/api/v1/restore", ADMIN, web_api_restore},
 	{"GET", "/api/v1/settings", ADMIN, web_api_settings},
 	{NULL, NULL, NONE, NULL},
 };

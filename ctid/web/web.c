@@ -178,7 +178,12 @@ static void api_request(struct web *w, SoupServerMessage *msg, const char *path,
 	}
 	db_set_author(r.db, r.user.name[0] ? r.user.name : NULL);
 	route->handler(&r);
-	db_set_author(r.db, NULL);
+	/* a restore opens another connection: the one the request began with
+	 * may be gone */
+	struct db *db = w->hooks.db(w->data);
+	if (db != NULL) {
+		db_set_author(db, NULL);
+	}
 	if (r.f != NULL) {
 		web_reply(&r, 200);
 	}
@@ -252,8 +257,12 @@ static void on_early(SoupServer *server, SoupServerMessage *msg, const char *pat
 		     GHashTable *query, gpointer data) {
 	SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
 	SoupEncoding enc = soup_message_headers_get_encoding(h);
-	if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
-	    soup_message_headers_get_content_length(h) > WEB_BODY_MAX) {
+	if (strcmp(path, WEB_RESTORE_PATH) == 0 &&
+	    strcmp(soup_server_message_get_method(msg), "POST") == 0) {
+		/* a database, larger than any other body: to a file, as it comes */
+		web_restore_begin(data, msg, path);
+	} else if (enc == SOUP_ENCODING_CONTENT_LENGTH &&
+		   soup_message_headers_get_content_length(h) > WEB_BODY_MAX) {
 		common_headers(msg, "default-src 'none'");
 		web_send_error(msg, 413, "The request is larger than 1 MiB; nothing was done.");
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),

@@ -14,6 +14,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -42,6 +43,9 @@ struct web_hooks {
 	void (*status)(struct json_writer *w, void *data);
 	/* Writes the settings in effect as one object (jsonout_settings). */
 	void (*settings)(struct json_writer *w, void *data);
+	/* Replaces the database with the backup at path (calls_restore).
+	 * Returns 0, or -errno with the reason in why. */
+	int (*restore)(const char *path, char *why, size_t whysz, void *data);
 };
 
 struct web;

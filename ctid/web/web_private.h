@@ -14,6 +14,8 @@
 #define WEB_LOGIN_WINDOW 600	       /* ... of this many seconds */
 #define WEB_CLIENT_QUEUE 256	       /* messages a slow page may have waiting */
 #define WEB_COOKIE	 "ctid_session"
+#define WEB_RESTORE_MAX	 ((int64_t)16 << 30) /* bytes of a database to restore */
+#define WEB_RESTORE_PATH "/api/v1/restore"
 
 struct web_events;
 struct web_throttle;
@@ -179,6 +181,11 @@ void web_api_user_patch(struct web_request *r);
 void web_api_user_delete(struct web_request *r);
 void web_api_backup(struct web_request *r);
 void web_api_settings(struct web_request *r);
+void web_api_restore(struct web_request *r);
+/* Before the body of a restore is read: checks the login and the role and
+ * streams the body to a file next to the database. Returns false after
+ * answering. */
+bool web_restore_begin(struct web *w, SoupServerMessage *msg, const char *path);
 void web_api_status(struct web_request *r);
 void web_api_openapi(struct web_request *r);
 

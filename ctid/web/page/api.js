@@ -49,7 +49,7 @@ export function url(path, query) {
 // api('GET', '/api/v1/contacts', {query: {q}, signal}) → the parsed JSON, or
 // null for 204. Throws ApiError (status 0 when the server could not be
 // reached) or the AbortError of a cancelled request.
-export async function api(method, path, {body, query, signal} = {}) {
+export async function api(method, path, {body, query, signal, raw, type} = {}) {
 	const headers = {'Accept': 'application/json'};
 	const init = {method, headers, credentials: 'same-origin', signal, cache: 'no-store'};
 	if (method !== 'GET' && method !== 'HEAD' && session.csrf) {
@@ -58,6 +58,10 @@ export async function api(method, path, {body, query, signal} = {}) {
 	if (body !== undefined) {
 		headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(body);
+	} else if (raw !== undefined) {
+		// a file as it is (a backup to restore)
+		headers['Content-Type'] = type || 'application/octet-stream';
+		init.body = raw;
 	}
 	let res;
 	try {
@@ -108,6 +112,7 @@ export const get = (path, query, signal) => api('GET', path, {query, signal});
 export const post = (path, body) => api('POST', path, {body});
 export const patch = (path, body) => api('PATCH', path, {body});
 export const del = (path) => api('DELETE', path);
+export const upload = (path, file, type) => api('POST', path, {raw: file, type});
 
 // Path pieces from data are always encoded.
 export const enc = (v) => encodeURIComponent(String(v));

@@ -1,8 +1,8 @@
 // The manager's report: the server's own HTML report (everything escaped
 // there) in a sandboxed frame that may run no scripts, plus the exports.
 
-import {get, may, url} from '../api.js';
-import {add, field, fill, form, h} from '../dom.js';
+import {get, may, upload, url} from '../api.js';
+import {actionButton, add, confirmDialog, field, fill, form, h, showError, showStatus} from '../dom.js';
 import {errorLine, viewHeader} from './common.js';
 
 const DATE_HINT = 'YYYY-MM-DD, today, yesterday, or 30d for 30 days ago.';
@@ -27,13 +27,36 @@ export function render(main, route, ctx) {
 		h('a', {id: 'export-csv', class: 'button', href: url('/api/v1/export', {format: 'csv'}), download: 'contacts.csv'}, 'Export contacts (CSV)'),
 		h('a', {id: 'export-vcard', class: 'button', href: url('/api/v1/export', {format: 'vcard'}), download: 'contacts.vcf'}, 'Export contacts (vCard)'),
 	];
+	let restore = null;
 	if (may('admin')) {
 		exports.push(h('a', {id: 'backup-download', class: 'button', href: '/api/v1/backup', download: 'ctid-backup.sqlite3'}, 'Back up the database'));
+		const file = h('input', {id: 'restore-file', type: 'file', accept: '.db,.sqlite3,application/vnd.sqlite3'});
+		restore = h('section', {class: 'panel', 'aria-labelledby': 'restore-title'},
+			h('h2', {id: 'restore-title'}, 'Restore a backup'),
+			h('p', {class: 'muted'}, 'Replaces the whole database with a backup. ctid checks the file first and keeps the database it replaces.'),
+			h('div', {class: 'form-row'}, field('Backup file', file),
+				actionButton('Restore', async () => {
+					const chosen = file.files && file.files[0];
+					if (!chosen) {
+						showStatus('Choose the backup file first.', 'notice');
+						return;
+					}
+					if (!await confirmDialog(`Replace the whole database with ${chosen.name}? Everything written since that backup is set aside.`, 'Restore')) {
+						return;
+					}
+					try {
+						const done = await upload('/api/v1/restore', chosen, 'application/vnd.sqlite3');
+						showStatus(`Restored: ${done.contacts} contacts, ${done.calls} calls. The database it replaced is kept as ${done.previous}.`, 'ok');
+					} catch (err) {
+						showError(err);
+					}
+				}, {id: 'restore-submit'})));
 	}
 
 	add(main, viewHeader('Report'), f, summary, h('p', {}, openLink), frame,
 		h('section', {class: 'panel', 'aria-labelledby': 'exports-title'},
-			h('h2', {id: 'exports-title'}, 'Exports'), h('div', {class: 'form-row'}, exports)));
+			h('h2', {id: 'exports-title'}, 'Exports'), h('div', {class: 'form-row'}, exports)),
+		restore);
 
 	async function show() {
 		const query = {since: since.value.trim(), until: until.value.trim()};
