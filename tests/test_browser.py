@@ -696,6 +696,31 @@ def check_callbacks(driver, desk, marta, xss_id):
             "the nav's Call back count follows (%s callers waiting)" % waiting)
 
 
+def check_restore(driver, desk):
+    """An admin restores a backup from the report view: the file chosen on
+    the page replaces the database, and what came after the backup is gone."""
+    backup = os.path.join(desk.dir, 'backup.db')
+    desk.ok('backup', backup)
+    later = desk.contact('Added After The Backup', '0113 496 0999')
+    log_in(driver, desk, 'boss', 'Boss-password-1')
+    go(driver, '#/report')
+    chooser = until(driver, lambda d: css(d, '#restore-file'))
+    tap.ok(chooser, 'an admin sees the restore form', page_state(driver))
+    if not chooser:
+        return
+    chooser[0].send_keys(backup)
+    css(driver, '#restore-submit')[0].click()
+    ok = until(driver, lambda d: visible(d, '#confirm-ok') and css(d, '#confirm-ok'))
+    if ok:
+        ok[0].click()
+    said = until(driver, lambda d: 'Restored:' in (text_of(d, '#status-text') or '') and
+                 text_of(d, '#status-text'))
+    tap.ok(said and 'before-restore' in said, 'the page says what was restored and where '
+           'the old database is', page_state(driver))
+    rc, _, _ = desk.ctl('contact', 'show', str(later))
+    tap.ok(rc != 0, 'the contact added after the backup is gone')
+
+
 def check_link(h, desk, ivan):
     """7. ctidctl open's one-time link in a fresh browser."""
     link = desk.ok('open', str(ivan), '--print', '--url', desk.url)
@@ -789,6 +814,7 @@ def run_checks(h):
         'user', 'add', UNIX_USER, '--role', 'seller', '--password-stdin',
         stdin='Unix-user-pass-1\n')[0] == 0
     desk.user('anna', 'seller', 'Shoe-cream-2026')
+    desk.user('boss', 'admin', 'Boss-password-1')
     desk.start()
     tap.diag('ctid serves %s' % desk.url)
 
@@ -802,6 +828,7 @@ def run_checks(h):
     check_search(driver, desk, ivan, marta, [xss_id, ivan, marta])
     check_callbacks(driver, desk, marta, xss_id)
     check_logout(driver, desk)
+    check_restore(driver, desk)
     tap.ok(not alert_open(driver), 'no alert was ever left open')
     collect(driver)
     if unix_user_ok:

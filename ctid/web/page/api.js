@@ -75,11 +75,11 @@ export async function api(method, path, {body, query, signal, raw, type} = {}) {
 	if (res.status === 204) {
 		return null;
 	}
-	const type = res.headers.get('Content-Type') || '';
+	const answered = res.headers.get('Content-Type') || '';
 	let data = null;
 	let text = '';
 	try {
-		if (type.includes('json')) {
+		if (answered.includes('json')) {
 			data = await res.json();
 		} else {
 			text = await res.text();
