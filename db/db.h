@@ -235,8 +235,8 @@ struct db_note_filter {
 	int64_t contact_id; /* 0: any contact */
 	int kinds;	    /* bit mask of 1 << kind; 0: all */
 	bool open_only;
-	const char *query; /* words that must appear in the text, or NULL */
-	int limit;	   /* 0: no limit */
+	const char *query;  /* words that must appear in the text, or NULL */
+	int limit;	    /* 0: no limit */
 	const char *author; /* written by (any case; then query and contact_id are not used) */
 	int64_t since;	    /* with author: written at or after */
 };

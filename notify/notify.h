@@ -22,14 +22,14 @@
 #include "card.h"
 
 struct notify_options {
-	const char *app_name;	   /* NULL: "ctid" */
+	const char *app_name; /* NULL: "ctid" */
 	/* NULL: ctid's own, CTID_APP_ID (installed as a desktop entry and a
 	 * hicolor icon of that name); "": no desktop-entry hint */
 	const char *icon; /* icon name or file path */
 	const char *desktop_entry;
-	bool enabled;		   /* show popups through the notification server */
-	bool print;		   /* also print each notification's text (ctid --demo) */
-	FILE *print_to;		   /* where to print; NULL: stdout. Borrowed. */
+	bool enabled;	/* show popups through the notification server */
+	bool print;	/* also print each notification's text (ctid --demo) */
+	FILE *print_to; /* where to print; NULL: stdout. Borrowed. */
 };
 
 /*
