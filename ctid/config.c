@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "phone.h"
 
@@ -23,6 +24,7 @@ static void modem_finish(struct config_modem *m) {
 	free(m->init);
 	free(m->country);
 	free(m->flow);
+	free(m->department);
 }
 
 void config_finish(struct config *c) {
@@ -276,6 +278,11 @@ static const char *apply_modem(struct config_modem *m, const char *key, const ch
 			return "flow must be none, rtscts or xonxoff";
 		}
 		config_set_string(&m->flow, value);
+	} else if (!strcmp(key, "department")) {
+		if (db_check_text(value, DB_NAME_MAX, false) < 0) {
+			return "department must be one line of text";
+		}
+		config_set_string(&m->department, value);
 	} else {
 		return "unknown key in a [modem] section";
 	}

@@ -27,13 +27,14 @@ enum config_bus {
 };
 
 struct config_modem {
-	char *name;    /* the section's name */
-	char *path;    /* device path or a glob under the device folder; default: name */
-	char *line;    /* line name shown to the user */
-	char *init;    /* replaces caller-ID probing */
-	char *country; /* AT+GCI code sent first */
-	int baud;      /* 0: default */
-	char *flow;    /* "none", "rtscts", "xonxoff"; NULL: default */
+	char *name;	  /* the section's name */
+	char *path;	  /* device path or a glob under the device folder; default: name */
+	char *line;	  /* line name shown to the user */
+	char *init;	  /* replaces caller-ID probing */
+	char *country;	  /* AT+GCI code sent first */
+	int baud;	  /* 0: default */
+	char *flow;	  /* "none", "rtscts", "xonxoff"; NULL: default */
+	char *department; /* the department its calls are for, or NULL */
 };
 
 struct config {

@@ -174,6 +174,7 @@ static int write_call(struct calls *c, struct active *a) {
 	struct db_call row;
 	calls_row(&a->e.info, a->e.line, &a->e.match, a->e.date, &row);
 	row.id = a->e.id;
+	row.department = a->e.department;
 	int ret = a->e.id != 0 ? db_call_update(c->db, &row) : -ENOENT;
 	if (ret == -ENOENT) {
 		row.id = 0;
@@ -262,6 +263,7 @@ static int flush(struct calls *c) {
 
 static void entry_free(struct active *a) {
 	free(a->e.line);
+	free(a->e.department);
 	free(a->e.company);
 	free(a);
 }
@@ -335,7 +337,8 @@ static void load_history(struct calls *c, struct call_entry *e) {
 }
 
 /* The call source's seq names, or a new one at the end of the list. */
-static struct active *follow(struct calls *c, const void *source, const char *line, uint64_t seq) {
+static struct active *follow(struct calls *c, const void *source, const char *line,
+			     const char *department, uint64_t seq) {
 	struct active **tail = &c->list;
 	for (; *tail != NULL; tail = &(*tail)->next) {
 		struct active *a = *tail;
@@ -348,6 +351,7 @@ static struct active *follow(struct calls *c, const void *source, const char *li
 		free(a);
 		return NULL;
 	}
+	a->e.department = department != NULL ? strdup(department) : NULL;
 	a->source = source;
 	a->seq = seq;
 	a->e.key = ++c->next_key;
@@ -356,8 +360,9 @@ static struct active *follow(struct calls *c, const void *source, const char *li
 }
 
 struct call_entry *calls_update(struct calls *c, const void *source, const char *line,
-				const struct call_info *info, enum call_change change, bool *visible) {
-	struct active *a = follow(c, source, line, info->seq);
+				const char *department, const struct call_info *info,
+				enum call_change change, bool *visible) {
+	struct active *a = follow(c, source, line, department, info->seq);
 	if (a == NULL) {
 		log_error("Out of memory: the call from %s is not logged", info->number);
 		return NULL;

@@ -22,9 +22,10 @@
 /* A call as the daemon knows it: what the line said, and what the database
  * knows of the caller. */
 struct call_entry {
-	uint64_t key; /* the daemon's own number for the call, from 1 */
-	int64_t id;   /* its id in the call log, 0 until written */
-	char *line;   /* the line's name (a copy: the line may go first) */
+	uint64_t key;	  /* the daemon's own number for the call, from 1 */
+	int64_t id;	  /* its id in the call log, 0 until written */
+	char *line;	  /* the line's name (a copy: the line may go first) */
+	char *department; /* the line's department, or NULL (a copy) */
 	struct call_info info;
 	struct db_match match;
 	char formatted[64]; /* the number for reading, "" when there is none */
@@ -82,7 +83,8 @@ struct db *calls_db(struct calls *c);
  * says whether anything a popup shows changed.
  */
 struct call_entry *calls_update(struct calls *c, const void *source, const char *line,
-				const struct call_info *info, enum call_change change, bool *visible);
+				const char *department, const struct call_info *info,
+				enum call_change change, bool *visible);
 /* Forgets the calls that ended and are safely written. */
 void calls_forget_ended(struct calls *c);
 

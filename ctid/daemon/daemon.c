@@ -53,7 +53,8 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		    void *data) {
 	struct daemon *d = data;
 	bool visible;
-	struct call_entry *e = calls_update(d->calls, line, line_name(line), info, change, &visible);
+	struct call_entry *e = calls_update(d->calls, line, line_name(line), line_department(line),
+					    info, change, &visible);
 	if (e == NULL) {
 		return;
 	}

@@ -21,8 +21,9 @@ struct line {
 	struct lines *owner;
 	char *path;
 	char *name;
-	bool from_dir; /* an entry of the device folder: forgotten when it goes */
-	bool seen;     /* found by the current scan */
+	char *department; /* from its [modem] section, or NULL */
+	bool from_dir;	  /* an entry of the device folder: forgotten when it goes */
+	bool seen;	  /* found by the current scan */
 	struct modem *modem;
 	GSource *io;
 	int io_fd;
@@ -240,6 +241,7 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 	line->name = strdup(cm != NULL && cm->line != NULL ? cm->line
 			    : base != NULL		   ? base + 1
 							   : path);
+	line->department = cm != NULL && cm->department != NULL ? strdup(cm->department) : NULL;
 	struct modem_options mo = {
 		.path = path,
 		.line = line->name,
@@ -256,6 +258,7 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 	if (line->path == NULL || line->name == NULL || line->modem == NULL) {
 		free(line->path);
 		free(line->name);
+		free(line->department);
 		free(line);
 		return NULL;
 	}
@@ -275,6 +278,7 @@ static void line_free(struct line *line) {
 	}
 	free(line->path);
 	free(line->name);
+	free(line->department);
 	free(line);
 }
 
@@ -475,6 +479,10 @@ int line_dial(struct line *line, const char *number) {
 
 const char *line_path(const struct line *line) {
 	return line->path;
+}
+
+const char *line_department(const struct line *line) {
+	return line->department;
 }
 
 const char *line_name(const struct line *line) {

@@ -55,6 +55,8 @@ int line_dial(struct line *line, const char *number);
 
 const char *line_path(const struct line *line);
 const char *line_name(const struct line *line);
+/* The department the line's calls are for ([modem] department =), or NULL. */
+const char *line_department(const struct line *line);
 /* NULL while the modem is not open. */
 const struct modem_info *line_info(const struct line *line);
 

@@ -33,6 +33,7 @@ void service_call_view(const struct call_entry *e, struct bus_call *out) {
 		.started = i->started_wall / 1000,
 		.ended = i->ended_wall / 1000,
 		.date = e->date,
+		.department = e->department,
 	};
 }
 
@@ -86,6 +87,7 @@ static int db_call_cb(const struct db_call *c, void *data) {
 		.ended = c->ended,
 		.date = c->date,
 		.handled = c->handled != 0,
+		.department = c->department,
 	};
 	cc->fn(&bc, cc->ctx);
 	return 0;

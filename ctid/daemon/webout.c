@@ -111,6 +111,7 @@ static void write_call(struct json_writer *w, const void *a, const void *b) {
 	key_int(w, "ended", c->ended);
 	key_string(w, "date", c->date);
 	key_bool(w, "handled", c->handled);
+	key_string(w, "department", c->department);
 	if (b != NULL) {
 		json_key(w, "card");
 		write_card(w, b);

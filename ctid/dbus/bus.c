@@ -84,6 +84,7 @@ static void append_call(DBusMessageIter *it, const struct bus_call *c) {
 	dict_x(&dict, "ended", c->ended);
 	dict_str(&dict, "date", c->date);
 	dict_b(&dict, "handled", c->handled);
+	dict_str(&dict, "department", c->department != NULL ? c->department : "");
 	dbus_message_iter_close_container(it, &dict);
 }
 

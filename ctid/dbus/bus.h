@@ -37,6 +37,7 @@ struct bus_call {
 	int64_t started, ended;
 	const char *date;
 	bool handled;
+	const char *department; /* of the line, "" when it has none */
 };
 
 struct bus_modem {
