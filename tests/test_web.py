@@ -497,6 +497,27 @@ with ctidtest.Harness(timeout=240) as h:
            and any(n['text'] == 'Offered the new cream' for n in act['notes']),
            'a manager sees what anna wrote and handled', act)
 
+    # What a desk asks for: a token of its own, and links for its popups.
+    r = send('POST', 'tokens', 'anna')
+    desk_token = r.json().get('token', '') if r.status_code == 201 else ''
+    tap.ok(len(desk_token) == 64 and r.json().get('user') == 'anna',
+           'a user gets a new API token of their own (201)', r.text)
+    r = requests.get(api + 'session', headers={'Authorization': 'Bearer ' + desk_token},
+                     timeout=10)
+    tap.is_(r.json().get('user') if r.ok else r.status_code, 'anna', 'and it works')
+    r = send('POST', 'links', 'anna', json={'next': '/#/contacts/%d' % ivan})
+    rel = r.json().get('url', '') if r.ok else ''
+    tap.ok(re.match(r'/login/[0-9a-f]{64}\?next=/%23/contacts/' + str(ivan) + '$', rel),
+           'a one-time link of the caller, to a path', r.text)
+    s = requests.Session()
+    r = s.get(url.rstrip('/') + rel, allow_redirects=False, timeout=10)
+    tap.ok(r.status_code == 303 and s.get(api + 'session', timeout=10).json().get('user') ==
+           'anna', 'which logs the caller in')
+    r = send('POST', 'links', 'anna', json={'next': 'https://evil.example/'})
+    tap.ok(r.ok and r.json()['url'].endswith('/login/' + r.json()['url'].split('/login/')[1]
+                                              .split('?')[0] + '?next=/'),
+           'a link never leads to another site', r.text)
+
     # One-time login links.
     code, out, err = ctl('open', str(ivan), '--print', '--url', url)
     tap.is_((code, out.strip()), (0, url + '#/contacts/%d' % ivan),

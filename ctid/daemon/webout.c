@@ -50,9 +50,25 @@ static void key_time(struct json_writer *w, const char *key, int64_t ms) {
 static void write_card(struct json_writer *w, const struct notify_card *card) {
 	struct notify_text text;
 	notify_card_format(card, false, &text);
+	static const char *const states[] = {"ringing", "answered", "missed", "unknown"};
 	json_object_begin(w);
 	key_string(w, "summary", text.summary);
 	key_string(w, "body", text.body);
+	/* and what the text is made of, for a desk that makes its own popup */
+	json_key(w, "name");
+	json_string(w, card->name);
+	json_key(w, "withheld");
+	json_string(w, card->withheld);
+	key_bool(w, "ambiguous", card->ambiguous);
+	json_key(w, "number");
+	json_string(w, card->number);
+	json_key(w, "line");
+	json_string(w, card->line);
+	key_int(w, "contact_id", card->contact_id);
+	key_bool(w, "can_dial", card->can_dial);
+	key_string(w, "state", states[card->state]);
+	key_int(w, "rings", card->rings);
+	key_time(w, "started", card->started);
 	json_key(w, "company");
 	json_string(w, card->company);
 	json_key(w, "telco_name");

@@ -51,11 +51,18 @@ static void on_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer data) {
 	}
 }
 
-/* Answers before the body and closes the connection: it is not read. */
+/* Answers before the body. A small body is read and dropped, so that the
+ * connection goes on and the client reads the answer; a large one is not
+ * read: the connection closes. */
 static void refuse(struct web_request *r, int status, const char *message) {
 	web_error(r, status, "%s", message);
-	soup_message_headers_replace(soup_server_message_get_response_headers(r->msg), "Connection",
-				     "close");
+	SoupMessageHeaders *h = soup_server_message_get_request_headers(r->msg);
+	soup_message_body_set_accumulate(soup_server_message_get_request_body(r->msg), FALSE);
+	if (soup_message_headers_get_encoding(h) != SOUP_ENCODING_CONTENT_LENGTH ||
+	    soup_message_headers_get_content_length(h) > WEB_BODY_MAX) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(r->msg),
+					     "Connection", "close");
+	}
 }
 
 bool web_restore_begin(struct web *w, SoupServerMessage *msg, const char *path) {

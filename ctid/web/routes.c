@@ -11,6 +11,8 @@ const struct web_route web_routes[] = {
 	{"POST", "/api/v1/login", NONE, web_login},
 	{"POST", "/api/v1/logout", SELLER, web_logout},
 	{"GET", "/api/v1/session", SELLER, web_session},
+	{"POST", "/api/v1/tokens", SELLER, web_token_new},
+	{"POST", "/api/v1/links", SELLER, web_link_new},
 	{"GET", "/api/v1/openapi.json", NONE, web_api_openapi},
 	{"GET", "/api/v1/status", SELLER, web_api_status},
 	{"GET", "/api/v1/lookup", SELLER, web_api_lookup},

@@ -368,3 +368,54 @@ void web_link_login(struct web *w, SoupServerMessage *msg, const char *link, GHa
 	}
 	g_free(by_address);
 }
+
+void web_token_new(struct web_request *r) {
+	char token[AUTH_TOKEN_LEN + 1], digest[AUTH_DIGEST_LEN + 1];
+	int ret = auth_token_new(token);
+	if (ret == 0) {
+		auth_token_digest(token, digest);
+		ret = db_token_add(r->db, r->user.id, DB_TOKEN_API, digest, NULL, 0, NULL);
+	}
+	if (ret < 0) {
+		web_db_error(r, ret, "token");
+		return;
+	}
+	log_info("Web: %s made an API token (a desk joining from %s)", r->user.name,
+		 soup_server_message_get_remote_host(r->msg));
+	struct json_writer *w = web_json(r);
+	json_object_begin(w);
+	json_key(w, "token");
+	json_string(w, token);
+	json_key(w, "user");
+	json_string(w, r->user.name);
+	json_key(w, "role");
+	json_string(w, db_role_str(r->user.role));
+	json_object_end(w);
+	web_reply(r, 201);
+}
+
+void web_link_new(struct web_request *r) {
+	const char *next = NULL;
+	JsonObject *o = r->body != NULL ? web_body_object(r) : NULL;
+	if (r->body != NULL && (o == NULL || !web_member_string(r, o, "next", 1000, false, &next))) {
+		return;
+	}
+	char link[AUTH_TOKEN_LEN + 1], digest[AUTH_DIGEST_LEN + 1];
+	int ret = auth_token_new(link);
+	if (ret == 0) {
+		auth_token_digest(link, digest);
+		ret = db_token_add(r->db, r->user.id, DB_TOKEN_LINK, digest, NULL,
+				   (int64_t)time(NULL) + AUTH_LINK_SECONDS, NULL);
+	}
+	if (ret < 0) {
+		web_db_error(r, ret, "link");
+		return;
+	}
+	char *url = auth_link_url("/", link, next != NULL ? safe_next(next) : NULL);
+	struct json_writer *w = web_json(r);
+	json_object_begin(w);
+	json_key(w, "url");
+	json_string(w, url);
+	json_object_end(w);
+	g_free(url);
+}

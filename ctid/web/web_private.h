@@ -136,6 +136,11 @@ bool web_csrf_ok(struct web_request *r);
 void web_login(struct web_request *r);
 void web_logout(struct web_request *r);
 void web_session(struct web_request *r);
+/* POST /api/v1/tokens: a new API token of the caller (a desk joining). */
+void web_token_new(struct web_request *r);
+/* POST /api/v1/links: a one-time login link of the caller (a desk's popup
+ * opening the page). */
+void web_link_new(struct web_request *r);
 /* GET /login/LINK */
 void web_link_login(struct web *w, SoupServerMessage *msg, const char *link, GHashTable *query);
 
