@@ -1,5 +1,6 @@
 #include <crypt.h>
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -144,4 +145,23 @@ char *auth_link_url(const char *base, const char *link, const char *next) {
 	char *url = g_strdup_printf("%s%slogin/%s?next=%s", base, slash, link, escaped);
 	g_free(escaped);
 	return url;
+}
+
+void auth_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size) {
+	GByteArray *der = NULL;
+	out[0] = '\0';
+	if (cert != NULL) {
+		g_object_get(cert, "certificate", &der, NULL);
+	}
+	if (der == NULL) {
+		return;
+	}
+	gchar *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, der->data, der->len);
+	size_t o = 0;
+	for (size_t i = 0; hex[i] != '\0' && hex[i + 1] != '\0' && o + 4 <= size; i += 2) {
+		o += (size_t)snprintf(out + o, size - o, "%s%c%c", i ? ":" : "",
+				      g_ascii_toupper(hex[i]), g_ascii_toupper(hex[i + 1]));
+	}
+	g_free(hex);
+	g_byte_array_unref(der);
 }

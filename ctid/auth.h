@@ -55,6 +55,11 @@ int auth_link_new(struct db *db, const char *user, char link[AUTH_TOKEN_LEN + 1]
  * (a path such as "/#/contacts/42", or NULL). A new string (g_free). */
 char *auth_link_url(const char *base, const char *link, const char *next);
 
+/* The SHA-256 fingerprint of a certificate's DER as "AB:CD:...", into out
+ * (96 bytes and more); "" without a certificate. */
+typedef struct _GTlsCertificate GTlsCertificate;
+void auth_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size);
+
 /* Compares two strings in time that depends only on their lengths. */
 bool auth_equal(const char *a, const char *b);
 

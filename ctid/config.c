@@ -37,6 +37,11 @@ void config_finish(struct config *c) {
 	free(c->reminder_time);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->connect);
+	free(c->token_file);
+	for (int i = 0; i < c->n_lines; i++) {
+		free(c->lines[i]);
+	}
 	for (int i = 0; i < c->n_listen; i++) {
 		free(c->listen[i]);
 	}
@@ -155,6 +160,54 @@ int config_parse_listen(const char *s, char host[64], int *port, const char **wh
 	return 0;
 }
 
+/* "shop, service" (or "all"): replaces the lines and departments followed. */
+static const char *apply_lines(struct config *c, const char *value) {
+	for (int i = 0; i < c->n_lines; i++) {
+		free(c->lines[i]);
+	}
+	c->n_lines = 0;
+	if (!strcmp(value, "all")) {
+		return NULL;
+	}
+	char *copy = strdup(value);
+	char *save = NULL;
+	for (char *w = strtok_r(copy, ", ", &save); w != NULL; w = strtok_r(NULL, ", ", &save)) {
+		if (c->n_lines >= CONFIG_MAX_LINES) {
+			free(copy);
+			return "at most 32 lines and departments";
+		}
+		c->lines[c->n_lines++] = strdup(w);
+	}
+	free(copy);
+	return NULL;
+}
+
+bool config_follows(const struct config *c, const char *line, const char *department) {
+	if (c->n_lines == 0) {
+		return true;
+	}
+	for (int i = 0; i < c->n_lines; i++) {
+		if ((line != NULL && strcmp(c->lines[i], line) == 0) ||
+		    (department != NULL && strcmp(c->lines[i], department) == 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+char *config_default_token_file(void) {
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *out = NULL;
+	if (xdg != NULL && xdg[0] == '/') {
+		return asprintf(&out, "%s/ctid/desk.json", xdg) < 0 ? NULL : out;
+	}
+	if (home != NULL && home[0] != '\0') {
+		return asprintf(&out, "%s/.config/ctid/desk.json", home) < 0 ? NULL : out;
+	}
+	return NULL;
+}
+
 static const char *apply_listen(struct config *c, const char *value) {
 	if (!strcmp(value, "none")) {
 		for (int i = 0; i < c->n_listen; i++) {
@@ -240,6 +293,17 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		char *p = config_expand_home(value);
 		free(c->tls_key);
 		c->tls_key = p;
+	} else if (!strcmp(key, "connect")) {
+		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
+			return "connect wants the server's address, http://HOST:PORT/ or https://...";
+		}
+		config_set_string(&c->connect, value);
+	} else if (!strcmp(key, "token-file")) {
+		char *p = config_expand_home(value);
+		free(c->token_file);
+		c->token_file = p;
+	} else if (!strcmp(key, "lines")) {
+		return apply_lines(c, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -499,6 +563,14 @@ void config_foreach(const struct config *c,
 	}
 	fn("tls-cert", c->tls_cert != NULL ? c->tls_cert : "", data);
 	fn("tls-key", c->tls_key != NULL ? c->tls_key : "", data);
+	fn("connect", c->connect != NULL ? c->connect : "", data);
+	fn("token-file", c->token_file != NULL ? c->token_file : "", data);
+	char lines[CONFIG_LINE_MAX] = "";
+	for (int i = 0; i < c->n_lines; i++) {
+		size_t n = strlen(lines);
+		snprintf(lines + n, sizeof(lines) - n, "%s%s", i ? ", " : "", c->lines[i]);
+	}
+	fn("lines", lines, data);
 	snprintf(num, sizeof(num), "%d", c->verbose);
 	fn("verbose", num, data);
 }

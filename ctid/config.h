@@ -18,6 +18,7 @@
 #define CONFIG_MAX_DEVICES   16
 #define CONFIG_MAX_OVERRIDES 64
 #define CONFIG_MAX_LISTEN    8
+#define CONFIG_MAX_LINES     32
 #define CONFIG_LINE_MAX	     1024 /* bytes of one line of the file */
 
 enum config_bus {
@@ -58,6 +59,13 @@ struct config {
 	int n_listen;
 	bool listen_none;
 	char *tls_cert, *tls_key; /* PEM files; NULL: self-signed where TLS is needed */
+	/* A desk: the server it follows (no modem, no database of its own),
+	 * the file with its token (NULL: config_default_token_file()), and
+	 * the lines and departments it shows (none: every call). */
+	char *connect;
+	char *token_file;
+	char *lines[CONFIG_MAX_LINES];
+	int n_lines;
 	int verbose;
 	struct config_modem modems[CONFIG_MAX_MODEMS];
 	int n_modems;
@@ -135,6 +143,14 @@ const struct config_modem *config_find_modem(const struct config *c, const char 
 
 /* Replaces *field with a copy of value (NULL clears). Returns -ENOMEM. */
 int config_set_string(char **field, const char *value);
+
+/* A desk's token file: $XDG_CONFIG_HOME/ctid/desk.json, else
+ * ~/.config/ctid/desk.json. A new string, NULL without a home. */
+char *config_default_token_file(void);
+
+/* Whether a desk following c->lines shows a call of line and department
+ * (either may be NULL): yes when it follows none, or one of them. */
+bool config_follows(const struct config *c, const char *line, const char *department);
 
 /* Expands a leading "~/" with $HOME; returns a new string. */
 char *config_expand_home(const char *path);

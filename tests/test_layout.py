@@ -35,9 +35,10 @@ ALLOWED = {
     'ctid': ['common', 'db', 'db/phone', 'db/addressbook'],
     'ctid/dbus': ['common'],
     'ctid/web': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
+    'ctid/remote': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
     'ctid/daemon': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook',
-                    'modem', 'modem/sim', 'notify', 'ctid/web'],
+                    'modem', 'modem/sim', 'notify', 'ctid/web', 'ctid/remote'],
 }
 # Headers the build generates, by the folder that includes them.
 GENERATED = {'ctid/dbus': {'introspect.h'}, 'ctid/web': {'web_resources.h'}}

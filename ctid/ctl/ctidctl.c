@@ -50,6 +50,7 @@ static const char usage[] =
 	"  restore FILE [--yes]                          replace the database with a backup\n"
 	"  open [CONTACT] [--note] [--new NUMBER]        the web page, logged in as you\n"
 	"  user add|list|passwd|role|delete|token ...    who may use the web page and API\n"
+	"  desk join URL | desk leave                    be a desk of the ctid at URL\n"
 	"\n"
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
@@ -86,6 +87,7 @@ static const struct {
 	{"restore", ctl_restore},
 	{"user", ctl_user},
 	{"open", ctl_open},
+	{"desk", ctl_desk},
 };
 
 int main(int argc, char *argv[]) {

@@ -106,6 +106,7 @@ int ctl_user(struct ctl *ctl, int argc, char *argv[]);
  * as a new string; NULL when it cannot be asked or serves none. */
 char *ctl_bus_web_url(bool system);
 int ctl_open(struct ctl *ctl, int argc, char *argv[]);
+int ctl_desk(struct ctl *ctl, int argc, char *argv[]);
 int ctl_report(struct ctl *ctl, int argc, char *argv[]);
 int ctl_import(struct ctl *ctl, int argc, char *argv[]);
 int ctl_export(struct ctl *ctl, int argc, char *argv[]);

@@ -359,6 +359,20 @@ char *ctl_bus_web_url(bool system) {
 	return url;
 }
 
+/* A desk's link to its server, for people: one line. */
+static void print_server(DBusMessageIter *srv) {
+	const char *url = dict_string(srv, "url"), *user = dict_string(srv, "user");
+	if (dict_int(srv, "connected")) {
+		char since[32];
+		output_time(dict_int(srv, "since"), since, sizeof(since));
+		printf("A desk of %s as %s: connected since %s\n", url, user, since);
+	} else {
+		printf("%sA desk of %s as %s: not connected (%s); trying again%s\n",
+		       output_red(stdout), url, user, dict_string(srv, "error"),
+		       output_reset(stdout));
+	}
+}
+
 /* Prints the database's health for people: one line, and what it means. */
 static void print_database(DBusMessageIter *db) {
 	const char *path = dict_string(db, "path");
@@ -419,6 +433,13 @@ static int status(struct ctl *ctl, bool system) {
 			json_key(&w, "web");
 			web_status(&w, &web);
 		}
+		DBusMessageIter srv;
+		if (dict_find(&it, "Server", &srv) && dict_string(&srv, "url")[0]) {
+			json_key(&w, "server");
+			json_object_begin(&w);
+			json_dict_entries(&w, &srv);
+			json_object_end(&w);
+		}
 		json_key(&w, "modems");
 		json_array_begin(&w);
 	}
@@ -448,7 +469,12 @@ static int status(struct ctl *ctl, bool system) {
 		json_object_end(&w);
 		putchar('\n');
 	} else {
-		print_database(&database);
+		DBusMessageIter srv;
+		if (dict_find(&it, "Server", &srv) && dict_string(&srv, "url")[0]) {
+			print_server(&srv);
+		} else {
+			print_database(&database);
+		}
 		DBusMessageIter web;
 		if (dict_find(&it, "Web", &web)) {
 			web_status(NULL, &web);

@@ -28,6 +28,10 @@ static const char usage[] =
 	"                          default 127.0.0.1:8733; none: no web page)\n"
 	"  --tls-cert FILE         the certificate (PEM) for addresses other than\n"
 	"  --tls-key FILE          loopback (default: self-signed, made once)\n"
+	"  --connect URL           be a desk of the ctid at URL: its calls pop up here\n"
+	"                          (no modem, no database; see ctidctl desk join)\n"
+	"  --token-file FILE       the desk's token (default ~/.config/ctid/desk.json)\n"
+	"  --lines LIST            show only these lines and departments (shop,service)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -57,6 +61,9 @@ enum {
 	OPT_LISTEN,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
+	OPT_CONNECT,
+	OPT_TOKEN_FILE,
+	OPT_LINES,
 };
 
 static int list_ports(void) {
@@ -102,6 +109,12 @@ static const char *setting_key(int opt) {
 		return "tls-cert";
 	case OPT_TLS_KEY:
 		return "tls-key";
+	case OPT_CONNECT:
+		return "connect";
+	case OPT_TOKEN_FILE:
+		return "token-file";
+	case OPT_LINES:
+		return "lines";
 	default:
 		return NULL;
 	}
@@ -119,6 +132,9 @@ int main(int argc, char *argv[]) {
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 		{"tls-key", required_argument, NULL, OPT_TLS_KEY},
+		{"connect", required_argument, NULL, OPT_CONNECT},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+		{"lines", required_argument, NULL, OPT_LINES},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

@@ -222,15 +222,22 @@ void popups_show_call(struct popups *p, const struct call_entry *e, const char *
 	if (p == NULL) {
 		return;
 	}
-	const struct call_info *i = &e->info;
 	struct notify_card card;
 	popups_card(e, line, can_dial, &card);
-	notify_show(p->notify, e->key, &card);
-	struct popup *pp = remember(p, e->key);
-	pp->call_id = e->id;
-	pp->contact_id = e->match.contact_id;
-	snprintf(pp->number, sizeof(pp->number), "%s", i->number);
-	pp->missed = i->state == CALL_STATE_MISSED || i->state == CALL_STATE_UNKNOWN;
+	popups_show_card(p, e->key, &card, e->id, e->info.number);
+}
+
+void popups_show_card(struct popups *p, uint64_t key, const struct notify_card *card,
+		      int64_t call_id, const char *number) {
+	if (p == NULL) {
+		return;
+	}
+	notify_show(p->notify, key, card);
+	struct popup *pp = remember(p, key);
+	pp->call_id = call_id;
+	pp->contact_id = card->contact_id;
+	snprintf(pp->number, sizeof(pp->number), "%s", number != NULL ? number : "");
+	pp->missed = card->state == NOTIFY_CALL_MISSED || card->state == NOTIFY_CALL_UNKNOWN;
 }
 
 void popups_show_reminder(struct popups *p, const struct db_reminder *r) {

@@ -57,6 +57,10 @@ void popups_show_call(struct popups *p, const struct call_entry *e, const char *
  * for the other outputs that show the same. */
 void popups_card(const struct call_entry *e, const char *line, bool can_dial,
 		 struct notify_card *out);
+/* Shows or updates popup key with a card made elsewhere (a desk's, from its
+ * server's events): call_id and number (as sent) for its buttons. */
+void popups_show_card(struct popups *p, uint64_t key, const struct notify_card *card,
+		      int64_t call_id, const char *number);
 /* Shows a reminder that falls due. */
 void popups_show_reminder(struct popups *p, const struct db_reminder *r);
 /* The call was marked handled: its missed-call popup goes. */

@@ -367,7 +367,8 @@ static DBusMessage *method_dial(struct bus *bus, DBusMessage *msg) {
 
 /* Properties */
 
-static const char *const property_names[] = {"Version", "Modems", "Database", "Settings", "Web"};
+static const char *const property_names[] = {"Version",	 "Modems", "Database",
+					     "Settings", "Web",	   "Server"};
 
 static bool property_known(const char *name) {
 	for (size_t i = 0; i < sizeof(property_names) / sizeof(property_names[0]); i++) {
@@ -446,6 +447,20 @@ static void append_property(struct bus *bus, DBusMessageIter *it, const char *na
 	} else if (!strcmp(name, "Settings")) {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a(ss)", &var);
 		append_settings(bus, &var);
+	} else if (!strcmp(name, "Server")) {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
+		struct bus_server s = {.url = "", .error = "", .user = ""};
+		if (bus->h->server != NULL) {
+			bus->h->server(bus->data, &s);
+		}
+		DBusMessageIter dict;
+		dict_open(&var, &dict);
+		dict_str(&dict, "url", s.url);
+		dict_b(&dict, "connected", s.connected);
+		dict_x(&dict, "since", s.since);
+		dict_str(&dict, "error", s.error);
+		dict_str(&dict, "user", s.user);
+		dbus_message_iter_close_container(&var, &dict);
 	} else if (!strcmp(name, "Web")) {
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
 		append_web(bus, &var);

@@ -69,6 +69,15 @@ struct bus_database {
 	uint32_t waiting;  /* calls kept in memory until they can be written */
 };
 
+/* A desk's link to its server (all "" and 0 on a ctid with modems). */
+struct bus_server {
+	const char *url;
+	bool connected;
+	int64_t since;	   /* when the link came up; 0 while down */
+	const char *error; /* why it is down, "" when up */
+	const char *user;  /* whom the desk acts as */
+};
+
 struct bus_call_filter {
 	bool missed, unhandled;
 	int64_t since;
@@ -98,6 +107,8 @@ struct bus_handler {
 	/* Where the web page is served (NULL-terminated; may be NULL) and its
 	 * certificate's fingerprint ("" without TLS). */
 	void (*web)(void *data, const char *const **urls, const char **fingerprint);
+	/* A desk's server (may be NULL: none). */
+	void (*server)(void *data, struct bus_server *out);
 };
 
 struct bus;

@@ -196,23 +196,3 @@ out:
 	g_free(key_path);
 	return cert;
 }
-
-void web_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size) {
-	GByteArray *der = NULL;
-	g_object_get(cert, "certificate", &der, NULL);
-	out[0] = '\0';
-	if (der == NULL) {
-		return;
-	}
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(sum, der->data, der->len);
-	guint8 digest[32];
-	gsize len = sizeof(digest);
-	g_checksum_get_digest(sum, digest, &len);
-	g_checksum_free(sum);
-	g_byte_array_unref(der);
-	size_t o = 0;
-	for (gsize i = 0; i < len && o + 4 <= size; i++) {
-		o += (size_t)snprintf(out + o, size - o, "%s%02X", i ? ":" : "", digest[i]);
-	}
-}

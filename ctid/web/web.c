@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "web_private.h"
@@ -377,7 +378,7 @@ static bool listen_one(struct web *w, const char *spec, GTlsCertificate **cert,
 				return false;
 			}
 			g_object_set(w->server, "tls-certificate", *cert, NULL);
-			web_cert_fingerprint(*cert, w->fingerprint, sizeof(w->fingerprint));
+			auth_cert_fingerprint(*cert, w->fingerprint, sizeof(w->fingerprint));
 			w->tls = true;
 		}
 		opts |= SOUP_SERVER_LISTEN_HTTPS;

@@ -155,8 +155,6 @@ void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, i
 /* The self-signed certificate (cert.c): loads dir/web.crt and web.key or
  * makes them. Returns a new certificate or NULL after logging why. */
 GTlsCertificate *web_cert_self_signed(const char *dir);
-/* "AB:CD:..." of cert's DER. */
-void web_cert_fingerprint(GTlsCertificate *cert, char *out, size_t size);
 
 /* The handlers (api_*.c). */
 void web_api_lookup(struct web_request *r);
