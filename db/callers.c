@@ -127,7 +127,8 @@ static void snapshot_end(struct db *db, bool began) {
 }
 
 /* Runs a ROW_COLS query with optional ?1 since and ?2 until. */
-static int rows_query(struct db *db, const char *sql, int64_t since, int64_t until, struct rows *r) {
+static int rows_query(struct db *db, const char *sql, int64_t since, int64_t until,
+		      const char *lines, struct rows *r) {
 	sqlite3_stmt *s;
 	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK) {
@@ -136,6 +137,10 @@ static int rows_query(struct db *db, const char *sql, int64_t since, int64_t unt
 	}
 	sqlite3_bind_int64(s, 1, since);
 	sqlite3_bind_int64(s, 2, until > 0 ? until : INT64_MAX);
+	if (lines != NULL) {
+		char *list = db_lines_param(lines);
+		sqlite3_bind_text(s, 3, list, -1, free);
+	}
 	int ret = rows_read(db, s, r);
 	sqlite3_finalize(s);
 	return ret;
@@ -374,17 +379,18 @@ static int missed_cmp(const void *a, const void *b) {
 int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data) {
 	/* fixed clauses only; the unknown one matches calls_waiting's WHERE */
 	char sql[512];
-	snprintf(sql, sizeof(sql), ROW_COLS " WHERE k.handled IS NULL AND %s%s%s",
+	snprintf(sql, sizeof(sql), ROW_COLS " WHERE k.handled IS NULL AND %s%s%s%s",
 		 f->unknown ? "k.state IN ('missed', 'unknown')" : "k.state = 'missed'",
 		 f->since > 0 ? " AND k.started >= ?1" : "",
-		 f->until > 0 ? " AND k.started < ?2" : "");
+		 f->until > 0 ? " AND k.started < ?2" : "",
+		 f->lines != NULL ? DB_LINES_CLAUSE("?3") : "");
 	struct rows r = {0};
 	struct reached reached = {0};
 	struct db_missed *groups = NULL;
 	int64_t *ids = NULL;
 	size_t n_groups = 0;
 	bool began = snapshot_begin(db);
-	int ret = rows_query(db, sql, f->since, f->until, &r);
+	int ret = rows_query(db, sql, f->since, f->until, f->lines, &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
 	}
@@ -444,7 +450,7 @@ int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
 	size_t n_groups = 0;
 	bool began = snapshot_begin(db);
 	int ret = rows_query(db, ROW_COLS " WHERE k.started >= ?1 AND k.started < ?2", since, until,
-			     &r);
+			     NULL, &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
 	}

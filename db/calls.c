@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_private.h"
@@ -181,6 +182,10 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
 			      " AND k.handled_by = ?6 COLLATE NOCASE");
 	}
+	if (f->lines != NULL) {
+		/* ?3 is the number's, when both are given: the lines take ?7 */
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s", DB_LINES_CLAUSE("?7"));
+	}
 	snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY k.started %s, k.id %s LIMIT ?4",
 		 f->oldest_first ? "ASC" : "DESC", f->oldest_first ? "ASC" : "DESC");
 
@@ -204,6 +209,9 @@ int db_call_foreach(struct db *db, const struct db_call_filter *f, db_call_fn fn
 	}
 	if (f->handled_by != NULL) {
 		db_bind_text(s, 6, f->handled_by);
+	}
+	if (f->lines != NULL) {
+		sqlite3_bind_text(s, 7, db_lines_param(f->lines), -1, free);
 	}
 	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : -1);
 	int ret = walk_calls(db, s, fn, data, NULL);

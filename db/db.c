@@ -592,6 +592,29 @@ bool db_moved(struct db *db) {
 	return moved != 0;
 }
 
+char *db_lines_param(const char *lines) {
+	size_t n = strlen(lines);
+	char *out = malloc(n + 3), *o = out;
+	if (out == NULL) {
+		return NULL;
+	}
+	*o++ = ',';
+	for (const char *p = lines; *p != '\0'; p++) {
+		if (*p == ',' || *p == ' ') {
+			if (o[-1] != ',') {
+				*o++ = ',';
+			}
+		} else {
+			*o++ = *p;
+		}
+	}
+	if (o[-1] != ',') {
+		*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}
+
 void db_set_author(struct db *db, const char *who) {
 	free(db->author);
 	db->author = who != NULL && who[0] != '\0' ? strdup(who) : NULL;

@@ -298,6 +298,7 @@ struct db_call_filter {
 	int limit;	    /* 0: no limit */
 	bool oldest_first;
 	const char *handled_by; /* marked handled by (any case) */
+	const char *lines;	/* as in struct db_missed_filter */
 };
 
 typedef int (*db_call_fn)(const struct db_call *c, void *data);
@@ -463,6 +464,8 @@ struct db_missed_filter {
 	bool unknown;  /* include calls in state unknown (maybe missed) */
 	int64_t since; /* calls started at or after; 0: any */
 	int64_t until; /* started before; 0: any */
+	/* "shop,service": calls of these lines or departments only; NULL: all */
+	const char *lines;
 };
 
 typedef int (*db_missed_fn)(const struct db_missed *m, void *data);

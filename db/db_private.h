@@ -149,6 +149,14 @@ int db_exec_on(struct db *db, enum db_stmt id, int64_t row);
 
 int64_t db_now(void);
 
+/* A call of the lines or departments of parameter p (db_lines_param). */
+#define DB_LINES_CLAUSE(p)                                           \
+	" AND (instr(" p ", ',' || coalesce(k.line, '') || ',') > 0" \
+	" OR instr(" p ", ',' || coalesce(k.department, '') || ',') > 0)"
+/* ",shop,service," for "shop, service": what DB_LINES_CLAUSE matches in.
+ * A new string (free), NULL when out of memory. */
+char *db_lines_param(const char *lines);
+
 /* Turns what a person typed into an FTS5 query of quoted prefix terms
  * ("pozd"*), so no FTS syntax in it takes effect. false: no word in it. */
 bool db_fts_query(const char *text, char *out, size_t outsz);

@@ -526,6 +526,26 @@ def check_dismiss(driver, desk):
            page_state(driver))
 
 
+def check_following(driver, desk):
+    """2d. A page that follows another department shows none of this
+    line's calls; following every line again, it shows them."""
+    driver.execute_script("localStorage.setItem('ctid.lines', 'service');")
+    driver.refresh()
+    until(driver, lambda d: css(d, '#live-state[data-state=live]'))
+    chosen = until(driver, lambda d: d.execute_script(
+        "return document.getElementById('lines-select').value;") == 'service')
+    tap.ok(chosen, 'the page says which department it follows', page_state(driver))
+    before = desk.ring_start('call 01632960999 rings=2', SLOW)
+    desk.wait_call_end(before)
+    until(driver, lambda d: text_of(d, '#callback-count') not in (None,))
+    tap.ok(banner_with(driver, '01632 960999') is None,
+           "a page following another department shows no banner for this line's call",
+           page_state(driver))
+    driver.execute_script("localStorage.removeItem('ctid.lines');")
+    driver.refresh()
+    until(driver, lambda d: css(d, '#live-state[data-state=live]'))
+
+
 def check_note(driver, desk, ivan):
     """3. A note added on the card."""
     text = 'Wants the brown Oxfords in size 43 before the wedding'
@@ -824,6 +844,7 @@ def run_checks(h):
     check_note(driver, desk, ivan)
     check_late_name(driver, desk)
     check_dismiss(driver, desk)
+    check_following(driver, desk)
     check_xss(driver, desk, xss_id)
     check_search(driver, desk, ivan, marta, [xss_id, ivan, marta])
     check_callbacks(driver, desk, marta, xss_id)

@@ -484,6 +484,17 @@ with ctidtest.Harness(timeout=240) as h:
             'calls are ctidctl calls --json')
     tap.is_(get('missed', 'anna').json()['callers'], ctl_json('missed'),
             'the call-back list is ctidctl missed --json')
+    line = calls[0]['line']
+    tap.is_(get('calls?missed=true&unhandled=true&lines=%s' % line, 'anna').json()['calls'],
+            calls, 'calls of the line followed')
+    tap.is_(get('calls?lines=service,elsewhere', 'anna').json()['calls'], [],
+            'none of lines and departments that have no calls')
+    tap.is_(get('missed?lines=elsewhere', 'anna').json()['callers'], [],
+            'the call-back list of another department is empty')
+    tap.is_(len(get('missed?lines=' + line, 'anna').json()['callers']),
+            len(get('missed', 'anna').json()['callers']), 'and of this line, whole')
+    tap.is_(get('status', 'anna').json().get('lines'), [{'line': line, 'department': None}],
+            'status lists the lines and their departments')
     r = send('POST', 'calls/%d/handled' % calls[0]['id'], 'anna')
     tap.ok(r.status_code == 200 and r.json()['handled'] and r.json()['handled_by'] == 'anna',
            'a call is marked handled, by anna', r.text)

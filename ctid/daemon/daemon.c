@@ -259,6 +259,16 @@ static void web_modem(struct line *line, void *data) {
 	webout_modem_object(data, &m);
 }
 
+static void web_line(struct line *line, void *data) {
+	struct json_writer *w = data;
+	json_object_begin(w);
+	json_key(w, "line");
+	json_string(w, line_name(line));
+	json_key(w, "department");
+	json_string(w, line_department(line));
+	json_object_end(w);
+}
+
 static void web_status(struct json_writer *w, void *data) {
 	struct daemon *d = data;
 	json_key(w, "version");
@@ -271,6 +281,13 @@ static void web_status(struct json_writer *w, void *data) {
 	json_array_begin(w);
 	if (d->lines != NULL) {
 		lines_foreach(d->lines, web_modem, w);
+	}
+	json_array_end(w);
+	/* the lines and their departments, for a page to choose what it follows */
+	json_key(w, "lines");
+	json_array_begin(w);
+	if (d->lines != NULL) {
+		lines_foreach(d->lines, web_line, w);
 	}
 	json_array_end(w);
 }

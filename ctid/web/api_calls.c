@@ -16,6 +16,12 @@ static int write_call(const struct db_call *c, void *data) {
 	return 0;
 }
 
+/* lines=shop,service: the calls of those lines or departments only. */
+static const char *lines_param(struct web_request *r) {
+	const char *v = web_query(r, "lines");
+	return v != NULL && v[0] != '\0' && strcmp(v, "all") != 0 ? v : NULL;
+}
+
 void web_api_calls(struct web_request *r) {
 	struct db_call_filter f = {0};
 	long limit, contact;
@@ -29,6 +35,7 @@ void web_api_calls(struct web_request *r) {
 	}
 	f.contact_id = contact;
 	f.limit = (int)limit;
+	f.lines = lines_param(r);
 	struct json_writer *w = web_json(r);
 	json_object_begin(w);
 	json_key(w, "calls");
@@ -49,7 +56,7 @@ static int write_missed(const struct db_missed *m, void *data) {
 }
 
 void web_api_missed(struct web_request *r) {
-	struct db_missed_filter f = {0};
+	struct db_missed_filter f = {.lines = lines_param(r)};
 	if (!web_query_bool(r, "unknown", true, &f.unknown) ||
 	    !web_query_since(r, "since", false, &f.since)) {
 		return;

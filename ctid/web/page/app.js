@@ -2,6 +2,7 @@
 // events and the Now banner. Each view is a module under views/.
 
 import {api, get, may, onUnauthorized, session, setSession} from './api.js';
+import {followed, follows, linesQuery, setFollowed} from './following.js';
 import {add, clear, h, hideStatus, showError, showStatus} from './dom.js';
 import {EventStream} from './events.js';
 import {clearBanner, handleCallEvent, initBanner} from './banner.js';
@@ -156,7 +157,7 @@ export function refreshCallbackCount() {
 			return;
 		}
 		try {
-			const data = await get('/api/v1/missed');
+			const data = await get('/api/v1/missed', linesQuery());
 			const waiting = (data.callers || []).filter((c) => !c.called_back).length;
 			const badge = $('callback-count');
 			badge.textContent = waiting ? String(waiting) : '';
@@ -192,6 +193,9 @@ function onEvent(ev) {
 	case 'call-started':
 	case 'call-updated':
 	case 'call-ended':
+		if (!follows(ev.call)) {
+			return;
+		}
 		handleCallEvent(ev);
 		if (ev.event === 'call-ended') {
 			refreshCallbackCount();
@@ -255,6 +259,41 @@ function startApp(s) {
 	}
 	stream = new EventStream({onEvent, onState: setLiveState, onLost: onStreamLost});
 	stream.start();
+	refreshCallbackCount();
+	renderRoute();
+	loadLines();
+}
+
+// The lines and departments the server has, to choose which to follow.
+async function loadLines() {
+	const select = $('lines-select');
+	try {
+		const status = await get('/api/v1/status');
+		const names = new Set();
+		for (const l of status.lines || []) {
+			if (l.department) {
+				names.add(l.department);
+			}
+			if (l.line) {
+				names.add(l.line);
+			}
+		}
+		const chosen = followed();
+		if (chosen) {
+			names.add(chosen);
+		}
+		clear(select);
+		add(select, h('option', {value: ''}, 'all'),
+			[...names].sort().map((n) => h('option', {value: n}, n)));
+		select.value = chosen;
+	} catch (err) {
+		// without the list, the page follows what it followed
+	}
+}
+
+function onLinesChanged() {
+	setFollowed($('lines-select').value);
+	clearBanner();
 	refreshCallbackCount();
 	renderRoute();
 }
@@ -339,6 +378,7 @@ function onKey(ev) {
 }
 
 function boot() {
+	$('lines-select').addEventListener('change', onLinesChanged);
 	$('status-dismiss').addEventListener('click', hideStatus);
 	$('nav-toggle').addEventListener('click', toggleNav);
 	$('logout').addEventListener('click', logout);

@@ -2,6 +2,7 @@
 // server's order (the longest waiting first, those already reached after).
 
 import {get} from '../api.js';
+import {linesQuery} from '../following.js';
 import {actionButton, add, field, fill, h, note} from '../dom.js';
 import {formatDateTime, timeEl} from '../format.js';
 import {callBack, contactHref, errorLine, loadingLine, markHandled, newContactHref, numberLink, viewHeader} from './common.js';
@@ -22,7 +23,7 @@ export function render(main, route, ctx) {
 	async function load() {
 		const mine = ++seq;
 		try {
-			const data = await get('/api/v1/missed', {unknown: maybe.checked ? null : 'false'}, ctx.signal);
+			const data = await get('/api/v1/missed', {unknown: maybe.checked ? null : 'false', ...linesQuery()}, ctx.signal);
 			if (mine !== seq) {
 				return;
 			}

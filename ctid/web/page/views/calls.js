@@ -1,6 +1,7 @@
 // The call log, newest first, with filters: missed, unhandled, since.
 
 import {get} from '../api.js';
+import {linesQuery} from '../following.js';
 import {add, field, fill, h, note} from '../dom.js';
 import {callRow, errorLine, loadingLine, viewHeader} from './common.js';
 
@@ -55,7 +56,7 @@ export function render(main, route, ctx) {
 		const qs = params.toString();
 		history.replaceState(null, '', qs ? `#/calls?${qs}` : '#/calls');
 		try {
-			const data = await get('/api/v1/calls', {...query, limit: LIMIT}, ctx.signal);
+			const data = await get('/api/v1/calls', {...query, limit: LIMIT, ...linesQuery()}, ctx.signal);
 			if (mine !== seq) {
 				return;
 			}

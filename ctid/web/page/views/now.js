@@ -2,6 +2,7 @@
 // soon and today's calls. The banner above shows a call as it rings.
 
 import {get} from '../api.js';
+import {linesQuery} from '../following.js';
 import {add, fill, h, note} from '../dom.js';
 import {formatCalendarDate, formatDaysLeft, timeEl} from '../format.js';
 import {callRow, contactLink, errorLine, loadingLine, viewHeader} from './common.js';
@@ -26,7 +27,7 @@ export function render(main, route, ctx) {
 
 	async function loadCallbacks() {
 		try {
-			const data = await get('/api/v1/missed', null, ctx.signal);
+			const data = await get('/api/v1/missed', linesQuery(), ctx.signal);
 			const callers = data.callers || [];
 			const waiting = callers.filter((c) => !c.called_back);
 			if (!callers.length) {
@@ -71,7 +72,7 @@ export function render(main, route, ctx) {
 
 	async function loadCalls() {
 		try {
-			const data = await get('/api/v1/calls', {since: 'today', limit: 100}, ctx.signal);
+			const data = await get('/api/v1/calls', {since: 'today', limit: 100, ...linesQuery()}, ctx.signal);
 			const calls = data.calls || [];
 			if (!calls.length) {
 				fill(callsBox, note('No calls yet today.'));
