@@ -24,8 +24,21 @@ void web_reply_bytes(struct web_request *r, int status, const char *type, char *
 }
 
 void web_reply(struct web_request *r, int status) {
-	if (r->f == NULL) {
+	if (status == 204 || r->f == NULL) {
+		if (r->f != NULL) {
+			fclose(r->f);
+			r->f = NULL;
+			free(r->out);
+			r->out = NULL;
+		}
 		soup_server_message_set_status(r->msg, (guint)status, NULL);
+		/* libsoup 3.2 drops the connection after a 204 (it takes a reply
+		 * without Content-Length for one that ends at EOF); say so, or a
+		 * client reusing the connection has its next request reset. */
+		if (status == 204) {
+			soup_message_headers_replace(soup_server_message_get_response_headers(r->msg),
+						     "Connection", "close");
+		}
 		return;
 	}
 	fclose(r->f);
