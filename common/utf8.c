@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -213,4 +214,27 @@ void utf8_write_escaped(FILE *f, const char *s, utf8_escape_fn escape, const cha
 
 void utf8_write_safe(FILE *f, const char *s, bool lines) {
 	utf8_write_escaped(f, s, lines ? safe_lines : safe_line, replacement);
+}
+
+int utf8_check_text(const char *s, size_t max, bool lines) {
+	if (s == NULL) {
+		return 0;
+	}
+	size_t len = strlen(s);
+	if (len > max) {
+		return -EMSGSIZE;
+	}
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			return -EILSEQ;
+		}
+		bool allowed = lines && (cp == '\t' || cp == '\n' || cp == '\r');
+		if (cp < 0x20 ? !allowed : cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+			return -EILSEQ;
+		}
+		i += n;
+	}
+	return 0;
 }

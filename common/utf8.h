@@ -44,6 +44,13 @@ bool utf8_is_unsafe(uint32_t cp);
  * may be written into buf, 8 bytes), or NULL for the character itself. */
 typedef const char *(*utf8_escape_fn)(uint32_t cp, char buf[8]);
 
+/*
+ * Whether s is text to keep: at most max bytes of UTF-8 without control
+ * characters (tabs and line breaks allowed when lines is true). Returns 0,
+ * -EMSGSIZE when too long or -EILSEQ; NULL is empty text.
+ */
+int utf8_check_text(const char *s, size_t max, bool lines);
+
 /* Writes s to f for a format that quotes text (JSON, HTML): each character
  * as escape says, and each byte that is not UTF-8 as invalid (the format's
  * own spelling of U+FFFD). */

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "log.h"
 #include "phone.h"
+#include "utf8.h"
 
 void config_init(struct config *c) {
 	memset(c, 0, sizeof(*c));
@@ -343,7 +344,7 @@ static const char *apply_modem(struct config_modem *m, const char *key, const ch
 		}
 		config_set_string(&m->flow, value);
 	} else if (!strcmp(key, "department")) {
-		if (db_check_text(value, DB_NAME_MAX, false) < 0) {
+		if (utf8_check_text(value, DB_NAME_MAX, false) < 0) {
 			return "department must be one line of text";
 		}
 		config_set_string(&m->department, value);

@@ -225,26 +225,7 @@ int db_errno(int rc) {
 }
 
 int db_check_text(const char *s, size_t max, bool lines) {
-	if (s == NULL) {
-		return 0;
-	}
-	size_t len = strlen(s);
-	if (len > max) {
-		return -EMSGSIZE;
-	}
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, len - i, &cp);
-		if (n == 0) {
-			return -EILSEQ;
-		}
-		bool allowed = lines && (cp == '\t' || cp == '\n' || cp == '\r');
-		if (cp < 0x20 ? !allowed : cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			return -EILSEQ;
-		}
-		i += n;
-	}
-	return 0;
+	return utf8_check_text(s, max, lines);
 }
 
 int64_t db_now(void) {
