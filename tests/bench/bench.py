@@ -31,7 +31,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, 'tests'))
 
 import ctidtest  # noqa: E402
-from benchlib import Session, context_switches, cpu_ticks, proc_status  # noqa: E402
+from benchlib import Session, context_switches, cpu_ticks, parse_listen, proc_status  # noqa: E402
 
 OUT = os.path.join(HERE, 'out')
 TARGETS = {
@@ -637,6 +637,130 @@ def measure_web(args, size, m):
     return out
 
 
+# An office: one server with modems, many desks.
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def measure_office(args, size, m):
+    """One server with 4 modems and N desks (desk daemons sharing one private
+    bus and one notification server, watched by bench_listen), calls at a
+    steady rate for some minutes and a server restart in the middle: every
+    call pops up once on every desk; NMBR to each desk's Notify; the
+    server's memory."""
+    log('%d: an office: %d modems, %d desks, %d calls a minute for %d minutes' % (
+        size, args.office_modems, args.office_desks, args.office_rate, args.office_minutes))
+    db = scratch_copy(m['db'], 'office-%d.db' % size)
+    ctidctl = os.path.join(args.build, 'ctid/ctidctl')
+    ctid = os.path.join(args.build, 'ctid/ctid')
+    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'desks', '--role', 'seller',
+                    '--password-stdin'], input='desks-password\n', text=True, check=True,
+                   capture_output=True)
+    token = subprocess.run([ctidctl, '--database', db, 'user', 'token', 'desks'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    calls = hot_calls(m)
+    out = {}
+    with ctidtest.Harness(timeout=7200, prefix='ctid-bench-') as h:
+        s = Session(h, args.build, db, interval_ms=args.interval, modems=args.office_modems,
+                    keep_open=args.keep_open)
+        port = free_port()
+        with open(s.config, 'w') as f:
+            f.write('region = GB\nlisten = 127.0.0.1:%d\n' % port)
+        url = 'http://127.0.0.1:%d/' % port
+        d = s.start_daemon(verbose=True)
+        s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded']) >=
+               args.office_modems, 120)
+        s.settle(quiet=2.0, timeout=300)
+
+        # The desks: one bus and one notification server for all of them.
+        bus = h.session_bus()
+        env = bus.env(TZ='UTC', LC_ALL='C.UTF-8')
+        h.spawn([ctidtest.PYTHON, '-m', 'dbusmock', '--template', 'notification_daemon'], env=env,
+                stdout=subprocess.DEVNULL, log_name='desks-dbusmock.log')
+        ctidtest.wait_for(lambda: bus.owner(ctidtest.NOTIFICATIONS), 15)
+        listen = h.spawn_lines([os.path.join(args.build, 'tests/bench/bench_listen')], env=env,
+                               log_name='desks-listen.log')
+        listen.expect('ready', 10)
+        token_file = h.path('desk.json')
+        with open(token_file, 'w') as f:
+            json.dump({'url': url, 'user': 'desks', 'token': token}, f)
+        desks = [h.spawn([ctid, '--connect', url, '--token-file', token_file, '--bus', 'none',
+                          '-v', '-v'], env=env, log_name='desk%02d.log' % k)
+                 for k in range(args.office_desks)]
+
+        def connected(n):
+            return all(dk.log().count('Desk: connected to') >= n for dk in desks)
+        if not ctidtest.wait_for(lambda: connected(1), 60):
+            raise RuntimeError('the desks did not connect')
+        wait_quiet(d.pid, 2, 30)
+        out['rss_start_kb'] = proc_status(d.pid)
+
+        # Calls at a steady rate, round the modems; the server restarts halfway.
+        total = args.office_rate * args.office_minutes
+        gap = 60.0 / args.office_rate
+        for sim in s.sims:
+            sim.send('interval %d' % args.interval)
+        rung = []  # (sim index, NMBR index, number, name)
+        queued = [len(sim.nmbr) for sim in s.sims]
+        start = time.monotonic()
+        restarted = False
+        for k in range(total):
+            if not restarted and k >= total // 2:
+                # between two calls: nothing is ringing
+                s.wait(lambda: all(sim.done >= q for sim, q in zip(s.sims, queued)), 30)
+                out['rss_before_restart_kb'] = proc_status(d.pid)
+                d.stop()
+                d = s.start_daemon(verbose=True)
+                ctidtest.wait_for(lambda: 'Web page at' in d.log(), 30)
+                s.wait(lambda: len([e for e in s.events if e.get('member') == 'ModemAdded'])
+                       >= 2 * args.office_modems, 120)
+                if not ctidtest.wait_for(lambda: connected(2), 60):
+                    raise RuntimeError('the desks did not come back after the restart')
+                restarted = True
+                start = time.monotonic() - k * gap
+            line = k % args.office_modems
+            number, name = calls[k % len(calls)]
+            s.sims[line].send('call %s rings=1' % number)
+            rung.append((line, queued[line], number, name))
+            queued[line] += 1
+            deadline = start + (k + 1) * gap
+            while time.monotonic() < deadline:
+                s.pump(max(deadline - time.monotonic(), 0))
+                listen._read(0)
+        s.wait(lambda: all(sim.done >= q for sim, q in zip(s.sims, queued)), 120)
+        ctidtest.wait_for(lambda: not listen._read(0.5), 30)
+        listen._read(0.5)
+        out['rss_after_kb'] = proc_status(d.pid)
+
+        # Each desk's log says which call each of its popups was.
+        popups = re.compile(r'The popup of call (\d+) \(\w+\) is notification (\d+)')
+        once = [len({n for _, n in popups.findall(dk.log())}) ==
+                len({c for c, _ in popups.findall(dk.log())}) for dk in desks]
+        per_desk = [len({c for c, _ in popups.findall(dk.log())}) for dk in desks]
+        notifies = [parse_listen(l) for l in listen.lines]
+        notifies = [e for e in notifies if e and e['kind'] == 'notify' and e['replaces'] == 0]
+        lat, missing = [], 0
+        for line, idx, number, name in rung:
+            sim = s.sims[line]
+            if idx >= len(sim.nmbr):
+                missing += args.office_desks
+                continue
+            t0 = sim.nmbr[idx]
+            got = [e['ns'] - t0 for e in notifies
+                   if e['summary'].startswith(name[:40]) and 0 <= e['ns'] - t0 < 10e9][
+                :args.office_desks]
+            lat += got
+            missing += args.office_desks - len(got)
+        out['office'] = dict(stats_ms(lat), calls=total, desks=args.office_desks,
+                             modems=args.office_modems, missing=missing,
+                             popups_per_desk=sorted(set(per_desk)),
+                             each_call_once_per_desk=all(once), restarted=restarted)
+    return out
+
+
 # Import.
 
 def measure_import(args, build):
@@ -764,6 +888,12 @@ def table(results):
             lambda r, k=kind: web(r, 'suggest_' + k))
     row('Web: NMBR -> call-started at each of N clients p50 / p99 (ms)',
         lambda r: web(r, 'ws_event'))
+    row('Office: NMBR -> Notify on each desk p50 / p99 (ms)', lambda r: pair(
+        r['office']['office'].get('p50'), r['office']['office'].get('p99')))
+    row('Office: popups missing / calls once per desk', lambda r: '%d / %s' % (
+        r['office']['office']['missing'], r['office']['office']['each_call_once_per_desk']))
+    row('Office: server RSS / HWM after (MB)', lambda r: pair(
+        mb(r['office']['rss_after_kb']['VmRSS']), mb(r['office']['rss_after_kb']['VmHWM']), 1))
     row('Web: RSS / HWM with N clients (MB)', lambda r: pair(
         mb(r['web']['rss_ws_kb']['VmRSS']), mb(r['web']['rss_ws_kb']['VmHWM']), 1))
     imp = results.get('import', {})
@@ -833,6 +963,16 @@ def verdicts(results):
     except KeyError:
         pass
     try:
+        office = big['office']
+        judge('office: NMBR to Notify on each of %d desks p99' % office['office']['desks'],
+              office['office']['p99'], 50.0, 'ms')
+        judge('office: server RSS with %d desks' % office['office']['desks'],
+              max(office['rss_after_kb']['VmHWM'], office.get('rss_before_restart_kb', {})
+                  .get('VmHWM', 0)) / 1024.0, 32.0, 'MB')
+        judge('office: popups missing', office['office']['missing'], 0, 'popups')
+    except KeyError:
+        pass
+    try:
         web = big['web']
         judge('card over HTTP p99 at 1M', web['card']['p99'], 10.0, 'ms')
         judge('search as you type p99 at 1M', max(web['suggest_' + k]['p99'] for k in
@@ -862,6 +1002,10 @@ def main():
     ap.add_argument('--cards', type=int, default=1000, help='cards fetched over HTTP')
     ap.add_argument('--ws-clients', type=int, default=200)
     ap.add_argument('--ws-calls', type=int, default=50)
+    ap.add_argument('--office-desks', type=int, default=50)
+    ap.add_argument('--office-modems', type=int, default=4)
+    ap.add_argument('--office-rate', type=int, default=100, help='calls a minute')
+    ap.add_argument('--office-minutes', type=int, default=10)
     ap.add_argument('--lookups', type=int, default=20000)
     ap.add_argument('--searches', type=int, default=500)
     ap.add_argument('--calls', type=int, default=100, help='calls timed one at a time')
@@ -894,6 +1038,7 @@ def main():
         args.calls, args.total_calls, args.idle, args.startup_runs = 20, 100, 10, 2
         args.lookups, args.searches = 5000, 100
         args.cards, args.ws_clients, args.ws_calls = 200, 50, 10
+        args.office_desks, args.office_minutes = 10, 1
     args.build = os.path.abspath(args.build)
     only = set(args.only.split(','))
     sizes = [int(s) for s in args.sizes.split(',')]
@@ -907,7 +1052,8 @@ def main():
         r['data'] = {k: v for k, v in m.items() if k != 'hot'}
         r['load'] = {}
         for phase, fn in (('db', measure_db), ('startup', measure_startup),
-                          ('daemon', measure_daemon), ('web', measure_web)):
+                          ('daemon', measure_daemon), ('web', measure_web),
+                          ('office', measure_office)):
             if phase in only:
                 r['load'][phase] = loadavg()
                 r[phase] = fn(args, size, m)
