@@ -271,8 +271,43 @@ with ctidtest.Harness(timeout=300) as h:
            'of the sales line', notes2.notify_calls())
     desk2.stop()
 
+    # ctidctl on the desk works on the server's database, with the same output.
+    def desk_ctl(*args):
+        p = subprocess.run([CTIDCTL, '--region', 'GB', *args], env=env, capture_output=True,
+                           text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    for args in (('missed',), ('missed', '--json'), ('calls',), ('calls', '--json'),
+                 ('calls', '--csv', '--state', 'missed', '--number', '020 7946 0018'),
+                 ('calls', '--json', '--contact', 'Pozdniakov', '--since', '7d')):
+        here, there = desk_ctl(*args), ctl(*args)
+        tap.ok(here[0] == 0 and here[1:] == there[1:] and len(here[1]) > 40,
+               'ctidctl %s on the desk prints what it prints on the server' % ' '.join(args),
+               here[1:] + there[1:])
+    code, out, err = desk_ctl('note', 'add', 'Ivan', 'wants the brown cream too')
+    timeline = json.loads(ctl('contact', 'show', str(ivan), '--json')[1])['timeline']
+    tap.ok(code == 0 and out.strip().isdigit() and
+           any(e.get('text') == 'wants the brown cream too' and e.get('author') == 'anna'
+               for e in timeline), 'note add on the desk adds it on the server, by anna', err)
+    waiting = json.loads(ctl('missed', '--json')[1])
+    ids = [str(i) for m in waiting for i in m['call_ids']]
+    code, _, err = desk_ctl('calls', 'handle', *ids)
+    tap.ok(ids and code == 0 and json.loads(ctl('missed', '--json')[1]) == [],
+           'calls handle ID on the desk marks them handled on the server', err)
+    code, _, err = desk_ctl('calls', 'handle', '999999')
+    tap.ok(code == 1 and 'there is no call 999999' in err, 'an unknown call id is an error', err)
+    code, _, err = desk_ctl('contact', 'list')
+    tap.ok(code == 1 and "works on the server's machine" in err,
+           'a command the desk cannot do remotely says so, exit 1', err)
+    code, _, err = desk_ctl('--server', 'http://127.0.0.1:1/', 'missed')
+    tap.ok(code == 1 and 'joined %s, not http://127.0.0.1:1/' % via in err,
+           '--server with a server the desk did not join says so', err)
+
     # A revoked token: refused, and said so.
     ctl('user', 'token', 'anna', '--revoke')
+    code, _, err = desk_ctl('missed')
+    tap.ok(code == 1 and "refused this desk's token" in err,
+           'ctidctl on the desk with a revoked token says so', err)
     relay.cut()
     tap.ok(ctidtest.wait_for(lambda: 'refused this desk\'s token (401)' in desk.log(), 20),
            'a revoked token: the desk says so', desk.log()[-1500:])

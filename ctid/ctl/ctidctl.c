@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "phone.h"
 
 static const char usage[] =
-	"Usage: ctidctl [--database FILE] [--region CC] COMMAND [ARGS]\n"
+	"Usage: ctidctl [--database FILE | --server URL] [--region CC] COMMAND [ARGS]\n"
 	"\n"
 	"The salesperson's tool for ctid: contacts, notes, requests, reminders and\n"
 	"the call log.\n"
@@ -55,8 +56,14 @@ static const char usage[] =
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
 	"\n"
+	"On a desk that joined a server (desk join), calls, calls handle ID..., missed\n"
+	"and note add work on the server's database through its API, with the same\n"
+	"output; --server URL names the server, --server none (or --database) this\n"
+	"machine's database.\n"
+	"\n"
 	"Options (every command):\n"
 	"  --database FILE   the database (default: $XDG_DATA_HOME/ctid/ctid.db)\n"
+	"  --server URL      the joined server's database, through its API\n"
 	"  --region CC       home region for phone numbers (default: config, locale)\n"
 	"  --json            print data as JSON\n"
 	"  -h, --help        show help\n"
@@ -64,30 +71,33 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 success, 1 error, 2 bad usage.\n";
 
+/* remote: works on a desk (through the server's API, or needs no
+ * database); the others want the database file. */
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *ctl, int argc, char *argv[]);
+	bool remote;
 } commands[] = {
-	{"contact", ctl_contact},
-	{"note", ctl_note},
-	{"lookup", ctl_lookup},
-	{"calls", ctl_calls},
-	{"monitor", ctl_bus_command},
-	{"status", ctl_bus_command},
-	{"callback", ctl_bus_command},
-	{"request", ctl_request},
-	{"order", ctl_request},
-	{"reminder", ctl_reminder},
-	{"reminders", ctl_reminder},
-	{"missed", ctl_missed},
-	{"report", ctl_report},
-	{"import", ctl_import},
-	{"export", ctl_export},
-	{"backup", ctl_backup},
-	{"restore", ctl_restore},
-	{"user", ctl_user},
-	{"open", ctl_open},
-	{"desk", ctl_desk},
+	{"contact", ctl_contact, false},
+	{"note", ctl_note, true},
+	{"lookup", ctl_lookup, false},
+	{"calls", ctl_calls, true},
+	{"monitor", ctl_bus_command, true},
+	{"status", ctl_bus_command, true},
+	{"callback", ctl_bus_command, true},
+	{"request", ctl_request, false},
+	{"order", ctl_request, false},
+	{"reminder", ctl_reminder, false},
+	{"reminders", ctl_reminder, false},
+	{"missed", ctl_missed, true},
+	{"report", ctl_report, false},
+	{"import", ctl_import, false},
+	{"export", ctl_export, false},
+	{"backup", ctl_backup, false},
+	{"restore", ctl_restore, false},
+	{"user", ctl_user, false},
+	{"open", ctl_open, true},
+	{"desk", ctl_desk, true},
 };
 
 int main(int argc, char *argv[]) {
@@ -97,6 +107,7 @@ int main(int argc, char *argv[]) {
 	static const struct option opts[] = {
 		CTL_COMMON_LONGOPTS,
 		{"config", required_argument, NULL, 'c'},
+		{"server", required_argument, NULL, 'S'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
@@ -108,6 +119,15 @@ int main(int argc, char *argv[]) {
 		switch (opt) {
 		case 'c':
 			ctl.config_path = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "none") != 0 && !g_str_has_prefix(optarg, "https://") &&
+			    !g_str_has_prefix(optarg, "http://")) {
+				fprintf(stderr, "ctidctl: --server wants a URL such as "
+						"https://shop.example:8733/, or none\n");
+				return CTL_USAGE;
+			}
+			ctl.server = optarg;
 			break;
 		case 'V':
 			printf("ctidctl %s\n", CTID_VERSION);
@@ -151,6 +171,17 @@ int main(int argc, char *argv[]) {
 				config_region(cfg.region, ctl.region);
 			}
 			ctl.min_suffix = cfg.min_suffix;
+			if (!commands[i].remote && !ctl_help_asked(sub_argc, sub_argv) &&
+			    ctl_remote(&ctl)) {
+				fprintf(stderr,
+					"ctidctl: '%s' works on the server's machine, or on its web "
+					"page (ctidctl open); this desk works on its server's "
+					"database only for calls, missed and note add. --database "
+					"FILE uses a database on this machine.\n",
+					name);
+				status = CTL_ERROR;
+				break;
+			}
 			status = commands[i].fn(&ctl, sub_argc, sub_argv);
 			break;
 		}
@@ -160,6 +191,7 @@ int main(int argc, char *argv[]) {
 		status = CTL_USAGE;
 	}
 	db_close(ctl.db);
+	ctl_server_close(&ctl);
 	config_finish(&cfg);
 	return status;
 }

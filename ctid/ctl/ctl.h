@@ -25,6 +25,9 @@ struct ctl {
 	bool json;
 	int min_suffix;
 	struct db *db; /* opened on first use */
+	/* --server URL ("none": this machine's database) */
+	const char *server;
+	struct ctl_server *remote; /* opened on first use */
 };
 
 /* Opens the database on first use (creating it unless readonly). NULL
@@ -87,6 +90,33 @@ bool ctl_help_asked(int argc, char *argv[]);
 /* The contact's first number (all, with labels, when all is true), formatted;
  * "" when they have none. */
 void ctl_phones_text(struct ctl *ctl, int64_t contact, bool all, char *buf, size_t size);
+
+/*
+ * A desk's ctidctl works on its server through the HTTP API (ctl_server.c):
+ * with --server URL, or by default when the desk joined one (ctidctl desk
+ * join) and no --database was given. The records come back as the
+ * database's structs and are printed by the same code as local ones.
+ */
+bool ctl_remote(struct ctl *ctl);
+void ctl_server_close(struct ctl *ctl);
+/* What 'ctidctl calls' asks the server; the dates as the user wrote them. */
+struct ctl_calls_query {
+	bool missed, unhandled;
+	const char *since, *until;
+	const char *states; /* "missed,unknown" */
+	const char *number;
+	int64_t contact_id;
+	int limit; /* 0: all (the server gives 1,000 a request: said when cut) */
+};
+/* These return 0, -ENOENT for what the server does not have (not said), or
+ * -ECANCELED after saying why it failed. */
+int ctl_server_calls(struct ctl *ctl, const struct ctl_calls_query *q, db_call_fn fn, void *data);
+int ctl_server_missed(struct ctl *ctl, bool unknown, const char *since, db_missed_fn fn, void *data);
+int ctl_server_handle(struct ctl *ctl, int64_t id);
+int ctl_server_note_add(struct ctl *ctl, int64_t contact, const char *kind, const char *text,
+			int64_t *id);
+/* As ctl_contact_resolve, on the server. */
+int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
 
 int ctl_calls(struct ctl *ctl, int argc, char *argv[]);
 /* monitor, status and callback: argv[0] says which. */

@@ -234,6 +234,27 @@ static int calls_handle(struct ctl *ctl, int argc, char *argv[]) {
 			return ctl_usage_error("calls", "'%s' is not a call id", argv[i]);
 		}
 	}
+	if (ctl_remote(ctl)) {
+		if (from != NULL) {
+			return ctl_fail("--all-from works on the server's machine; on a desk give "
+					"the call ids (ctidctl missed --json lists them)");
+		}
+		for (int i = optind; i < argc; i++) {
+			int64_t id;
+			ctl_parse_id(argv[i], &id);
+			int ret = ctl_server_handle(ctl, id);
+			if (ret == -ENOENT) {
+				return ctl_fail("there is no call %lld", (long long)id);
+			}
+			if (ret < 0) {
+				return CTL_ERROR;
+			}
+		}
+		if (ctl->json) {
+			print_handled(ctl, argc - optind);
+		}
+		return CTL_OK;
+	}
 	struct db *db = ctl_db(ctl);
 	if (db == NULL) {
 		return CTL_ERROR;
@@ -297,7 +318,8 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 		{0},
 	};
 	struct db_call_filter f = {.limit = 50};
-	const char *contact = NULL;
+	const char *contact = NULL, *since = NULL, *until = NULL;
+	char states[64] = "";
 	char number[64] = "";
 	long limit;
 	enum db_call_state state;
@@ -318,6 +340,7 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			if (!when_parse_since(optarg, &f.since)) {
 				return ctl_usage_error("calls", "bad date '%s'", optarg);
 			}
+			since = optarg;
 			break;
 		case 'c':
 			contact = optarg;
@@ -332,6 +355,7 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			if (!when_parse_until(optarg, &f.until)) {
 				return ctl_usage_error("calls", "bad date '%s'", optarg);
 			}
+			until = optarg;
 			break;
 		case 'S':
 			if (db_call_state_parse(optarg, &state) < 0) {
@@ -341,6 +365,8 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 						       optarg);
 			}
 			f.states |= 1 << state;
+			snprintf(states + strlen(states), sizeof(states) - strlen(states), "%s%s",
+				 states[0] ? "," : "", db_call_state_str(state));
 			break;
 		case 'N':
 			snprintf(number, sizeof(number), "%s", optarg);
@@ -359,7 +385,8 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 	if (optind < argc) {
 		return ctl_usage_error("calls", "unexpected argument '%s'", argv[optind]);
 	}
-	if (ctl_db(ctl) == NULL) {
+	bool remote = ctl_remote(ctl);
+	if (!remote && ctl_db(ctl) == NULL) {
 		return CTL_ERROR;
 	}
 	if (contact != NULL && number[0] != '\0') {
@@ -371,7 +398,7 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 			return status;
 		}
 	}
-	if (number[0] != '\0') {
+	if (number[0] != '\0' && !remote) {
 		/* calls carry E.164 when the region gave one; else as sent */
 		struct phone_number pn;
 		if (phone_normalize(number, ctl->region, &pn) < 0 || pn.withheld) {
@@ -399,7 +426,22 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 		      "state,handled\r\n",
 		      stdout);
 	}
-	int ret = db_call_foreach(ctl->db, &f, one_call, &st);
+	struct ctl_calls_query q = {
+		.missed = f.missed,
+		.unhandled = f.unhandled,
+		.since = since,
+		.until = until,
+		.states = states,
+		.number = number,
+		.contact_id = f.contact_id,
+		.limit = f.limit,
+	};
+	int ret = remote ? ctl_server_calls(ctl, &q, one_call, &st)
+			 : db_call_foreach(ctl->db, &f, one_call, &st);
+	if (ret == -ECANCELED) {
+		table_finish(&st.t);
+		return CTL_ERROR;
+	}
 	if (st.format == OUT_JSON) {
 		json_array_end(&st.w);
 		putchar('\n');

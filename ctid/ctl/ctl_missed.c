@@ -83,6 +83,7 @@ int ctl_missed(struct ctl *ctl, int argc, char *argv[]) {
 		{0},
 	};
 	struct db_missed_filter f = {.unknown = true};
+	const char *since = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ctl_common_option(ctl, opt, optarg)) {
@@ -96,6 +97,7 @@ int ctl_missed(struct ctl *ctl, int argc, char *argv[]) {
 			if (!when_parse_since(optarg, &f.since)) {
 				return ctl_usage_error("missed", "bad date '%s'", optarg);
 			}
+			since = optarg;
 			break;
 		case 'h':
 			fputs(missed_usage, stdout);
@@ -108,7 +110,8 @@ int ctl_missed(struct ctl *ctl, int argc, char *argv[]) {
 	if (optind < argc) {
 		return ctl_usage_error("missed", "unexpected argument '%s'", argv[optind]);
 	}
-	if (ctl_db(ctl) == NULL) {
+	bool remote = ctl_remote(ctl);
+	if (!remote && ctl_db(ctl) == NULL) {
 		return CTL_ERROR;
 	}
 	struct missed_state st = {.ctl = ctl};
@@ -119,7 +122,12 @@ int ctl_missed(struct ctl *ctl, int argc, char *argv[]) {
 	if (ctl->json) {
 		json_array_begin(&st.w);
 	}
-	int ret = db_missed_foreach(ctl->db, &f, missed_one, &st);
+	int ret = remote ? ctl_server_missed(ctl, f.unknown, since, missed_one, &st)
+			 : db_missed_foreach(ctl->db, &f, missed_one, &st);
+	if (ret == -ECANCELED) {
+		table_finish(&st.t);
+		return CTL_ERROR;
+	}
 	if (ctl->json) {
 		json_array_end(&st.w);
 		putchar('\n');

@@ -71,8 +71,15 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 		return status;
 	}
 	int64_t note;
-	int ret = db_note_add(ctl->db, id, DB_NOTE_NOTE, text, &note);
+	int ret = ctl_remote(ctl) ? ctl_server_note_add(ctl, id, "note", text, &note)
+				  : db_note_add(ctl->db, id, DB_NOTE_NOTE, text, &note);
 	free(text);
+	if (ret == -ECANCELED) {
+		return CTL_ERROR;
+	}
+	if (ret == -ENOENT) {
+		return ctl_fail("there is no contact #%lld", (long long)id);
+	}
 	if (ret < 0) {
 		return ctl_fail("could not add the note: %s", strerror(-ret));
 	}

@@ -7,6 +7,7 @@
 
 #include "jsonout.h"
 #include "output.h"
+#include "phone.h"
 #include "requests.h"
 #include "web_private.h"
 
@@ -22,6 +23,27 @@ static const char *lines_param(struct web_request *r) {
 	return v != NULL && v[0] != '\0' && strcmp(v, "all") != 0 ? v : NULL;
 }
 
+/* state=missed,unknown: a bit per state; false (answered) when one is bad. */
+static bool states_param(struct web_request *r, int *states) {
+	const char *v = web_query(r, "state");
+	*states = 0;
+	if (v == NULL || v[0] == '\0') {
+		return true;
+	}
+	gchar **parts = g_strsplit(v, ",", 8);
+	bool ok = true;
+	for (gchar **p = parts; ok && *p != NULL; p++) {
+		enum db_call_state state;
+		ok = db_call_state_parse(*p, &state) == 0;
+		*states |= ok ? 1 << state : 0;
+	}
+	g_strfreev(parts);
+	if (!ok) {
+		web_error(r, 400, "state is a list of answered, missed, unknown and ringing.");
+	}
+	return ok;
+}
+
 void web_api_calls(struct web_request *r) {
 	struct db_call_filter f = {0};
 	long limit, contact;
@@ -30,8 +52,18 @@ void web_api_calls(struct web_request *r) {
 	    !web_query_since(r, "since", false, &f.since) ||
 	    !web_query_since(r, "until", true, &f.until) ||
 	    !web_query_int(r, "contact", 1, INT32_MAX, 0, &contact) ||
-	    !web_query_int(r, "limit", 1, 1000, 100, &limit)) {
+	    !web_query_int(r, "limit", 1, 1000, 100, &limit) || !states_param(r, &f.states)) {
 		return;
+	}
+	const char *number = web_query(r, "number");
+	struct phone_number pn;
+	if (number != NULL && number[0] != '\0') {
+		/* calls carry E.164 when the region gave one; else as sent */
+		if (phone_normalize(number, web_region(r), &pn) < 0 || pn.withheld) {
+			web_error(r, 400, "number is not a phone number.");
+			return;
+		}
+		f.number = pn.e164[0] != '\0' ? pn.e164 : number;
 	}
 	f.contact_id = contact;
 	f.limit = (int)limit;
