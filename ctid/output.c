@@ -226,3 +226,19 @@ void output_phones(struct db *db, int64_t contact, const char *region, bool all,
 	buf[0] = '\0';
 	db_phone_foreach(db, contact, phone_text, &pt);
 }
+
+bool output_dial_digits(const char *number, char out[OUTPUT_DIAL_MAX]) {
+	size_t n = 0;
+	for (const char *p = number; *p != '\0'; p++) {
+		if ((*p >= '0' && *p <= '9') || *p == '+' || *p == '*' || *p == '#') {
+			if (n + 1 >= OUTPUT_DIAL_MAX) {
+				return false;
+			}
+			out[n++] = *p;
+		} else if (strchr(" .-()/", *p) == NULL) {
+			return false;
+		}
+	}
+	out[n] = '\0';
+	return n > 0;
+}

@@ -64,4 +64,12 @@ void output_phones(struct db *db, int64_t contact, const char *region, bool all,
 /* Display width of UTF-8 text (code points; wide characters count once). */
 size_t output_width(const char *s);
 
+/*
+ * The digits a line dials for number as people write it (spaces, dots,
+ * dashes, brackets and slashes dropped; digits, +, * and # kept) into out
+ * (OUTPUT_DIAL_MAX bytes). False for a letter, nothing to dial, or too long.
+ */
+#define OUTPUT_DIAL_MAX 40
+bool output_dial_digits(const char *number, char out[OUTPUT_DIAL_MAX]);
+
 #endif

@@ -215,6 +215,37 @@ with ctidtest.Harness(timeout=300) as h:
     tap.ok(call and call.get('handled_by') == 'anna',
            'Mark handled on the desk marks the call handled on the server, by anna', call)
 
+    # The desk's D-Bus methods are answered by the server, as the server's would be.
+    import dbus
+    api = dbus.Interface(bus.connection().get_object('org.ctid.Ctid1', '/org/ctid/Ctid1'),
+                         'org.ctid.Ctid1')
+    found = ctidtest.unwrap(api.Lookup('020 7946 0018'))
+    tap.ok(found.get('contact_id') == ivan and found.get('contact_name') == 'Ivan Pozdniakov'
+           and found.get('match') == 'exact' and found.get('e164') == '+442079460018',
+           'Lookup on the desk finds the server\'s contact', found)
+    got = ctidtest.unwrap(api.GetCall(dbus.Int64(call['id']))) if call else {}
+    tap.ok(got.get('id') == call.get('id') and got.get('contact_name') == 'Ivan Pozdniakov' and
+           got.get('handled') is True and got.get('department') == 'sales' and
+           got.get('state') == 'missed' and got.get('started', 0) > 1700000000,
+           'GetCall on the desk returns the server\'s call', got)
+    listed = ctidtest.unwrap(api.ListCalls({'contact': dbus.Int64(ivan)}, dbus.UInt32(10)))
+    tap.is_([c['id'] for c in listed],
+            [c['id'] for c in json.loads(ctl('calls', '--json', '--contact', str(ivan))[1])],
+            'ListCalls on the desk lists the server\'s calls, newest first')
+    note_id = int(api.AddNote('Pozdniakov', 'Asked about Generation P by phone'))
+    timeline = json.loads(ctl('contact', 'show', str(ivan), '--json')[1])['timeline']
+    tap.ok(any(e.get('id') == note_id and e.get('author') == 'anna' for e in timeline),
+           'AddNote on the desk adds the note on the server', timeline[:2])
+    try:
+        api.GetCall(dbus.Int64(987654))
+        error = None
+    except dbus.DBusException as e:
+        error = e.get_dbus_name()
+    tap.is_(error, 'org.ctid.Ctid1.Error.NotFound', 'GetCall of a call the server lacks: NotFound')
+    api.Dial('020 7946 0018')
+    tap.ok(ctidtest.wait_for(lambda: 'Dialling 02079460018' in server.log(), 10),
+           'Dial on the desk dials on the server\'s modem', server.log()[-600:])
+
     # The network drops: the desk comes back, and pops up each call once.
     count = len(notes.notify_calls())
     cut = relay.cut()

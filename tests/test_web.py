@@ -506,6 +506,27 @@ with ctidtest.Harness(timeout=240) as h:
            and r.json()['call']['called_back'] is not None,
            'call back dials (the modem can) and records it', r.text)
     tap.ok(sim.expect('event dial', 10) is not None, 'the modem dialled (ATD)')
+    tap.is_(get('calls/%d' % calls[0]['id'], 'anna').json(),
+            ctl_json('calls', '--missed', '--limit', '1'
+                     )[0] if ctl_json('calls', '--missed', '--limit', '1') else None,
+            'one call by its id, as ctidctl calls --json writes it')
+    tap.is_(get('calls/987654', 'anna').status_code, 404, 'a call that is not there is 404')
+    tap.is_(get('calls?state=missed,unknown&number=0113%20496%200000', 'anna').json()['calls'],
+            ctl_json('calls', '--state', 'missed', '--state', 'unknown', '--number',
+                     '0113 496 0000'), 'state= and number= filter as ctidctl calls does')
+    tap.is_(get('calls?state=lost', 'anna').status_code, 400, 'a state that is not one is 400')
+    r = send('POST', 'dial', 'anna', json={'number': '020 7946-0018'})
+    tap.ok(r.status_code == 409 and 'busy' in r.json()['error'],
+           'POST dial while the modem still holds the call back is 409, busy', r.text)
+    r = ctidtest.wait_for(lambda: (lambda r: r if r.status_code != 409 else None)(
+        send('POST', 'dial', 'anna', json={'number': '020 7946-0018'})), 30, 0.25)
+    tap.ok(r is not None and r.status_code == 200 and r.json() == {'dialled': '02079460018'}
+           and sim.expect('event dial', 10) is not None,
+           'once it hangs up, POST dial dials the number on the modem',
+           r.text if r is not None else None)
+    r = send('POST', 'dial', 'anna', json={'number': 'call Ivan'})
+    tap.ok(r.status_code == 400 and 'phone number' in r.json()['error'],
+           'a dial of what is not a number is 400', r.text)
     act = get('users/anna/activity', 'mark').json()
     tap.ok(any(c['id'] == calls[0]['id'] for c in act['handled'])
            and any(n['text'] == 'Offered the new cream' for n in act['notes']),

@@ -316,6 +316,7 @@ static const struct web_hooks web_hooks = {
 	.region = web_region,
 	.mark_handled = mark_handled,
 	.call_back = web_call_back,
+	.dial = dial,
 	.status = web_status,
 	.settings = web_settings,
 };

@@ -140,20 +140,8 @@ static int dial(void *data, const char *number) {
 	struct service *s = data;
 	/* People write numbers with spaces, dots, dashes and brackets; the
 	 * modem takes digits, +, * and # only. Letters are refused. */
-	char digits[40];
-	size_t n = 0;
-	for (const char *p = number; *p != '\0'; p++) {
-		if ((*p >= '0' && *p <= '9') || *p == '+' || *p == '*' || *p == '#') {
-			if (n + 1 >= sizeof(digits)) {
-				return -EINVAL;
-			}
-			digits[n++] = *p;
-		} else if (strchr(" .-()/", *p) == NULL) {
-			return -EINVAL;
-		}
-	}
-	digits[n] = '\0';
-	if (n == 0) {
+	char digits[OUTPUT_DIAL_MAX];
+	if (!output_dial_digits(number, digits)) {
 		return -EINVAL;
 	}
 	return s->actions.dial(digits, s->data);

@@ -22,6 +22,7 @@ struct remote {
 	char *token;
 	char *pin; /* NULL: the system's trust */
 	SoupSession *session;
+	SoupSession *waiting; /* remote_request_wait's, made on first use */
 	SoupWebsocketConnection *ws;
 	GCancellable *connecting;
 	guint retry, watchdog;
@@ -302,6 +303,7 @@ void remote_destroy(struct remote *r) {
 	}
 	soup_session_abort(r->session);
 	g_object_unref(r->session);
+	g_clear_object(&r->waiting);
 	g_free(r->url);
 	g_free(r->token);
 	g_free(r->pin);
@@ -331,11 +333,10 @@ struct pending {
 	void *data;
 };
 
-static void on_reply(GObject *source, GAsyncResult *res, gpointer data) {
-	struct pending *p = data;
-	GError *err = NULL;
-	GBytes *bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &err);
-	guint status = bytes != NULL && pin_holds(p->r, p->msg) ? soup_message_get_status(p->msg) : 0;
+/* Hands fn what came back for msg: bytes (NULL with err when nothing did). */
+static void answer(struct remote *r, SoupMessage *msg, GBytes *bytes, GError *err,
+		   remote_reply_fn fn, void *data) {
+	guint status = bytes != NULL && pin_holds(r, msg) ? soup_message_get_status(msg) : 0;
 	JsonNode *node = NULL;
 	JsonParser *parser = NULL;
 	if (bytes != NULL && g_bytes_get_size(bytes) > 0) {
@@ -353,15 +354,22 @@ static void on_reply(GObject *source, GAsyncResult *res, gpointer data) {
 		if (status >= 400 && o != NULL && json_object_has_member(o, "error")) {
 			g_strlcpy(why, json_object_get_string_member(o, "error"), sizeof(why));
 		} else {
-			explain(p->r, p->msg, err, why, sizeof(why));
+			explain(r, msg, err, why, sizeof(why));
 		}
 	}
-	if (p->fn != NULL) {
-		p->fn((int)status, node, why[0] ? why : NULL, p->data);
+	if (fn != NULL) {
+		fn((int)status, node, why[0] ? why : NULL, data);
 	}
 	if (parser != NULL) {
 		g_object_unref(parser);
 	}
+}
+
+static void on_reply(GObject *source, GAsyncResult *res, gpointer data) {
+	struct pending *p = data;
+	GError *err = NULL;
+	GBytes *bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &err);
+	answer(p->r, p->msg, bytes, err, p->fn, p->data);
 	if (bytes != NULL) {
 		g_bytes_unref(bytes);
 	}
@@ -370,19 +378,45 @@ static void on_reply(GObject *source, GAsyncResult *res, gpointer data) {
 	g_free(p);
 }
 
+static SoupMessage *with_body(SoupMessage *msg, const char *body) {
+	if (msg != NULL && body != NULL) {
+		GBytes *b = g_bytes_new(body, strlen(body));
+		soup_message_set_request_body_from_bytes(msg, "application/json", b);
+		g_bytes_unref(b);
+	}
+	return msg;
+}
+
+void remote_request_wait(struct remote *r, const char *method, const char *path, const char *body,
+			 remote_reply_fn fn, void *data) {
+	SoupMessage *msg = with_body(new_message(r, method, path), body);
+	if (msg == NULL) {
+		fn(0, NULL, "the server's address is not a URL", data);
+		return;
+	}
+	if (r->waiting == NULL) {
+		/* a session of its own: the events' one lives on the loop */
+		r->waiting = soup_session_new_with_options("user-agent", "ctid-desk/" CTID_VERSION,
+							   "timeout", REMOTE_WAIT_S, NULL);
+	}
+	GError *err = NULL;
+	GBytes *bytes = soup_session_send_and_read(r->waiting, msg, NULL, &err);
+	answer(r, msg, bytes, err, fn, data);
+	if (bytes != NULL) {
+		g_bytes_unref(bytes);
+	}
+	g_clear_error(&err);
+	g_object_unref(msg);
+}
+
 void remote_request(struct remote *r, const char *method, const char *path, const char *body,
 		    remote_reply_fn fn, void *data) {
-	SoupMessage *msg = new_message(r, method, path);
+	SoupMessage *msg = with_body(new_message(r, method, path), body);
 	if (msg == NULL) {
 		if (fn != NULL) {
 			fn(0, NULL, "the server's address is not a URL", data);
 		}
 		return;
-	}
-	if (body != NULL) {
-		GBytes *b = g_bytes_new(body, strlen(body));
-		soup_message_set_request_body_from_bytes(msg, "application/json", b);
-		g_bytes_unref(b);
 	}
 	struct pending *p = g_new0(struct pending, 1);
 	p->r = r;

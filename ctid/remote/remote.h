@@ -56,4 +56,13 @@ typedef void (*remote_reply_fn)(int status, JsonNode *body, const char *error, v
 void remote_request(struct remote *r, const char *method, const char *path, const char *body,
 		    remote_reply_fn fn, void *data);
 
+/*
+ * The same, answered before it returns (fn is called, not NULL): for the
+ * D-Bus methods, which answer at once. The loop waits meanwhile, at most
+ * REMOTE_WAIT_S seconds; a LAN answers in a few milliseconds.
+ */
+#define REMOTE_WAIT_S 5
+void remote_request_wait(struct remote *r, const char *method, const char *path, const char *body,
+			 remote_reply_fn fn, void *data);
+
 #endif

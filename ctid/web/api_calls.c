@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "jsonout.h"
+#include "log.h"
 #include "output.h"
 #include "phone.h"
 #include "requests.h"
@@ -117,6 +118,49 @@ static int take_number(const struct db_call *c, void *data) {
 	snprintf(o->number, sizeof(o->number), "%s",
 		 c->withheld == NULL && c->number != NULL ? c->number : "");
 	return 0;
+}
+
+void web_api_call_get(struct web_request *r) {
+	int ret = db_call_get(r->db, r->id, write_call, r);
+	if (ret < 0) {
+		web_db_error(r, ret, "call");
+	}
+}
+
+void web_api_dial(struct web_request *r) {
+	JsonObject *o = web_body_object(r);
+	const char *number = NULL;
+	if (o == NULL || !web_member_string(r, o, "number", DB_NUMBER_MAX, false, &number)) {
+		return;
+	}
+	char digits[OUTPUT_DIAL_MAX];
+	if (number == NULL || !output_dial_digits(number, digits)) {
+		web_error(r, 400,
+			  "number must be a phone number: digits, +, * and # (spaces, dots, "
+			  "dashes and brackets are dropped).");
+		return;
+	}
+	int ret = r->web->hooks.dial(digits, r->web->data);
+	switch (ret) {
+	case 0:
+		log_info("Web: %s dials %s", r->user.name, digits);
+		break;
+	case -ENOTSUP:
+		web_error(r, 409, "No line of the server can dial; dial %s yourself.", digits);
+		return;
+	case -EBUSY:
+	case -EAGAIN:
+		web_error(r, 409, "The line is busy or not ready; try again in a moment.");
+		return;
+	default:
+		web_error(r, 500, "Could not dial: %s.", strerror(-ret));
+		return;
+	}
+	struct json_writer *w = web_json(r);
+	json_object_begin(w);
+	json_key(w, "dialled");
+	json_string(w, digits);
+	json_object_end(w);
 }
 
 void web_api_call_handled(struct web_request *r) {

@@ -30,9 +30,11 @@ const struct web_route web_routes[] = {
 	{"GET", "/api/v1/requests", SELLER, web_api_requests},
 	{"GET", "/api/v1/requests/arrived", SELLER, web_api_requests_arrived},
 	{"GET", "/api/v1/calls", SELLER, web_api_calls},
+	{"GET", "/api/v1/calls/{id}", SELLER, web_api_call_get},
 	{"POST", "/api/v1/calls/{id}/handled", SELLER, web_api_call_handled},
 	{"POST", "/api/v1/calls/{id}/callback", SELLER, web_api_call_callback},
 	{"GET", "/api/v1/missed", SELLER, web_api_missed},
+	{"POST", "/api/v1/dial", SELLER, web_api_dial},
 	/* a WebSocket, answered before this table is looked at (web.c) */
 	{"GET", "/api/v1/events", SELLER, NULL},
 	{"GET", "/api/v1/report", MANAGER, web_api_report},

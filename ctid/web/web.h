@@ -38,6 +38,9 @@ struct web_hooks {
 	/* Dials number back for call call_id when a line can (*dialled), and
 	 * records that the caller was called back. 0 or -errno. */
 	int (*call_back)(const char *number, int64_t call_id, bool *dialled, void *data);
+	/* Dials digits (output_dial_digits) on a line that can: 0, -ENOTSUP
+	 * when none can, -EBUSY, -EAGAIN (see modem_dial). */
+	int (*dial)(const char *digits, void *data);
 	/* Writes the status's keys (version, database, modems) into the
 	 * object open on w; "web" is added here. */
 	void (*status)(struct json_writer *w, void *data);

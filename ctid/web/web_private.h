@@ -173,6 +173,8 @@ void web_api_requests(struct web_request *r);
 void web_api_requests_arrived(struct web_request *r);
 void web_api_calls(struct web_request *r);
 void web_api_missed(struct web_request *r);
+void web_api_call_get(struct web_request *r);
+void web_api_dial(struct web_request *r);
 void web_api_call_handled(struct web_request *r);
 void web_api_call_callback(struct web_request *r);
 void web_api_report(struct web_request *r);
