@@ -64,4 +64,23 @@ with ctidtest.Harness(timeout=120) as h:
     tap.ok(re.search(r'^ctid: notice: Web page at http://127\.0\.0\.1:\d+/$', out, re.M),
            'the daemon says where the page is, without -v', out)
 
+    # The office in one terminal: two desks follow the demo's server.
+    p = subprocess.run([CTID, '--demo', '--desks', '2'], env=env, capture_output=True,
+                       text=True, timeout=90)
+    out = p.stdout + p.stderr
+    tap.is_(p.returncode, 0, 'ctid --demo --desks 2 ends by itself, successfully')
+    for user in ('anna', 'boris'):
+        mine = '\n'.join(m for m in re.findall(r'^  %-5s \| (.*)$' % user, out, re.M))
+        tap.ok('Ivan Pozdniakov\n  020 7946 0018' in mine and 'Open: Black shoe cream' in mine
+               and 'Missed call from 01632 960472' in mine,
+               '%s\'s desk shows both calls, with the card' % user, out)
+    tap.ok(len(re.findall(r'^  anna  \| Missed call from 01632 960472$', out, re.M)) == 1,
+           'each call once on a desk', out)
+    tap.is_(re.findall(r'^ctid: (error|warning).*$', out, re.M), [],
+            'nothing the desks print is an error or a warning')
+    p = subprocess.run([CTID, '--desks', '2'], env=env, capture_output=True, text=True,
+                       timeout=30)
+    tap.ok(p.returncode == 2 and '--desks goes with --demo' in p.stderr,
+           '--desks without --demo is a usage error', p.stderr)
+
 tap.done()

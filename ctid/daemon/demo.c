@@ -5,6 +5,9 @@
  * client who has an open request and a friend's birthday coming up, then a
  * number nobody knows that rings out. The screen-pops appear on the desktop
  * when there is one, and their text is printed either way (SSH works).
+ * With --desks N, N desks (ctid --connect, each as a user of its own) follow
+ * the demo's server and print the same calls, each line marked with whose
+ * desk it is: the office in one terminal.
  */
 #include <errno.h>
 #include <glib.h>
@@ -32,7 +35,7 @@
 #define RING_INTERVAL  1500
 #define RING_TIMEOUT_S 4
 
-static const char script[] = "sleep 1\n"
+static const char script[] = "sleep 2\n"
 			     "call 02079460018 \"" CLIENT_TELCO "\" rings=3 answer=3 name_delay=0.8\n"
 			     "sleep 6\n"
 			     "call 01632960472 rings=4\n"
@@ -123,6 +126,123 @@ static void print_page_link(const char *database, const char *base) {
 	printf("The web page, while the demo runs (the calls show live there too):\n  %s\n\n", url);
 	fflush(stdout);
 	g_free(url);
+}
+
+/* A desk of the demo: a ctid --connect whose screen-pops are printed here,
+ * each line marked with its user's name. */
+struct desk {
+	char user[16];
+	GPid pid;
+	GIOChannel *out;
+	guint watch;
+	GString *text;	/* all it printed: the demo waits for the last call */
+	size_t printed; /* how much of text went to stdout */
+};
+
+static const char *const desk_users[] = {"anna", "boris", "vera", "gleb"};
+
+static void print_lines(struct desk *k, bool all) {
+	for (;;) {
+		const char *start = k->text->str + k->printed;
+		const char *nl = strchr(start, '\n');
+		if (nl == NULL && !(all && start[0] != '\0')) {
+			break;
+		}
+		int len = nl != NULL ? (int)(nl - start) : (int)strlen(start);
+		printf("  %-5s | %.*s\n", k->user, len, start);
+		k->printed += (size_t)len + (nl != NULL);
+	}
+	fflush(stdout);
+}
+
+static gboolean on_desk_output(GIOChannel *ch, GIOCondition cond, gpointer data) {
+	struct desk *k = data;
+	char buf[4096];
+	gsize n = 0;
+	GIOStatus st = g_io_channel_read_chars(ch, buf, sizeof(buf), &n, NULL);
+	if (n > 0) {
+		g_string_append_len(k->text, buf, (gssize)n);
+		print_lines(k, false);
+	}
+	if (st == G_IO_STATUS_EOF || st == G_IO_STATUS_ERROR) {
+		k->watch = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* Makes user a seller with an API token and starts their desk on url. */
+static bool start_desk(struct desk *k, const char *dir, const char *database, const char *url,
+		       const char *self) {
+	char token[AUTH_TOKEN_LEN + 1], digest[AUTH_DIGEST_LEN + 1];
+	int64_t id = 0;
+	struct db *db = db_open(database, 0);
+	int ret = db != NULL ? db_user_add(db, k->user, DB_ROLE_SELLER, NULL, &id) : -EIO;
+	if (ret == 0 && (ret = auth_token_new(token)) == 0) {
+		auth_token_digest(token, digest);
+		ret = db_token_add(db, id, DB_TOKEN_API, digest, NULL, 0, NULL);
+	}
+	db_close(db);
+	char *file = g_strdup_printf("%s/desk-%s.json", dir, k->user);
+	char *json = g_strdup_printf("{\"url\": \"%s\", \"user\": \"%s\", \"token\": \"%s\"}\n",
+				     url, k->user, token);
+	char *conf = g_strdup_printf("%s/desk.conf", dir);
+	bool ok = ret == 0 && g_file_set_contents(file, json, -1, NULL) &&
+		  g_file_set_contents(conf, "", 0, NULL);
+	if (ok) {
+		const char *argv[] = {self,   "--connect",   url,	"--token-file",
+				      file,   "--config",    conf,	"--bus",
+				      "none", "--no-notify", "--print", NULL};
+		gint out = -1;
+		GError *err = NULL;
+		ok = g_spawn_async_with_pipes(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+					      NULL, &k->pid, NULL, &out, NULL, &err);
+		if (ok) {
+			k->out = g_io_channel_unix_new(out);
+			g_io_channel_set_close_on_unref(k->out, TRUE);
+			g_io_channel_set_encoding(k->out, NULL, NULL);
+			g_io_channel_set_flags(k->out, G_IO_FLAG_NONBLOCK, NULL);
+			k->watch = g_io_add_watch(k->out, G_IO_IN | G_IO_HUP | G_IO_ERR,
+						  on_desk_output, k);
+			k->text = g_string_new(NULL);
+		} else {
+			fprintf(stderr, "ctid: could not start %s's desk: %s\n", k->user,
+				err->message);
+			g_error_free(err);
+		}
+	} else {
+		fprintf(stderr, "ctid: could not make %s's desk\n", k->user);
+	}
+	g_free(conf);
+	g_free(json);
+	g_free(file);
+	return ok;
+}
+
+/* After the server's last call: each desk prints it too (a few
+ * milliseconds; at most 5 s), then stops. */
+static void stop_desks(struct desk *desks, int n, const char *last) {
+	int64_t deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	for (int i = 0; i < n; i++) {
+		while (desks[i].text != NULL && strstr(desks[i].text->str, last) == NULL &&
+		       desks[i].watch != 0 && g_get_monotonic_time() < deadline) {
+			g_main_context_iteration(NULL, TRUE);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (desks[i].text == NULL) {
+			continue;
+		}
+		kill(desks[i].pid, SIGTERM);
+		while (desks[i].watch != 0) {
+			g_main_context_iteration(NULL, TRUE);
+		}
+		print_lines(&desks[i], true);
+		waitpid(desks[i].pid, NULL, 0);
+		g_spawn_close_pid(desks[i].pid);
+		g_io_channel_unref(desks[i].out);
+		g_string_free(desks[i].text, TRUE);
+	}
 }
 
 /* Runs the simulator in a child; returns its pid, or -1. */
@@ -233,9 +353,27 @@ int run_demo(const struct run_options *ro) {
 		config_finish(&cfg);
 	}
 	int status = 1;
+	struct desk desks[4] = {{.pid = 0}};
+	int n_desks = 0;
 	if (d != NULL) {
 		print_page_link(database, daemon_web_url(d));
+		char self[4096];
+		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[len > 0 ? len : 0] = '\0';
+		for (int i = 0; i < ro->desks && len > 0 && daemon_web_url(d) != NULL; i++) {
+			g_strlcpy(desks[i].user, desk_users[i], sizeof(desks[i].user));
+			n_desks += start_desk(&desks[i], dir, database, daemon_web_url(d), self);
+		}
+		if (n_desks > 0) {
+			printf("%d desks follow the server: their screen-pops are marked with the "
+			       "user's name.\n\n",
+			       n_desks);
+			fflush(stdout);
+		}
 		status = daemon_run(d);
+		/* the stranger's call, rung out: the last thing each desk shows
+		 * (while the server still serves them) */
+		stop_desks(desks, ro->desks, "Missed call from 01632 960472");
 		daemon_destroy(d);
 	}
 	kill(child, SIGTERM);

@@ -38,6 +38,7 @@ static const char usage[] =
 	"  --check-config          read the settings, report any error, and exit\n"
 	"  --replay FILE           run a recorded modem transcript; print its calls as JSON\n"
 	"  --demo                  a simulated modem rings with a known client and a stranger\n"
+	"  --desks N               with --demo: N desks (1 to 4) show the calls too\n"
 	"  --list-ports            list serial ports and known modems\n"
 	"  -v, --verbose           say more (twice: debug)\n"
 	"  --version               print the version\n"
@@ -55,6 +56,7 @@ enum {
 	OPT_CONFIG,
 	OPT_REPLAY,
 	OPT_DEMO,
+	OPT_DESKS,
 	OPT_LIST_PORTS,
 	OPT_VERSION,
 	OPT_CHECK_CONFIG,
@@ -139,6 +141,7 @@ int main(int argc, char *argv[]) {
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"demo", no_argument, NULL, OPT_DEMO},
+		{"desks", required_argument, NULL, OPT_DESKS},
 		{"list-ports", no_argument, NULL, OPT_LIST_PORTS},
 		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 		{"verbose", no_argument, NULL, 'v'},
@@ -177,6 +180,13 @@ int main(int argc, char *argv[]) {
 		case OPT_DEMO:
 			demo = true;
 			break;
+		case OPT_DESKS:
+			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '4') {
+				fprintf(stderr, "ctid: --desks wants a number from 1 to 4\n");
+				return 2;
+			}
+			ro.desks = optarg[0] - '0';
+			break;
 		case OPT_CHECK_CONFIG:
 			check = true;
 			break;
@@ -206,6 +216,9 @@ int main(int argc, char *argv[]) {
 	log_init("ctid", verbose >= 2 ? LOG_DEBUG : verbose == 1 ? LOG_INFO : LOG_WARN);
 	if (demo) {
 		return run_demo(&ro);
+	}
+	if (ro.desks > 0) {
+		return bad_usage("--desks goes with --demo");
 	}
 	struct config cfg;
 	int ret = config_build(&cfg, &src);

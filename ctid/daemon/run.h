@@ -12,6 +12,7 @@
 struct run_options {
 	const struct config_source *source; /* where the settings came from */
 	bool print;			    /* also print each screen-pop */
+	int desks;			    /* --demo --desks N: desks of the demo's server */
 };
 
 /* Runs the daemon with cfg, which it takes (and frees). */
