@@ -214,6 +214,7 @@ with ctidtest.Harness(timeout=300) as h:
     call = ctidtest.wait_for(handled, 10)
     tap.ok(call and call.get('handled_by') == 'anna',
            'Mark handled on the desk marks the call handled on the server, by anna', call)
+    tap.contains(ctl('calls')[1], 'missed, handled by anna', 'ctidctl calls shows who handled it')
 
     # The desk's D-Bus methods are answered by the server, as the server's would be.
     import dbus

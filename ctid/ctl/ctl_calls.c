@@ -98,8 +98,11 @@ static int one_call(const struct db_call *c, void *data) {
 	snprintf(id, sizeof(id), "%lld", (long long)c->id);
 	snprintf(rings, sizeof(rings), "%d", c->rings);
 	const char *state = db_call_state_str(c->state);
-	char state_buf[32];
-	if (c->handled) {
+	char state_buf[32 + DB_NAME_MAX];
+	if (c->handled && c->handled_by != NULL) {
+		snprintf(state_buf, sizeof(state_buf), "%s, handled by %s", state, c->handled_by);
+		state = state_buf;
+	} else if (c->handled) {
 		snprintf(state_buf, sizeof(state_buf), "%s, handled", state);
 		state = state_buf;
 	}
