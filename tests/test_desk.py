@@ -328,6 +328,17 @@ with ctidtest.Harness(timeout=300) as h:
            'calls handle ID on the desk marks them handled on the server', err)
     code, _, err = desk_ctl('calls', 'handle', '999999')
     tap.ok(code == 1 and 'there is no call 999999' in err, 'an unknown call id is an error', err)
+    code, out, err = desk_ctl('open', 'Pozdniakov', '--print')
+    link = out.strip()
+    tap.ok(code == 0 and link.startswith(via + 'login/') and
+           ('next=/%%23/contacts/%d' % ivan) in link,
+           'ctidctl open CONTACT on the desk: a login link to the card on the server', out + err)
+    import requests
+    sess = requests.Session()
+    r = sess.get(link, allow_redirects=False, timeout=10) if link else None
+    me = sess.get(via + 'api/v1/session', timeout=10).json() if r is not None else {}
+    tap.ok(r is not None and r.status_code == 303 and me.get('user') == 'anna',
+           'which logs the browser in as the desk\'s user', me)
     code, _, err = desk_ctl('contact', 'list')
     tap.ok(code == 1 and "works on the server's machine" in err,
            'a command the desk cannot do remotely says so, exit 1', err)

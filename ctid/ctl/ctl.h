@@ -115,6 +115,9 @@ int ctl_server_missed(struct ctl *ctl, bool unknown, const char *since, db_misse
 int ctl_server_handle(struct ctl *ctl, int64_t id);
 int ctl_server_note_add(struct ctl *ctl, int64_t contact, const char *kind, const char *text,
 			int64_t *id);
+/* A one-time link that logs this desk's user in to the server's page at
+ * path (NULL: the start); a new string, or NULL after saying why. */
+char *ctl_server_link(struct ctl *ctl, const char *path);
 /* As ctl_contact_resolve, on the server. */
 int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
 

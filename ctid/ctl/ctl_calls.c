@@ -396,7 +396,8 @@ int ctl_calls(struct ctl *ctl, int argc, char *argv[]) {
 		return ctl_usage_error("calls", "give --contact or --number, not both");
 	}
 	if (contact != NULL) {
-		int status = ctl_contact_resolve(ctl, contact, &f.contact_id);
+		int status = remote ? ctl_server_contact_resolve(ctl, contact, &f.contact_id)
+				    : ctl_contact_resolve(ctl, contact, &f.contact_id);
 		if (status != CTL_OK) {
 			return status;
 		}

@@ -106,9 +106,6 @@ static int print_candidate(const struct db_contact *c, void *data) {
 }
 
 int ctl_contact_resolve(struct ctl *ctl, const char *text, int64_t *id) {
-	if (ctl_remote(ctl)) {
-		return ctl_server_contact_resolve(ctl, text, id);
-	}
 	struct db *db = ctl_db(ctl);
 	if (db == NULL) {
 		return CTL_ERROR;

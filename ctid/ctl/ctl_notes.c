@@ -44,7 +44,8 @@ int ctl_note(struct ctl *ctl, int argc, char *argv[]) {
 		return ctl_usage_error("note", "give a CONTACT and the TEXT");
 	}
 	int64_t id;
-	int status = ctl_contact_resolve(ctl, argv[optind], &id);
+	int status = ctl_remote(ctl) ? ctl_server_contact_resolve(ctl, argv[optind], &id)
+				     : ctl_contact_resolve(ctl, argv[optind], &id);
 	if (status != CTL_OK) {
 		return status;
 	}

@@ -111,7 +111,8 @@ int ctl_open(struct ctl *ctl, int argc, char *argv[]) {
 	char *path = NULL;
 	if (contact != NULL) {
 		int64_t id;
-		int status = ctl_contact_resolve(ctl, contact, &id);
+		int status = ctl_remote(ctl) ? ctl_server_contact_resolve(ctl, contact, &id)
+					     : ctl_contact_resolve(ctl, contact, &id);
 		if (status != CTL_OK) {
 			return status;
 		}
@@ -120,6 +121,19 @@ int ctl_open(struct ctl *ctl, int argc, char *argv[]) {
 		char *escaped = g_uri_escape_string(number, NULL, FALSE);
 		path = g_strdup_printf("/#/contacts/new?number=%s", escaped);
 		g_free(escaped);
+	}
+	if (base_arg == NULL && ctl_remote(ctl)) {
+		/* a desk: the server's page, logged in as the desk's user */
+		char *url = ctl_server_link(ctl, path);
+		int status = url == NULL ? CTL_ERROR : CTL_OK;
+		if (url != NULL && print) {
+			puts(url);
+		} else if (url != NULL && browser_open(url) < 0) {
+			status = ctl_fail("could not open a browser; open %s", url);
+		}
+		g_free(url);
+		g_free(path);
+		return status;
 	}
 	char *base = base_arg != NULL ? g_strdup(base_arg) : ctl_bus_web_url(system);
 	if (base == NULL) {

@@ -469,3 +469,36 @@ int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id) {
 	g_object_unref(p);
 	return status;
 }
+
+char *ctl_server_link(struct ctl *ctl, const char *path) {
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	if (path != NULL) {
+		json_builder_set_member_name(b, "next");
+		json_builder_add_string_value(b, path);
+	}
+	json_builder_end_object(b);
+	JsonNode *root = json_builder_get_root(b);
+	char *body = json_to_string(root, FALSE);
+	json_node_unref(root);
+	g_object_unref(b);
+	int ret;
+	JsonParser *p = request(ctl, "POST", "links", body, &ret);
+	g_free(body);
+	if (p == NULL) {
+		if (ret == -ENOENT) {
+			ctl_fail("%s has no login links (an older ctid?)", ctl->remote->url);
+		}
+		return NULL;
+	}
+	JsonNode *r = json_parser_get_root(p);
+	const char *url = JSON_NODE_HOLDS_OBJECT(r) ? text_member(json_node_get_object(r), "url")
+						    : NULL;
+	char *out = url != NULL ? g_strconcat(ctl->remote->url, url[0] == '/' ? url + 1 : url, NULL)
+				: NULL;
+	if (out == NULL) {
+		ctl_fail("the server's answer has no link");
+	}
+	g_object_unref(p);
+	return out;
+}
