@@ -311,7 +311,8 @@ with ctidtest.Harness(timeout=300) as h:
 
     for args in (('missed',), ('missed', '--json'), ('calls',), ('calls', '--json'),
                  ('calls', '--csv', '--state', 'missed', '--number', '020 7946 0018'),
-                 ('calls', '--json', '--contact', 'Pozdniakov', '--since', '7d')):
+                 ('calls', '--json', '--contact', 'Pozdniakov', '--since', '7d'),
+                 ('contact', 'show', 'Pozdniakov'), ('contact', 'show', str(ivan), '--json')):
         here, there = desk_ctl(*args), ctl(*args)
         tap.ok(here[0] == 0 and here[1:] == there[1:] and len(here[1]) > 40,
                'ctidctl %s on the desk prints what it prints on the server' % ' '.join(args),
@@ -339,6 +340,8 @@ with ctidtest.Harness(timeout=300) as h:
     me = sess.get(via + 'api/v1/session', timeout=10).json() if r is not None else {}
     tap.ok(r is not None and r.status_code == 303 and me.get('user') == 'anna',
            'which logs the browser in as the desk\'s user', me)
+    code, _, err = desk_ctl('contact', 'show', '424242')
+    tap.ok(code == 1 and 'no contact matches' in err, 'contact show of no contact: exit 1', err)
     code, _, err = desk_ctl('contact', 'list')
     tap.ok(code == 1 and "works on the server's machine" in err,
            'a command the desk cannot do remotely says so, exit 1', err)

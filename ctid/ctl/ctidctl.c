@@ -56,10 +56,10 @@ static const char usage[] =
 	"CONTACT is an id (42 or #42), a phone number, or part of a name that\n"
 	"matches exactly one contact.\n"
 	"\n"
-	"On a desk that joined a server (desk join), calls, calls handle ID..., missed\n"
-	"and note add work on the server's database through its API, with the same\n"
-	"output, and open opens the server's page; --server URL names the server,\n"
-	"--server none (or --database) this machine's database.\n"
+	"On a desk that joined a server (desk join), contact show, calls, calls handle\n"
+	"ID..., missed and note add work on the server's database through its API,\n"
+	"with the same output, and open opens the server's page; --server URL names\n"
+	"the server, --server none (or --database) this machine's database.\n"
 	"\n"
 	"Options (every command):\n"
 	"  --database FILE   the database (default: $XDG_DATA_HOME/ctid/ctid.db)\n"
@@ -78,7 +78,7 @@ static const struct {
 	int (*fn)(struct ctl *ctl, int argc, char *argv[]);
 	bool remote;
 } commands[] = {
-	{"contact", ctl_contact, false},
+	{"contact", ctl_contact, true},
 	{"note", ctl_note, true},
 	{"lookup", ctl_lookup, false},
 	{"calls", ctl_calls, true},
@@ -176,7 +176,7 @@ int main(int argc, char *argv[]) {
 				fprintf(stderr,
 					"ctidctl: '%s' works on the server's machine, or on its web "
 					"page (ctidctl open); this desk works on its server's "
-					"database only for calls, missed and note add. --database "
+					"database only for contact show, calls, missed and note add. --database "
 					"FILE uses a database on this machine.\n",
 					name);
 				status = CTL_ERROR;

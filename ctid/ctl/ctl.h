@@ -118,6 +118,9 @@ int ctl_server_note_add(struct ctl *ctl, int64_t contact, const char *kind, cons
 /* A one-time link that logs this desk's user in to the server's page at
  * path (NULL: the start); a new string, or NULL after saying why. */
 char *ctl_server_link(struct ctl *ctl, const char *path);
+/* Contact id's card as the server writes it (card_write_json) into a new
+ * string (free()). */
+int ctl_server_card(struct ctl *ctl, int64_t id, char **json, size_t *len);
 /* As ctl_contact_resolve, on the server. */
 int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
 

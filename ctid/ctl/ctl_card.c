@@ -1,6 +1,7 @@
 /* ctidctl contact show: the card, its history and what is coming up. */
 #include <errno.h>
 #include <getopt.h>
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,105 +15,172 @@
 #include "output.h"
 #include "phone.h"
 
-static int text_phone(const struct db_phone *p, void *data) {
-	struct ctl *ctl = data;
-	char formatted[64];
-	output_number(p->e164, p->raw, ctl->region, formatted, sizeof(formatted));
-	printf("  %-10s %s\n", p->label ? p->label : "phone", formatted);
-	return 0;
+/* The card is printed from its JSON (card_write_json, or the server's API,
+ * which writes the same): one printer for a card here and on a server. */
+static const char *text_of(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+		       ? json_node_get_string(n)
+		       : NULL;
 }
 
-static int text_field(const char *key, const char *value, void *data) {
-	(void)data;
-	printf("  %-10s %s\n", key, value);
-	return 0;
+static int64_t int_of(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
+		       ? json_node_get_int(n)
+		       : 0;
 }
 
-static int text_tag(const char *tag, const char *value, void *data) {
-	(void)value;
-	int *n = data;
-	printf("%s%s", (*n)++ ? ", " : "  tags       ", tag);
-	return 0;
+static bool bool_of(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
+	       json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
 }
 
-static int text_reminder(const struct db_reminder *r, void *data) {
-	int *n = data;
-	if ((*n)++ == 0) {
-		printf("\n%sComing up%s\n", output_bold(stdout), output_reset(stdout));
+static int64_t time_of(JsonObject *o, const char *key) {
+	const char *t = text_of(o, key);
+	GDateTime *dt = t != NULL ? g_date_time_new_from_iso8601(t, NULL) : NULL;
+	int64_t out = dt != NULL ? g_date_time_to_unix(dt) : 0;
+	if (dt != NULL) {
+		g_date_time_unref(dt);
 	}
-	char when[32];
-	if (r->days_left == 0) {
-		snprintf(when, sizeof(when), "today");
-	} else if (r->days_left == 1) {
-		snprintf(when, sizeof(when), "tomorrow");
-	} else {
-		snprintf(when, sizeof(when), "in %d days", r->days_left);
-	}
-	printf("  %04d-%02d-%02d  %-10s %s\n", r->next_year, r->next_month, r->next_day, when,
-	       r->text);
-	return 0;
+	return out;
 }
 
-static void print_text(struct ctl *ctl, const struct card *card) {
-	struct db *db = ctl->db;
+static JsonArray *list_of(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static const char *or_empty(const char *s) {
+	return s != NULL ? s : "";
+}
+
+/* Reminders shown on the card: those of the next 60 days. */
+#define CARD_COMING_DAYS 60
+
+static void print_text(JsonObject *card) {
 	FILE *out = stdout;
-	printf("%s%s%s  #%lld\n", output_bold(out), card->name, output_reset(out),
-	       (long long)card->c.id);
-	if (card->company != NULL) {
-		printf("  %s\n", card->company);
+	printf("%s%s%s  #%lld\n", output_bold(out), or_empty(text_of(card, "name")),
+	       output_reset(out), (long long)int_of(card, "id"));
+	if (text_of(card, "company") != NULL) {
+		printf("  %s\n", text_of(card, "company"));
 	}
-	db_phone_foreach(db, card->c.id, text_phone, ctl);
-	if (card->email != NULL) {
-		printf("  %-10s %s\n", "email", card->email);
+	JsonArray *a = list_of(card, "phones");
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		JsonObject *p = json_array_get_object_element(a, i);
+		const char *label = text_of(p, "label");
+		printf("  %-10s %s\n", label != NULL ? label : "phone",
+		       text_of(p, "formatted") != NULL ? text_of(p, "formatted")
+						       : or_empty(text_of(p, "number")));
 	}
-	if (card->birthday != NULL) {
-		printf("  %-10s %s\n", "birthday",
-		       card->birthday[0] == '-' ? card->birthday + 2 : card->birthday);
+	if (text_of(card, "email") != NULL) {
+		printf("  %-10s %s\n", "email", text_of(card, "email"));
 	}
-	db_field_foreach(db, card->c.id, text_field, NULL);
-	int tags = 0;
-	db_tag_foreach(db, card->c.id, text_tag, &tags);
-	if (tags > 0) {
+	const char *birthday = text_of(card, "birthday");
+	if (birthday != NULL) {
+		printf("  %-10s %s\n", "birthday", birthday[0] == '-' ? birthday + 2 : birthday);
+	}
+	JsonNode *fields = json_object_get_member(card, "fields");
+	if (fields != NULL && JSON_NODE_HOLDS_OBJECT(fields)) {
+		JsonObject *f = json_node_get_object(fields);
+		GList *keys = json_object_get_members(f);
+		for (GList *k = keys; k != NULL; k = k->next) {
+			printf("  %-10s %s\n", (const char *)k->data, or_empty(text_of(f, k->data)));
+		}
+		g_list_free(keys);
+	}
+	a = list_of(card, "tags");
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		printf("%s%s", i > 0 ? ", " : "  tags       ", json_array_get_string_element(a, i));
+	}
+	if (a != NULL && json_array_get_length(a) > 0) {
 		putchar('\n');
 	}
 
-	int open = 0;
-	for (int i = card->n_events - 1; i >= 0; i--) {
-		const struct card_event *e = &card->events[i];
-		if (strcmp(e->type, "request") == 0 && e->open) {
-			if (open++ == 0) {
-				printf("\n%sOpen requests%s\n", output_bold(out), output_reset(out));
-			}
-			char t[32];
-			output_relative(e->when, (int64_t)time(NULL), t, sizeof(t));
-			printf("  #%-4lld %s  %s(%s)%s\n", (long long)e->id, e->text,
-			       output_dim(out), t, output_reset(out));
+	a = list_of(card, "open_requests");
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		JsonObject *r = json_array_get_object_element(a, i);
+		if (i == 0) {
+			printf("\n%sOpen requests%s\n", output_bold(out), output_reset(out));
 		}
+		char t[32];
+		output_relative(time_of(r, "created"), (int64_t)time(NULL), t, sizeof(t));
+		printf("  #%-4lld %s  %s(%s)%s\n", (long long)int_of(r, "id"),
+		       or_empty(text_of(r, "text")), output_dim(out), t, output_reset(out));
 	}
-	int y, m, d;
-	civil_today(&y, &m, &d);
-	int reminders = 0;
-	db_reminder_foreach_due(db, card->c.id, y, m, d, 60, text_reminder, &reminders);
+	a = list_of(card, "reminders");
+	int coming = 0;
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		JsonObject *r = json_array_get_object_element(a, i);
+		int64_t days = int_of(r, "days_left");
+		if (days > CARD_COMING_DAYS) {
+			continue;
+		}
+		if (coming++ == 0) {
+			printf("\n%sComing up%s\n", output_bold(out), output_reset(out));
+		}
+		char when[32];
+		if (days == 0) {
+			snprintf(when, sizeof(when), "today");
+		} else if (days == 1) {
+			snprintf(when, sizeof(when), "tomorrow");
+		} else {
+			snprintf(when, sizeof(when), "in %lld days", (long long)days);
+		}
+		printf("  %s  %-10s %s\n", or_empty(text_of(r, "date")), when,
+		       or_empty(text_of(r, "text")));
+	}
 
-	if (card->n_events > 0) {
+	a = list_of(card, "timeline");
+	if (a != NULL && json_array_get_length(a) > 0) {
 		printf("\n%sHistory%s\n", output_bold(out), output_reset(out));
 	}
-	for (int i = 0; i < card->n_events; i++) {
-		const struct card_event *e = &card->events[i];
+	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+		JsonObject *e = json_array_get_object_element(a, i);
+		const char *type = or_empty(text_of(e, "type"));
 		char t[32];
-		output_time(e->when, t, sizeof(t));
-		if (strcmp(e->type, "call") == 0) {
-			const char *red =
-				e->state == DB_CALL_MISSED && !e->handled ? output_red(out) : "";
-			printf("  %s  %-8s %s%s%s, %d ring%s%s%s%s\n", t, "call", red,
-			       db_call_state_str(e->state), red[0] ? output_reset(out) : "",
-			       e->rings, e->rings == 1 ? "" : "s", e->line ? ", line " : "",
-			       e->line ? e->line : "", e->handled ? ", handled" : "");
+		output_time(time_of(e, "time"), t, sizeof(t));
+		if (strcmp(type, "call") == 0) {
+			const char *state = or_empty(text_of(e, "state"));
+			bool handled = bool_of(e, "handled");
+			const char *by = text_of(e, "handled_by");
+			const char *line = text_of(e, "line");
+			int64_t rings = int_of(e, "rings");
+			const char *red = strcmp(state, "missed") == 0 && !handled ? output_red(out)
+										   : "";
+			printf("  %s  %-8s %s%s%s, %lld ring%s%s%s%s%s%s\n", t, "call", red, state,
+			       red[0] ? output_reset(out) : "", (long long)rings,
+			       rings == 1 ? "" : "s", line ? ", line " : "", line ? line : "",
+			       handled ? ", handled" : "", handled && by ? " by " : "",
+			       handled && by ? by : "");
 		} else {
-			printf("  %s  %-8s %s%s\n", t, e->type, e->text,
-			       strcmp(e->type, "note") != 0 && !e->open ? " (closed)" : "");
+			printf("  %s  %-8s %s%s\n", t, type, or_empty(text_of(e, "text")),
+			       strcmp(type, "note") != 0 && !bool_of(e, "open") ? " (closed)" : "");
 		}
 	}
+}
+
+/* Prints json, a card as card_write_json writes it: as it is with --json,
+ * else as text. */
+static int print_card(struct ctl *ctl, const char *json, size_t len) {
+	if (ctl->json) {
+		fwrite(json, 1, len, stdout);
+		putchar('\n');
+		return CTL_OK;
+	}
+	JsonParser *p = json_parser_new();
+	GError *err = NULL;
+	int status = CTL_OK;
+	if (json_parser_load_from_data(p, json, (gssize)len, &err) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		print_text(json_node_get_object(json_parser_get_root(p)));
+	} else {
+		status = ctl_fail("the card is not JSON: %s", err != NULL ? err->message : "?");
+	}
+	g_clear_error(&err);
+	g_object_unref(p);
+	return status;
 }
 
 int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]) {
@@ -133,24 +201,43 @@ int ctl_contact_show(struct ctl *ctl, int argc, char *argv[]) {
 		return ctl_usage_error("contact show", "give exactly one CONTACT");
 	}
 	int64_t id;
-	int status = ctl_contact_resolve(ctl, argv[optind], &id);
+	bool remote = ctl_remote(ctl);
+	int status = remote ? ctl_server_contact_resolve(ctl, argv[optind], &id)
+			    : ctl_contact_resolve(ctl, argv[optind], &id);
 	if (status != CTL_OK) {
 		return status;
 	}
-	struct card *card = card_load(ctl->db, id);
-	if (card == NULL) {
-		return ctl_fail("could not read contact #%lld: %s", (long long)id, strerror(errno));
-	}
-	if (ctl->json) {
+	char *json = NULL;
+	size_t len = 0;
+	if (remote) {
+		int ret = ctl_server_card(ctl, id, &json, &len);
+		if (ret == -ENOENT) {
+			return ctl_fail("there is no contact #%lld", (long long)id);
+		}
+		if (ret < 0) {
+			return CTL_ERROR;
+		}
+	} else {
+		struct card *card = card_load(ctl->db, id);
+		if (card == NULL) {
+			return ctl_fail("could not read contact #%lld: %s", (long long)id,
+					strerror(errno));
+		}
 		int y, m, d;
 		civil_today(&y, &m, &d);
-		struct json_writer w;
-		json_init(&w, stdout);
-		card_write_json(&w, ctl->db, card, ctl->region, y, m, d);
-		putchar('\n');
-	} else {
-		print_text(ctl, card);
+		FILE *f = open_memstream(&json, &len);
+		if (f != NULL) {
+			struct json_writer w;
+			json_init(&w, f);
+			card_write_json(&w, ctl->db, card, ctl->region, y, m, d);
+			fclose(f);
+		}
+		card_destroy(card);
+		if (f == NULL) {
+			return ctl_fail("out of memory");
+		}
 	}
-	card_destroy(card);
-	return CTL_OK;
+	status = print_card(ctl, json, len);
+	free(json);
+	return status;
 }

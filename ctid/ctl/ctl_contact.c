@@ -480,6 +480,12 @@ int ctl_contact(struct ctl *ctl, int argc, char *argv[]) {
 	const char *sub = argv[1];
 	argc--;
 	argv++;
+	if (strcmp(sub, "show") != 0 && !ctl_help_asked(argc, argv) && ctl_remote(ctl)) {
+		return ctl_fail("'contact %s' works on the server's machine, or on its web page "
+				"(ctidctl open); this desk shows a card with 'contact show'. "
+				"--database FILE uses a database on this machine.",
+				sub);
+	}
 	if (strcmp(sub, "add") == 0) {
 		return contact_add(ctl, argc, argv);
 	} else if (strcmp(sub, "edit") == 0) {

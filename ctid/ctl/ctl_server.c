@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -133,8 +134,8 @@ void ctl_server_close(struct ctl *ctl) {
  * (not said: the caller names what is missing), -ECANCELED after saying why
  * (no answer, refused, an error of the server).
  */
-static JsonParser *request(struct ctl *ctl, const char *method, const char *path, const char *body,
-			   int *status) {
+static JsonParser *request_raw(struct ctl *ctl, const char *method, const char *path,
+			       const char *body, int *status, GBytes **raw) {
 	*status = -ECANCELED;
 	struct ctl_server *s = server(ctl);
 	if (s == NULL) {
@@ -184,7 +185,9 @@ static JsonParser *request(struct ctl *ctl, const char *method, const char *path
 		*status = 0;
 	}
 	g_clear_error(&err);
-	if (bytes != NULL) {
+	if (raw != NULL && *status == 0) {
+		*raw = bytes;
+	} else if (bytes != NULL) {
 		g_bytes_unref(bytes);
 	}
 	g_object_unref(msg);
@@ -194,6 +197,11 @@ static JsonParser *request(struct ctl *ctl, const char *method, const char *path
 		return NULL;
 	}
 	return p;
+}
+
+static JsonParser *request(struct ctl *ctl, const char *method, const char *path, const char *body,
+			   int *status) {
+	return request_raw(ctl, method, path, body, status, NULL);
 }
 
 static int64_t int_member(JsonObject *o, const char *key) {
@@ -501,4 +509,26 @@ char *ctl_server_link(struct ctl *ctl, const char *path) {
 	}
 	g_object_unref(p);
 	return out;
+}
+
+int ctl_server_card(struct ctl *ctl, int64_t id, char **json, size_t *len) {
+	char path[48];
+	snprintf(path, sizeof(path), "contacts/%lld", (long long)id);
+	int ret;
+	GBytes *raw = NULL;
+	JsonParser *p = request_raw(ctl, "GET", path, NULL, &ret, &raw);
+	if (p == NULL) {
+		return ret;
+	}
+	g_object_unref(p);
+	gsize n = 0;
+	const char *data = g_bytes_get_data(raw, &n);
+	*json = malloc(n + 1);
+	if (*json != NULL) {
+		memcpy(*json, data, n);
+		(*json)[n] = '\0';
+		*len = n;
+	}
+	g_bytes_unref(raw);
+	return *json != NULL ? 0 : -ENOMEM;
 }
