@@ -1,0 +1,285 @@
+/* A line-oriented TCP client that never gives up, on the GLib main loop. */
+#include <errno.h>
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "netline.h"
+
+#define CONNECT_TIMEOUT_S 10
+/* The box sends nothing while no call comes: TCP keep-alives find a peer
+ * that vanished (and keep a NAT's mapping) within about two minutes. */
+#define KEEPIDLE_S  60
+#define KEEPINTVL_S 15
+#define KEEPCNT	    4
+/* A connection that lived this long was good: the next wait starts small. */
+#define GOOD_FOR_MS 30000
+
+struct netline {
+	char *host;
+	int port;
+	char *what;
+	char *refused_hint;
+	size_t max_line;
+	int64_t retry_min_ms;
+	struct netline_listener listener;
+	void *data;
+
+	GSocketClient *client;
+	GCancellable *cancel; /* the connect in progress */
+	GSocketConnection *conn;
+	GSource *in; /* the connection's socket is readable */
+	GSource *retry;
+	int64_t retry_ms;
+	int64_t up_since; /* monotonic ms */
+	bool ever_up;
+	bool outage_logged; /* the peer is away and the log said so */
+	bool got_line;	    /* a whole line came on this connection */
+	bool overlong_logged;
+
+	char *buf; /* the line being read */
+	size_t len;
+	bool skipping; /* dropping the rest of an overlong line */
+};
+
+static void start_connect(struct netline *n);
+
+static gboolean retry_cb(gpointer data) {
+	struct netline *n = data;
+	g_source_unref(n->retry);
+	n->retry = NULL;
+	start_connect(n);
+	return G_SOURCE_REMOVE;
+}
+
+/* Tries again later, waiting twice as long as last time (up to a minute). */
+static void schedule_retry(struct netline *n) {
+	n->retry_ms = n->retry_ms == 0 ? n->retry_min_ms : n->retry_ms * 2;
+	if (n->retry_ms > NETLINE_RETRY_MAX_MS) {
+		n->retry_ms = NETLINE_RETRY_MAX_MS;
+	}
+	log_debug("%s at %s:%d: trying again in %lld ms", n->what, n->host, n->port,
+		  (long long)n->retry_ms);
+	n->retry = g_timeout_source_new((guint)n->retry_ms);
+	g_source_set_callback(n->retry, retry_cb, n, NULL);
+	g_source_attach(n->retry, NULL);
+}
+
+static void drop_connection(struct netline *n) {
+	if (n->in != NULL) {
+		g_source_destroy(n->in);
+		g_source_unref(n->in);
+		n->in = NULL;
+	}
+	if (n->conn != NULL) {
+		g_io_stream_close(G_IO_STREAM(n->conn), NULL, NULL);
+		g_object_unref(n->conn);
+		n->conn = NULL;
+	}
+	n->len = 0;
+	n->skipping = false;
+}
+
+/* The connection that was up is gone (why: what the system said). */
+static void lost(struct netline *n, const char *why) {
+	drop_connection(n);
+	int64_t lived = g_get_monotonic_time() / 1000 - n->up_since;
+	if (n->got_line || lived >= GOOD_FOR_MS) {
+		n->retry_ms = 0;
+	}
+	log_warn("Lost %s at %s:%d (%s); reconnecting", n->what, n->host, n->port, why);
+	n->outage_logged = true;
+	n->listener.down(n->data);
+	schedule_retry(n);
+}
+
+static void take_line(struct netline *n, const char *s, size_t len) {
+	n->got_line = true;
+	n->listener.line(s, len, n->data);
+}
+
+/* Cuts what came in into lines; an overlong line is logged (once per
+ * connection) and dropped up to its end, so the next line is read whole. */
+static void take_bytes(struct netline *n, const char *p, size_t len) {
+	while (len > 0) {
+		const char *nl = memchr(p, '\n', len);
+		size_t chunk = nl != NULL ? (size_t)(nl - p) : len;
+		if (!n->skipping) {
+			if (n->len + chunk > n->max_line) {
+				if (!n->overlong_logged) {
+					log_warn("%s at %s:%d sent a line longer than %zu bytes; "
+						 "dropped it",
+						 n->what, n->host, n->port, n->max_line);
+					n->overlong_logged = true;
+				}
+				n->skipping = true;
+				n->len = 0;
+			} else {
+				memcpy(n->buf + n->len, p, chunk);
+				n->len += chunk;
+			}
+		}
+		if (nl == NULL) {
+			return;
+		}
+		if (!n->skipping) {
+			take_line(n, n->buf, n->len);
+		}
+		n->skipping = false;
+		n->len = 0;
+		p = nl + 1;
+		len -= chunk + 1;
+	}
+}
+
+static gboolean readable_cb(GSocket *sock, GIOCondition cond, gpointer data) {
+	(void)cond;
+	struct netline *n = data;
+	char chunk[4096];
+	for (;;) {
+		GError *err = NULL;
+		gssize r = g_socket_receive(sock, chunk, sizeof(chunk), NULL, &err);
+		if (r > 0) {
+			take_bytes(n, chunk, (size_t)r);
+			if (n->conn == NULL) {
+				return G_SOURCE_REMOVE; /* a listener dropped it */
+			}
+			continue;
+		}
+		if (r < 0 && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			g_error_free(err);
+			return G_SOURCE_CONTINUE;
+		}
+		/* n->in is destroyed by lost(); the loop then drops this source */
+		lost(n, r == 0 ? "it closed the connection" : err->message);
+		if (err != NULL) {
+			g_error_free(err);
+		}
+		return G_SOURCE_REMOVE;
+	}
+}
+
+static void set_keepalive(GSocket *sock) {
+	g_socket_set_keepalive(sock, TRUE);
+	g_socket_set_option(sock, IPPROTO_TCP, TCP_KEEPIDLE, KEEPIDLE_S, NULL);
+	g_socket_set_option(sock, IPPROTO_TCP, TCP_KEEPINTVL, KEEPINTVL_S, NULL);
+	g_socket_set_option(sock, IPPROTO_TCP, TCP_KEEPCNT, KEEPCNT, NULL);
+}
+
+static void connected(struct netline *n, GSocketConnection *conn) {
+	n->conn = conn;
+	GSocket *sock = g_socket_connection_get_socket(conn);
+	/* the client's timeout was for connecting; an idle line is fine */
+	g_socket_set_timeout(sock, 0);
+	g_socket_set_blocking(sock, FALSE);
+	set_keepalive(sock);
+	n->in = g_socket_create_source(sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(n->in, (GSourceFunc)(void (*)(void))readable_cb, n, NULL);
+	g_source_attach(n->in, NULL);
+	n->up_since = g_get_monotonic_time() / 1000;
+	n->got_line = false;
+	n->overlong_logged = false;
+	if (n->outage_logged) {
+		log_notice("%s at %s:%d is back", n->what, n->host, n->port);
+	} else {
+		log_info("Connected to %s at %s:%d", n->what, n->host, n->port);
+	}
+	n->outage_logged = false;
+	n->ever_up = true;
+	if (n->listener.up != NULL) {
+		n->listener.up(n->data);
+	}
+}
+
+static void connect_cb(GObject *src, GAsyncResult *res, gpointer data) {
+	GError *err = NULL;
+	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
+	if (conn == NULL && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		g_error_free(err); /* netline_destroy(): data is gone */
+		return;
+	}
+	struct netline *n = data;
+	g_clear_object(&n->cancel);
+	if (conn != NULL) {
+		connected(n, conn);
+		return;
+	}
+	bool refused = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+	if (!n->outage_logged) {
+		log_warn("Could not connect to %s at %s:%d: %s%s%s%s; trying again", n->what, n->host,
+			 n->port, err->message, refused && n->refused_hint != NULL ? " (" : "",
+			 refused && n->refused_hint != NULL ? n->refused_hint : "",
+			 refused && n->refused_hint != NULL ? ")" : "");
+		n->outage_logged = true;
+	} else {
+		log_debug("Could not connect to %s at %s:%d: %s", n->what, n->host, n->port,
+			  err->message);
+	}
+	g_error_free(err);
+	schedule_retry(n);
+}
+
+static void start_connect(struct netline *n) {
+	n->cancel = g_cancellable_new();
+	GSocketConnectable *addr = g_network_address_new(n->host, (guint16)n->port);
+	g_socket_client_connect_async(n->client, addr, n->cancel, connect_cb, n);
+	g_object_unref(addr);
+}
+
+struct netline *netline_create(const struct netline_options *opts, const struct netline_listener *l,
+			       void *data) {
+	if (opts->host == NULL || opts->port <= 0 || opts->port > 65535) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct netline *n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		return NULL;
+	}
+	n->host = strdup(opts->host);
+	n->port = opts->port;
+	n->what = strdup(opts->what != NULL ? opts->what : "the peer");
+	n->refused_hint = opts->refused_hint != NULL ? strdup(opts->refused_hint) : NULL;
+	n->max_line = opts->max_line > 0 ? opts->max_line : NETLINE_DEFAULT_MAX_LINE;
+	n->retry_min_ms = opts->retry_min_ms > 0 ? opts->retry_min_ms : NETLINE_RETRY_MIN_MS;
+	n->buf = malloc(n->max_line);
+	n->listener = *l;
+	n->data = data;
+	if (n->host == NULL || n->what == NULL || n->buf == NULL) {
+		netline_destroy(n);
+		errno = ENOMEM;
+		return NULL;
+	}
+	n->client = g_socket_client_new();
+	g_socket_client_set_timeout(n->client, CONNECT_TIMEOUT_S);
+	start_connect(n);
+	return n;
+}
+
+void netline_destroy(struct netline *n) {
+	if (n == NULL) {
+		return;
+	}
+	if (n->cancel != NULL) {
+		g_cancellable_cancel(n->cancel);
+		g_object_unref(n->cancel);
+	}
+	drop_connection(n);
+	if (n->retry != NULL) {
+		g_source_destroy(n->retry);
+		g_source_unref(n->retry);
+	}
+	g_clear_object(&n->client);
+	free(n->host);
+	free(n->what);
+	free(n->refused_hint);
+	free(n->buf);
+	free(n);
+}
+
+bool netline_connected(const struct netline *n) {
+	return n != NULL && n->conn != NULL;
+}
