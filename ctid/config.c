@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_sources.h"
 #include "db.h"
 #include "log.h"
 #include "phone.h"
@@ -52,6 +53,7 @@ void config_finish(struct config *c) {
 	for (int i = 0; i < c->n_modems; i++) {
 		modem_finish(&c->modems[i]);
 	}
+	config_fritzbox_finish(&c->fritzbox);
 	config_init(c);
 }
 
@@ -305,6 +307,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		c->token_file = p;
 	} else if (!strcmp(key, "lines")) {
 		return apply_lines(c, value);
+	} else if (!strcmp(key, "fritzbox")) {
+		return config_apply_fritzbox_address(c, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -391,6 +395,7 @@ int config_read(struct config *c, FILE *f, const char *path) {
 	int lineno = 0;
 	int errors = 0;
 	struct config_modem *modem = NULL;
+	bool fritzbox = false; /* in the [fritzbox] section */
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		lineno++;
 		size_t len = strlen(buf);
@@ -416,10 +421,15 @@ int config_read(struct config *c, FILE *f, const char *path) {
 					end[1] = '\0'; /* "[modem x]   # a comment" */
 				}
 			}
+			modem = NULL;
+			fritzbox = end != NULL && end[1] == '\0' && !strcmp(line, "[fritzbox]");
+			if (fritzbox) {
+				continue;
+			}
 			if (end == NULL || end[1] != '\0' ||
 			    sscanf(line, "[modem %255[^]]]", name) != 1) {
-				log_error("%s:%d: expected a section like [modem NAME]", path,
-					  lineno);
+				log_error("%s:%d: expected a section like [modem NAME] or [fritzbox]",
+					  path, lineno);
 				errors++;
 				modem = NULL;
 				continue;
@@ -457,6 +467,7 @@ int config_read(struct config *c, FILE *f, const char *path) {
 			continue;
 		}
 		const char *err = modem != NULL ? apply_modem(modem, key, value)
+				  : fritzbox	? config_apply_fritzbox(c, key, value)
 						: apply_main(c, key, value);
 		if (err != NULL) {
 			log_error("%s:%d: %s: %s", path, lineno, key, err);
@@ -532,7 +543,17 @@ int config_build(struct config *c, const struct config_source *src) {
 			errors++;
 		}
 	}
-	return errors > 0 ? -EBADR : ret;
+	if (errors > 0) {
+		return -EBADR;
+	}
+	const struct config_fritzbox *fb = &c->fritzbox;
+	if (fb->host == NULL && (fb->port || fb->name || fb->department || fb->n_numbers)) {
+		log_error("%s: the [fritzbox] section needs host = (the box's name or address, "
+			  "such as fritz.box)",
+			  c->path != NULL ? c->path : "the configuration");
+		return -EINVAL;
+	}
+	return ret;
 }
 
 void config_foreach(const struct config *c,

@@ -4,7 +4,7 @@
 /*
  * ctid's settings: one struct, built in one place. config_build() lays the
  * defaults, then the file (ctid.conf: "key = value" lines, "#" comments,
- * "[modem NAME]" sections), then the command line, whose options are the
+ * "[modem NAME]" and "[fritzbox]" sections), then the command line, whose options are the
  * file's keys under the same names and checked by the same code. ctid
  * builds its settings so at start-up and again on every SIGHUP, so the
  * command line always wins over the file.
@@ -38,6 +38,23 @@ struct config_modem {
 	char *department; /* the department its calls are for, or NULL */
 };
 
+/* A FRITZ!Box's call monitor as a line ([fritzbox] section). */
+#define CONFIG_MAX_NUMBERS	16
+#define CONFIG_DEFAULT_FRITZBOX "fritzbox"
+struct config_number {
+	char *number;	  /* one of the box's own numbers, digits */
+	char *department; /* the department its calls are for */
+};
+
+struct config_fritzbox {
+	char *host;	  /* NULL: no FRITZ!Box */
+	int port;	  /* 0: the monitor's, 1012 */
+	char *name;	  /* the line's name; NULL: CONFIG_DEFAULT_FRITZBOX */
+	char *department; /* for calls to numbers without their own, or NULL */
+	struct config_number numbers[CONFIG_MAX_NUMBERS]; /* department.NUMBER = */
+	int n_numbers;
+};
+
 struct config {
 	char *path;	  /* the file this came from, or NULL */
 	char *database;	  /* NULL: the default, $XDG_DATA_HOME/ctid/ctid.db */
@@ -69,6 +86,7 @@ struct config {
 	int verbose;
 	struct config_modem modems[CONFIG_MAX_MODEMS];
 	int n_modems;
+	struct config_fritzbox fritzbox;
 };
 
 /* A setting from the command line: a key of the file and its value. */
@@ -151,6 +169,10 @@ char *config_default_token_file(void);
 /* Whether a desk following c->lines shows a call of line and department
  * (either may be NULL): yes when it follows none, or one of them. */
 bool config_follows(const struct config *c, const char *line, const char *department);
+
+/* The department of a call of the FRITZ!Box to its number called (which
+ * may be NULL or ""): that number's, else the section's, else NULL. */
+const char *config_fritzbox_department(const struct config *c, const char *called);
 
 /* Expands a leading "~/" with $HOME; returns a new string. */
 char *config_expand_home(const char *path);

@@ -117,6 +117,76 @@ static void test_layers(void) {
 	config_finish(&c);
 }
 
+/* [fritzbox] and --fritzbox HOST[:PORT]. */
+static void test_fritzbox(void) {
+	struct config c;
+	int ret = build(&c,
+			"region = GB\n"
+			"[fritzbox]\n"
+			"host = fritz.box\n"
+			"name = office\n"
+			"department = front desk\n"
+			"department.3012345 = shop\n"
+			"department.+4930999 = service # a comment\n"
+			"[modem usr]\n"
+			"line = back\n",
+			0, NULL);
+	is_int(ret, 0, "a [fritzbox] section next to a modem's");
+	is_str(c.fritzbox.host, "fritz.box", "its host");
+	is_int(c.fritzbox.port, 0, "the monitor's port unless given");
+	is_str(c.fritzbox.name, "office", "the line's name");
+	is_int(c.n_modems, 1, "the modem section after it is its own");
+	is_str(c.n_modems == 1 ? c.modems[0].line : "", "back", "with its keys");
+	is_str(config_fritzbox_department(&c, "3012345"), "shop", "a number's department");
+	is_str(config_fritzbox_department(&c, "+4930999"), "service", "another's");
+	is_str(config_fritzbox_department(&c, "555"), "front desk",
+	       "other numbers: the section's department");
+	is_str(config_fritzbox_department(&c, NULL), "front desk", "and calls without one");
+	config_finish(&c);
+	ok(c.fritzbox.host == NULL, "config_finish() forgets the box");
+
+	const char *const opt[] = {"fritzbox", "192.168.178.1:1012"};
+	ret = build(&c, "[fritzbox]\nhost = fritz.box\nport = 2000\nname = office\n", 1, opt);
+	is_int(ret, 0, "--fritzbox over the file's section");
+	is_str(c.fritzbox.host, "192.168.178.1", "the option's host wins");
+	is_int(c.fritzbox.port, 1012, "and its port");
+	is_str(c.fritzbox.name, "office", "the file's name stays");
+	config_finish(&c);
+	const char *const v6[] = {"fritzbox", "[fd00::1]:1012"};
+	is_int(build(&c, NULL, 1, v6), 0, "--fritzbox [IPv6]:PORT");
+	is_str(c.fritzbox.host, "fd00::1", "the address without brackets");
+	config_finish(&c);
+	const char *const bare[] = {"fritzbox", "fritz.box"};
+	is_int(build(&c, NULL, 1, bare), 0, "--fritzbox HOST");
+	is_int(c.fritzbox.port, 0, "the monitor's port");
+	config_finish(&c);
+
+	static const char *const bad_files[] = {
+		"[fritzbox]\nhost = http://fritz.box/\n",
+		"[fritzbox]\nhost = fritz.box\nport = 0\n",
+		"[fritzbox]\nhost = fritz.box\nport = 1012x\n",
+		"[fritzbox]\nhost = fritz.box\ndepartment.30-12 = shop\n",
+		"[fritzbox]\nhost = fritz.box\nline = shop\n",
+		"[fritzbox]\nname = office\n",
+		"[fritzbox] x\nhost = fritz.box\n",
+	};
+	static const char *const why[] = {
+		"a URL is not a host",		 "port 0",	   "a port with letters",
+		"a number with a dash",		 "an unknown key", "a section without a host",
+		"text after the section's name",
+	};
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		is_int(build(&c, bad_files[i], 0, NULL), -EINVAL, "refused: %s", why[i]);
+		config_finish(&c);
+	}
+	const char *const bad_opt[] = {"fritzbox", "fritz.box:99999"};
+	is_int(build(&c, NULL, 1, bad_opt), -EBADR, "--fritzbox with a port out of range");
+	config_finish(&c);
+	const char *const bad_v6[] = {"fritzbox", "[fd00::1"};
+	is_int(build(&c, NULL, 1, bad_v6), -EBADR, "--fritzbox with an unclosed bracket");
+	config_finish(&c);
+}
+
 int main(void) {
 	log_init("test_config", LOG_SILENT);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -125,6 +195,7 @@ int main(void) {
 	}
 	test_syntax();
 	test_layers();
+	test_fritzbox();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
 	unlink(path);

@@ -1,0 +1,180 @@
+/* [fritzbox]: a FRITZ!Box's call monitor as a line. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_sources.h"
+#include "db.h"
+#include "utf8.h"
+
+#define HOST_MAX 253
+
+void config_fritzbox_finish(struct config_fritzbox *f) {
+	free(f->host);
+	free(f->name);
+	free(f->department);
+	for (int i = 0; i < f->n_numbers; i++) {
+		free(f->numbers[i].number);
+		free(f->numbers[i].department);
+	}
+	memset(f, 0, sizeof(*f));
+}
+
+/* A host name or an address: letters, digits and ".-_:" (no spaces, no
+ * URL). */
+static bool valid_host(const char *s) {
+	size_t n = strlen(s);
+	if (n == 0 || n > HOST_MAX) {
+		return false;
+	}
+	for (const char *p = s; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr(".-_:", *p) == NULL) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* As config_set_string(), which this file may not use (config.c uses it). */
+static int set_string(char **field, const char *value) {
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		return -ENOMEM;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static bool parse_port(const char *s, int *out) {
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535) {
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+static bool valid_number(const char *s) {
+	if (s[0] == '\0' || strlen(s) >= 40) {
+		return false;
+	}
+	for (const char *p = s; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p) && !(*p == '+' && p == s)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *set_host(struct config_fritzbox *f, const char *host, size_t len) {
+	char *copy = strndup(host, len);
+	if (copy == NULL) {
+		return "out of memory";
+	}
+	if (!valid_host(copy)) {
+		free(copy);
+		return "the FRITZ!Box's host must be a name or an address, such as fritz.box or "
+		       "192.168.178.1";
+	}
+	free(f->host);
+	f->host = copy;
+	return NULL;
+}
+
+const char *config_apply_fritzbox_address(struct config *c, const char *value) {
+	struct config_fritzbox *f = &c->fritzbox;
+	const char *port = NULL;
+	size_t len = strlen(value);
+	const char *host = value;
+	if (value[0] == '[') { /* [IPv6]:PORT */
+		const char *close = strchr(value, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+			return "an IPv6 address goes in brackets: [fd00::1]:1012";
+		}
+		host = value + 1;
+		len = (size_t)(close - host);
+		port = close[1] == ':' ? close + 2 : NULL;
+	} else {
+		const char *colon = strchr(value, ':');
+		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+			len = (size_t)(colon - value);
+			port = colon + 1;
+		}
+	}
+	int p = 0;
+	if (port != NULL && !parse_port(port, &p)) {
+		return "the port must be a number from 1 to 65535 (the call monitor's is 1012)";
+	}
+	const char *err = set_host(f, host, len);
+	if (err == NULL) {
+		f->port = p;
+	}
+	return err;
+}
+
+static const char *set_number_department(struct config_fritzbox *f, const char *number,
+					 const char *value) {
+	if (!valid_number(number)) {
+		return "department.NUMBER wants one of the box's numbers, digits only "
+		       "(department.3012345 = shop)";
+	}
+	struct config_number *n = NULL;
+	for (int i = 0; i < f->n_numbers; i++) {
+		if (strcmp(f->numbers[i].number, number) == 0) {
+			n = &f->numbers[i];
+		}
+	}
+	if (n == NULL) {
+		if (f->n_numbers >= CONFIG_MAX_NUMBERS) {
+			return "at most 16 numbers with their own department";
+		}
+		n = &f->numbers[f->n_numbers++];
+		*n = (struct config_number){0};
+		if (set_string(&n->number, number) < 0) {
+			return "out of memory";
+		}
+	}
+	return set_string(&n->department, value) < 0 ? "out of memory" : NULL;
+}
+
+const char *config_apply_fritzbox(struct config *c, const char *key, const char *value) {
+	struct config_fritzbox *f = &c->fritzbox;
+	bool department = !strcmp(key, "department") || !strncmp(key, "department.", 11);
+	if (department && utf8_check_text(value, DB_NAME_MAX, false) < 0) {
+		return "department must be one line of text";
+	}
+	if (!strcmp(key, "host")) {
+		return set_host(f, value, strlen(value));
+	} else if (!strcmp(key, "port")) {
+		if (!parse_port(value, &f->port)) {
+			return "port must be a number from 1 to 65535 (the call monitor's is 1012)";
+		}
+	} else if (!strcmp(key, "name")) {
+		if (utf8_check_text(value, DB_NAME_MAX, false) < 0) {
+			return "name must be one line of text";
+		}
+		set_string(&f->name, value);
+	} else if (!strcmp(key, "department")) {
+		set_string(&f->department, value);
+	} else if (department) {
+		return set_number_department(f, key + 11, value);
+	} else {
+		return "unknown key in the [fritzbox] section (host, port, name, department, "
+		       "department.NUMBER)";
+	}
+	return NULL;
+}
+
+const char *config_fritzbox_department(const struct config *c, const char *called) {
+	const struct config_fritzbox *f = &c->fritzbox;
+	for (int i = 0; called != NULL && i < f->n_numbers; i++) {
+		if (strcmp(f->numbers[i].number, called) == 0) {
+			return f->numbers[i].department;
+		}
+	}
+	return f->department;
+}
