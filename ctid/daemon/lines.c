@@ -11,20 +11,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
 
+/* What a line is: a modem, or a source of calls over the network. */
+enum line_kind {
+	LINE_MODEM = 0,
+	LINE_FRITZBOX,
+};
+
 struct line {
 	struct lines *owner;
+	enum line_kind kind;
+	struct fritzbox *fritzbox; /* LINE_FRITZBOX */
 	char *path;
 	char *name;
-	char *department; /* from its [modem] section, or NULL */
-	bool from_dir;	  /* an entry of the device folder: forgotten when it goes */
-	bool seen;	  /* found by the current scan */
-	struct modem *modem;
+	char *department;    /* from its [modem] section, or NULL */
+	bool from_dir;	     /* an entry of the device folder: forgotten when it goes */
+	bool seen;	     /* found by the current scan */
+	struct modem *modem; /* LINE_MODEM */
 	GSource *io;
 	int io_fd;
 	short io_events;
@@ -146,6 +155,9 @@ static gboolean retry_cb(gpointer data) {
  * be opened yet (locked, permissions not set yet) is tried again with
  * back-off. A missing device waits for the folder watch instead. */
 static void line_start(struct line *line) {
+	if (line->kind != LINE_MODEM) {
+		return; /* a network line connects by itself */
+	}
 	enum modem_state state = modem_get_info(line->modem)->state;
 	if (state != MODEM_STATE_CLOSED && state != MODEM_STATE_GONE) {
 		return;
@@ -269,6 +281,8 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 }
 
 static void line_free(struct line *line) {
+	/* ends its calls in progress: they are logged as they end */
+	fritzbox_destroy(line->fritzbox);
 	drop_source(&line->io);
 	drop_source(&line->timer);
 	drop_source(&line->retry);
@@ -276,10 +290,57 @@ static void line_free(struct line *line) {
 	if (line->announced) {
 		line->owner->listener.removed(line, line->owner->data);
 	}
-	free(line->path);
+	if (line->kind == LINE_FRITZBOX) {
+		g_free(line->path);
+	} else {
+		free(line->path);
+	}
 	free(line->name);
 	free(line->department);
 	free(line);
+}
+
+static void on_source_call(const struct call_info *call, enum call_change change, void *data) {
+	struct line *line = data;
+	line->owner->listener.call(line, call, change, line->owner->data);
+}
+
+/* The FRITZ!Box of the [fritzbox] section (or --fritzbox), if any. Its
+ * path is HOST:PORT, its department is looked up per call. */
+static struct line *fritzbox_add(struct lines *lines) {
+	const struct config_fritzbox *cf = &lines->opts.config->fritzbox;
+	struct line *line = calloc(1, sizeof(*line));
+	if (line == NULL) {
+		return NULL;
+	}
+	line->owner = lines;
+	line->kind = LINE_FRITZBOX;
+	line->io_fd = -1;
+	line->timer_deadline = -1;
+	int port = cf->port > 0 ? cf->port : FRITZBOX_DEFAULT_PORT;
+	bool v6 = strchr(cf->host, ':') != NULL;
+	line->path = g_strdup_printf(v6 ? "[%s]:%d" : "%s:%d", cf->host, port);
+	line->name = strdup(cf->name != NULL ? cf->name : CONFIG_DEFAULT_FRITZBOX);
+	struct fritzbox_options fo = {
+		.host = cf->host,
+		.port = port,
+		.line = line->name,
+		.retry_min_ms = lines->opts.retry_min_ms,
+	};
+	if (line->name != NULL) {
+		line->fritzbox = fritzbox_create(&fo, on_source_call, line);
+	}
+	if (line->fritzbox == NULL) {
+		log_error("Could not follow the FRITZ!Box at %s: %s", line->path, strerror(errno));
+		g_free(line->path);
+		free(line->name);
+		free(line);
+		return NULL;
+	}
+	line->next = lines->list;
+	lines->list = line;
+	log_info("Following the FRITZ!Box call monitor at %s (line %s)", line->path, line->name);
+	return line;
 }
 
 static struct line *find_line(struct lines *lines, const char *path) {
@@ -421,6 +482,10 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
 					  IN_DELETE_SELF | IN_ONLYDIR);
 	}
+	if (cfg->fritzbox.host != NULL && fritzbox_add(lines) == NULL) {
+		lines_destroy(lines);
+		return NULL;
+	}
 	for (int i = 0; i < cfg->n_devices; i++) {
 		if (find_line(lines, cfg->devices[i]) == NULL) {
 			line_add(lines, cfg->devices[i], false);
@@ -462,16 +527,26 @@ int lines_count(struct lines *lines) {
 }
 
 struct line *lines_dialer(struct lines *lines) {
+	struct line *network = NULL;
 	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		if (l->kind != LINE_MODEM) {
+			network = l;
+			continue;
+		}
 		const struct modem_info *info = modem_get_info(l->modem);
 		if (info->state == MODEM_STATE_READY && info->can_dial) {
 			return l;
 		}
 	}
-	return NULL;
+	return network;
 }
 
 int line_dial(struct line *line, const char *number) {
+	if (line->kind != LINE_MODEM) {
+		log_warn("%s cannot dial %s: dialling through a FRITZ!Box is not supported yet",
+			 line->name, number);
+		return -ENOTSUP;
+	}
 	int ret = modem_dial(line->modem, number, now_time());
 	line_sync(line);
 	return ret;
@@ -482,7 +557,21 @@ const char *line_path(const struct line *line) {
 }
 
 const char *line_department(const struct line *line) {
+	if (line->kind == LINE_FRITZBOX) {
+		return config_fritzbox_department(line->owner->opts.config, NULL);
+	}
 	return line->department;
+}
+
+const char *line_call_department(const struct line *line, const struct call_info *call) {
+	if (line->kind == LINE_FRITZBOX) {
+		return config_fritzbox_department(line->owner->opts.config, call->called);
+	}
+	return line->department;
+}
+
+bool line_is_modem(const struct line *line) {
+	return line->kind == LINE_MODEM;
 }
 
 const char *line_name(const struct line *line) {
@@ -490,5 +579,5 @@ const char *line_name(const struct line *line) {
 }
 
 const struct modem_info *line_info(const struct line *line) {
-	return modem_get_info(line->modem);
+	return line->kind == LINE_MODEM ? modem_get_info(line->modem) : NULL;
 }

@@ -181,6 +181,9 @@ void service_modem_view(struct line *line, struct bus_modem *m) {
 }
 
 static void modem_cb(struct line *line, void *data) {
+	if (!line_is_modem(line)) {
+		return; /* a network line is no modem */
+	}
 	struct modem_ctx *mc = data;
 	struct bus_modem m;
 	service_modem_view(line, &m);

@@ -64,7 +64,7 @@ struct fritzbox *fritzbox_create(const struct fritzbox_options *opts, fritzbox_c
 	struct netline_options no = {
 		.host = opts->host,
 		.port = opts->port > 0 ? opts->port : FRITZBOX_DEFAULT_PORT,
-		.what = "the FRITZ!Box call monitor",
+		.what = "FRITZ!Box call monitor",
 		.refused_hint = "is the call monitor on? Dial #96*5* on a phone attached to the "
 				"box to turn it on",
 		.retry_min_ms = opts->retry_min_ms,

@@ -61,7 +61,7 @@ static void schedule_retry(struct netline *n) {
 	if (n->retry_ms > NETLINE_RETRY_MAX_MS) {
 		n->retry_ms = NETLINE_RETRY_MAX_MS;
 	}
-	log_debug("%s at %s:%d: trying again in %lld ms", n->what, n->host, n->port,
+	log_debug("The %s at %s:%d: trying again in %lld ms", n->what, n->host, n->port,
 		  (long long)n->retry_ms);
 	n->retry = g_timeout_source_new((guint)n->retry_ms);
 	g_source_set_callback(n->retry, retry_cb, n, NULL);
@@ -90,7 +90,7 @@ static void lost(struct netline *n, const char *why) {
 	if (n->got_line || lived >= GOOD_FOR_MS) {
 		n->retry_ms = 0;
 	}
-	log_warn("Lost %s at %s:%d (%s); reconnecting", n->what, n->host, n->port, why);
+	log_warn("Lost the %s at %s:%d (%s); reconnecting", n->what, n->host, n->port, why);
 	n->outage_logged = true;
 	n->listener.down(n->data);
 	schedule_retry(n);
@@ -110,7 +110,7 @@ static void take_bytes(struct netline *n, const char *p, size_t len) {
 		if (!n->skipping) {
 			if (n->len + chunk > n->max_line) {
 				if (!n->overlong_logged) {
-					log_warn("%s at %s:%d sent a line longer than %zu bytes; "
+					log_warn("The %s at %s:%d sent a line longer than %zu bytes; "
 						 "dropped it",
 						 n->what, n->host, n->port, n->max_line);
 					n->overlong_logged = true;
@@ -183,9 +183,9 @@ static void connected(struct netline *n, GSocketConnection *conn) {
 	n->got_line = false;
 	n->overlong_logged = false;
 	if (n->outage_logged) {
-		log_notice("%s at %s:%d is back", n->what, n->host, n->port);
+		log_notice("The %s at %s:%d is back", n->what, n->host, n->port);
 	} else {
-		log_info("Connected to %s at %s:%d", n->what, n->host, n->port);
+		log_info("Connected to the %s at %s:%d", n->what, n->host, n->port);
 	}
 	n->outage_logged = false;
 	n->ever_up = true;
@@ -209,13 +209,14 @@ static void connect_cb(GObject *src, GAsyncResult *res, gpointer data) {
 	}
 	bool refused = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 	if (!n->outage_logged) {
-		log_warn("Could not connect to %s at %s:%d: %s%s%s%s; trying again", n->what, n->host,
-			 n->port, err->message, refused && n->refused_hint != NULL ? " (" : "",
+		log_warn("Could not connect to the %s at %s:%d: %s%s%s%s; trying again", n->what,
+			 n->host, n->port, err->message,
+			 refused && n->refused_hint != NULL ? " (" : "",
 			 refused && n->refused_hint != NULL ? n->refused_hint : "",
 			 refused && n->refused_hint != NULL ? ")" : "");
 		n->outage_logged = true;
 	} else {
-		log_debug("Could not connect to %s at %s:%d: %s", n->what, n->host, n->port,
+		log_debug("Could not connect to the %s at %s:%d: %s", n->what, n->host, n->port,
 			  err->message);
 	}
 	g_error_free(err);
@@ -241,7 +242,7 @@ struct netline *netline_create(const struct netline_options *opts, const struct 
 	}
 	n->host = strdup(opts->host);
 	n->port = opts->port;
-	n->what = strdup(opts->what != NULL ? opts->what : "the peer");
+	n->what = strdup(opts->what != NULL ? opts->what : "peer");
 	n->refused_hint = opts->refused_hint != NULL ? strdup(opts->refused_hint) : NULL;
 	n->max_line = opts->max_line > 0 ? opts->max_line : NETLINE_DEFAULT_MAX_LINE;
 	n->retry_min_ms = opts->retry_min_ms > 0 ? opts->retry_min_ms : NETLINE_RETRY_MIN_MS;

@@ -22,7 +22,7 @@
 struct netline_options {
 	const char *host;
 	int port;
-	const char *what;	  /* for the log: "the FRITZ!Box call monitor" */
+	const char *what;	  /* for the log: "FRITZ!Box call monitor" */
 	const char *refused_hint; /* added to the log when the port refuses, or NULL */
 	size_t max_line;	  /* longer lines are logged and dropped; 0: 4 KiB */
 	int64_t retry_min_ms;	  /* 0: NETLINE_RETRY_MIN_MS */
