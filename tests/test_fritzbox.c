@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fritzbox.h"
+#include "linebuf.h"
 #include "tap.h"
 
 #define MAX_CHANGES 64
@@ -251,7 +252,49 @@ static void test_odd(void) {
 	fritzbox_parser_destroy(p);
 }
 
+static char got[8][64];
+static int ngot;
+
+static void on_line(const char *s, size_t len, void *data) {
+	(void)data;
+	if (ngot < 8) {
+		snprintf(got[ngot], sizeof(got[ngot]), "%.*s", (int)len, s);
+	}
+	ngot++;
+}
+
+static size_t feed_str(struct linebuf *lb, const char *s) {
+	return linebuf_feed(lb, s, strlen(s), on_line, NULL);
+}
+
+/* The stream cut into lines, as the connection does it. */
+static void test_linebuf(void) {
+	struct linebuf lb;
+	is_int(linebuf_init(&lb, 8), 0, "a line buffer of 8 bytes");
+	ngot = 0;
+	is_int((int64_t)feed_str(&lb, "ab"), 0, "half a line");
+	is_int(ngot, 0, "is no line yet");
+	feed_str(&lb, "c\nde\n\nf");
+	is_int(ngot, 3, "the rest of it, a line and an empty one");
+	is_str(got[0], "abc", "a line cut across reads whole");
+	is_str(got[1], "de", "the next");
+	is_str(got[2], "", "an empty line is a line");
+	feed_str(&lb, "1234567\n");
+	is_str(got[3], "f1234567", "a line of exactly 8 bytes is kept");
+	is_int((int64_t)feed_str(&lb, "123456789"), 1, "a line of 9 bytes is too long");
+	is_int((int64_t)feed_str(&lb, "more and more"), 0, "and counted once, however long it gets");
+	feed_str(&lb, "x\nok\n");
+	is_int(ngot, 5, "its end drops it; the line after it comes");
+	is_str(got[4], "ok", "whole");
+	feed_str(&lb, "half");
+	linebuf_reset(&lb);
+	feed_str(&lb, "new\n");
+	is_str(got[5], "new", "reset forgets a line begun");
+	linebuf_finish(&lb);
+}
+
 int main(void) {
+	test_linebuf();
 	test_answered();
 	test_missed();
 	test_withheld();

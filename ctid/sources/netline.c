@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linebuf.h"
 #include "log.h"
 #include "netline.h"
 
@@ -23,7 +24,6 @@ struct netline {
 	int port;
 	char *what;
 	char *refused_hint;
-	size_t max_line;
 	int64_t retry_min_ms;
 	struct netline_listener listener;
 	void *data;
@@ -40,9 +40,7 @@ struct netline {
 	bool got_line;	    /* a whole line came on this connection */
 	bool overlong_logged;
 
-	char *buf; /* the line being read */
-	size_t len;
-	bool skipping; /* dropping the rest of an overlong line */
+	struct linebuf lines;
 };
 
 static void start_connect(struct netline *n);
@@ -79,8 +77,7 @@ static void drop_connection(struct netline *n) {
 		g_object_unref(n->conn);
 		n->conn = NULL;
 	}
-	n->len = 0;
-	n->skipping = false;
+	linebuf_reset(&n->lines);
 }
 
 /* The connection that was up is gone (why: what the system said). */
@@ -96,42 +93,19 @@ static void lost(struct netline *n, const char *why) {
 	schedule_retry(n);
 }
 
-static void take_line(struct netline *n, const char *s, size_t len) {
+static void take_line(const char *s, size_t len, void *data) {
+	struct netline *n = data;
 	n->got_line = true;
 	n->listener.line(s, len, n->data);
 }
 
-/* Cuts what came in into lines; an overlong line is logged (once per
- * connection) and dropped up to its end, so the next line is read whole. */
+/* Hands over the lines that came in; an overlong one is logged (once per
+ * connection) and dropped. */
 static void take_bytes(struct netline *n, const char *p, size_t len) {
-	while (len > 0) {
-		const char *nl = memchr(p, '\n', len);
-		size_t chunk = nl != NULL ? (size_t)(nl - p) : len;
-		if (!n->skipping) {
-			if (n->len + chunk > n->max_line) {
-				if (!n->overlong_logged) {
-					log_warn("The %s at %s:%d sent a line longer than %zu bytes; "
-						 "dropped it",
-						 n->what, n->host, n->port, n->max_line);
-					n->overlong_logged = true;
-				}
-				n->skipping = true;
-				n->len = 0;
-			} else {
-				memcpy(n->buf + n->len, p, chunk);
-				n->len += chunk;
-			}
-		}
-		if (nl == NULL) {
-			return;
-		}
-		if (!n->skipping) {
-			take_line(n, n->buf, n->len);
-		}
-		n->skipping = false;
-		n->len = 0;
-		p = nl + 1;
-		len -= chunk + 1;
+	if (linebuf_feed(&n->lines, p, len, take_line, n) > 0 && !n->overlong_logged) {
+		log_warn("The %s at %s:%d sent a line longer than %zu bytes; dropped it", n->what,
+			 n->host, n->port, n->lines.max);
+		n->overlong_logged = true;
 	}
 }
 
@@ -244,12 +218,12 @@ struct netline *netline_create(const struct netline_options *opts, const struct 
 	n->port = opts->port;
 	n->what = strdup(opts->what != NULL ? opts->what : "peer");
 	n->refused_hint = opts->refused_hint != NULL ? strdup(opts->refused_hint) : NULL;
-	n->max_line = opts->max_line > 0 ? opts->max_line : NETLINE_DEFAULT_MAX_LINE;
 	n->retry_min_ms = opts->retry_min_ms > 0 ? opts->retry_min_ms : NETLINE_RETRY_MIN_MS;
-	n->buf = malloc(n->max_line);
+	int ret = linebuf_init(&n->lines,
+			       opts->max_line > 0 ? opts->max_line : NETLINE_DEFAULT_MAX_LINE);
 	n->listener = *l;
 	n->data = data;
-	if (n->host == NULL || n->what == NULL || n->buf == NULL) {
+	if (n->host == NULL || n->what == NULL || ret < 0) {
 		netline_destroy(n);
 		errno = ENOMEM;
 		return NULL;
@@ -277,7 +251,7 @@ void netline_destroy(struct netline *n) {
 	free(n->host);
 	free(n->what);
 	free(n->refused_hint);
-	free(n->buf);
+	linebuf_finish(&n->lines);
 	free(n);
 }
 
