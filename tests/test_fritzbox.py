@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import ctidtest
 
@@ -149,6 +150,33 @@ with ctidtest.Harness(timeout=240) as h:
     ctidtest.popups_settled(daemon, server)
     tap.ok(all('952' not in (p.summary + p.body) for p in server.notify_calls()[before:]),
            'and does not pop up as a call coming in', server.notify_calls()[before:])
+
+    # The stranger is called back from extension 11: nobody answers at first
+    # (no missed call of ours), then they do (called back).
+    def waiting():
+        code, out, _ = ctl('missed', '--json')
+        return {g.get('number'): g for g in json.loads(out)} if code == 0 else {}
+
+    box('06.12.26 09:50:00;CALL;1;11;%s;%s;SIP0;' % (OWN, STRANGER))
+    box('06.12.26 09:50:20;DISCONNECT;1;0;')
+    unanswered = ctidtest.wait_for(
+        lambda: [c for c in calls() if c.get('direction') == 'out' and c['number'] == STRANGER
+                 and c['ended']], 5)
+    tap.ok(unanswered and unanswered[0]['state'] == 'unknown',
+           'a call placed that nobody answered is logged, not as missed', unanswered)
+    groups = waiting()
+    tap.ok(len(groups) == 2 and not groups.get(STRANGER, {}).get('called_back'),
+           'it puts nobody on the call-back list, and reaches nobody', groups)
+    # the log counts in seconds: a call back is one that began after the
+    # missed call's second
+    first = missed[0]['started'] if missed else ''
+    ctidtest.wait_for(lambda: time.strftime('%Y-%m-%dT%H:%M:%S+00:00', time.gmtime()) > first,
+                      2)
+    box('06.12.26 09:52:00;CALL;1;11;%s;%s;SIP0;' % (OWN, STRANGER))
+    box('06.12.26 09:52:05;CONNECT;1;11;%s;' % STRANGER)
+    box('06.12.26 09:53:00;DISCONNECT;1;55;')
+    tap.ok(ctidtest.wait_for(lambda: waiting().get(STRANGER, {}).get('called_back'), 5),
+           'answered: the stranger counts as called back', waiting())
 
     # 5. The box restarts in the middle of a call.
     box('06.12.26 10:00:00;RING;2;%s;%s;SIP0;' % (KNOWN, OWN))
