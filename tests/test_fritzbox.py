@@ -15,6 +15,7 @@ Usage: test_fritzbox.py CTID CTIDCTL FRITZBOX_SIM
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -232,4 +233,30 @@ with ctidtest.Harness(timeout=240) as h:
 
     daemon.stop()
     tap.ok('FRITZ!Box' in daemon.log(), 'the log names the box')
+
+    # 8. A peer that never even answers the connect (its queue is full, so
+    # the kernel drops ctid's SYN): ctid gives up on that try, says so, and
+    # still quits at once.
+    hung = socket.socket()
+    hung.bind(('127.0.0.1', 0))
+    hung.listen(0)
+    fillers = []
+    for _ in range(3):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(hung.getsockname())
+        fillers.append(s)
+    lone = h.spawn([CTID, '--fritzbox', '127.0.0.1:%d' % hung.getsockname()[1],
+                    '--listen', 'none', '--bus', 'none',
+                    '--no-notify', '--device-dir', devdir,
+                    '--database', os.path.join(tmp, 'lone.db'), '-v', '-v'],
+                   env=env, log_name='lone.log')
+    tap.ok(ctidtest.wait_for(lambda: 'timed out' in lone.log() or not lone.alive(), 20),
+           'a connect that hangs times out and is logged', lone.log())
+    tap.ok(lone.alive(), 'and ctid keeps trying')
+    t0 = time.monotonic()
+    tap.is_(lone.stop(), 0, 'it stops cleanly while a connect is pending')
+    tap.ok(time.monotonic() - t0 < 2, 'and at once')
+    for s in fillers + [hung]:
+        s.close()
 sys.exit(tap.done())
