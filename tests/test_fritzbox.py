@@ -231,7 +231,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(all(c['line'] == 'fritzbox' for c in calls_now), 'every call on the line fritzbox',
            calls_now)
 
-    daemon.stop()
+    tap.is_(daemon.stop(), 0, 'ctid quits cleanly (and, under the sanitizers, leaks nothing)')
     tap.ok('FRITZ!Box' in daemon.log(), 'the log names the box')
 
     # 8. A peer that never even answers the connect (its queue is full, so
