@@ -1,0 +1,63 @@
+#ifndef CTID_AMI_H
+#define CTID_AMI_H
+
+/*
+ * The Asterisk Manager Interface (TCP port 5038): messages of "Key: Value"
+ * lines ended by an empty line, after a one-line banner ("Asterisk Call
+ * Manager/9.0.0"). The parser follows the calls that come in through the
+ * inbound contexts: every channel of a call shares its Linkedid, the first
+ * one (Uniqueid = Linkedid) is the trunk's, which gives the caller and the
+ * number dialled (its Exten). A call is answered when a phone's leg (not the
+ * trunk's, not a Local channel) goes Up, gets DialEnd ANSWER or enters a
+ * bridge; it is missed when the trunk's channel hangs up before that. Queues
+ * and ring groups ring many legs: still one call. Pure: lines and the time
+ * come in, call events and the server's responses go out.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call_event.h"
+
+#define AMI_DEFAULT_PORT     5038
+#define AMI_DEFAULT_CONTEXTS "from-pstn,from-trunk" /* FreePBX's inbound contexts */
+#define AMI_MAX_CALLS	     64			    /* followed at once; the oldest gives way */
+#define AMI_MAX_CHANNELS     256
+
+struct ami_listener {
+	void (*call)(const struct call_info *call, enum call_change change, void *data);
+	/* A Response: message (to Login, Ping ...): success is "Response:
+	 * Success"; message is its Message: ("" without one). May be NULL. */
+	void (*response)(bool success, const char *message, void *data);
+};
+
+struct ami_parser_options {
+	const char *line;     /* the line's name, copied */
+	const char *contexts; /* inbound contexts, comma-separated; NULL: AMI_DEFAULT_CONTEXTS */
+};
+
+struct ami_parser;
+
+/* Returns NULL with errno set; free with ami_parser_destroy(). */
+struct ami_parser *ami_parser_create(const struct ami_parser_options *opts,
+				     const struct ami_listener *l, void *data);
+/* Ends no call (see ami_parser_finish()); NULL is a no-op. */
+void ami_parser_destroy(struct ami_parser *p);
+
+/* Feeds one line without its line break ('\r' allowed), read at now (ms
+ * since the epoch). An empty line ends a message, which is then acted on. */
+void ami_parser_line(struct ami_parser *p, const char *s, size_t len, int64_t now);
+
+/* Forgets a message begun and ends every call in progress (the connection
+ * was lost): answered ones stay answered, the others end as unknown. */
+void ami_parser_finish(struct ami_parser *p, int64_t now);
+
+/* How many calls are in progress. */
+int ami_parser_calls(const struct ami_parser *p);
+
+/* The extension a channel name stands for: "PJSIP/21-0000001a" is "21",
+ * "SIP/777-000000bc" is "777"; "" for a Local channel. */
+void ami_channel_extension(const char *channel, char out[CALL_EXT_MAX]);
+
+#endif
