@@ -53,7 +53,8 @@ void config_finish(struct config *c) {
 	for (int i = 0; i < c->n_modems; i++) {
 		modem_finish(&c->modems[i]);
 	}
-	config_fritzbox_finish(&c->fritzbox);
+	config_box_finish(&c->fritzbox);
+	config_ami_finish(&c->ami);
 	config_init(c);
 }
 
@@ -395,7 +396,7 @@ int config_read(struct config *c, FILE *f, const char *path) {
 	int lineno = 0;
 	int errors = 0;
 	struct config_modem *modem = NULL;
-	bool fritzbox = false; /* in the [fritzbox] section */
+	bool fritzbox = false, ami = false; /* in the [fritzbox] or [ami] section */
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		lineno++;
 		size_t len = strlen(buf);
@@ -423,12 +424,13 @@ int config_read(struct config *c, FILE *f, const char *path) {
 			}
 			modem = NULL;
 			fritzbox = end != NULL && end[1] == '\0' && !strcmp(line, "[fritzbox]");
-			if (fritzbox) {
+			ami = end != NULL && end[1] == '\0' && !strcmp(line, "[ami]");
+			if (fritzbox || ami) {
 				continue;
 			}
 			if (end == NULL || end[1] != '\0' ||
 			    sscanf(line, "[modem %255[^]]]", name) != 1) {
-				log_error("%s:%d: expected a section like [modem NAME] or [fritzbox]",
+				log_error("%s:%d: expected a section like [modem NAME], [fritzbox] or [ami]",
 					  path, lineno);
 				errors++;
 				modem = NULL;
@@ -466,9 +468,16 @@ int config_read(struct config *c, FILE *f, const char *path) {
 			errors++;
 			continue;
 		}
-		const char *err = modem != NULL ? apply_modem(modem, key, value)
-				  : fritzbox	? config_apply_fritzbox(c, key, value)
-						: apply_main(c, key, value);
+		const char *err;
+		if (modem != NULL) {
+			err = apply_modem(modem, key, value);
+		} else if (fritzbox) {
+			err = config_apply_fritzbox(c, key, value);
+		} else if (ami) {
+			err = config_apply_ami(c, key, value);
+		} else {
+			err = apply_main(c, key, value);
+		}
 		if (err != NULL) {
 			log_error("%s:%d: %s: %s", path, lineno, key, err);
 			errors++;
@@ -546,11 +555,7 @@ int config_build(struct config *c, const struct config_source *src) {
 	if (errors > 0) {
 		return -EBADR;
 	}
-	const struct config_fritzbox *fb = &c->fritzbox;
-	if (fb->host == NULL && (fb->port || fb->name || fb->department || fb->n_numbers)) {
-		log_error("%s: the [fritzbox] section needs host = (the box's name or address, "
-			  "such as fritz.box)",
-			  c->path != NULL ? c->path : "the configuration");
+	if (config_check_sources(c, c->path != NULL ? c->path : "the configuration") < 0) {
 		return -EINVAL;
 	}
 	return ret;

@@ -1,16 +1,20 @@
-/* [fritzbox]: a FRITZ!Box's call monitor as a line. */
+/* [fritzbox] and [ami]: lines over the network. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "config_sources.h"
 #include "db.h"
+#include "log.h"
 #include "utf8.h"
 
 #define HOST_MAX 253
 
-void config_fritzbox_finish(struct config_fritzbox *f) {
+void config_box_finish(struct config_box *f) {
 	free(f->host);
 	free(f->name);
 	free(f->department);
@@ -47,6 +51,19 @@ static int set_string(char **field, const char *value) {
 	return 0;
 }
 
+/* As config_expand_home(), for the same reason. */
+static char *expand_home(const char *path) {
+	const char *home = getenv("HOME");
+	if (strncmp(path, "~/", 2) != 0 || home == NULL) {
+		return strdup(path);
+	}
+	char *out = malloc(strlen(home) + strlen(path));
+	if (out != NULL) {
+		sprintf(out, "%s/%s", home, path + 2);
+	}
+	return out;
+}
+
 static bool parse_port(const char *s, int *out) {
 	char *end;
 	errno = 0;
@@ -70,15 +87,14 @@ static bool valid_number(const char *s) {
 	return true;
 }
 
-static const char *set_host(struct config_fritzbox *f, const char *host, size_t len) {
+static const char *set_host(struct config_box *f, const char *host, size_t len) {
 	char *copy = strndup(host, len);
 	if (copy == NULL) {
 		return "out of memory";
 	}
 	if (!valid_host(copy)) {
 		free(copy);
-		return "the FRITZ!Box's host must be a name or an address, such as fritz.box or "
-		       "192.168.178.1";
+		return "host must be a name or an address, such as fritz.box or 192.168.178.1";
 	}
 	free(f->host);
 	f->host = copy;
@@ -86,7 +102,7 @@ static const char *set_host(struct config_fritzbox *f, const char *host, size_t 
 }
 
 const char *config_apply_fritzbox_address(struct config *c, const char *value) {
-	struct config_fritzbox *f = &c->fritzbox;
+	struct config_box *f = &c->fritzbox;
 	const char *port = NULL;
 	size_t len = strlen(value);
 	const char *host = value;
@@ -116,8 +132,7 @@ const char *config_apply_fritzbox_address(struct config *c, const char *value) {
 	return err;
 }
 
-static const char *set_number_department(struct config_fritzbox *f, const char *number,
-					 const char *value) {
+static const char *set_number_department(struct config_box *f, const char *number, const char *value) {
 	if (!valid_number(number)) {
 		return "department.NUMBER wants one of the box's numbers, digits only "
 		       "(department.3012345 = shop)";
@@ -141,8 +156,9 @@ static const char *set_number_department(struct config_fritzbox *f, const char *
 	return set_string(&n->department, value) < 0 ? "out of memory" : NULL;
 }
 
-const char *config_apply_fritzbox(struct config *c, const char *key, const char *value) {
-	struct config_fritzbox *f = &c->fritzbox;
+/* The keys both sections have. */
+static const char *apply_box(struct config_box *f, const char *key, const char *value,
+			     const char *section, const char *keys) {
 	bool department = !strcmp(key, "department") || !strncmp(key, "department.", 11);
 	if (department && utf8_check_text(value, DB_NAME_MAX, false) < 0) {
 		return "department must be one line of text";
@@ -151,7 +167,7 @@ const char *config_apply_fritzbox(struct config *c, const char *key, const char 
 		return set_host(f, value, strlen(value));
 	} else if (!strcmp(key, "port")) {
 		if (!parse_port(value, &f->port)) {
-			return "port must be a number from 1 to 65535 (the call monitor's is 1012)";
+			return "port must be a number from 1 to 65535";
 		}
 	} else if (!strcmp(key, "name")) {
 		if (utf8_check_text(value, DB_NAME_MAX, false) < 0) {
@@ -163,14 +179,98 @@ const char *config_apply_fritzbox(struct config *c, const char *key, const char 
 	} else if (department) {
 		return set_number_department(f, key + 11, value);
 	} else {
-		return "unknown key in the [fritzbox] section (host, port, name, department, "
-		       "department.NUMBER)";
+		static char why[160];
+		snprintf(why, sizeof(why), "unknown key in the %s section (%s)", section, keys);
+		return why;
 	}
 	return NULL;
 }
 
-const char *config_fritzbox_department(const struct config *c, const char *called) {
-	const struct config_fritzbox *f = &c->fritzbox;
+const char *config_apply_fritzbox(struct config *c, const char *key, const char *value) {
+	return apply_box(&c->fritzbox, key, value, "[fritzbox]",
+			 "host, port, name, department, department.NUMBER");
+}
+
+static bool valid_word(const char *s) {
+	for (const char *p = s; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("-_.@+", *p) == NULL) {
+			return false;
+		}
+	}
+	return s[0] != '\0' && strlen(s) < 80;
+}
+
+const char *config_apply_ami(struct config *c, const char *key, const char *value) {
+	struct config_ami *a = &c->ami;
+	if (!strcmp(key, "user")) {
+		if (!valid_word(value)) {
+			return "user must be the name of a [user] of manager.conf";
+		}
+		return set_string(&a->user, value) < 0 ? "out of memory" : NULL;
+	} else if (!strcmp(key, "secret-file")) {
+		char *path = expand_home(value);
+		if (path == NULL) {
+			return "out of memory";
+		}
+		free(a->secret_file);
+		a->secret_file = path;
+		return NULL;
+	} else if (!strcmp(key, "context")) {
+		for (const char *p = value; *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && strchr("-_., ", *p) == NULL) {
+				return "context must be dialplan contexts, comma-separated "
+				       "(from-pstn,from-trunk)";
+			}
+		}
+		return set_string(&a->context, value) < 0 ? "out of memory" : NULL;
+	}
+	return apply_box(&a->box, key, value, "[ami]",
+			 "host, port, user, secret-file, context, name, department, "
+			 "department.NUMBER");
+}
+
+void config_ami_finish(struct config_ami *a) {
+	config_box_finish(&a->box);
+	free(a->user);
+	free(a->secret_file);
+	free(a->context);
+	memset(a, 0, sizeof(*a));
+}
+
+static bool box_used(const struct config_box *b) {
+	return b->host != NULL || b->port || b->name || b->department || b->n_numbers;
+}
+
+int config_check_sources(const struct config *c, const char *where) {
+	int errors = 0;
+	if (c->fritzbox.host == NULL && box_used(&c->fritzbox)) {
+		log_error("%s: the [fritzbox] section needs host = (the box's name or address, "
+			  "such as fritz.box)",
+			  where);
+		errors++;
+	}
+	const struct config_ami *a = &c->ami;
+	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL) {
+		return errors > 0 ? -EINVAL : 0;
+	}
+	if (a->box.host == NULL || a->user == NULL || a->secret_file == NULL) {
+		log_error("%s: the [ami] section needs host =, user = and secret-file =", where);
+		return -EINVAL;
+	}
+	struct stat st;
+	if (stat(a->secret_file, &st) < 0) {
+		log_error("%s: [ami] secret-file %s: %s", where, a->secret_file, strerror(errno));
+		errors++;
+	} else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		log_error("%s: [ami] secret-file %s can be read by others than its owner (mode "
+			  "%03o): chmod 600 it, as it holds a password",
+			  where, a->secret_file, (unsigned)(st.st_mode & 0777));
+		errors++;
+	}
+	return errors > 0 ? -EINVAL : 0;
+}
+
+const char *config_box_department(const struct config_box *f, const char *called) {
 	for (int i = 0; called != NULL && i < f->n_numbers; i++) {
 		if (strcmp(f->numbers[i].number, called) == 0) {
 			return f->numbers[i].department;

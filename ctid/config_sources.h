@@ -11,7 +11,13 @@
 const char *config_apply_fritzbox(struct config *c, const char *key, const char *value);
 /* fritzbox = HOST[:PORT] (--fritzbox): the section's host and port at once. */
 const char *config_apply_fritzbox_address(struct config *c, const char *value);
-/* Frees what the section holds. */
-void config_fritzbox_finish(struct config_fritzbox *f);
+/* Applies key = value of the [ami] section. */
+const char *config_apply_ami(struct config *c, const char *key, const char *value);
+/* Frees what the sections hold. */
+void config_box_finish(struct config_box *b);
+void config_ami_finish(struct config_ami *a);
+/* Checks the sections as a whole once everything is read; logs what is
+ * wrong ("where: ...") and returns -EINVAL, else 0. */
+int config_check_sources(const struct config *c, const char *where);
 
 #endif

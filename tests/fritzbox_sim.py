@@ -89,10 +89,17 @@ class Box:
             self.listener.close()
             self.listener = None
 
+    def transcript(self, name):
+        return TRANSCRIPTS[name]
+
+    def targets(self):
+        """The clients that are sent what the box says."""
+        return list(self.clients)
+
     def send(self, data):
         if self.hung:
             return
-        for c in list(self.clients):
+        for c in self.targets():
             try:
                 c.setblocking(True)
                 c.sendall(data)
@@ -106,12 +113,18 @@ class Box:
         self.clients.remove(c)
         self.say('gone %d' % len(self.clients))
 
+    def accepted(self, c):
+        """A client connected (the box says nothing)."""
+
+    def received(self, c, data):
+        """A client sent data (ignored: FHEM's keep-alive "\n")."""
+
     def command(self, line):
         word, _, arg = line.strip().partition(' ')
         if word == 'send':
             self.send(arg.encode() + b'\r\n')
         elif word == 'play':
-            for text in TRANSCRIPTS[arg]:
+            for text in self.transcript(arg):
                 self.send(text.encode() + b'\r\n')
         elif word == 'raw':
             self.send(bytes.fromhex(arg))
@@ -154,15 +167,17 @@ class Box:
                     self.clients.append(c)
                     self.sel.register(c, selectors.EVENT_READ, 'client')
                     self.say('client %d' % len(self.clients))
+                    self.accepted(c)
                 else:
-                    # what a client sends is read and ignored (FHEM's
-                    # keep-alive "\n"); end of file: it left
+                    # end of file: it left
                     try:
                         data = key.fileobj.recv(4096)
                     except OSError:
                         data = b''
                     if not data:
                         self.drop(key.fileobj)
+                    else:
+                        self.received(key.fileobj, data)
 
 
 def main():

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -137,11 +138,11 @@ static void test_fritzbox(void) {
 	is_str(c.fritzbox.name, "office", "the line's name");
 	is_int(c.n_modems, 1, "the modem section after it is its own");
 	is_str(c.n_modems == 1 ? c.modems[0].line : "", "back", "with its keys");
-	is_str(config_fritzbox_department(&c, "3012345"), "shop", "a number's department");
-	is_str(config_fritzbox_department(&c, "+4930999"), "service", "another's");
-	is_str(config_fritzbox_department(&c, "555"), "front desk",
+	is_str(config_box_department(&c.fritzbox, "3012345"), "shop", "a number's department");
+	is_str(config_box_department(&c.fritzbox, "+4930999"), "service", "another's");
+	is_str(config_box_department(&c.fritzbox, "555"), "front desk",
 	       "other numbers: the section's department");
-	is_str(config_fritzbox_department(&c, NULL), "front desk", "and calls without one");
+	is_str(config_box_department(&c.fritzbox, NULL), "front desk", "and calls without one");
 	config_finish(&c);
 	ok(c.fritzbox.host == NULL, "config_finish() forgets the box");
 
@@ -187,6 +188,62 @@ static void test_fritzbox(void) {
 	config_finish(&c);
 }
 
+/* [ami]: a PBX's manager interface, its secret in a file of its own. */
+static void test_ami(void) {
+	char secret[160], text[512];
+	snprintf(secret, sizeof(secret), "%s/ami.secret", tmpdir);
+	FILE *f = fopen(secret, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(secret, 0600);
+	snprintf(text, sizeof(text),
+		 "[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = %s\n"
+		 "context = from-pstn, from-did-direct\nname = pbx\ndepartment.3012345 = shop\n",
+		 secret);
+	struct config c;
+	is_int(build(&c, text, 0, NULL), 0, "an [ami] section");
+	is_str(c.ami.box.host, "pbx.example", "its host");
+	is_int(c.ami.box.port, 0, "the manager's port unless given");
+	is_str(c.ami.user, "ctid", "the user");
+	is_str(c.ami.secret_file, secret, "the secret's file");
+	is_str(c.ami.context, "from-pstn, from-did-direct", "the inbound contexts");
+	is_str(config_box_department(&c.ami.box, "3012345"), "shop", "a DID's department");
+	ok(c.fritzbox.host == NULL, "no FRITZ!Box for it");
+	config_finish(&c);
+
+	chmod(secret, 0640);
+	is_int(build(&c, text, 0, NULL), -EINVAL, "refused: a secret the group can read");
+	config_finish(&c);
+	chmod(secret, 0604);
+	is_int(build(&c, text, 0, NULL), -EINVAL, "refused: a secret others can read");
+	config_finish(&c);
+	chmod(secret, 0600);
+
+	static const char *const bad[] = {
+		"[ami]\nhost = pbx.example\nuser = ctid\n",
+		"[ami]\nuser = ctid\nsecret-file = /nonexistent\n",
+		"[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = /nonexistent/secret\n",
+		"[ami]\nhost = pbx.example\nuser = a b\n",
+		"[ami]\nhost = pbx.example\ncontext = from;pstn\n",
+		"[ami]\nhost = pbx.example\nsecret = s3cret\n",
+		"[ami]\nport = 5038x\n",
+	};
+	static const char *const why[] = {
+		"no secret-file",
+		"no host",
+		"a secret-file that does not exist",
+		"a user with a space",
+		"a context with a ';'",
+		"a secret in the file itself",
+		"a bad port",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		is_int(build(&c, bad[i], 0, NULL), -EINVAL, "refused: %s", why[i]);
+		config_finish(&c);
+	}
+	unlink(secret);
+}
+
 int main(void) {
 	log_init("test_config", LOG_SILENT);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -196,6 +253,7 @@ int main(void) {
 	test_syntax();
 	test_layers();
 	test_fritzbox();
+	test_ami();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
 	unlink(path);

@@ -380,7 +380,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[6];
+	const char *changed[7];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -398,6 +398,12 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	    old->fritzbox.port != new->fritzbox.port ||
 	    differ(old->fritzbox.name, new->fritzbox.name)) {
 		changed[n++] = "fritzbox";
+	}
+	if (differ(old->ami.box.host, new->ami.box.host) || old->ami.box.port != new->ami.box.port ||
+	    differ(old->ami.box.name, new->ami.box.name) || differ(old->ami.user, new->ami.user) ||
+	    differ(old->ami.secret_file, new->ami.secret_file) ||
+	    differ(old->ami.context, new->ami.context)) {
+		changed[n++] = "ami";
 	}
 	bool listen_changed =
 		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ami.h"
 #include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
@@ -22,12 +23,14 @@
 enum line_kind {
 	LINE_MODEM = 0,
 	LINE_FRITZBOX,
+	LINE_AMI,
 };
 
 struct line {
 	struct lines *owner;
 	enum line_kind kind;
 	struct fritzbox *fritzbox; /* LINE_FRITZBOX */
+	struct ami *ami;	   /* LINE_AMI */
 	char *path;
 	char *name;
 	char *department;    /* from its [modem] section, or NULL */
@@ -283,6 +286,7 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 static void line_free(struct line *line) {
 	/* ends its calls in progress: they are logged as they end */
 	fritzbox_destroy(line->fritzbox);
+	ami_destroy(line->ami);
 	drop_source(&line->io);
 	drop_source(&line->timer);
 	drop_source(&line->retry);
@@ -290,7 +294,7 @@ static void line_free(struct line *line) {
 	if (line->announced) {
 		line->owner->listener.removed(line, line->owner->data);
 	}
-	if (line->kind == LINE_FRITZBOX) {
+	if (line->kind != LINE_MODEM) {
 		g_free(line->path);
 	} else {
 		free(line->path);
@@ -305,42 +309,98 @@ static void on_source_call(const struct call_info *call, enum call_change change
 	line->owner->listener.call(line, call, change, line->owner->data);
 }
 
-/* The FRITZ!Box of the [fritzbox] section (or --fritzbox), if any. Its
- * path is HOST:PORT, its department is looked up per call. */
-static struct line *fritzbox_add(struct lines *lines) {
-	const struct config_fritzbox *cf = &lines->opts.config->fritzbox;
+/* A line over the network: its path is HOST:PORT, its department is
+ * looked up per call. */
+static struct line *net_line_new(struct lines *lines, enum line_kind kind,
+				 const struct config_box *cb, int default_port,
+				 const char *default_name) {
 	struct line *line = calloc(1, sizeof(*line));
 	if (line == NULL) {
 		return NULL;
 	}
 	line->owner = lines;
-	line->kind = LINE_FRITZBOX;
+	line->kind = kind;
 	line->io_fd = -1;
 	line->timer_deadline = -1;
-	int port = cf->port > 0 ? cf->port : FRITZBOX_DEFAULT_PORT;
-	bool v6 = strchr(cf->host, ':') != NULL;
-	line->path = g_strdup_printf(v6 ? "[%s]:%d" : "%s:%d", cf->host, port);
-	line->name = strdup(cf->name != NULL ? cf->name : CONFIG_DEFAULT_FRITZBOX);
-	struct fritzbox_options fo = {
-		.host = cf->host,
-		.port = port,
-		.line = line->name,
-		.retry_min_ms = lines->opts.retry_min_ms,
-	};
-	if (line->name != NULL) {
-		line->fritzbox = fritzbox_create(&fo, on_source_call, line);
-	}
-	if (line->fritzbox == NULL) {
-		log_error("Could not follow the FRITZ!Box at %s: %s", line->path, strerror(errno));
+	int port = cb->port > 0 ? cb->port : default_port;
+	line->path = g_strdup_printf(strchr(cb->host, ':') ? "[%s]:%d" : "%s:%d", cb->host, port);
+	line->name = strdup(cb->name != NULL ? cb->name : default_name);
+	if (line->name == NULL) {
 		g_free(line->path);
-		free(line->name);
 		free(line);
 		return NULL;
 	}
+	return line;
+}
+
+static void net_line_add(struct lines *lines, struct line *line, const char *what) {
 	line->next = lines->list;
 	lines->list = line;
-	log_info("Following the FRITZ!Box call monitor at %s (line %s)", line->path, line->name);
-	return line;
+	log_info("Following the %s at %s (line %s)", what, line->path, line->name);
+}
+
+static void net_line_fail(struct line *line, const char *what) {
+	log_error("Could not follow the %s at %s: %s", what, line->path, strerror(errno));
+	g_free(line->path);
+	free(line->name);
+	free(line);
+}
+
+/* The FRITZ!Box of the [fritzbox] section (or --fritzbox), if any. */
+static int fritzbox_add(struct lines *lines) {
+	const struct config_box *cb = &lines->opts.config->fritzbox;
+	struct line *line = net_line_new(lines, LINE_FRITZBOX, cb, FRITZBOX_DEFAULT_PORT,
+					 CONFIG_DEFAULT_FRITZBOX);
+	if (line == NULL) {
+		return -ENOMEM;
+	}
+	struct fritzbox_options fo = {
+		.host = cb->host,
+		.port = cb->port,
+		.line = line->name,
+		.retry_min_ms = lines->opts.retry_min_ms,
+	};
+	line->fritzbox = fritzbox_create(&fo, on_source_call, line);
+	if (line->fritzbox == NULL) {
+		net_line_fail(line, "FRITZ!Box");
+		return -ENOMEM;
+	}
+	net_line_add(lines, line, "FRITZ!Box call monitor");
+	return 0;
+}
+
+/* The PBX of the [ami] section, if any: its secret is read now. */
+static int ami_add(struct lines *lines) {
+	const struct config_ami *ca = &lines->opts.config->ami;
+	char secret[256], why[160];
+	int ret = ami_read_secret(ca->secret_file, secret, sizeof(secret), why, sizeof(why));
+	if (ret < 0) {
+		log_error("[ami] secret-file %s: %s", ca->secret_file, why);
+		return ret;
+	}
+	struct line *line =
+		net_line_new(lines, LINE_AMI, &ca->box, AMI_DEFAULT_PORT, CONFIG_DEFAULT_AMI);
+	if (line == NULL) {
+		explicit_bzero(secret, sizeof(secret));
+		return -ENOMEM;
+	}
+	struct ami_options ao = {
+		.host = ca->box.host,
+		.port = ca->box.port,
+		.line = line->name,
+		.user = ca->user,
+		.secret = secret,
+		.contexts = ca->context,
+		.retry_min_ms = lines->opts.retry_min_ms,
+	};
+	line->ami = ami_create(&ao, on_source_call, line);
+	explicit_bzero(secret, sizeof(secret));
+	if (line->ami == NULL) {
+		net_line_fail(line, "Asterisk manager");
+		return -ENOMEM;
+	}
+	net_line_add(lines, line, "Asterisk manager interface");
+	return 0;
 }
 
 static struct line *find_line(struct lines *lines, const char *path) {
@@ -482,7 +542,8 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
 					  IN_DELETE_SELF | IN_ONLYDIR);
 	}
-	if (cfg->fritzbox.host != NULL && fritzbox_add(lines) == NULL) {
+	if ((cfg->fritzbox.host != NULL && fritzbox_add(lines) < 0) ||
+	    (cfg->ami.box.host != NULL && ami_add(lines) < 0)) {
 		lines_destroy(lines);
 		return NULL;
 	}
@@ -543,8 +604,8 @@ struct line *lines_dialer(struct lines *lines) {
 
 int line_dial(struct line *line, const char *number) {
 	if (line->kind != LINE_MODEM) {
-		log_warn("%s cannot dial %s: dialling through a FRITZ!Box is not supported yet",
-			 line->name, number);
+		log_warn("%s cannot dial %s: dialling through a %s is not supported yet",
+			 line->name, number, line->kind == LINE_AMI ? "PBX" : "FRITZ!Box");
 		return -ENOTSUP;
 	}
 	int ret = modem_dial(line->modem, number, now_time());
@@ -556,18 +617,20 @@ const char *line_path(const struct line *line) {
 	return line->path;
 }
 
+/* The section of a network line's settings. */
+static const struct config_box *net_box(const struct line *line) {
+	const struct config *c = line->owner->opts.config;
+	return line->kind == LINE_FRITZBOX ? &c->fritzbox : &c->ami.box;
+}
+
 const char *line_department(const struct line *line) {
-	if (line->kind == LINE_FRITZBOX) {
-		return config_fritzbox_department(line->owner->opts.config, NULL);
-	}
-	return line->department;
+	return line->kind == LINE_MODEM ? line->department
+					: config_box_department(net_box(line), NULL);
 }
 
 const char *line_call_department(const struct line *line, const struct call_info *call) {
-	if (line->kind == LINE_FRITZBOX) {
-		return config_fritzbox_department(line->owner->opts.config, call->called);
-	}
-	return line->department;
+	return line->kind == LINE_MODEM ? line->department
+					: config_box_department(net_box(line), call->called);
 }
 
 bool line_is_modem(const struct line *line) {

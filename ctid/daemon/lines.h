@@ -3,7 +3,8 @@
 
 /*
  * The lines the daemon watches: a FRITZ!Box's call monitor ([fritzbox],
- * --fritzbox), followed over the network, and the modems: the --device
+ * --fritzbox) and a PBX's manager interface ([ami]), followed over the
+ * network, and the modems: the --device
  * paths and every entry of the device folder (/dev/ctid, filled by the udev
  * rules). A line of either kind reports its calls the same way. Each modem's fd and
  * timers hang off the GLib main loop; an inotify watch on the folders notices

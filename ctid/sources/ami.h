@@ -60,4 +60,36 @@ int ami_parser_calls(const struct ami_parser *p);
  * "SIP/777-000000bc" is "777"; "" for a Local channel. */
 void ami_channel_extension(const char *channel, char out[CALL_EXT_MAX]);
 
+/* The connection: a PBX's manager interface, followed for as long as it
+ * lives: it logs in (Events: call) whenever it connects, and reconnects
+ * with back-off whenever it goes. */
+struct ami_options {
+	const char *host;
+	int port;	      /* 0: AMI_DEFAULT_PORT */
+	const char *line;     /* the line's name */
+	const char *user;     /* manager.conf's [user] */
+	const char *secret;   /* its secret= */
+	const char *contexts; /* as in struct ami_parser_options */
+	int64_t retry_min_ms; /* first wait before reconnecting; 0: 1 s */
+};
+
+typedef void (*ami_call_fn)(const struct call_info *call, enum call_change change, void *data);
+
+struct ami;
+
+/* Starts connecting (on the thread-default main context). Returns NULL with
+ * errno set; free with ami_destroy(), which ends the calls in progress. */
+struct ami *ami_create(const struct ami_options *opts, ami_call_fn fn, void *data);
+void ami_destroy(struct ami *a);
+
+/* Whether the PBX accepted the login on the connection that is up. */
+bool ami_logged_in(const struct ami *a);
+
+/*
+ * Reads the secret from the first line of path into out (outsz bytes).
+ * A file others than its owner can read is refused: -EPERM, with why
+ * saying so (as for any other error). Returns 0 or -errno.
+ */
+int ami_read_secret(const char *path, char *out, size_t outsz, char *why, size_t whysz);
+
 #endif

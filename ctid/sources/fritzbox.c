@@ -33,9 +33,11 @@ static void on_line(const char *s, size_t len, void *data) {
 	}
 }
 
+/* The box says nothing until a call comes: connected is working. */
 static void on_up(void *data) {
 	struct fritzbox *fb = data;
 	fb->bad_logged = false;
+	netline_good(fb->net);
 }
 
 /* The box may have restarted: it will never end the calls it had. */

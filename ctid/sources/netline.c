@@ -18,6 +18,7 @@
 #define KEEPCNT	    4
 /* A connection that lived this long was good: the next wait starts small. */
 #define GOOD_FOR_MS 30000
+#define OUT_MAX	    65536
 
 struct netline {
 	char *host;
@@ -31,11 +32,13 @@ struct netline {
 	GSocketClient *client;
 	GCancellable *cancel; /* the connect in progress */
 	GSocketConnection *conn;
-	GSource *in; /* the connection's socket is readable */
+	GSource *in;	     /* the connection's socket is readable */
+	GSource *out;	     /* it can take what waits in pending */
+	GByteArray *pending; /* to send */
 	GSource *retry;
 	int64_t retry_ms;
-	int64_t up_since; /* monotonic ms */
-	bool ever_up;
+	int64_t up_since;   /* monotonic ms */
+	bool good;	    /* the owner found this connection working (netline_good()) */
 	bool outage_logged; /* the peer is away and the log said so */
 	bool got_line;	    /* a whole line came on this connection */
 	bool overlong_logged;
@@ -66,11 +69,19 @@ static void schedule_retry(struct netline *n) {
 	g_source_attach(n->retry, NULL);
 }
 
+static void drop_source(GSource **src) {
+	if (*src != NULL) {
+		g_source_destroy(*src);
+		g_source_unref(*src);
+		*src = NULL;
+	}
+}
+
 static void drop_connection(struct netline *n) {
-	if (n->in != NULL) {
-		g_source_destroy(n->in);
-		g_source_unref(n->in);
-		n->in = NULL;
+	drop_source(&n->in);
+	drop_source(&n->out);
+	if (n->pending != NULL) {
+		g_byte_array_set_size(n->pending, 0);
 	}
 	if (n->conn != NULL) {
 		g_io_stream_close(G_IO_STREAM(n->conn), NULL, NULL);
@@ -80,17 +91,36 @@ static void drop_connection(struct netline *n) {
 	linebuf_reset(&n->lines);
 }
 
-/* The connection that was up is gone (why: what the system said). */
+/* The connection that was up is gone (why: what the system said). One
+ * that never worked (a login refused) is logged once, not every time. */
 static void lost(struct netline *n, const char *why) {
 	drop_connection(n);
 	int64_t lived = g_get_monotonic_time() / 1000 - n->up_since;
-	if (n->got_line || lived >= GOOD_FOR_MS) {
+	if (n->good && (n->got_line || lived >= GOOD_FOR_MS)) {
 		n->retry_ms = 0;
 	}
-	log_warn("Lost the %s at %s:%d (%s); reconnecting", n->what, n->host, n->port, why);
+	if (n->good || !n->outage_logged) {
+		log_warn("Lost the %s at %s:%d (%s); reconnecting", n->what, n->host, n->port, why);
+	} else {
+		log_debug("Lost the %s at %s:%d again (%s)", n->what, n->host, n->port, why);
+	}
 	n->outage_logged = true;
+	n->good = false;
 	n->listener.down(n->data);
 	schedule_retry(n);
+}
+
+void netline_good(struct netline *n) {
+	if (n->good || n->conn == NULL) {
+		return;
+	}
+	n->good = true;
+	if (n->outage_logged) {
+		log_notice("The %s at %s:%d is back", n->what, n->host, n->port);
+	} else {
+		log_info("Connected to the %s at %s:%d", n->what, n->host, n->port);
+	}
+	n->outage_logged = false;
 }
 
 static void take_line(const char *s, size_t len, void *data) {
@@ -156,13 +186,7 @@ static void connected(struct netline *n, GSocketConnection *conn) {
 	n->up_since = g_get_monotonic_time() / 1000;
 	n->got_line = false;
 	n->overlong_logged = false;
-	if (n->outage_logged) {
-		log_notice("The %s at %s:%d is back", n->what, n->host, n->port);
-	} else {
-		log_info("Connected to the %s at %s:%d", n->what, n->host, n->port);
-	}
-	n->outage_logged = false;
-	n->ever_up = true;
+	log_debug("Connected to %s:%d", n->host, n->port);
 	if (n->listener.up != NULL) {
 		n->listener.up(n->data);
 	}
@@ -228,6 +252,7 @@ struct netline *netline_create(const struct netline_options *opts, const struct 
 		errno = ENOMEM;
 		return NULL;
 	}
+	n->pending = g_byte_array_new();
 	n->client = g_socket_client_new();
 	g_socket_client_set_timeout(n->client, CONNECT_TIMEOUT_S);
 	start_connect(n);
@@ -248,11 +273,61 @@ void netline_destroy(struct netline *n) {
 		g_source_unref(n->retry);
 	}
 	g_clear_object(&n->client);
+	if (n->pending != NULL) {
+		g_byte_array_unref(n->pending);
+	}
 	free(n->host);
 	free(n->what);
 	free(n->refused_hint);
 	linebuf_finish(&n->lines);
 	free(n);
+}
+
+/* Sends what waits; returns false when the connection broke (the reader
+ * then sees it go). */
+static bool flush(struct netline *n) {
+	GSocket *sock = g_socket_connection_get_socket(n->conn);
+	while (n->pending->len > 0) {
+		GError *err = NULL;
+		gssize w = g_socket_send(sock, (const gchar *)n->pending->data, n->pending->len,
+					 NULL, &err);
+		if (w < 0) {
+			bool again = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+			g_error_free(err);
+			return again;
+		}
+		g_byte_array_remove_range(n->pending, 0, (guint)w);
+	}
+	return true;
+}
+
+static gboolean writable_cb(GSocket *sock, GIOCondition cond, gpointer data) {
+	(void)sock;
+	(void)cond;
+	struct netline *n = data;
+	if (!flush(n) || n->pending->len == 0) {
+		g_source_unref(n->out);
+		n->out = NULL;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+int netline_write(struct netline *n, const char *s, size_t len) {
+	if (n->conn == NULL) {
+		return -ENOTCONN;
+	}
+	if (n->pending->len + len > OUT_MAX) {
+		return -ENOBUFS;
+	}
+	g_byte_array_append(n->pending, (const guint8 *)s, (guint)len);
+	if (n->out == NULL && flush(n) && n->pending->len > 0) {
+		n->out = g_socket_create_source(g_socket_connection_get_socket(n->conn), G_IO_OUT,
+						NULL);
+		g_source_set_callback(n->out, (GSourceFunc)(void (*)(void))writable_cb, n, NULL);
+		g_source_attach(n->out, NULL);
+	}
+	return 0;
 }
 
 bool netline_connected(const struct netline *n) {

@@ -7,8 +7,9 @@
  * interface). It connects without blocking, hands over each line that comes
  * in, and when the peer goes (or cannot be reached) tries again with
  * back-off, doubling from 1 s to 60 s, for as long as it lives. It logs one
- * line when the peer goes and one when it is back; failed attempts in
- * between are logged only with -v -v.
+ * line when the peer goes and one when it is back (when its owner says the
+ * connection works: netline_good()); failed attempts in between are logged
+ * only with -v -v.
  */
 
 #include <stdbool.h>
@@ -31,7 +32,8 @@ struct netline_options {
 struct netline_listener {
 	/* A line came in, without its '\n' (and not NUL-terminated). */
 	void (*line)(const char *s, size_t len, void *data);
-	/* The connection is up (again). May be NULL. */
+	/* The connection is up (again): the owner says netline_good() once it
+	 * works (at once, or after a login). */
 	void (*up)(void *data);
 	/* The connection that was up is gone; a new one is being tried. */
 	void (*down)(void *data);
@@ -46,5 +48,13 @@ struct netline *netline_create(const struct netline_options *opts, const struct 
 void netline_destroy(struct netline *n);
 
 bool netline_connected(const struct netline *n);
+
+/* The connection that is up works: logs that the peer is there (back), and
+ * lets the next outage start with a short wait. */
+void netline_good(struct netline *n);
+
+/* Sends s[0..len) on the connection that is up (what the socket cannot take
+ * at once waits, up to 64 KiB). Returns 0, -ENOTCONN or -ENOBUFS. */
+int netline_write(struct netline *n, const char *s, size_t len);
 
 #endif

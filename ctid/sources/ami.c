@@ -1,0 +1,176 @@
+/* A PBX's manager interface followed over the network: netline's lines
+ * through the parser, a login each time it connects. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ami.h"
+#include "log.h"
+#include "netline.h"
+
+struct ami {
+	struct ami_parser *parser;
+	struct netline *net;
+	ami_call_fn fn;
+	void *data;
+	char *user;
+	char *secret;
+	char *where; /* HOST:PORT, for the log */
+	bool logged_in;
+	bool refused_logged; /* a refused login was logged; quiet until one succeeds */
+};
+
+static int64_t now_wall(void) {
+	return g_get_real_time() / 1000;
+}
+
+static void on_line(const char *s, size_t len, void *data) {
+	struct ami *a = data;
+	ami_parser_line(a->parser, s, len, now_wall());
+}
+
+/* Logs in, asking for the call events only. */
+static void on_up(void *data) {
+	struct ami *a = data;
+	a->logged_in = false;
+	char *login = g_strdup_printf("Action: Login\r\nUsername: %s\r\nSecret: %s\r\n"
+				      "Events: call\r\n\r\n",
+				      a->user, a->secret);
+	netline_write(a->net, login, strlen(login));
+	explicit_bzero(login, strlen(login));
+	g_free(login);
+}
+
+static void on_down(void *data) {
+	struct ami *a = data;
+	a->logged_in = false;
+	ami_parser_finish(a->parser, now_wall());
+}
+
+static void on_response(bool success, const char *message, void *data) {
+	struct ami *a = data;
+	if (a->logged_in) {
+		return; /* only the login is asked for */
+	}
+	if (success) {
+		a->logged_in = true;
+		a->refused_logged = false;
+		netline_good(a->net);
+		log_info("Logged in to the Asterisk manager at %s as %s", a->where, a->user);
+	} else if (!a->refused_logged) {
+		/* Asterisk closes the connection after this; netline tries again */
+		log_error("The Asterisk manager at %s refused the login of %s: %s (check user and "
+			  "secret-file, and that manager.conf gives the user read = call)",
+			  a->where, a->user, message[0] ? message : "no reason given");
+		a->refused_logged = true;
+	}
+}
+
+static void on_call(const struct call_info *call, enum call_change change, void *data) {
+	struct ami *a = data;
+	a->fn(call, change, a->data);
+}
+
+static const struct netline_listener net_listener = {
+	.line = on_line,
+	.up = on_up,
+	.down = on_down,
+};
+
+static const struct ami_listener parser_listener = {
+	.call = on_call,
+	.response = on_response,
+};
+
+struct ami *ami_create(const struct ami_options *opts, ami_call_fn fn, void *data) {
+	struct ami *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		return NULL;
+	}
+	a->fn = fn;
+	a->data = data;
+	int port = opts->port > 0 ? opts->port : AMI_DEFAULT_PORT;
+	a->user = strdup(opts->user != NULL ? opts->user : "");
+	a->secret = strdup(opts->secret != NULL ? opts->secret : "");
+	a->where = g_strdup_printf(strchr(opts->host, ':') ? "[%s]:%d" : "%s:%d", opts->host, port);
+	struct ami_parser_options po = {.line = opts->line, .contexts = opts->contexts};
+	a->parser = ami_parser_create(&po, &parser_listener, a);
+	struct netline_options no = {
+		.host = opts->host,
+		.port = port,
+		.what = "Asterisk manager interface",
+		.refused_hint = "is the manager interface on? enabled = yes in manager.conf",
+		.retry_min_ms = opts->retry_min_ms,
+	};
+	if (a->user != NULL && a->secret != NULL && a->parser != NULL) {
+		a->net = netline_create(&no, &net_listener, a);
+	}
+	if (a->net == NULL) {
+		ami_destroy(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return a;
+}
+
+void ami_destroy(struct ami *a) {
+	if (a == NULL) {
+		return;
+	}
+	netline_destroy(a->net);
+	if (a->parser != NULL) {
+		ami_parser_finish(a->parser, now_wall());
+	}
+	ami_parser_destroy(a->parser);
+	free(a->user);
+	if (a->secret != NULL) {
+		explicit_bzero(a->secret, strlen(a->secret));
+		free(a->secret);
+	}
+	g_free(a->where);
+	free(a);
+}
+
+bool ami_logged_in(const struct ami *a) {
+	return a != NULL && a->logged_in;
+}
+
+int ami_read_secret(const char *path, char *out, size_t outsz, char *why, size_t whysz) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+		snprintf(why, whysz, "%s", strerror(err));
+		if (fd >= 0) {
+			close(fd);
+		}
+		return -err;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		close(fd);
+		snprintf(why, whysz,
+			 "others than its owner can read it (mode %03o); chmod 600 it, as it holds "
+			 "a password",
+			 (unsigned)(st.st_mode & 0777));
+		return -EPERM;
+	}
+	ssize_t n = read(fd, out, outsz - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0) {
+		snprintf(why, whysz, "%s", strerror(err));
+		return -err;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	if (out[0] == '\0') {
+		snprintf(why, whysz, "it is empty");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""An Asterisk manager interface for tests: listens on a loopback port,
+greets each client with the banner, answers its Login, and sends recorded
+manager events to the clients logged in, when told to on standard input.
+
+Usage: ami_sim.py FIXTURES_DIR [--port N] [--user NAME] [--secret SECRET]
+
+The commands and reports are fritzbox_sim.py's (send, raw, garbage, endless,
+hang, close, open, clients, quit), with
+
+    play NAME      send FIXTURES_DIR/ami/NAME, a recorded transcript (its
+                   "# " lines skipped, CRLF line ends, as the wire has them)
+
+    secret NEW     the secret changes (a Login with the old one fails)
+
+and the reports "login ok EVENTS" or "login failed" for each Login. What
+the server says follows research/ami.md: the banner "Asterisk Call
+Manager/9.0.0" (Asterisk 20) with no blank line after it; "Response:
+Success" / "Message: Authentication accepted"; on a wrong secret "Response:
+Error" / "Message: Authentication failed", then the connection is closed.
+"""
+
+import argparse
+import os
+import sys
+
+from fritzbox_sim import Box
+
+BANNER = b'Asterisk Call Manager/9.0.0\r\n'
+
+
+class Manager(Box):
+    def __init__(self, port, fixtures, user, secret):
+        super().__init__(port)
+        self.fixtures = fixtures
+        self.user = user
+        self.secret = secret
+        self.pending = {}  # client: bytes of a message begun
+        self.logged_in = set()
+
+    def accepted(self, c):
+        self.pending[c] = b''
+        c.sendall(BANNER)
+
+    def drop(self, c):
+        self.pending.pop(c, None)
+        self.logged_in.discard(c)
+        super().drop(c)
+
+    def close(self):
+        self.pending.clear()
+        self.logged_in.clear()
+        super().close()
+
+    def targets(self):
+        return [c for c in self.clients if c in self.logged_in]
+
+    def received(self, c, data):
+        buf = self.pending.get(c, b'') + data.replace(b'\r\n', b'\n')
+        while b'\n\n' in buf:
+            msg, buf = buf.split(b'\n\n', 1)
+            fields = {}
+            for line in msg.decode('utf-8', 'replace').split('\n'):
+                key, _, value = line.partition(':')
+                fields[key.strip().lower()] = value.strip()
+            if fields.get('action', '').lower() == 'login':
+                if fields.get('username') == self.user and fields.get('secret') == self.secret:
+                    c.sendall(b'Response: Success\r\nMessage: Authentication accepted\r\n\r\n')
+                    self.logged_in.add(c)
+                    self.say('login ok %s' % fields.get('events', ''))
+                else:
+                    c.sendall(b'Response: Error\r\nMessage: Authentication failed\r\n\r\n')
+                    self.say('login failed')
+                    self.drop(c)
+                    return
+            elif 'action' in fields:
+                c.sendall(b'Response: Error\r\nMessage: Permission denied\r\n\r\n')
+        self.pending[c] = buf
+
+    def command(self, line):
+        word, _, arg = line.strip().partition(' ')
+        if word == 'secret':  # the PBX's secret changes (for new logins)
+            self.secret = arg
+            self.say('ok')
+            return True
+        return super().command(line)
+
+    def transcript(self, name):
+        with open(os.path.join(self.fixtures, 'ami', name), errors='replace') as f:
+            return [l.rstrip('\r\n') for l in f if not l.startswith('# ')]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('fixtures')
+    ap.add_argument('--port', type=int, default=0)
+    ap.add_argument('--user', default='ctid')
+    ap.add_argument('--secret', default='s3cret')
+    a = ap.parse_args()
+    Manager(a.port, a.fixtures, a.user, a.secret).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""A PBX line end to end: ctid on the Asterisk manager interface.
+
+A private dbus-daemon, python3-dbusmock's notification server, the manager
+interface simulator (ami_sim.py) on a loopback port playing transcripts of
+real PBXes (tests/fixtures/ami/), a real SQLite file, and ctid with an [ami]
+section. ctid logs in (Events: call), and the calls come out as one call
+each however many phones ring: answered by the extension that took it,
+missed when nobody did; a wrong secret is logged once, a secret file others
+can read is refused, and the PBX restarting is followed.
+
+Usage: test_ami.py CTID CTIDCTL AMI_SIM FIXTURES_DIR
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import ctidtest
+
+CTID, CTIDCTL, SIM, FIXTURES = sys.argv[1:5]
+tap = ctidtest.Tap()
+
+missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
+if missing:
+    tap.skip_all('%s is not installed' % missing)
+
+
+def events(monitor, name, n=1, timeout=10.0):
+    """Waits for n monitor lines of event name; returns them as dicts."""
+    out = []
+    for _ in range(n):
+        line = monitor.expect('{"event":"%s"' % name, timeout)
+        if line is None:
+            break
+        out.append(json.loads(line))
+    return out
+
+
+with ctidtest.Harness(timeout=240) as h:
+    tmp = h.mkdtemp('ami')
+    db = os.path.join(tmp, 'ctid.db')
+    devdir = os.path.join(tmp, 'dev')  # no modems
+    os.mkdir(devdir)
+    secret = os.path.join(tmp, 'ami.secret')
+    with open(secret, 'w') as f:
+        f.write('s3cret\n')
+    conf = os.path.join(tmp, 'ctid.conf')
+
+    bus = h.session_bus()
+    env = bus.env(XDG_CONFIG_HOME=os.path.join(tmp, 'config'),
+                  XDG_DATA_HOME=os.path.join(tmp, 'data'), TZ='UTC', LC_ALL='C.UTF-8')
+
+    def ctl(*args):
+        p = subprocess.run([CTIDCTL, '--database', db, *args], env=env, capture_output=True,
+                           timeout=20)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def calls():
+        code, out, _ = ctl('calls', '--json', '--limit', '0')
+        return json.loads(out) if code == 0 else []
+
+    def ctid(name='ctid', config=None):
+        return h.spawn([CTID, '--config', config or conf, '--listen', 'none', '--device-dir',
+                        devdir, '--database', db, '-v', '-v'], env=env, log_name=name + '.log')
+
+    server = h.notification_server(bus, caps=['actions', 'body'])
+    sim = h.spawn_lines([ctidtest.PYTHON, SIM, FIXTURES], log_name='ami-sim.log')
+    ready = sim.expect('ready')
+    port = int(ready.split()[1]) if ready else 0
+    tap.ok(ready is not None, 'the simulated PBX listens')
+
+    def write_conf(path, mode=0o600):
+        os.chmod(secret, mode)
+        with open(path, 'w') as f:
+            f.write('region = GB\n'
+                    '[ami]\n'
+                    'host = 127.0.0.1\n'
+                    'port = %d\n'
+                    'user = ctid\n'
+                    'secret-file = %s\n'
+                    'context = from-internal, incoming\n'
+                    'name = pbx\n'
+                    'department = office\n'
+                    'department.888999 = sales\n' % (port, secret))
+
+    # A secret others can read is refused, before anything is sent.
+    write_conf(conf, 0o644)
+    loose = ctid('loose')
+    tap.ok(ctidtest.wait_for(lambda: not loose.alive(), 10) and loose.popen.returncode != 0,
+           'a secret file others can read: ctid does not start')
+    tap.contains(loose.log(), 'chmod 600', 'and says how to fix it')
+    tap.is_(sim.take('login'), [], 'nothing was sent to the PBX')
+
+    write_conf(conf)
+    monitor = h.monitor(CTIDCTL, env)
+    daemon = ctid()
+    login = sim.expect('login', 10)
+    tap.is_(login, 'login ok call', 'ctid logs in, asking for call events only')
+    tap.ok(ctidtest.wait_for(lambda: 'Logged in to the Asterisk manager' in daemon.log(), 5),
+           'and logs it', daemon.log())
+
+    # 1. Extension 1986 calls 21, who answers (sweeney/asterisk-mqtt).
+    sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['number'] == '1986' and started[0]['name'] == 'Martin',
+           'the call is announced with the caller from the first channel', started)
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'answered' and ended[0]['line'] == 'pbx',
+           'answered, on the line pbx', ended)
+    logged = ctidtest.wait_for(lambda: [c for c in calls() if c['number'] == '1986'], 5)
+    tap.is_(logged[0].get('answered_by') if logged else None, '21',
+            'the log says extension 21 answered')
+    pops = server.wait_notify(1)
+    tap.ok(pops and 'Martin' in pops[0].summary, 'the popup names the caller', pops)
+
+    # 2. A ring group: six phones ring, nobody answers: one call, one popup.
+    n0 = ctidtest.popups_settled(daemon, server)
+    sim.command('play sweeney_ringgroup_noanswer.txt', 'ok')
+    tap.ok(events(monitor, 'CallStarted'), 'the ring group\'s call starts')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'missed', 'the ring group rang out: missed', ended)
+    tap.is_(monitor.take('{"event":"CallStarted"', 0.3), [], 'one call, not one per leg')
+    n1 = ctidtest.popups_settled(daemon, server)
+    pops = server.notify_calls()[n0:n1]
+    tap.ok(pops and [p.replaces_id for p in pops].count(0) == 1,
+           'one popup (any change replaces it in place), never one per leg', pops)
+    tap.is_(pops[-1].summary if pops else None, 'Missed call from Martin',
+            'it ends as the missed call')
+    code, out, _ = ctl('missed')
+    tap.contains(out, '1986', 'the caller is on the call-back list')
+
+    # 3. A real trunk call through an IVR and a queue (ViStepRU/callme).
+    sim.command('play callme_inbound_trunk_ivr_queue_answered.txt', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['number'] == '123' and ended[0]['state'] == 'answered',
+           'a queue call is answered by its agent, not by the IVR', ended)
+    logged = ctidtest.wait_for(lambda: [c for c in calls() if c['number'] == '123'], 5)
+    tap.is_((logged[0].get('answered_by'), logged[0].get('department')) if logged else None,
+            ('777', 'sales'), 'agent 777, and the DID gives the department')
+
+    # 4. The PBX restarts with another secret: one line for the refused
+    # login, then ctid is back once the secret is right again.
+    sim.command('secret other', 'ok')
+    sim.command('close', 'ok')
+    sim.command('open', 'ok')
+    tap.is_(sim.expect('login', 10), 'login failed', 'the old secret is refused')
+    tap.ok(ctidtest.wait_for(lambda: 'refused the login of ctid' in daemon.log(), 5),
+           'ctid logs the refused login', daemon.log())
+    tap.ok(sim.expect('login failed', 10) is not None, 'and tries again')
+    tap.is_(daemon.log().count('refused the login'), 1, 'but says it once')
+    sim.command('secret s3cret', 'ok')
+    tap.is_(sim.expect('login', 20), 'login ok call', 'the right secret: logged in again')
+    tap.ok(ctidtest.wait_for(lambda: 'is back' in daemon.log(), 5), 'and the log says so')
+    sim.command('play pyfreepbx_missed_ast16.txt', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['number'] == '7003' and ended[0]['state'] == 'missed',
+           'calls come again: rejected, then voicemail, is missed', ended)
+
+    tap.is_(daemon.stop(), 0, 'ctid quits cleanly')
+sys.exit(tap.done())
