@@ -171,6 +171,21 @@ static void test_outgoing(void) {
 	fritzbox_parser_destroy(p);
 }
 
+static void test_answering_machine(void) {
+	/* T7: akentner/fritz-callmonitor2mqtt docs/EXTENSION-MAPPING.md, the
+	 * answering machine **600 appears as 40 (the RING is not in the source) */
+	struct fritzbox_parser *p = fresh();
+	feed(p, "13.09.25 18:04:00;RING;0;01783278576;3698237;SIP2;\n"
+		"13.09.25 18:08:43;CONNECT;0;40;01783278576;\n");
+	is_str(last()->info.answered_by, "40", "the answering machine took the call");
+	is_int(last()->info.state, CALL_STATE_RINGING, "which is no answer by a person");
+	feed(p, "13.09.25 18:09:30;DISCONNECT;0;47;");
+	is_int(last()->info.state, CALL_STATE_MISSED,
+	       "the caller left a message: missed, to be called back");
+	is_str(last()->info.answered_by, "40", "and the log says who took it");
+	fritzbox_parser_destroy(p);
+}
+
 static void test_concurrent(void) {
 	/* T6: bufemc/a1fbox: two calls at once, ids 2 and 1 (the CALL that
 	 * opened id 1 is not in the source; here it is) */
@@ -299,6 +314,7 @@ int main(void) {
 	test_missed();
 	test_withheld();
 	test_outgoing();
+	test_answering_machine();
 	test_concurrent();
 	test_odd();
 	return tap_done();

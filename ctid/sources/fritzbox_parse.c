@@ -257,6 +257,10 @@ static int on_call(struct fritzbox_parser *p, const struct field *f, int n, int6
 	return 0;
 }
 
+static bool answering_machine(const char *ext) {
+	return strlen(ext) == 2 && ext[0] == '4' && ext[1] >= '0' && ext[1] <= '9';
+}
+
 /* CONNECT;ConnID;Ext;Number: extension Ext took the call (or, placed, the
  * other end answered). */
 static int on_connect(struct fritzbox_parser *p, const struct field *f, int n, int64_t now) {
@@ -268,9 +272,14 @@ static int on_connect(struct fritzbox_parser *p, const struct field *f, int n, i
 	if (c == NULL) {
 		return -ENOENT;
 	}
-	c->connected = true;
-	c->info.state = CALL_STATE_ANSWERED;
 	utf8_sanitize(f[3].s, f[3].len, c->info.answered_by, sizeof(c->info.answered_by));
+	/* The box's answering machines (40-49, **600...) take a call nobody
+	 * else did: the caller still waits to be called back (FHEM offers the
+	 * same as answMachine-is-missed-call). */
+	if (c->info.outgoing || !answering_machine(c->info.answered_by)) {
+		c->connected = true;
+		c->info.state = CALL_STATE_ANSWERED;
+	}
 	p->fn(&c->info, CALL_UPDATED, p->data);
 	return 0;
 }
