@@ -139,13 +139,23 @@ static void take_bytes(struct netline *n, const char *p, size_t len) {
 	}
 }
 
-static gboolean readable_cb(GSocket *sock, GIOCondition cond, gpointer data) {
-	(void)cond;
+static GPollableInputStream *input(struct netline *n) {
+	return G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(G_IO_STREAM(n->conn)));
+}
+
+static GPollableOutputStream *output(struct netline *n) {
+	return G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(n->conn)));
+}
+
+/* Reads what is there (through TLS where it is on). */
+static gboolean readable_cb(GObject *stream, gpointer data) {
+	(void)stream;
 	struct netline *n = data;
 	char chunk[4096];
 	for (;;) {
 		GError *err = NULL;
-		gssize r = g_socket_receive(sock, chunk, sizeof(chunk), NULL, &err);
+		gssize r = g_pollable_input_stream_read_nonblocking(input(n), chunk, sizeof(chunk),
+								    NULL, &err);
 		if (r > 0) {
 			take_bytes(n, chunk, (size_t)r);
 			if (n->conn == NULL) {
@@ -180,7 +190,7 @@ static void connected(struct netline *n, GSocketConnection *conn) {
 	g_socket_set_timeout(sock, 0);
 	g_socket_set_blocking(sock, FALSE);
 	set_keepalive(sock);
-	n->in = g_socket_create_source(sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	n->in = g_pollable_input_stream_create_source(input(n), NULL);
 	g_source_set_callback(n->in, (GSourceFunc)(void (*)(void))readable_cb, n, NULL);
 	g_source_attach(n->in, NULL);
 	n->up_since = g_get_monotonic_time() / 1000;
@@ -286,11 +296,10 @@ void netline_destroy(struct netline *n) {
 /* Sends what waits; returns false when the connection broke (the reader
  * then sees it go). */
 static bool flush(struct netline *n) {
-	GSocket *sock = g_socket_connection_get_socket(n->conn);
 	while (n->pending->len > 0) {
 		GError *err = NULL;
-		gssize w = g_socket_send(sock, (const gchar *)n->pending->data, n->pending->len,
-					 NULL, &err);
+		gssize w = g_pollable_output_stream_write_nonblocking(output(n), n->pending->data,
+								      n->pending->len, NULL, &err);
 		if (w < 0) {
 			bool again = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
 			g_error_free(err);
@@ -301,9 +310,8 @@ static bool flush(struct netline *n) {
 	return true;
 }
 
-static gboolean writable_cb(GSocket *sock, GIOCondition cond, gpointer data) {
-	(void)sock;
-	(void)cond;
+static gboolean writable_cb(GObject *stream, gpointer data) {
+	(void)stream;
 	struct netline *n = data;
 	if (!flush(n) || n->pending->len == 0) {
 		g_source_unref(n->out);
@@ -322,8 +330,7 @@ int netline_write(struct netline *n, const char *s, size_t len) {
 	}
 	g_byte_array_append(n->pending, (const guint8 *)s, (guint)len);
 	if (n->out == NULL && flush(n) && n->pending->len > 0) {
-		n->out = g_socket_create_source(g_socket_connection_get_socket(n->conn), G_IO_OUT,
-						NULL);
+		n->out = g_pollable_output_stream_create_source(output(n), NULL);
 		g_source_set_callback(n->out, (GSourceFunc)(void (*)(void))writable_cb, n, NULL);
 		g_source_attach(n->out, NULL);
 	}
