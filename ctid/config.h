@@ -62,6 +62,8 @@ struct config_ami {
 	char *user;	   /* manager.conf's [user] */
 	char *secret_file; /* its secret, readable by its owner only */
 	char *context;	   /* inbound contexts, "from-pstn,from-trunk"; NULL: those */
+	bool tls;	   /* over TLS (port 5039 unless given) */
+	char *tls_ca;	   /* certificates to trust instead of the system's, or NULL */
 };
 
 struct config {

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_sources.h"
 #include "db.h"
@@ -215,6 +216,20 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		free(a->secret_file);
 		a->secret_file = path;
 		return NULL;
+	} else if (!strcmp(key, "tls")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+			a->tls = !strcmp(value, "yes");
+			return NULL;
+		}
+		return "tls must be yes or no";
+	} else if (!strcmp(key, "tls-ca")) {
+		char *path = expand_home(value);
+		if (path == NULL) {
+			return "out of memory";
+		}
+		free(a->tls_ca);
+		a->tls_ca = path;
+		return NULL;
 	} else if (!strcmp(key, "context")) {
 		for (const char *p = value; *p != '\0'; p++) {
 			if (!isalnum((unsigned char)*p) && strchr("-_., ", *p) == NULL) {
@@ -225,7 +240,7 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		return set_string(&a->context, value) < 0 ? "out of memory" : NULL;
 	}
 	return apply_box(&a->box, key, value, "[ami]",
-			 "host, port, user, secret-file, context, name, department, "
+			 "host, port, user, secret-file, context, tls, tls-ca, name, department, "
 			 "department.NUMBER");
 }
 
@@ -234,6 +249,7 @@ void config_ami_finish(struct config_ami *a) {
 	free(a->user);
 	free(a->secret_file);
 	free(a->context);
+	free(a->tls_ca);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -250,7 +266,8 @@ int config_check_sources(const struct config *c, const char *where) {
 		errors++;
 	}
 	const struct config_ami *a = &c->ami;
-	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL) {
+	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL &&
+	    !a->tls && a->tls_ca == NULL) {
 		return errors > 0 ? -EINVAL : 0;
 	}
 	if (a->box.host == NULL || a->user == NULL || a->secret_file == NULL) {
@@ -265,6 +282,13 @@ int config_check_sources(const struct config *c, const char *where) {
 		log_error("%s: [ami] secret-file %s can be read by others than its owner (mode "
 			  "%03o): chmod 600 it, as it holds a password",
 			  where, a->secret_file, (unsigned)(st.st_mode & 0777));
+		errors++;
+	}
+	if (a->tls_ca != NULL && !a->tls) {
+		log_error("%s: [ami] tls-ca is for tls = yes", where);
+		errors++;
+	} else if (a->tls_ca != NULL && access(a->tls_ca, R_OK) < 0) {
+		log_error("%s: [ami] tls-ca %s: %s", where, a->tls_ca, strerror(errno));
 		errors++;
 	}
 	return errors > 0 ? -EINVAL : 0;

@@ -4,6 +4,7 @@ greets each client with the banner, answers its Login, and sends recorded
 manager events to the clients logged in, when told to on standard input.
 
 Usage: ami_sim.py FIXTURES_DIR [--port N] [--user NAME] [--secret SECRET]
+                  [--tls CERT KEY]
 
 The commands and reports are fritzbox_sim.py's (send, raw, garbage, endless,
 hang, close, open, clients, quit), with
@@ -22,6 +23,7 @@ Error" / "Message: Authentication failed", then the connection is closed.
 
 import argparse
 import os
+import ssl
 import sys
 
 from fritzbox_sim import Box
@@ -30,13 +32,38 @@ BANNER = b'Asterisk Call Manager/9.0.0\r\n'
 
 
 class Manager(Box):
-    def __init__(self, port, fixtures, user, secret):
+    def __init__(self, port, fixtures, user, secret, tls=None):
         super().__init__(port)
+        self.tls = None
+        if tls:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
         self.fixtures = fixtures
         self.user = user
         self.secret = secret
         self.pending = {}  # client: bytes of a message begun
         self.logged_in = set()
+
+    def wrap(self, c):
+        """Over TLS (--tls CERT KEY): the handshake, then the manager."""
+        if self.tls is None:
+            return c
+        c.setblocking(True)
+        c.settimeout(5)
+        try:
+            return self.tls.wrap_socket(c, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            self.say('tls failed %s' % e.__class__.__name__)
+            c.close()
+            return None
+
+    def read(self, c):
+        try:
+            return c.recv(4096)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return None
+        except OSError:
+            return b''
 
     def accepted(self, c):
         self.pending[c] = b''
@@ -96,8 +123,9 @@ def main():
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--user', default='ctid')
     ap.add_argument('--secret', default='s3cret')
+    ap.add_argument('--tls', nargs=2, metavar=('CERT', 'KEY'), help='speak TLS (port 5039)')
     a = ap.parse_args()
-    Manager(a.port, a.fixtures, a.user, a.secret).run()
+    Manager(a.port, a.fixtures, a.user, a.secret, a.tls).run()
 
 
 if __name__ == '__main__':

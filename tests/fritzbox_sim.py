@@ -113,6 +113,19 @@ class Box:
         self.clients.remove(c)
         self.say('gone %d' % len(self.clients))
 
+    def read(self, c):
+        """What client c sent; b'' when it left, None when nothing came."""
+        try:
+            return c.recv(4096)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b''
+
+    def wrap(self, c):
+        """The socket to speak on with a client that connected (None: none)."""
+        return c
+
     def accepted(self, c):
         """A client connected (the box says nothing)."""
 
@@ -163,20 +176,19 @@ class Box:
                         return
                 elif key.data == 'listener':
                     c, _ = self.listener.accept()
+                    c = self.wrap(c)
+                    if c is None:
+                        continue
                     c.setblocking(False)
                     self.clients.append(c)
                     self.sel.register(c, selectors.EVENT_READ, 'client')
                     self.say('client %d' % len(self.clients))
                     self.accepted(c)
                 else:
-                    # end of file: it left
-                    try:
-                        data = key.fileobj.recv(4096)
-                    except OSError:
-                        data = b''
-                    if not data:
+                    data = self.read(key.fileobj)
+                    if data == b'':  # end of file: it left
                         self.drop(key.fileobj)
-                    else:
+                    elif data is not None:
                         self.received(key.fileobj, data)
 
 

@@ -159,4 +159,46 @@ with ctidtest.Harness(timeout=240) as h:
            'calls come again: rejected, then voicemail, is missed', ended)
 
     tap.is_(daemon.stop(), 0, 'ctid quits cleanly')
+
+    # 5. Over TLS, with the PBX's own certificate: one made by ctid for its
+    # web page (self-signed, for localhost) stands in for it.
+    state = os.path.join(tmp, 'state')
+    empty = os.path.join(tmp, 'empty.conf')
+    open(empty, 'w').close()
+    maker = h.spawn([CTID, '--config', empty, '--listen', '0.0.0.0:0', '--bus', 'none',
+                     '--no-notify', '--device-dir', devdir, '--database',
+                     os.path.join(tmp, 'cert.db')], env=dict(env, XDG_STATE_HOME=state),
+                    log_name='cert.log')
+    crt = os.path.join(state, 'ctid', 'web.crt')
+    key = os.path.join(state, 'ctid', 'web.key')
+    tap.ok(ctidtest.wait_for(lambda: os.path.exists(crt) and os.path.exists(key), 20),
+           'a self-signed certificate for the PBX', maker.log())
+    maker.stop()
+    tls_sim = h.spawn_lines([ctidtest.PYTHON, SIM, FIXTURES, '--tls', crt, key],
+                            log_name='ami-tls-sim.log')
+    ready = tls_sim.expect('ready')
+    tls_port = int(ready.split()[1]) if ready else 0
+
+    def tls_conf(path, ca):
+        with open(path, 'w') as f:
+            f.write('[ami]\nhost = localhost\nport = %d\nuser = ctid\nsecret-file = %s\n'
+                    'context = from-internal\ntls = yes\n%s' %
+                    (tls_port, secret, 'tls-ca = %s\n' % ca if ca else ''))
+
+    untrusted = os.path.join(tmp, 'untrusted.conf')
+    tls_conf(untrusted, None)
+    wary = ctid('wary', untrusted)
+    tap.ok(ctidtest.wait_for(lambda: 'needs tls-ca' in wary.log(), 15),
+           'a certificate the system does not trust: refused, and the log says what to do',
+           wary.log())
+    tap.is_(tls_sim.take('login'), [], 'no secret was sent to it')
+    wary.stop()
+    trusted = os.path.join(tmp, 'trusted.conf')
+    tls_conf(trusted, crt)
+    daemon = ctid('ctid-tls', trusted)
+    tap.is_(tls_sim.expect('login', 15), 'login ok call', 'with tls-ca: logged in over TLS')
+    tls_sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'answered', 'and its calls come', ended)
+    tap.is_(daemon.stop(), 0, 'ctid quits cleanly')
 sys.exit(tap.done())

@@ -211,6 +211,22 @@ static void test_ami(void) {
 	ok(c.fritzbox.host == NULL, "no FRITZ!Box for it");
 	config_finish(&c);
 
+	char tls[1024];
+	snprintf(tls, sizeof(tls), "%stls = yes\ntls-ca = %s\n", text, secret);
+	is_int(build(&c, tls, 0, NULL), 0, "[ami] over TLS, trusting a file's certificates");
+	ok(c.ami.tls, "tls = yes");
+	is_str(c.ami.tls_ca, secret, "tls-ca");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls = maybe\n", text);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: tls = maybe");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls-ca = %s\n", text, secret);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: tls-ca without tls = yes");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls = yes\ntls-ca = /nonexistent.pem\n", text);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: a tls-ca that cannot be read");
+	config_finish(&c);
+
 	chmod(secret, 0640);
 	is_int(build(&c, text, 0, NULL), -EINVAL, "refused: a secret the group can read");
 	config_finish(&c);

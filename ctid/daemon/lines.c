@@ -391,6 +391,8 @@ static int ami_add(struct lines *lines) {
 		.user = ca->user,
 		.secret = secret,
 		.contexts = ca->context,
+		.tls = ca->tls,
+		.tls_ca = ca->tls_ca,
 		.retry_min_ms = lines->opts.retry_min_ms,
 	};
 	line->ami = ami_create(&ao, on_source_call, line);

@@ -94,7 +94,9 @@ struct ami *ami_create(const struct ami_options *opts, ami_call_fn fn, void *dat
 	}
 	a->fn = fn;
 	a->data = data;
-	int port = opts->port > 0 ? opts->port : AMI_DEFAULT_PORT;
+	int port = opts->port > 0 ? opts->port
+		   : opts->tls	  ? AMI_DEFAULT_TLS_PORT
+				  : AMI_DEFAULT_PORT;
 	a->user = strdup(opts->user != NULL ? opts->user : "");
 	a->secret = strdup(opts->secret != NULL ? opts->secret : "");
 	a->where = g_strdup_printf(strchr(opts->host, ':') ? "[%s]:%d" : "%s:%d", opts->host, port);
@@ -104,15 +106,20 @@ struct ami *ami_create(const struct ami_options *opts, ami_call_fn fn, void *dat
 		.host = opts->host,
 		.port = port,
 		.what = "Asterisk manager interface",
-		.refused_hint = "is the manager interface on? enabled = yes in manager.conf",
+		.refused_hint =
+			opts->tls ? "is TLS on? tlsenable = yes in manager.conf"
+				  : "is the manager interface on? enabled = yes in manager.conf",
 		.retry_min_ms = opts->retry_min_ms,
+		.tls = opts->tls,
+		.tls_ca = opts->tls_ca,
 	};
 	if (a->user != NULL && a->secret != NULL && a->parser != NULL) {
 		a->net = netline_create(&no, &net_listener, a);
 	}
 	if (a->net == NULL) {
+		int err = errno != 0 ? errno : ENOMEM;
 		ami_destroy(a);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	return a;

@@ -21,6 +21,7 @@
 #include "call_event.h"
 
 #define AMI_DEFAULT_PORT     5038
+#define AMI_DEFAULT_TLS_PORT 5039
 #define AMI_DEFAULT_CONTEXTS "from-pstn,from-trunk" /* FreePBX's inbound contexts */
 #define AMI_MAX_CALLS	     64			    /* followed at once; the oldest gives way */
 #define AMI_MAX_CHANNELS     256
@@ -65,7 +66,9 @@ void ami_channel_extension(const char *channel, char out[CALL_EXT_MAX]);
  * with back-off whenever it goes. */
 struct ami_options {
 	const char *host;
-	int port;	      /* 0: AMI_DEFAULT_PORT */
+	int port;	      /* 0: AMI_DEFAULT_PORT, or AMI_DEFAULT_TLS_PORT with tls */
+	bool tls;	      /* over TLS (manager.conf's tlsenable) */
+	const char *tls_ca;   /* PEM certificates to trust (the PBX's own); NULL: the system's */
 	const char *line;     /* the line's name */
 	const char *user;     /* manager.conf's [user] */
 	const char *secret;   /* its secret= */

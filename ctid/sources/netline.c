@@ -30,6 +30,7 @@ struct netline {
 	void *data;
 
 	GSocketClient *client;
+	GTlsDatabase *tls_db; /* tls_ca's certificates, or NULL */
 	GCancellable *cancel; /* the connect in progress */
 	GSocketConnection *conn;
 	GSource *in;	     /* the connection's socket is readable */
@@ -216,12 +217,16 @@ static void connect_cb(GObject *src, GAsyncResult *res, gpointer data) {
 		return;
 	}
 	bool refused = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+	const char *hint = refused ? n->refused_hint : NULL;
+	if (err->domain == G_TLS_ERROR) {
+		hint = n->tls_db != NULL ? "is tls-ca the certificate the peer shows, made for "
+					   "its host name?"
+					 : "a certificate of the peer's own needs tls-ca";
+	}
 	if (!n->outage_logged) {
 		log_warn("Could not connect to the %s at %s:%d: %s%s%s%s; trying again", n->what,
-			 n->host, n->port, err->message,
-			 refused && n->refused_hint != NULL ? " (" : "",
-			 refused && n->refused_hint != NULL ? n->refused_hint : "",
-			 refused && n->refused_hint != NULL ? ")" : "");
+			 n->host, n->port, err->message, hint != NULL ? " (" : "",
+			 hint != NULL ? hint : "", hint != NULL ? ")" : "");
 		n->outage_logged = true;
 	} else {
 		log_debug("Could not connect to the %s at %s:%d: %s", n->what, n->host, n->port,
@@ -229,6 +234,17 @@ static void connect_cb(GObject *src, GAsyncResult *res, gpointer data) {
 	}
 	g_error_free(err);
 	schedule_retry(n);
+}
+
+/* Trusts tls_ca's certificates on each TLS connection it makes. */
+static void client_event(GSocketClient *client, GSocketClientEvent event,
+			 GSocketConnectable *connectable, GIOStream *stream, gpointer data) {
+	(void)client;
+	(void)connectable;
+	struct netline *n = data;
+	if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && n->tls_db != NULL) {
+		g_tls_connection_set_database(G_TLS_CONNECTION(stream), n->tls_db);
+	}
 }
 
 static void start_connect(struct netline *n) {
@@ -265,6 +281,22 @@ struct netline *netline_create(const struct netline_options *opts, const struct 
 	n->pending = g_byte_array_new();
 	n->client = g_socket_client_new();
 	g_socket_client_set_timeout(n->client, CONNECT_TIMEOUT_S);
+	if (opts->tls) {
+		g_socket_client_set_tls(n->client, TRUE);
+	}
+	if (opts->tls && opts->tls_ca != NULL) {
+		GError *err = NULL;
+		n->tls_db = g_tls_file_database_new(opts->tls_ca, &err);
+		if (n->tls_db == NULL) {
+			log_error("Could not read the certificates in %s for the %s: %s",
+				  opts->tls_ca, n->what, err->message);
+			g_error_free(err);
+			netline_destroy(n);
+			errno = EINVAL;
+			return NULL;
+		}
+		g_signal_connect(n->client, "event", G_CALLBACK(client_event), n);
+	}
 	start_connect(n);
 	return n;
 }
@@ -282,7 +314,11 @@ void netline_destroy(struct netline *n) {
 		g_source_destroy(n->retry);
 		g_source_unref(n->retry);
 	}
+	if (n->client != NULL) {
+		g_signal_handlers_disconnect_by_data(n->client, n);
+	}
 	g_clear_object(&n->client);
+	g_clear_object(&n->tls_db);
 	if (n->pending != NULL) {
 		g_byte_array_unref(n->pending);
 	}

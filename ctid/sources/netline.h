@@ -27,6 +27,10 @@ struct netline_options {
 	const char *refused_hint; /* added to the log when the port refuses, or NULL */
 	size_t max_line;	  /* longer lines are logged and dropped; 0: 4 KiB */
 	int64_t retry_min_ms;	  /* 0: NETLINE_RETRY_MIN_MS */
+	/* TLS, checked against host; trusting the certificates in the PEM
+	 * file tls_ca (a PBX's own) instead of the system's when given. */
+	bool tls;
+	const char *tls_ca;
 };
 
 struct netline_listener {
@@ -42,7 +46,8 @@ struct netline_listener {
 struct netline;
 
 /* Starts connecting; the options' strings are copied. Returns NULL with
- * errno set; free with netline_destroy() (no callback runs after it). */
+ * errno set (logged when tls_ca cannot be read); free with
+ * netline_destroy() (no callback runs after it). */
 struct netline *netline_create(const struct netline_options *opts, const struct netline_listener *l,
 			       void *data);
 void netline_destroy(struct netline *n);
