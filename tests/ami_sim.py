@@ -13,6 +13,7 @@ hang, close, open, clients, quit), with
                    "# " lines skipped, CRLF line ends, as the wire has them)
 
     secret NEW     the secret changes (a Login with the old one fails)
+    hang           accept, and never say or answer anything (a frozen PBX)
 
 and the reports "login ok EVENTS" or "login failed" for each Login. What
 the server says follows research/ami.md: the banner "Asterisk Call
@@ -67,7 +68,8 @@ class Manager(Box):
 
     def accepted(self, c):
         self.pending[c] = b''
-        c.sendall(BANNER)
+        if not self.hung:
+            c.sendall(BANNER)
 
     def drop(self, c):
         self.pending.pop(c, None)
@@ -83,6 +85,9 @@ class Manager(Box):
         return [c for c in self.clients if c in self.logged_in]
 
     def received(self, c, data):
+        if self.hung:
+            self.say('ignored')  # a frozen PBX reads, and never answers
+            return
         buf = self.pending.get(c, b'') + data.replace(b'\r\n', b'\n')
         while b'\n\n' in buf:
             msg, buf = buf.split(b'\n\n', 1)

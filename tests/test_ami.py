@@ -158,9 +158,22 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(ended and ended[0]['number'] == '7003' and ended[0]['state'] == 'missed',
            'calls come again: rejected, then voicemail, is missed', ended)
 
+    # 5. A PBX that accepts and never answers the login: ctid gives up on
+    # that connection after a while, says so once, and finds it again.
+    sim.command('close', 'ok')
+    sim.command('open', 'ok')
+    sim.command('hang', 'ok')  # before ctid is back (it waits a second at least)
+    tap.ok(sim.expect('ignored', 10) is not None, 'the frozen PBX gets the login')
+    tap.ok(ctidtest.wait_for(lambda: 'did not answer the login' in daemon.log(), 15),
+           'ctid says the login went unanswered', daemon.log())
+    tap.ok(daemon.alive(), 'and keeps running')
+    sim.command('close', 'ok')
+    sim.command('open', 'ok')
+    tap.is_(sim.expect('login', 20), 'login ok call', 'a PBX that works again: logged in')
+
     tap.is_(daemon.stop(), 0, 'ctid quits cleanly')
 
-    # 5. Over TLS, with the PBX's own certificate: one made by ctid for its
+    # 6. Over TLS, with the PBX's own certificate: one made by ctid for its
     # web page (self-signed, for localhost) stands in for it.
     state = os.path.join(tmp, 'state')
     empty = os.path.join(tmp, 'empty.conf')

@@ -13,6 +13,10 @@
 #include "log.h"
 #include "netline.h"
 
+/* A manager that has not answered the login by then is not working (it
+ * answers at once, or after 1 s when the secret is wrong). */
+#define LOGIN_TIMEOUT_S 10
+
 struct ami {
 	struct ami_parser *parser;
 	struct netline *net;
@@ -22,6 +26,7 @@ struct ami {
 	char *secret;
 	char *where; /* HOST:PORT, for the log */
 	bool logged_in;
+	guint login_timer;
 	bool refused_logged; /* a refused login was logged; quiet until one succeeds */
 };
 
@@ -34,10 +39,32 @@ static void on_line(const char *s, size_t len, void *data) {
 	ami_parser_line(a->parser, s, len, now_wall());
 }
 
+static void stop_login_timer(struct ami *a) {
+	if (a->login_timer != 0) {
+		g_source_remove(a->login_timer);
+		a->login_timer = 0;
+	}
+}
+
+static gboolean login_timeout_cb(gpointer data) {
+	struct ami *a = data;
+	a->login_timer = 0;
+	if (!a->refused_logged) {
+		log_error("The Asterisk manager at %s did not answer the login of %s within %d s; "
+			  "trying again",
+			  a->where, a->user, LOGIN_TIMEOUT_S);
+		a->refused_logged = true;
+	}
+	netline_reconnect(a->net, "no answer to the login");
+	return G_SOURCE_REMOVE;
+}
+
 /* Logs in, asking for the call events only. */
 static void on_up(void *data) {
 	struct ami *a = data;
 	a->logged_in = false;
+	stop_login_timer(a);
+	a->login_timer = g_timeout_add_seconds(LOGIN_TIMEOUT_S, login_timeout_cb, a);
 	char *login = g_strdup_printf("Action: Login\r\nUsername: %s\r\nSecret: %s\r\n"
 				      "Events: call\r\n\r\n",
 				      a->user, a->secret);
@@ -49,6 +76,7 @@ static void on_up(void *data) {
 static void on_down(void *data) {
 	struct ami *a = data;
 	a->logged_in = false;
+	stop_login_timer(a);
 	ami_parser_finish(a->parser, now_wall());
 }
 
@@ -57,6 +85,7 @@ static void on_response(bool success, const char *message, void *data) {
 	if (a->logged_in) {
 		return; /* only the login is asked for */
 	}
+	stop_login_timer(a);
 	if (success) {
 		a->logged_in = true;
 		a->refused_logged = false;
@@ -129,6 +158,7 @@ void ami_destroy(struct ami *a) {
 	if (a == NULL) {
 		return;
 	}
+	stop_login_timer(a);
 	netline_destroy(a->net);
 	if (a->parser != NULL) {
 		ami_parser_finish(a->parser, now_wall());

@@ -373,6 +373,12 @@ int netline_write(struct netline *n, const char *s, size_t len) {
 	return 0;
 }
 
+void netline_reconnect(struct netline *n, const char *why) {
+	if (n->conn != NULL) {
+		lost(n, why);
+	}
+}
+
 bool netline_connected(const struct netline *n) {
 	return n != NULL && n->conn != NULL;
 }

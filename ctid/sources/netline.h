@@ -58,6 +58,11 @@ bool netline_connected(const struct netline *n);
  * lets the next outage start with a short wait. */
 void netline_good(struct netline *n);
 
+/* Drops the connection that is up, as if the peer had (why: for the log),
+ * and tries again with back-off: for a peer that does not do its part (a
+ * login never answered). */
+void netline_reconnect(struct netline *n, const char *why);
+
 /* Sends s[0..len) on the connection that is up (what the socket cannot take
  * at once waits, up to 64 KiB). Returns 0, -ENOTCONN or -ENOBUFS. */
 int netline_write(struct netline *n, const char *s, size_t len);
