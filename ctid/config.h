@@ -62,6 +62,7 @@ struct config_ami {
 	char *user;	   /* manager.conf's [user] */
 	char *secret_file; /* its secret, readable by its owner only */
 	char *context;	   /* inbound contexts, "from-pstn,from-trunk"; NULL: those */
+	char *trunks;	   /* trunks' channel name prefixes, "PJSIP/provider"; or NULL */
 	bool tls;	   /* over TLS (port 5039 unless given) */
 	char *tls_ca;	   /* certificates to trust instead of the system's, or NULL */
 };

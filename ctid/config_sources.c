@@ -230,6 +230,14 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		free(a->tls_ca);
 		a->tls_ca = path;
 		return NULL;
+	} else if (!strcmp(key, "trunks")) {
+		for (const char *p = value; *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && strchr("-_./@:, ", *p) == NULL) {
+				return "trunks must be the starts of the trunks' channel names, "
+				       "comma-separated (PJSIP/provider)";
+			}
+		}
+		return set_string(&a->trunks, value) < 0 ? "out of memory" : NULL;
 	} else if (!strcmp(key, "context")) {
 		for (const char *p = value; *p != '\0'; p++) {
 			if (!isalnum((unsigned char)*p) && strchr("-_., ", *p) == NULL) {
@@ -240,7 +248,8 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		return set_string(&a->context, value) < 0 ? "out of memory" : NULL;
 	}
 	return apply_box(&a->box, key, value, "[ami]",
-			 "host, port, user, secret-file, context, tls, tls-ca, name, department, "
+			 "host, port, user, secret-file, context, trunks, tls, tls-ca, name, "
+			 "department, "
 			 "department.NUMBER");
 }
 
@@ -249,6 +258,7 @@ void config_ami_finish(struct config_ami *a) {
 	free(a->user);
 	free(a->secret_file);
 	free(a->context);
+	free(a->trunks);
 	free(a->tls_ca);
 	memset(a, 0, sizeof(*a));
 }
@@ -267,7 +277,7 @@ int config_check_sources(const struct config *c, const char *where) {
 	}
 	const struct config_ami *a = &c->ami;
 	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL &&
-	    !a->tls && a->tls_ca == NULL) {
+	    a->trunks == NULL && !a->tls && a->tls_ca == NULL) {
 		return errors > 0 ? -EINVAL : 0;
 	}
 	if (a->box.host == NULL || a->user == NULL || a->secret_file == NULL) {

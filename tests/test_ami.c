@@ -44,11 +44,15 @@ static void on_response(bool success, const char *message, void *data) {
 
 static const struct ami_listener listener = {.call = on_call, .response = on_response};
 
-static struct ami_parser *fresh(const char *contexts) {
+static struct ami_parser *fresh_trunks(const char *contexts, const char *trunks) {
 	nchanges = nstarted = nended = nresponses = 0;
 	memset(changes, 0, sizeof(changes));
-	struct ami_parser_options o = {.line = "pbx", .contexts = contexts};
+	struct ami_parser_options o = {.line = "pbx", .contexts = contexts, .trunks = trunks};
 	return ami_parser_create(&o, &listener, NULL);
+}
+
+static struct ami_parser *fresh(const char *contexts) {
+	return fresh_trunks(contexts, NULL);
 }
 
 /* Plays a fixture line by line, 10 ms apart, skipping its "# " header. */
@@ -146,6 +150,68 @@ static void test_missed(void) {
 	ami_parser_destroy(p);
 }
 
+static void feed(struct ami_parser *p, const char *text);
+
+/* The first change of a kind, coming in or going out. */
+static const struct change *find_change(enum call_change what, bool outgoing) {
+	for (int i = 0; i < nchanges && i < MAX_CHANGES; i++) {
+		if (changes[i].what == what && changes[i].info.outgoing == outgoing) {
+			return &changes[i];
+		}
+	}
+	static const struct change none;
+	return &none;
+}
+
+static void test_outgoing(void) {
+	/* VoIPGRID/cacofonisk ab_success_twoclients.json: phone 260010001
+	 * calls +31150010001 out through the trunk, which brings it back in
+	 * to phone 150010001 */
+	struct ami_parser *p = fresh_trunks("voipgrid_in", "SIP/voipgrid-siproute-docker");
+	play(p, "cacofonisk_outbound_trunk_loop_inbound.txt");
+	is_int(nstarted, 2, "two calls: the one placed and the one that comes back in");
+	is_int(nended, 2, "both end");
+	const struct change *out = find_change(CALL_ENDED, true);
+	ok(out->info.outgoing, "the call placed is outgoing");
+	is_str(out->info.number, "+31150010001", "to the number dialled");
+	is_str(out->info.answered_by, "260010001", "from the phone that placed it");
+	is_int(out->info.state, CALL_STATE_ANSWERED, "answered when the trunk's leg did");
+	const struct change *in = find_change(CALL_ENDED, false);
+	is_str(in->info.number, "+31260010001", "the call in is from the office's own number");
+	is_str(in->info.called, "+31150010001", "to the DID");
+	is_str(in->info.answered_by, "150010001", "answered by the other phone");
+	is_int(in->info.state, CALL_STATE_ANSWERED, "answered");
+	ami_parser_destroy(p);
+
+	p = fresh("voipgrid_in");
+	play(p, "cacofonisk_outbound_trunk_loop_inbound.txt");
+	is_int(nstarted, 1, "without the trunks' names only the call coming in is followed");
+	ok(!changes[0].info.outgoing, "which is not outgoing");
+	ami_parser_destroy(p);
+
+	/* sweeney/asterisk-mqtt: 1986 calls 21, no trunk involved */
+	p = fresh_trunks(NULL, "PJSIP/provider");
+	play(p, "sweeney_answered_ext_to_ext.txt");
+	is_int(nchanges, 0, "a call between extensions never reaches a trunk: no call");
+	is_int(ami_parser_calls(p), 0, "and nothing left behind");
+	ami_parser_destroy(p);
+
+	/* a call placed that nobody answers */
+	p = fresh_trunks(NULL, "PJSIP/provider");
+	feed(p, "Event: Newchannel\r\nChannel: PJSIP/21-00000001\r\nContext: from-internal\r\n"
+		"Exten: 01632960100\r\nUniqueid: 300.1\r\nLinkedid: 300.1\r\n\r\n"
+		"Event: Newchannel\r\nChannel: PJSIP/provider-00000002\r\n"
+		"Uniqueid: 300.2\r\nLinkedid: 300.1\r\n\r\n"
+		"Event: Newstate\r\nChannel: PJSIP/provider-00000002\r\nChannelState: 5\r\n"
+		"Uniqueid: 300.2\r\nLinkedid: 300.1\r\n\r\n"
+		"Event: Hangup\r\nUniqueid: 300.2\r\nLinkedid: 300.1\r\n\r\n"
+		"Event: Hangup\r\nUniqueid: 300.1\r\nLinkedid: 300.1\r\n\r\n");
+	is_int(nstarted, 1, "placed through the trunk: a call");
+	is_str(changes[0].info.number, "01632960100", "to the number dialled");
+	is_int(last()->info.state, CALL_STATE_UNKNOWN, "nobody answered: no missed call of ours");
+	ami_parser_destroy(p);
+}
+
 static void feed(struct ami_parser *p, const char *text) {
 	static int64_t now = T0;
 	while (*text != '\0') {
@@ -236,6 +302,7 @@ int main(void) {
 	test_answered();
 	test_missed();
 	test_caller();
+	test_outgoing();
 	test_login();
 	test_channel_names();
 	return tap_done();

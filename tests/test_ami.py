@@ -80,7 +80,8 @@ with ctidtest.Harness(timeout=240) as h:
                     'port = %d\n'
                     'user = ctid\n'
                     'secret-file = %s\n'
-                    'context = from-internal, incoming\n'
+                    'context = from-internal, incoming, voipgrid_in\n'
+                    'trunks = SIP/voipgrid-siproute-docker\n'
                     'name = pbx\n'
                     'department = office\n'
                     'department.888999 = sales\n' % (port, secret))
@@ -139,6 +140,21 @@ with ctidtest.Harness(timeout=240) as h:
     logged = ctidtest.wait_for(lambda: [c for c in calls() if c['number'] == '123'], 5)
     tap.is_((logged[0].get('answered_by'), logged[0].get('department')) if logged else None,
             ('777', 'sales'), 'agent 777, and the DID gives the department')
+
+    # A call placed through the trunk that comes back in on another phone
+    # (VoIPGRID/cacofonisk): the call out is logged as outgoing, not shown.
+    monitor.take('{"event":"CallStarted"', 0.2)  # the calls before
+    sim.command('play cacofonisk_outbound_trunk_loop_inbound.txt', 'ok')
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['number'] == '+31260010001',
+           'only the call coming back in is announced', started)
+    events(monitor, 'CallEnded')
+    out = ctidtest.wait_for(
+        lambda: [c for c in calls() if c.get('direction') == 'out' and c['ended']], 5)
+    tap.is_((out[0]['number'], out[0]['answered_by'], out[0]['state']) if out else None,
+            ('+31150010001', '260010001', 'answered'),
+            'the call placed is logged as outgoing, from phone 260010001, answered')
+    tap.is_(monitor.take('{"event":"CallStarted"', 0.3), [], 'and never announced')
 
     # 4. The PBX restarts with another secret: one line for the refused
     # login, then ctid is back once the secret is right again.

@@ -198,7 +198,8 @@ static void test_ami(void) {
 	chmod(secret, 0600);
 	snprintf(text, sizeof(text),
 		 "[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = %s\n"
-		 "context = from-pstn, from-did-direct\nname = pbx\ndepartment.3012345 = shop\n",
+		 "context = from-pstn, from-did-direct\nname = pbx\ndepartment.3012345 = shop\n"
+		 "trunks = PJSIP/provider, SIP/voipgrid\n",
 		 secret);
 	struct config c;
 	is_int(build(&c, text, 0, NULL), 0, "an [ami] section");
@@ -207,6 +208,7 @@ static void test_ami(void) {
 	is_str(c.ami.user, "ctid", "the user");
 	is_str(c.ami.secret_file, secret, "the secret's file");
 	is_str(c.ami.context, "from-pstn, from-did-direct", "the inbound contexts");
+	is_str(c.ami.trunks, "PJSIP/provider, SIP/voipgrid", "the trunks' channel names");
 	is_str(config_box_department(&c.ami.box, "3012345"), "shop", "a DID's department");
 	ok(c.fritzbox.host == NULL, "no FRITZ!Box for it");
 	config_finish(&c);
@@ -241,6 +243,7 @@ static void test_ami(void) {
 		"[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = /nonexistent/secret\n",
 		"[ami]\nhost = pbx.example\nuser = a b\n",
 		"[ami]\nhost = pbx.example\ncontext = from;pstn\n",
+		"[ami]\nhost = pbx.example\ntrunks = PJSIP/a;b\n",
 		"[ami]\nhost = pbx.example\nsecret = s3cret\n",
 		"[ami]\nport = 5038x\n",
 	};
@@ -250,9 +253,11 @@ static void test_ami(void) {
 		"a secret-file that does not exist",
 		"a user with a space",
 		"a context with a ';'",
+		"trunks with a ';'",
 		"a secret in the file itself",
 		"a bad port",
 	};
+	_Static_assert(sizeof(bad) == sizeof(why), "a reason for each");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		is_int(build(&c, bad[i], 0, NULL), -EINVAL, "refused: %s", why[i]);
 		config_finish(&c);

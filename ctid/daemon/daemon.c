@@ -402,8 +402,8 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	if (differ(old->ami.box.host, new->ami.box.host) || old->ami.box.port != new->ami.box.port ||
 	    differ(old->ami.box.name, new->ami.box.name) || differ(old->ami.user, new->ami.user) ||
 	    differ(old->ami.secret_file, new->ami.secret_file) ||
-	    differ(old->ami.context, new->ami.context) || old->ami.tls != new->ami.tls ||
-	    differ(old->ami.tls_ca, new->ami.tls_ca)) {
+	    differ(old->ami.context, new->ami.context) || differ(old->ami.trunks, new->ami.trunks) ||
+	    old->ami.tls != new->ami.tls || differ(old->ami.tls_ca, new->ami.tls_ca)) {
 		changed[n++] = "ami";
 	}
 	bool listen_changed =

@@ -391,6 +391,7 @@ static int ami_add(struct lines *lines) {
 		.user = ca->user,
 		.secret = secret,
 		.contexts = ca->context,
+		.trunks = ca->trunks,
 		.tls = ca->tls,
 		.tls_ca = ca->tls_ca,
 		.retry_min_ms = lines->opts.retry_min_ms,

@@ -129,7 +129,11 @@ struct ami *ami_create(const struct ami_options *opts, ami_call_fn fn, void *dat
 	a->user = strdup(opts->user != NULL ? opts->user : "");
 	a->secret = strdup(opts->secret != NULL ? opts->secret : "");
 	a->where = g_strdup_printf(strchr(opts->host, ':') ? "[%s]:%d" : "%s:%d", opts->host, port);
-	struct ami_parser_options po = {.line = opts->line, .contexts = opts->contexts};
+	struct ami_parser_options po = {
+		.line = opts->line,
+		.contexts = opts->contexts,
+		.trunks = opts->trunks,
+	};
 	a->parser = ami_parser_create(&po, &parser_listener, a);
 	struct netline_options no = {
 		.host = opts->host,

@@ -10,7 +10,8 @@
  * number dialled (its Exten). A call is answered when a phone's leg (not the
  * trunk's, not a Local channel) goes Up, gets DialEnd ANSWER or enters a
  * bridge; it is missed when the trunk's channel hangs up before that. Queues
- * and ring groups ring many legs: still one call. Pure: lines and the time
+ * and ring groups ring many legs: still one call. Calls placed from an
+ * extension are followed where the trunks' channel names are known. Pure: lines and the time
  * come in, call events and the server's responses go out.
  */
 
@@ -36,6 +37,11 @@ struct ami_listener {
 struct ami_parser_options {
 	const char *line;     /* the line's name, copied */
 	const char *contexts; /* inbound contexts, comma-separated; NULL: AMI_DEFAULT_CONTEXTS */
+	/* How the trunks' channels are named ("PJSIP/provider,SIP/voipgrid",
+	 * each the start of a name), comma-separated; NULL: calls placed are
+	 * not followed. A call an extension places is followed once one of
+	 * its legs is a trunk's: outgoing, answered when that leg answers. */
+	const char *trunks;
 };
 
 struct ami_parser;
@@ -73,6 +79,7 @@ struct ami_options {
 	const char *user;     /* manager.conf's [user] */
 	const char *secret;   /* its secret= */
 	const char *contexts; /* as in struct ami_parser_options */
+	const char *trunks;   /* as in struct ami_parser_options */
 	int64_t retry_min_ms; /* first wait before reconnecting; 0: 1 s */
 };
 

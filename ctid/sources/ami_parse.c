@@ -30,15 +30,17 @@ struct message {
 
 struct ami_channel {
 	bool used;
-	bool trunk; /* the call's first channel, Uniqueid = Linkedid */
-	bool local; /* a Local/ channel: only joins two others */
-	int call;   /* index in calls */
+	bool first;	/* the call's first channel, Uniqueid = Linkedid */
+	bool local;	/* a Local/ channel: only joins two others */
+	bool trunk_leg; /* its name starts as one of the trunks' */
+	int call;	/* index in calls */
 	char uniqueid[ID_MAX];
 	char name[CHAN_MAX];
 };
 
 struct ami_call {
 	bool used;
+	bool announced; /* CALL_STARTED was sent (a placed call: once it reached a trunk) */
 	bool answered;
 	char linkedid[ID_MAX];
 	struct call_info info;
@@ -47,6 +49,7 @@ struct ami_call {
 struct ami_parser {
 	char *line;
 	char *contexts; /* ",a,b," for matching ",NAME," */
+	char *trunks;	/* ",a,b,": channel name prefixes, or NULL */
 	struct ami_listener listener;
 	void *data;
 	uint64_t seq;
@@ -55,30 +58,38 @@ struct ami_parser {
 	struct ami_channel channels[AMI_MAX_CHANNELS];
 };
 
-struct ami_parser *ami_parser_create(const struct ami_parser_options *opts,
-				     const struct ami_listener *l, void *data) {
-	struct ami_parser *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
+/* "a, b" as ",a,b," (no blanks), for matching ",NAME,". */
+static char *comma_list(const char *list) {
+	char *out = malloc(strlen(list) + 3);
+	if (out == NULL) {
 		return NULL;
 	}
-	const char *ctx = opts->contexts != NULL ? opts->contexts : AMI_DEFAULT_CONTEXTS;
-	p->line = strdup(opts->line != NULL ? opts->line : "asterisk");
-	p->contexts = malloc(strlen(ctx) + 3);
-	if (p->line == NULL || p->contexts == NULL) {
-		ami_parser_destroy(p);
-		errno = ENOMEM;
-		return NULL;
-	}
-	/* ",from-pstn,from-trunk," without blanks */
-	char *o = p->contexts;
+	char *o = out;
 	*o++ = ',';
-	for (const char *c = ctx; *c != '\0'; c++) {
+	for (const char *c = list; *c != '\0'; c++) {
 		if (*c != ' ' && *c != '\t') {
 			*o++ = *c;
 		}
 	}
 	*o++ = ',';
 	*o = '\0';
+	return out;
+}
+
+struct ami_parser *ami_parser_create(const struct ami_parser_options *opts,
+				     const struct ami_listener *l, void *data) {
+	struct ami_parser *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return NULL;
+	}
+	p->line = strdup(opts->line != NULL ? opts->line : "asterisk");
+	p->contexts = comma_list(opts->contexts != NULL ? opts->contexts : AMI_DEFAULT_CONTEXTS);
+	p->trunks = opts->trunks != NULL ? comma_list(opts->trunks) : NULL;
+	if (p->line == NULL || p->contexts == NULL || (opts->trunks != NULL && !p->trunks)) {
+		ami_parser_destroy(p);
+		errno = ENOMEM;
+		return NULL;
+	}
 	p->listener = *l;
 	p->data = data;
 	return p;
@@ -90,13 +101,14 @@ void ami_parser_destroy(struct ami_parser *p) {
 	}
 	free(p->line);
 	free(p->contexts);
+	free(p->trunks);
 	free(p);
 }
 
 int ami_parser_calls(const struct ami_parser *p) {
 	int n = 0;
 	for (int i = 0; i < AMI_MAX_CALLS; i++) {
-		n += p->calls[i].used;
+		n += p->calls[i].used && p->calls[i].announced;
 	}
 	return n;
 }
@@ -173,7 +185,8 @@ static struct ami_channel *find_channel(struct ami_parser *p, const char *unique
 	return NULL;
 }
 
-static void end_call(struct ami_parser *p, struct ami_call *c, enum call_state state, int64_t now) {
+/* Forgets a call and its channels. */
+static void drop_call(struct ami_parser *p, struct ami_call *c) {
 	int index = (int)(c - p->calls);
 	for (int i = 0; i < AMI_MAX_CHANNELS; i++) {
 		if (p->channels[i].used && p->channels[i].call == index) {
@@ -181,12 +194,21 @@ static void end_call(struct ami_parser *p, struct ami_call *c, enum call_state s
 		}
 	}
 	c->used = false;
+}
+
+/* Ends a call: answered, else state; one never announced (a call between
+ * extensions) just goes. */
+static void end_call(struct ami_parser *p, struct ami_call *c, enum call_state state, int64_t now) {
+	drop_call(p, c);
+	if (!c->announced) {
+		return;
+	}
 	c->info.state = c->answered ? CALL_STATE_ANSWERED : state;
 	c->info.ended_wall = now;
 	p->listener.call(&c->info, CALL_ENDED, p->data);
 }
 
-/* The caller as the trunk's channel gives it: number, name, withheld.
+/* The caller as the first channel gives it: number, name, withheld.
  * Returns whether anything changed. */
 static bool take_caller(struct call_info *i, const struct message *m) {
 	const char *num = get_or(m, "CallerIDNum");
@@ -257,22 +279,44 @@ static struct ami_channel *add_channel(struct ami_parser *p, const char *uniquei
 	return ch;
 }
 
-/* Whether context is one of the inbound contexts. */
-static bool inbound(const struct ami_parser *p, const char *context) {
-	size_t n = strlen(context);
-	if (n == 0 || strchr(context, ',') != NULL) {
+/* Whether word is one of list's (",a,b,"); with prefix, whether word
+ * starts with one of them. */
+static bool in_list(const char *list, const char *word, bool prefix) {
+	size_t n = strlen(word);
+	if (list == NULL || n == 0 || strchr(word, ',') != NULL) {
 		return false;
 	}
-	for (const char *s = p->contexts; (s = strstr(s, context)) != NULL; s++) {
-		if (s[-1] == ',' && s[n] == ',') {
+	for (const char *item = list + 1; *item != '\0';) {
+		size_t len = strcspn(item, ",");
+		if (len > 0 && (prefix ? len <= n && !strncmp(word, item, len)
+				       : len == n && !strncmp(word, item, len))) {
 			return true;
 		}
+		item += len + (item[len] == ',');
 	}
 	return false;
 }
 
-/* A call's first channel enters an inbound context: a call begins. */
-static void start_call(struct ami_parser *p, const struct message *m, const char *id, int64_t now) {
+/* The number dialled: Exten where it is one ("s" is none). */
+static void take_exten(const struct message *m, char out[CALL_NUMBER_MAX]) {
+	const char *exten = get_or(m, "Exten");
+	size_t n = 0;
+	for (const char *e = exten; *e != '\0' && n < CALL_NUMBER_MAX - 1; e++) {
+		if ((*e >= '0' && *e <= '9') || (*e == '+' && n == 0)) {
+			out[n++] = *e;
+		} else {
+			n = 0;
+			break;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* A call's first channel: a call from outside when it enters an inbound
+ * context (announced now), or one an extension places (announced once it
+ * reaches a trunk, when trunks are known). */
+static void start_call(struct ami_parser *p, const struct message *m, const char *id, bool outgoing,
+		       int64_t now) {
 	if (strlen(id) >= ID_MAX || find_call(p, id) != NULL) {
 		return; /* a repeated event */
 	}
@@ -300,23 +344,20 @@ static void start_call(struct ami_parser *p, const struct message *m, const char
 	i->started_wall = now;
 	i->state = CALL_STATE_RINGING;
 	local_stamp(now, i);
-	take_caller(i, m);
-	/* the number dialled (the DID), where it is one */
-	const char *exten = get_or(m, "Exten");
-	size_t n = 0;
-	for (const char *e = exten; *e != '\0' && n < sizeof(i->called) - 1; e++) {
-		if ((*e >= '0' && *e <= '9') || (*e == '+' && n == 0)) {
-			i->called[n++] = *e;
-		} else {
-			n = 0;
-			break;
-		}
-	}
-	i->called[n] = '\0';
-	struct ami_channel *ch = add_channel(p, id, get_or(m, "Channel"), (int)(c - p->calls));
+	const char *channel = get_or(m, "Channel");
+	struct ami_channel *ch = add_channel(p, id, channel, (int)(c - p->calls));
 	if (ch != NULL) {
-		ch->trunk = true;
+		ch->first = true;
 	}
+	if (outgoing) {
+		i->outgoing = true;
+		take_exten(m, i->number);			/* the number dialled */
+		ami_channel_extension(channel, i->answered_by); /* placed on */
+		return;
+	}
+	take_caller(i, m);
+	take_exten(m, i->called); /* the DID */
+	c->announced = true;
 	p->listener.call(i, CALL_STARTED, p->data);
 }
 
@@ -327,30 +368,45 @@ static void on_newchannel(struct ami_parser *p, const struct message *m, int64_t
 		return;
 	}
 	if (strcmp(uid, lid) == 0) {
-		if (inbound(p, get_or(m, "Context"))) {
-			start_call(p, m, uid, now);
+		if (in_list(p->contexts, get_or(m, "Context"), false)) {
+			start_call(p, m, uid, false, now);
+		} else if (p->trunks != NULL) {
+			start_call(p, m, uid, true, now);
 		}
 		return;
 	}
 	struct ami_call *c = find_call(p, lid);
-	if (c != NULL) {
-		add_channel(p, uid, get_or(m, "Channel"), (int)(c - p->calls));
+	if (c == NULL) {
+		return;
+	}
+	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), (int)(c - p->calls));
+	if (ch == NULL) {
+		return;
+	}
+	ch->trunk_leg = in_list(p->trunks, ch->name, true);
+	if (c->info.outgoing && !c->announced && ch->trunk_leg) {
+		/* a call from an extension goes out: now it is a placed call */
+		c->announced = true;
+		p->listener.call(&c->info, CALL_STARTED, p->data);
 	}
 }
 
-/* A phone's leg of a followed call picked up. */
+/* A leg of a followed call picked up: a phone's for a call from outside
+ * (not a Local channel), the trunk's for a call placed. */
 static void leg_answered(struct ami_parser *p, const char *uniqueid) {
 	struct ami_channel *ch = find_channel(p, uniqueid);
-	if (ch == NULL || ch->trunk || ch->local) {
+	if (ch == NULL || ch->first || ch->local) {
 		return;
 	}
 	struct ami_call *c = &p->calls[ch->call];
-	if (c->answered) {
+	if (c->answered || !c->announced || (c->info.outgoing && !ch->trunk_leg)) {
 		return;
 	}
 	c->answered = true;
 	c->info.state = CALL_STATE_ANSWERED;
-	ami_channel_extension(ch->name, c->info.answered_by);
+	if (!c->info.outgoing) {
+		ami_channel_extension(ch->name, c->info.answered_by);
+	}
 	p->listener.call(&c->info, CALL_UPDATED, p->data);
 }
 
@@ -359,21 +415,29 @@ static void on_hangup(struct ami_parser *p, const struct message *m, int64_t now
 	if (ch == NULL) {
 		return;
 	}
-	if (ch->trunk) {
-		/* the caller is gone: answered by then, or missed */
-		end_call(p, &p->calls[ch->call], CALL_STATE_MISSED, now);
+	if (ch->first) {
+		/* the caller is gone: answered by then, or missed (a placed call
+		 * nobody answered is nobody's missed call) */
+		struct ami_call *c = &p->calls[ch->call];
+		end_call(p, c, c->info.outgoing ? CALL_STATE_UNKNOWN : CALL_STATE_MISSED, now);
 	} else {
 		ch->used = false;
 	}
 }
 
+/* The first channel's caller (or, for a call placed, the number dialled
+ * until it goes out) changed. */
 static void on_newcallerid(struct ami_parser *p, const struct message *m) {
 	struct ami_channel *ch = find_channel(p, get(m, "Uniqueid"));
-	if (ch == NULL || !ch->trunk) {
+	if (ch == NULL || !ch->first) {
 		return;
 	}
 	struct ami_call *c = &p->calls[ch->call];
-	if (take_caller(&c->info, m)) {
+	if (c->info.outgoing) {
+		if (!c->announced && get(m, "Exten") != NULL) {
+			take_exten(m, c->info.number);
+		}
+	} else if (take_caller(&c->info, m)) {
 		p->listener.call(&c->info, CALL_UPDATED, p->data);
 	}
 }

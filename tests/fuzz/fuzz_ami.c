@@ -52,8 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	static const struct ami_listener listener = {.call = on_call, .response = on_response};
 	struct state s = {.now = 1795737600000LL};
 	/* every context of the seeds is inbound */
-	struct ami_parser_options o = {.line = "fuzz",
-				       .contexts = "from-internal,incoming,from-pstn,from-trunk"};
+	struct ami_parser_options o = {
+		.line = "fuzz",
+		.contexts = "from-internal,incoming,from-pstn,from-trunk,voipgrid_in",
+		.trunks = size > 1 && (data[1] & 1) ? "SIP/voipgrid,PJSIP/" : NULL,
+	};
 	struct linebuf lb;
 	s.parser = ami_parser_create(&o, &listener, &s);
 	if (s.parser == NULL || linebuf_init(&lb, 512) < 0) {
