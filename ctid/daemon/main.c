@@ -13,9 +13,10 @@
 static const char usage[] =
 	"Usage: ctid [options]\n"
 	"\n"
-	"Shows who is calling before you pick up: reads caller ID from modems,\n"
-	"matches the number against your contacts, logs the call, announces it on\n"
-	"D-Bus and raises a desktop notification with the client's history.\n"
+	"Shows who is calling before you pick up: reads caller ID from modems, a\n"
+	"FRITZ!Box or an Asterisk PBX ([fritzbox], [ami] in ctid.conf), matches the\n"
+	"number against your contacts, logs the call, announces it on D-Bus and\n"
+	"raises a desktop notification with the client's history.\n"
 	"\n"
 	"  --device PATH           a modem (repeatable; default: the device folder)\n"
 	"  --device-dir DIR        folder whose entries are modems (default /dev/ctid)\n"
