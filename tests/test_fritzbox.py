@@ -133,6 +133,12 @@ with ctidtest.Harness(timeout=240) as h:
             'another number: the section\'s department')
     tap.is_(missed[0].get('answered_by') if missed else 'x', None, 'answered by nobody')
 
+    # Calling back cannot go through the box yet: ctid says so.
+    code, out, err = ctl('callback', str(missed[0]['id']) if missed else '0')
+    tap.ok(code != 0 and 'not supported' in err, 'ctidctl callback fails: not supported', err)
+    tap.contains(daemon.log(), 'dialling through a FRITZ!Box is not supported yet',
+                 'and the log says why')
+
     # 3. A withheld number.
     sim.command('play withheld', 'ok')
     ended = events(monitor, 'CallEnded')
