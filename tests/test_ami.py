@@ -101,6 +101,12 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_(login, 'login ok call', 'ctid logs in, asking for call events only')
     tap.ok(ctidtest.wait_for(lambda: 'Logged in to the Asterisk manager' in daemon.log(), 5),
            'and logs it', daemon.log())
+    status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                            text=True, timeout=20)
+    pbx = [m for m in json.loads(status.stdout or '{}').get('modems', [])
+           if m.get('path') == '127.0.0.1:%d' % port]
+    tap.ok(pbx and pbx[0]['state'] == 'ready' and pbx[0]['manufacturer'] == 'Asterisk'
+           and pbx[0]['line'] == 'pbx', 'ctidctl status lists the PBX, ready', status.stdout)
 
     # 1. Extension 1986 calls 21, who answers (sweeney/asterisk-mqtt).
     sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')

@@ -100,6 +100,15 @@ with ctidtest.Harness(timeout=240) as h:
                              in daemon.log(), 5), 'and logs that the box is back',
            daemon.log())
 
+    def box_status():
+        status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                                text=True, timeout=20)
+        modems = json.loads(status.stdout).get('modems', []) if status.returncode == 0 else []
+        return {m['path']: m for m in modems}.get('127.0.0.1:%d' % port, {})
+
+    tap.is_((box_status().get('state'), box_status().get('manufacturer')), ('ready', 'AVM'),
+            'ctidctl status lists the box, ready')
+
     # 1. A known client, answered on extension 21.
     box('06.12.26 09:30:00;RING;0;%s;%s;SIP0;' % (KNOWN, OWN))
     started = events(monitor, 'CallStarted')
@@ -194,6 +203,7 @@ with ctidtest.Harness(timeout=240) as h:
            'the box went mid-call: the call ends, how is unknown', ended)
     tap.ok(ctidtest.wait_for(lambda: 'Lost the FRITZ!Box call monitor' in daemon.log(), 5),
            'ctid logs that the box went', daemon.log())
+    tap.is_(box_status().get('state'), 'retrying', 'ctidctl status: retrying')
     sim.command('open', 'ok')
     tap.ok(sim.expect('client 1', 10) is not None, 'and reconnects when it is back')
     tap.ok(ctidtest.wait_for(lambda: daemon.log().count('is back') == 2, 5),

@@ -264,9 +264,6 @@ static int web_call_back(const char *number, int64_t call_id, bool *dialled, voi
 }
 
 static void web_modem(struct line *line, void *data) {
-	if (!line_is_modem(line)) {
-		return;
-	}
 	struct bus_modem m;
 	service_modem_view(line, &m);
 	webout_modem_object(data, &m);

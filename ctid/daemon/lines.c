@@ -640,6 +640,13 @@ bool line_is_modem(const struct line *line) {
 	return line->kind == LINE_MODEM;
 }
 
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up) {
+	bool fritzbox = line->kind == LINE_FRITZBOX;
+	*maker = fritzbox ? "AVM" : "Asterisk";
+	*model = fritzbox ? "FRITZ!Box call monitor" : "manager interface";
+	*up = fritzbox ? fritzbox_connected(line->fritzbox) : ami_logged_in(line->ami);
+}
+
 const char *line_name(const struct line *line) {
 	return line->name;
 }

@@ -61,6 +61,9 @@ int line_dial(struct line *line, const char *number);
 
 /* Whether line is a modem (else a source over the network). */
 bool line_is_modem(const struct line *line);
+/* What a network line is (its maker and model, "AVM", "FRITZ!Box call
+ * monitor"), and whether it is up (connected, logged in) now. */
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up);
 /* The device path of a modem; HOST:PORT of a network line. */
 const char *line_path(const struct line *line);
 const char *line_name(const struct line *line);
@@ -70,7 +73,8 @@ const char *line_department(const struct line *line);
 /* The department of one of its calls: a FRITZ!Box's may depend on the
  * number called (department.NUMBER =). */
 const char *line_call_department(const struct line *line, const struct call_info *call);
-/* The modem's state and abilities; NULL for a network line. */
+/* The modem's state and abilities; NULL for a network line (see
+ * line_net_view()). */
 const struct modem_info *line_info(const struct line *line);
 
 #endif
