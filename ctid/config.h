@@ -59,12 +59,14 @@ struct config_box {
 
 struct config_ami {
 	struct config_box box;
-	char *user;	   /* manager.conf's [user] */
-	char *secret_file; /* its secret, readable by its owner only */
-	char *context;	   /* inbound contexts, "from-pstn,from-trunk"; NULL: those */
-	char *trunks;	   /* trunks' channel name prefixes, "PJSIP/provider"; or NULL */
-	bool tls;	   /* over TLS (port 5039 unless given) */
-	char *tls_ca;	   /* certificates to trust instead of the system's, or NULL */
+	char *user;	    /* manager.conf's [user] */
+	char *secret_file;  /* its secret, readable by its owner only */
+	char *context;	    /* inbound contexts, "from-pstn,from-trunk"; NULL: those */
+	char *trunks;	    /* trunks' channel name prefixes, "PJSIP/provider"; or NULL */
+	char *dial_channel; /* the phone Call back rings first ("PJSIP/21"), or NULL */
+	char *dial_context; /* where it then dials the number; NULL: from-internal */
+	bool tls;	    /* over TLS (port 5039 unless given) */
+	char *tls_ca;	    /* certificates to trust instead of the system's, or NULL */
 };
 
 struct config {

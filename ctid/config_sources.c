@@ -230,6 +230,15 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		free(a->tls_ca);
 		a->tls_ca = path;
 		return NULL;
+	} else if (!strcmp(key, "dial-channel") || !strcmp(key, "dial-context")) {
+		for (const char *p = value; *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && strchr("-_./@", *p) == NULL) {
+				return "dial-channel and dial-context must be a channel (PJSIP/21) "
+				       "and a dialplan context (from-internal)";
+			}
+		}
+		char **field = !strcmp(key, "dial-channel") ? &a->dial_channel : &a->dial_context;
+		return set_string(field, value) < 0 ? "out of memory" : NULL;
 	} else if (!strcmp(key, "trunks")) {
 		for (const char *p = value; *p != '\0'; p++) {
 			if (!isalnum((unsigned char)*p) && strchr("-_./@:, ", *p) == NULL) {
@@ -248,7 +257,8 @@ const char *config_apply_ami(struct config *c, const char *key, const char *valu
 		return set_string(&a->context, value) < 0 ? "out of memory" : NULL;
 	}
 	return apply_box(&a->box, key, value, "[ami]",
-			 "host, port, user, secret-file, context, trunks, tls, tls-ca, name, "
+			 "host, port, user, secret-file, context, trunks, dial-channel, "
+			 "dial-context, tls, tls-ca, name, "
 			 "department, "
 			 "department.NUMBER");
 }
@@ -259,6 +269,8 @@ void config_ami_finish(struct config_ami *a) {
 	free(a->secret_file);
 	free(a->context);
 	free(a->trunks);
+	free(a->dial_channel);
+	free(a->dial_context);
 	free(a->tls_ca);
 	memset(a, 0, sizeof(*a));
 }
@@ -277,7 +289,8 @@ int config_check_sources(const struct config *c, const char *where) {
 	}
 	const struct config_ami *a = &c->ami;
 	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL &&
-	    a->trunks == NULL && !a->tls && a->tls_ca == NULL) {
+	    a->trunks == NULL && a->dial_channel == NULL && a->dial_context == NULL && !a->tls &&
+	    a->tls_ca == NULL) {
 		return errors > 0 ? -EINVAL : 0;
 	}
 	if (a->box.host == NULL || a->user == NULL || a->secret_file == NULL) {

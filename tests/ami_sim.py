@@ -15,7 +15,10 @@ hang, close, open, clients, quit), with
     secret NEW     the secret changes (a Login with the old one fails)
     hang           accept, and never say or answer anything (a frozen PBX)
 
-and the reports "login ok EVENTS" or "login failed" for each Login. What
+and the reports "login ok EVENTS" or "login failed" for each Login, and
+"originate CHANNEL EXTEN CONTEXT async=ASYNC" for each Originate (answered
+"Response: Success" / "Message: Originate successfully queued", as Asterisk
+16 does for an asynchronous one: research/ami.md §4). What
 the server says follows research/ami.md: the banner "Asterisk Call
 Manager/9.0.0" (Asterisk 20) with no blank line after it; "Response:
 Success" / "Message: Authentication accepted"; on a wrong secret "Response:
@@ -105,6 +108,11 @@ class Manager(Box):
                     self.say('login failed')
                     self.drop(c)
                     return
+            elif fields.get('action', '').lower() == 'originate' and c in self.logged_in:
+                self.say('originate %s %s %s async=%s' % (
+                    fields.get('channel'), fields.get('exten'), fields.get('context'),
+                    fields.get('async')))
+                c.sendall(b'Response: Success\r\nMessage: Originate successfully queued\r\n\r\n')
             elif 'action' in fields:
                 c.sendall(b'Response: Error\r\nMessage: Permission denied\r\n\r\n')
         self.pending[c] = buf

@@ -82,6 +82,7 @@ with ctidtest.Harness(timeout=240) as h:
                     'secret-file = %s\n'
                     'context = from-internal, incoming, voipgrid_in\n'
                     'trunks = SIP/voipgrid-siproute-docker\n'
+                    'dial-channel = PJSIP/21\n'
                     'name = pbx\n'
                     'department = office\n'
                     'department.888999 = sales\n' % (port, secret))
@@ -106,7 +107,8 @@ with ctidtest.Harness(timeout=240) as h:
     pbx = [m for m in json.loads(status.stdout or '{}').get('modems', [])
            if m.get('path') == '127.0.0.1:%d' % port]
     tap.ok(pbx and pbx[0]['state'] == 'ready' and pbx[0]['manufacturer'] == 'Asterisk'
-           and pbx[0]['line'] == 'pbx', 'ctidctl status lists the PBX, ready', status.stdout)
+           and pbx[0]['line'] == 'pbx' and pbx[0]['can_dial'],
+           'ctidctl status lists the PBX, ready, able to dial', status.stdout)
 
     # 1. Extension 1986 calls 21, who answers (sweeney/asterisk-mqtt).
     sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')
@@ -137,6 +139,15 @@ with ctidtest.Harness(timeout=240) as h:
             'it ends as the missed call')
     code, out, _ = ctl('missed')
     tap.contains(out, '1986', 'the caller is on the call-back list')
+
+    # Call back through the PBX: it rings extension 21, then dials 1986.
+    ringgroup = [c for c in calls() if c['number'] == '1986' and c['state'] == 'missed']
+    code, out, err = ctl('callback', str(ringgroup[0]['id']) if ringgroup else '0')
+    tap.ok(code == 0, 'ctidctl callback dials through the PBX', err)
+    tap.is_(sim.expect('originate', 5), 'originate PJSIP/21 1986 from-internal async=true',
+            'as an Originate: the phone of dial-channel first, then the number')
+    back = [c for c in calls() if c['id'] == (ringgroup[0]['id'] if ringgroup else -1)]
+    tap.ok(back and back[0]['called_back'], 'the missed call is marked called back', back)
 
     # 3. A real trunk call through an IVR and a queue (ViStepRU/callme).
     sim.command('play callme_inbound_trunk_ivr_queue_answered.txt', 'ok')

@@ -199,7 +199,7 @@ static void test_ami(void) {
 	snprintf(text, sizeof(text),
 		 "[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = %s\n"
 		 "context = from-pstn, from-did-direct\nname = pbx\ndepartment.3012345 = shop\n"
-		 "trunks = PJSIP/provider, SIP/voipgrid\n",
+		 "trunks = PJSIP/provider, SIP/voipgrid\ndial-channel = PJSIP/21\n",
 		 secret);
 	struct config c;
 	is_int(build(&c, text, 0, NULL), 0, "an [ami] section");
@@ -209,6 +209,8 @@ static void test_ami(void) {
 	is_str(c.ami.secret_file, secret, "the secret's file");
 	is_str(c.ami.context, "from-pstn, from-did-direct", "the inbound contexts");
 	is_str(c.ami.trunks, "PJSIP/provider, SIP/voipgrid", "the trunks' channel names");
+	is_str(c.ami.dial_channel, "PJSIP/21", "the phone Call back rings first");
+	ok(c.ami.dial_context == NULL, "dialling in the default context");
 	is_str(config_box_department(&c.ami.box, "3012345"), "shop", "a DID's department");
 	ok(c.fritzbox.host == NULL, "no FRITZ!Box for it");
 	config_finish(&c);
@@ -244,6 +246,7 @@ static void test_ami(void) {
 		"[ami]\nhost = pbx.example\nuser = a b\n",
 		"[ami]\nhost = pbx.example\ncontext = from;pstn\n",
 		"[ami]\nhost = pbx.example\ntrunks = PJSIP/a;b\n",
+		"[ami]\nhost = pbx.example\ndial-channel = PJSIP/21\\r\\nAction: x\n",
 		"[ami]\nhost = pbx.example\nsecret = s3cret\n",
 		"[ami]\nport = 5038x\n",
 	};
@@ -254,6 +257,7 @@ static void test_ami(void) {
 		"a user with a space",
 		"a context with a ';'",
 		"trunks with a ';'",
+		"a dial-channel that would add a header",
 		"a secret in the file itself",
 		"a bad port",
 	};

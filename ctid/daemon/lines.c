@@ -590,11 +590,20 @@ int lines_count(struct lines *lines) {
 	return n;
 }
 
+/* Whether a network line can dial now: a PBX that is told which phone to
+ * ring first, while logged in. */
+static bool net_can_dial(const struct line *line) {
+	return line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL &&
+	       ami_logged_in(line->ami);
+}
+
 struct line *lines_dialer(struct lines *lines) {
 	struct line *network = NULL;
 	for (struct line *l = lines->list; l != NULL; l = l->next) {
 		if (l->kind != LINE_MODEM) {
-			network = l;
+			if (network == NULL || net_can_dial(l)) {
+				network = l;
+			}
 			continue;
 		}
 		const struct modem_info *info = modem_get_info(l->modem);
@@ -606,9 +615,24 @@ struct line *lines_dialer(struct lines *lines) {
 }
 
 int line_dial(struct line *line, const char *number) {
+	if (line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL) {
+		const struct config_ami *ca = &line->owner->opts.config->ami;
+		const char *context = ca->dial_context != NULL ? ca->dial_context : "from-internal";
+		int ret = ami_originate(line->ami, ca->dial_channel, context, number);
+		if (ret == -ENOTCONN) {
+			log_warn("%s cannot dial %s now: the PBX is not connected", line->name,
+				 number);
+		} else if (ret == 0) {
+			log_info("Dialling %s through the PBX: ringing %s first", number,
+				 ca->dial_channel);
+		}
+		return ret == -ENOTCONN ? -EBUSY : ret;
+	}
 	if (line->kind != LINE_MODEM) {
-		log_warn("%s cannot dial %s: dialling through a %s is not supported yet",
-			 line->name, number, line->kind == LINE_AMI ? "PBX" : "FRITZ!Box");
+		log_warn("%s cannot dial %s: %s", line->name, number,
+			 line->kind == LINE_AMI
+				 ? "[ami] dial-channel (the phone to ring first) is not set"
+				 : "dialling through a FRITZ!Box is not supported yet");
 		return -ENOTSUP;
 	}
 	int ret = modem_dial(line->modem, number, now_time());
@@ -640,7 +664,9 @@ bool line_is_modem(const struct line *line) {
 	return line->kind == LINE_MODEM;
 }
 
-void line_net_view(const struct line *line, const char **maker, const char **model, bool *up) {
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up,
+		   bool *can_dial) {
+	*can_dial = net_can_dial(line);
 	bool fritzbox = line->kind == LINE_FRITZBOX;
 	*maker = fritzbox ? "AVM" : "Asterisk";
 	*model = fritzbox ? "FRITZ!Box call monitor" : "manager interface";

@@ -52,18 +52,21 @@ typedef void (*lines_fn)(struct line *line, void *ctx);
 void lines_foreach(struct lines *lines, lines_fn fn, void *ctx);
 int lines_count(struct lines *lines);
 
-/* The first ready modem that can dial, else a network line (line_dial()
- * then says why it cannot), or NULL. */
+/* The first ready modem that can dial, else a network line (one that can
+ * dial if there is one; else line_dial() says why it cannot), or NULL. */
 struct line *lines_dialer(struct lines *lines);
-/* Dials on line; see modem_dial(). A network line cannot dial yet:
- * -ENOTSUP (logged). */
+/* Dials on line; see modem_dial(). A PBX rings [ami] dial-channel first
+ * (-EBUSY while not logged in); a FRITZ!Box, or a PBX without
+ * dial-channel, cannot: -ENOTSUP (logged). */
 int line_dial(struct line *line, const char *number);
 
 /* Whether line is a modem (else a source over the network). */
 bool line_is_modem(const struct line *line);
 /* What a network line is (its maker and model, "AVM", "FRITZ!Box call
- * monitor"), and whether it is up (connected, logged in) now. */
-void line_net_view(const struct line *line, const char **maker, const char **model, bool *up);
+ * monitor"), whether it is up (connected, logged in) now, and whether it
+ * can dial (a PBX with [ami] dial-channel). */
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up,
+		   bool *can_dial);
 /* The device path of a modem; HOST:PORT of a network line. */
 const char *line_path(const struct line *line);
 const char *line_name(const struct line *line);

@@ -168,8 +168,8 @@ struct modem_ctx {
  * retrying while it reconnects. It knows answered from missed. */
 static void net_view(struct line *line, struct bus_modem *m) {
 	const char *maker, *model;
-	bool up;
-	line_net_view(line, &maker, &model, &up);
+	bool up, can_dial;
+	line_net_view(line, &maker, &model, &up, &can_dial);
 	*m = (struct bus_modem){
 		.path = line_path(line),
 		.line = line_name(line),
@@ -178,6 +178,7 @@ static void net_view(struct line *line, struct bus_modem *m) {
 		.model = model,
 		.dialect = "",
 		.cid_command = "",
+		.can_dial = can_dial,
 		.detects_pickup = true,
 	};
 }

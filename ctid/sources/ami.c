@@ -83,7 +83,15 @@ static void on_down(void *data) {
 static void on_response(bool success, const char *message, void *data) {
 	struct ami *a = data;
 	if (a->logged_in) {
-		return; /* only the login is asked for */
+		/* after the login only Originate is asked for */
+		if (success) {
+			log_info("The Asterisk manager at %s: %s", a->where,
+				 message[0] ? message : "dialling");
+		} else {
+			log_warn("The Asterisk manager at %s would not dial: %s", a->where,
+				 message[0] ? message : "no reason given");
+		}
+		return;
 	}
 	stop_login_timer(a);
 	if (success) {
@@ -175,6 +183,38 @@ void ami_destroy(struct ami *a) {
 	}
 	g_free(a->where);
 	free(a);
+}
+
+/* Whether s is made of the characters of a channel or context name. */
+static bool word_ok(const char *s) {
+	if (s == NULL || s[0] == '\0' || strlen(s) > 80) {
+		return false;
+	}
+	for (const char *p = s; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && strchr("-_./@", *p) == NULL) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int ami_originate(struct ami *a, const char *channel, const char *context, const char *number) {
+	bool digits = number != NULL && number[0] != '\0' && strlen(number) < 40;
+	for (const char *p = number; digits && *p != '\0'; p++) {
+		digits = g_ascii_isdigit(*p) || (*p == '+' && p == number);
+	}
+	if (!digits || !word_ok(channel) || !word_ok(context)) {
+		return -EINVAL;
+	}
+	if (!a->logged_in) {
+		return -ENOTCONN;
+	}
+	char *action = g_strdup_printf("Action: Originate\r\nChannel: %s\r\nContext: %s\r\n"
+				       "Exten: %s\r\nPriority: 1\r\nAsync: true\r\n\r\n",
+				       channel, context, number);
+	int ret = netline_write(a->net, action, strlen(action));
+	g_free(action);
+	return ret;
 }
 
 bool ami_logged_in(const struct ami *a) {

@@ -96,6 +96,14 @@ void ami_destroy(struct ami *a);
 bool ami_logged_in(const struct ami *a);
 
 /*
+ * Has the PBX ring channel (the user's phone, "PJSIP/21") and, when it is
+ * picked up, dial number (digits and a leading +) in context: AMI's
+ * Originate, asynchronous. Returns 0 when asked (a refusal is logged when
+ * it comes), -ENOTCONN when not logged in, -EINVAL for a bad argument.
+ */
+int ami_originate(struct ami *a, const char *channel, const char *context, const char *number);
+
+/*
  * Reads the secret from the first line of path into out (outsz bytes).
  * A file others than its owner can read is refused: -EPERM, with why
  * saying so (as for any other error). Returns 0 or -errno.

@@ -443,16 +443,15 @@ static void on_newcallerid(struct ami_parser *p, const struct message *m) {
 }
 
 static void on_message(struct ami_parser *p, const struct message *m, int64_t now) {
+	const char *ev = get(m, "Event");
 	const char *response = get(m, "Response");
-	if (response != NULL) {
-		if (p->listener.response != NULL) {
+	if (ev == NULL) {
+		/* an answer to an action (an event such as OriginateResponse may
+		 * carry a Response: too, and is no answer) */
+		if (response != NULL && p->listener.response != NULL) {
 			p->listener.response(strcasecmp(response, "Success") == 0,
 					     get_or(m, "Message"), p->data);
 		}
-		return;
-	}
-	const char *ev = get(m, "Event");
-	if (ev == NULL) {
 		return;
 	}
 	if (!strcasecmp(ev, "Newchannel")) {
