@@ -173,6 +173,17 @@ with ctidtest.Harness(timeout=240) as h:
             'the call placed is logged as outgoing, from phone 260010001, answered')
     tap.is_(monitor.take('{"event":"CallStarted"', 0.3), [], 'and never announced')
 
+    # Garbage and an endless line lose neither ctid nor the next call.
+    sim.command('garbage', 'ok')
+    sim.command('endless 100000', 'ok')
+    sim.command('send ', 'ok')  # ends the endless line, and the message
+    monitor.take('{"event":"CallStarted"', 0.2)
+    sim.command('play sweeney_cancel_ext_to_ext.txt', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'missed' and daemon.alive(),
+           'after garbage and an endless line the next call is followed', ended)
+    tap.contains(daemon.log(), 'sent a line longer than 4096 bytes', 'the endless line is logged')
+
     # 4. The PBX restarts with another secret: one line for the refused
     # login, then ctid is back once the secret is right again.
     sim.command('secret other', 'ok')
