@@ -13,6 +13,7 @@
 
 #define CALL_NUMBER_MAX 40   /* digits and '+', NUL-terminated */
 #define CALL_NAME_MAX	1024 /* UTF-8, NUL-terminated */
+#define CALL_EXT_MAX	32   /* an extension's name or number, NUL-terminated */
 
 /* Why there is no number (or name). */
 enum call_withheld {
@@ -52,6 +53,12 @@ struct call_info {
 	int year, month, day, hour, minute;
 	int rings;
 	bool waiting; /* announced during another call (+CCWA) */
+	/* Placed from one of the line's phones (number is the one dialled),
+	 * where the line reports such calls (a FRITZ!Box, a PBX). */
+	bool outgoing;
+	/* The extension that took the call (placed it, when outgoing), as the
+	 * line names it; "" where the line cannot tell (a modem). */
+	char answered_by[CALL_EXT_MAX];
 	enum call_state state;
 	int64_t started_wall; /* ms since the epoch: first ring or caller-ID data */
 	int64_t ended_wall;   /* 0 while ringing */

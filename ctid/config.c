@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_sources.h"
 #include "db.h"
 #include "log.h"
 #include "phone.h"
@@ -52,6 +53,8 @@ void config_finish(struct config *c) {
 	for (int i = 0; i < c->n_modems; i++) {
 		modem_finish(&c->modems[i]);
 	}
+	config_box_finish(&c->fritzbox);
+	config_ami_finish(&c->ami);
 	config_init(c);
 }
 
@@ -305,6 +308,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		c->token_file = p;
 	} else if (!strcmp(key, "lines")) {
 		return apply_lines(c, value);
+	} else if (!strcmp(key, "fritzbox")) {
+		return config_apply_fritzbox_address(c, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -391,6 +396,7 @@ int config_read(struct config *c, FILE *f, const char *path) {
 	int lineno = 0;
 	int errors = 0;
 	struct config_modem *modem = NULL;
+	bool fritzbox = false, ami = false; /* in the [fritzbox] or [ami] section */
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		lineno++;
 		size_t len = strlen(buf);
@@ -416,10 +422,16 @@ int config_read(struct config *c, FILE *f, const char *path) {
 					end[1] = '\0'; /* "[modem x]   # a comment" */
 				}
 			}
+			modem = NULL;
+			fritzbox = end != NULL && end[1] == '\0' && !strcmp(line, "[fritzbox]");
+			ami = end != NULL && end[1] == '\0' && !strcmp(line, "[ami]");
+			if (fritzbox || ami) {
+				continue;
+			}
 			if (end == NULL || end[1] != '\0' ||
 			    sscanf(line, "[modem %255[^]]]", name) != 1) {
-				log_error("%s:%d: expected a section like [modem NAME]", path,
-					  lineno);
+				log_error("%s:%d: expected a section like [modem NAME], [fritzbox] or [ami]",
+					  path, lineno);
 				errors++;
 				modem = NULL;
 				continue;
@@ -456,8 +468,16 @@ int config_read(struct config *c, FILE *f, const char *path) {
 			errors++;
 			continue;
 		}
-		const char *err = modem != NULL ? apply_modem(modem, key, value)
-						: apply_main(c, key, value);
+		const char *err;
+		if (modem != NULL) {
+			err = apply_modem(modem, key, value);
+		} else if (fritzbox) {
+			err = config_apply_fritzbox(c, key, value);
+		} else if (ami) {
+			err = config_apply_ami(c, key, value);
+		} else {
+			err = apply_main(c, key, value);
+		}
 		if (err != NULL) {
 			log_error("%s:%d: %s: %s", path, lineno, key, err);
 			errors++;
@@ -532,7 +552,13 @@ int config_build(struct config *c, const struct config_source *src) {
 			errors++;
 		}
 	}
-	return errors > 0 ? -EBADR : ret;
+	if (errors > 0) {
+		return -EBADR;
+	}
+	if (config_check_sources(c, c->path != NULL ? c->path : "the configuration") < 0) {
+		return -EINVAL;
+	}
+	return ret;
 }
 
 void config_foreach(const struct config *c,

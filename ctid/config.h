@@ -4,7 +4,7 @@
 /*
  * ctid's settings: one struct, built in one place. config_build() lays the
  * defaults, then the file (ctid.conf: "key = value" lines, "#" comments,
- * "[modem NAME]" sections), then the command line, whose options are the
+ * "[modem NAME]", "[fritzbox]" and "[ami]" sections), then the command line, whose options are the
  * file's keys under the same names and checked by the same code. ctid
  * builds its settings so at start-up and again on every SIGHUP, so the
  * command line always wins over the file.
@@ -38,6 +38,37 @@ struct config_modem {
 	char *department; /* the department its calls are for, or NULL */
 };
 
+/* A line over the network: the [fritzbox] section (a FRITZ!Box's call
+ * monitor) and the common part of [ami] (a PBX's manager interface). */
+#define CONFIG_MAX_NUMBERS	16
+#define CONFIG_DEFAULT_FRITZBOX "fritzbox"
+#define CONFIG_DEFAULT_AMI	"asterisk"
+struct config_number {
+	char *number;	  /* one of the box's own numbers, digits */
+	char *department; /* the department its calls are for */
+};
+
+struct config_box {
+	char *host;	  /* NULL: none */
+	int port;	  /* 0: the source's own (1012, 5038) */
+	char *name;	  /* the line's name; NULL: CONFIG_DEFAULT_FRITZBOX or _AMI */
+	char *department; /* for calls to numbers without their own, or NULL */
+	struct config_number numbers[CONFIG_MAX_NUMBERS]; /* department.NUMBER = */
+	int n_numbers;
+};
+
+struct config_ami {
+	struct config_box box;
+	char *user;	    /* manager.conf's [user] */
+	char *secret_file;  /* its secret, readable by its owner only */
+	char *context;	    /* inbound contexts, "from-pstn,from-trunk"; NULL: those */
+	char *trunks;	    /* trunks' channel name prefixes, "PJSIP/provider"; or NULL */
+	char *dial_channel; /* the phone Call back rings first ("PJSIP/21"), or NULL */
+	char *dial_context; /* where it then dials the number; NULL: from-internal */
+	bool tls;	    /* over TLS (port 5039 unless given) */
+	char *tls_ca;	    /* certificates to trust instead of the system's, or NULL */
+};
+
 struct config {
 	char *path;	  /* the file this came from, or NULL */
 	char *database;	  /* NULL: the default, $XDG_DATA_HOME/ctid/ctid.db */
@@ -69,6 +100,8 @@ struct config {
 	int verbose;
 	struct config_modem modems[CONFIG_MAX_MODEMS];
 	int n_modems;
+	struct config_box fritzbox;
+	struct config_ami ami;
 };
 
 /* A setting from the command line: a key of the file and its value. */
@@ -151,6 +184,10 @@ char *config_default_token_file(void);
 /* Whether a desk following c->lines shows a call of line and department
  * (either may be NULL): yes when it follows none, or one of them. */
 bool config_follows(const struct config *c, const char *line, const char *department);
+
+/* The department of a call of a network line to its number called (which
+ * may be NULL or ""): that number's, else the section's, else NULL. */
+const char *config_box_department(const struct config_box *b, const char *called);
 
 /* Expands a leading "~/" with $HOME; returns a new string. */
 char *config_expand_home(const char *path);

@@ -377,10 +377,13 @@ static int missed_cmp(const void *a, const void *b) {
 }
 
 int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data) {
-	/* fixed clauses only; the unknown one matches calls_waiting's WHERE */
+	/* fixed clauses only; the unknown one matches calls_waiting's WHERE. A
+	 * call placed from the office that nobody answered is unknown too, but
+	 * nobody here missed it. */
 	char sql[512];
 	snprintf(sql, sizeof(sql), ROW_COLS " WHERE k.handled IS NULL AND %s%s%s%s",
-		 f->unknown ? "k.state IN ('missed', 'unknown')" : "k.state = 'missed'",
+		 f->unknown ? "k.state IN ('missed', 'unknown') AND k.direction = 'in'"
+			    : "k.state = 'missed'",
 		 f->since > 0 ? " AND k.started >= ?1" : "",
 		 f->until > 0 ? " AND k.started < ?2" : "",
 		 f->lines != NULL ? DB_LINES_CLAUSE("?3") : "");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -117,6 +118,157 @@ static void test_layers(void) {
 	config_finish(&c);
 }
 
+/* [fritzbox] and --fritzbox HOST[:PORT]. */
+static void test_fritzbox(void) {
+	struct config c;
+	int ret = build(&c,
+			"region = GB\n"
+			"[fritzbox]\n"
+			"host = fritz.box\n"
+			"name = office\n"
+			"department = front desk\n"
+			"department.3012345 = shop\n"
+			"department.+4930999 = service # a comment\n"
+			"[modem usr]\n"
+			"line = back\n",
+			0, NULL);
+	is_int(ret, 0, "a [fritzbox] section next to a modem's");
+	is_str(c.fritzbox.host, "fritz.box", "its host");
+	is_int(c.fritzbox.port, 0, "the monitor's port unless given");
+	is_str(c.fritzbox.name, "office", "the line's name");
+	is_int(c.n_modems, 1, "the modem section after it is its own");
+	is_str(c.n_modems == 1 ? c.modems[0].line : "", "back", "with its keys");
+	is_str(config_box_department(&c.fritzbox, "3012345"), "shop", "a number's department");
+	is_str(config_box_department(&c.fritzbox, "+4930999"), "service", "another's");
+	is_str(config_box_department(&c.fritzbox, "555"), "front desk",
+	       "other numbers: the section's department");
+	is_str(config_box_department(&c.fritzbox, NULL), "front desk", "and calls without one");
+	config_finish(&c);
+	ok(c.fritzbox.host == NULL, "config_finish() forgets the box");
+
+	const char *const opt[] = {"fritzbox", "192.168.178.1:1012"};
+	ret = build(&c, "[fritzbox]\nhost = fritz.box\nport = 2000\nname = office\n", 1, opt);
+	is_int(ret, 0, "--fritzbox over the file's section");
+	is_str(c.fritzbox.host, "192.168.178.1", "the option's host wins");
+	is_int(c.fritzbox.port, 1012, "and its port");
+	is_str(c.fritzbox.name, "office", "the file's name stays");
+	config_finish(&c);
+	const char *const v6[] = {"fritzbox", "[fd00::1]:1012"};
+	is_int(build(&c, NULL, 1, v6), 0, "--fritzbox [IPv6]:PORT");
+	is_str(c.fritzbox.host, "fd00::1", "the address without brackets");
+	config_finish(&c);
+	const char *const bare[] = {"fritzbox", "fritz.box"};
+	is_int(build(&c, NULL, 1, bare), 0, "--fritzbox HOST");
+	is_int(c.fritzbox.port, 0, "the monitor's port");
+	config_finish(&c);
+
+	static const char *const bad_files[] = {
+		"[fritzbox]\nhost = http://fritz.box/\n",
+		"[fritzbox]\nhost = fritz.box\nport = 0\n",
+		"[fritzbox]\nhost = fritz.box\nport = 1012x\n",
+		"[fritzbox]\nhost = fritz.box\ndepartment.30-12 = shop\n",
+		"[fritzbox]\nhost = fritz.box\nline = shop\n",
+		"[fritzbox]\nname = office\n",
+		"[fritzbox] x\nhost = fritz.box\n",
+	};
+	static const char *const why[] = {
+		"a URL is not a host",		 "port 0",	   "a port with letters",
+		"a number with a dash",		 "an unknown key", "a section without a host",
+		"text after the section's name",
+	};
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		is_int(build(&c, bad_files[i], 0, NULL), -EINVAL, "refused: %s", why[i]);
+		config_finish(&c);
+	}
+	const char *const bad_opt[] = {"fritzbox", "fritz.box:99999"};
+	is_int(build(&c, NULL, 1, bad_opt), -EBADR, "--fritzbox with a port out of range");
+	config_finish(&c);
+	const char *const bad_v6[] = {"fritzbox", "[fd00::1"};
+	is_int(build(&c, NULL, 1, bad_v6), -EBADR, "--fritzbox with an unclosed bracket");
+	config_finish(&c);
+}
+
+/* [ami]: a PBX's manager interface, its secret in a file of its own. */
+static void test_ami(void) {
+	char secret[160], text[512];
+	snprintf(secret, sizeof(secret), "%s/ami.secret", tmpdir);
+	FILE *f = fopen(secret, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(secret, 0600);
+	snprintf(text, sizeof(text),
+		 "[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = %s\n"
+		 "context = from-pstn, from-did-direct\nname = pbx\ndepartment.3012345 = shop\n"
+		 "trunks = PJSIP/provider, SIP/voipgrid\ndial-channel = PJSIP/21\n",
+		 secret);
+	struct config c;
+	is_int(build(&c, text, 0, NULL), 0, "an [ami] section");
+	is_str(c.ami.box.host, "pbx.example", "its host");
+	is_int(c.ami.box.port, 0, "the manager's port unless given");
+	is_str(c.ami.user, "ctid", "the user");
+	is_str(c.ami.secret_file, secret, "the secret's file");
+	is_str(c.ami.context, "from-pstn, from-did-direct", "the inbound contexts");
+	is_str(c.ami.trunks, "PJSIP/provider, SIP/voipgrid", "the trunks' channel names");
+	is_str(c.ami.dial_channel, "PJSIP/21", "the phone Call back rings first");
+	ok(c.ami.dial_context == NULL, "dialling in the default context");
+	is_str(config_box_department(&c.ami.box, "3012345"), "shop", "a DID's department");
+	ok(c.fritzbox.host == NULL, "no FRITZ!Box for it");
+	config_finish(&c);
+
+	char tls[1024];
+	snprintf(tls, sizeof(tls), "%stls = yes\ntls-ca = %s\n", text, secret);
+	is_int(build(&c, tls, 0, NULL), 0, "[ami] over TLS, trusting a file's certificates");
+	ok(c.ami.tls, "tls = yes");
+	is_str(c.ami.tls_ca, secret, "tls-ca");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls = maybe\n", text);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: tls = maybe");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls-ca = %s\n", text, secret);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: tls-ca without tls = yes");
+	config_finish(&c);
+	snprintf(tls, sizeof(tls), "%stls = yes\ntls-ca = /nonexistent.pem\n", text);
+	is_int(build(&c, tls, 0, NULL), -EINVAL, "refused: a tls-ca that cannot be read");
+	config_finish(&c);
+
+	chmod(secret, 0640);
+	is_int(build(&c, text, 0, NULL), -EINVAL, "refused: a secret the group can read");
+	config_finish(&c);
+	chmod(secret, 0604);
+	is_int(build(&c, text, 0, NULL), -EINVAL, "refused: a secret others can read");
+	config_finish(&c);
+	chmod(secret, 0600);
+
+	static const char *const bad[] = {
+		"[ami]\nhost = pbx.example\nuser = ctid\n",
+		"[ami]\nuser = ctid\nsecret-file = /nonexistent\n",
+		"[ami]\nhost = pbx.example\nuser = ctid\nsecret-file = /nonexistent/secret\n",
+		"[ami]\nhost = pbx.example\nuser = a b\n",
+		"[ami]\nhost = pbx.example\ncontext = from;pstn\n",
+		"[ami]\nhost = pbx.example\ntrunks = PJSIP/a;b\n",
+		"[ami]\nhost = pbx.example\ndial-channel = PJSIP/21\\r\\nAction: x\n",
+		"[ami]\nhost = pbx.example\nsecret = s3cret\n",
+		"[ami]\nport = 5038x\n",
+	};
+	static const char *const why[] = {
+		"no secret-file",
+		"no host",
+		"a secret-file that does not exist",
+		"a user with a space",
+		"a context with a ';'",
+		"trunks with a ';'",
+		"a dial-channel that would add a header",
+		"a secret in the file itself",
+		"a bad port",
+	};
+	_Static_assert(sizeof(bad) == sizeof(why), "a reason for each");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		is_int(build(&c, bad[i], 0, NULL), -EINVAL, "refused: %s", why[i]);
+		config_finish(&c);
+	}
+	unlink(secret);
+}
+
 int main(void) {
 	log_init("test_config", LOG_SILENT);
 	if (mkdtemp(tmpdir) == NULL) {
@@ -125,6 +277,8 @@ int main(void) {
 	}
 	test_syntax();
 	test_layers();
+	test_fritzbox();
+	test_ami();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
 	unlink(path);

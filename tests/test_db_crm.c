@@ -323,6 +323,39 @@ static void test_missed(void) {
 	db_close(db);
 }
 
+/* Calls placed from the office (a FRITZ!Box reports them): one nobody
+ * answered is no missed call, one answered reaches the caller. */
+static void test_missed_outgoing(void) {
+	struct db *db = open_db("outgoing.db");
+	add_call(db, 1000, "01632960100", "+441632960100", 0, DB_CALL_MISSED);
+	struct db_call out = {
+		.started = 1100,
+		.ended = 1110,
+		.number = "01632960900",
+		.e164 = "+441632960900",
+		.state = DB_CALL_UNKNOWN,
+		.outgoing = true,
+		.answered_by = "11",
+	};
+	int64_t id = 0;
+	is_int(db_call_add(db, &out, &id), 0, "an outgoing call nobody answered is logged");
+	struct missed_list l = {0};
+	struct db_missed_filter f = {.unknown = true};
+	db_missed_foreach(db, &f, grab_missed, &l);
+	is_str(order(&l), "+441632960100:1",
+	       "it is not on the call-back list, even with the calls that may be missed");
+	out.started = 1200;
+	out.number = "01632960100";
+	out.e164 = "+441632960100";
+	out.state = DB_CALL_ANSWERED;
+	db_call_add(db, &out, &id);
+	memset(&l, 0, sizeof(l));
+	db_missed_foreach(db, &f, grab_missed, &l);
+	ok(l.n == 1 && l.m[0].called_back == 1200,
+	   "a call placed to a caller who missed us and answered: called back");
+	db_close(db);
+}
+
 struct counts_list {
 	int n;
 	char s[16][96];
@@ -435,6 +468,7 @@ int main(void) {
 	}
 	test_merge();
 	test_missed();
+	test_missed_outgoing();
 	test_stats();
 	test_queries();
 	char cmd[300];

@@ -73,6 +73,8 @@ void calls_row(const struct call_info *i, const char *line, const struct db_matc
 		.contact_id = m->contact_id,
 		.rings = i->rings,
 		.state = calls_db_state(i->state),
+		.outgoing = i->outgoing,
+		.answered_by = i->answered_by[0] ? i->answered_by : NULL,
 	};
 }
 

@@ -53,9 +53,17 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		    void *data) {
 	struct daemon *d = data;
 	bool visible;
-	struct call_entry *e = calls_update(d->calls, line, line_name(line), line_department(line),
-					    info, change, &visible);
+	struct call_entry *e = calls_update(d->calls, line, line_name(line),
+					    line_call_department(line, info), info, change, &visible);
 	if (e == NULL) {
+		return;
+	}
+	if (info->outgoing) {
+		/* placed from the office: logged, but nobody is to be told of it
+		 * (announcing it would pop it up as a call coming in) */
+		if (change == CALL_ENDED) {
+			calls_forget_ended(d->calls);
+		}
 		return;
 	}
 	service_call(d->service, change, e);
@@ -177,7 +185,9 @@ static int dial(const char *number, void *data) {
 	if (line == NULL) {
 		return -ENOTSUP;
 	}
-	log_info("Dialling %s on %s", number, line_path(line));
+	if (line_is_modem(line)) {
+		log_info("Dialling %s on %s", number, line_path(line));
+	}
 	return line_dial(line, number);
 }
 
@@ -368,7 +378,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[5];
+	const char *changed[7];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -381,6 +391,18 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	}
 	if (differ(old->device_dir, new->device_dir)) {
 		changed[n++] = "device-dir";
+	}
+	if (differ(old->fritzbox.host, new->fritzbox.host) ||
+	    old->fritzbox.port != new->fritzbox.port ||
+	    differ(old->fritzbox.name, new->fritzbox.name)) {
+		changed[n++] = "fritzbox";
+	}
+	if (differ(old->ami.box.host, new->ami.box.host) || old->ami.box.port != new->ami.box.port ||
+	    differ(old->ami.box.name, new->ami.box.name) || differ(old->ami.user, new->ami.user) ||
+	    differ(old->ami.secret_file, new->ami.secret_file) ||
+	    differ(old->ami.context, new->ami.context) || differ(old->ami.trunks, new->ami.trunks) ||
+	    old->ami.tls != new->ami.tls || differ(old->ami.tls_ca, new->ami.tls_ca)) {
+		changed[n++] = "ami";
 	}
 	bool listen_changed =
 		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||

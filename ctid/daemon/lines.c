@@ -11,20 +11,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ami.h"
+#include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
 
+/* What a line is: a modem, or a source of calls over the network. */
+enum line_kind {
+	LINE_MODEM = 0,
+	LINE_FRITZBOX,
+	LINE_AMI,
+};
+
 struct line {
 	struct lines *owner;
+	enum line_kind kind;
+	struct fritzbox *fritzbox; /* LINE_FRITZBOX */
+	struct ami *ami;	   /* LINE_AMI */
 	char *path;
 	char *name;
-	char *department; /* from its [modem] section, or NULL */
-	bool from_dir;	  /* an entry of the device folder: forgotten when it goes */
-	bool seen;	  /* found by the current scan */
-	struct modem *modem;
+	char *department;    /* from its [modem] section, or NULL */
+	bool from_dir;	     /* an entry of the device folder: forgotten when it goes */
+	bool seen;	     /* found by the current scan */
+	struct modem *modem; /* LINE_MODEM */
 	GSource *io;
 	int io_fd;
 	short io_events;
@@ -146,6 +158,9 @@ static gboolean retry_cb(gpointer data) {
  * be opened yet (locked, permissions not set yet) is tried again with
  * back-off. A missing device waits for the folder watch instead. */
 static void line_start(struct line *line) {
+	if (line->kind != LINE_MODEM) {
+		return; /* a network line connects by itself */
+	}
 	enum modem_state state = modem_get_info(line->modem)->state;
 	if (state != MODEM_STATE_CLOSED && state != MODEM_STATE_GONE) {
 		return;
@@ -269,6 +284,9 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 }
 
 static void line_free(struct line *line) {
+	/* ends its calls in progress: they are logged as they end */
+	fritzbox_destroy(line->fritzbox);
+	ami_destroy(line->ami);
 	drop_source(&line->io);
 	drop_source(&line->timer);
 	drop_source(&line->retry);
@@ -276,10 +294,116 @@ static void line_free(struct line *line) {
 	if (line->announced) {
 		line->owner->listener.removed(line, line->owner->data);
 	}
-	free(line->path);
+	if (line->kind != LINE_MODEM) {
+		g_free(line->path);
+	} else {
+		free(line->path);
+	}
 	free(line->name);
 	free(line->department);
 	free(line);
+}
+
+static void on_source_call(const struct call_info *call, enum call_change change, void *data) {
+	struct line *line = data;
+	line->owner->listener.call(line, call, change, line->owner->data);
+}
+
+/* A line over the network: its path is HOST:PORT, its department is
+ * looked up per call. */
+static struct line *net_line_new(struct lines *lines, enum line_kind kind,
+				 const struct config_box *cb, int default_port,
+				 const char *default_name) {
+	struct line *line = calloc(1, sizeof(*line));
+	if (line == NULL) {
+		return NULL;
+	}
+	line->owner = lines;
+	line->kind = kind;
+	line->io_fd = -1;
+	line->timer_deadline = -1;
+	int port = cb->port > 0 ? cb->port : default_port;
+	line->path = g_strdup_printf(strchr(cb->host, ':') ? "[%s]:%d" : "%s:%d", cb->host, port);
+	line->name = strdup(cb->name != NULL ? cb->name : default_name);
+	if (line->name == NULL) {
+		g_free(line->path);
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+static void net_line_add(struct lines *lines, struct line *line, const char *what) {
+	line->next = lines->list;
+	lines->list = line;
+	log_info("Following the %s at %s (line %s)", what, line->path, line->name);
+}
+
+static void net_line_fail(struct line *line, const char *what) {
+	log_error("Could not follow the %s at %s: %s", what, line->path, strerror(errno));
+	g_free(line->path);
+	free(line->name);
+	free(line);
+}
+
+/* The FRITZ!Box of the [fritzbox] section (or --fritzbox), if any. */
+static int fritzbox_add(struct lines *lines) {
+	const struct config_box *cb = &lines->opts.config->fritzbox;
+	struct line *line = net_line_new(lines, LINE_FRITZBOX, cb, FRITZBOX_DEFAULT_PORT,
+					 CONFIG_DEFAULT_FRITZBOX);
+	if (line == NULL) {
+		return -ENOMEM;
+	}
+	struct fritzbox_options fo = {
+		.host = cb->host,
+		.port = cb->port,
+		.line = line->name,
+		.retry_min_ms = lines->opts.retry_min_ms,
+	};
+	line->fritzbox = fritzbox_create(&fo, on_source_call, line);
+	if (line->fritzbox == NULL) {
+		net_line_fail(line, "FRITZ!Box");
+		return -ENOMEM;
+	}
+	net_line_add(lines, line, "FRITZ!Box call monitor");
+	return 0;
+}
+
+/* The PBX of the [ami] section, if any: its secret is read now. */
+static int ami_add(struct lines *lines) {
+	const struct config_ami *ca = &lines->opts.config->ami;
+	char secret[256], why[160];
+	int ret = ami_read_secret(ca->secret_file, secret, sizeof(secret), why, sizeof(why));
+	if (ret < 0) {
+		log_error("[ami] secret-file %s: %s", ca->secret_file, why);
+		return ret;
+	}
+	struct line *line =
+		net_line_new(lines, LINE_AMI, &ca->box, AMI_DEFAULT_PORT, CONFIG_DEFAULT_AMI);
+	if (line == NULL) {
+		explicit_bzero(secret, sizeof(secret));
+		return -ENOMEM;
+	}
+	struct ami_options ao = {
+		.host = ca->box.host,
+		.port = ca->box.port,
+		.line = line->name,
+		.user = ca->user,
+		.secret = secret,
+		.contexts = ca->context,
+		.trunks = ca->trunks,
+		.tls = ca->tls,
+		.tls_ca = ca->tls_ca,
+		.retry_min_ms = lines->opts.retry_min_ms,
+	};
+	line->ami = ami_create(&ao, on_source_call, line);
+	explicit_bzero(secret, sizeof(secret));
+	if (line->ami == NULL) {
+		net_line_fail(line, "Asterisk manager");
+		return -ENOMEM;
+	}
+	net_line_add(lines, line, "Asterisk manager interface");
+	return 0;
 }
 
 static struct line *find_line(struct lines *lines, const char *path) {
@@ -421,6 +545,11 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 				  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
 					  IN_DELETE_SELF | IN_ONLYDIR);
 	}
+	if ((cfg->fritzbox.host != NULL && fritzbox_add(lines) < 0) ||
+	    (cfg->ami.box.host != NULL && ami_add(lines) < 0)) {
+		lines_destroy(lines);
+		return NULL;
+	}
 	for (int i = 0; i < cfg->n_devices; i++) {
 		if (find_line(lines, cfg->devices[i]) == NULL) {
 			line_add(lines, cfg->devices[i], false);
@@ -461,17 +590,51 @@ int lines_count(struct lines *lines) {
 	return n;
 }
 
+/* Whether a network line can dial now: a PBX that is told which phone to
+ * ring first, while logged in. */
+static bool net_can_dial(const struct line *line) {
+	return line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL &&
+	       ami_logged_in(line->ami);
+}
+
 struct line *lines_dialer(struct lines *lines) {
+	struct line *network = NULL;
 	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		if (l->kind != LINE_MODEM) {
+			if (network == NULL || net_can_dial(l)) {
+				network = l;
+			}
+			continue;
+		}
 		const struct modem_info *info = modem_get_info(l->modem);
 		if (info->state == MODEM_STATE_READY && info->can_dial) {
 			return l;
 		}
 	}
-	return NULL;
+	return network;
 }
 
 int line_dial(struct line *line, const char *number) {
+	if (line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL) {
+		const struct config_ami *ca = &line->owner->opts.config->ami;
+		const char *context = ca->dial_context != NULL ? ca->dial_context : "from-internal";
+		int ret = ami_originate(line->ami, ca->dial_channel, context, number);
+		if (ret == -ENOTCONN) {
+			log_warn("%s cannot dial %s now: the PBX is not connected", line->name,
+				 number);
+		} else if (ret == 0) {
+			log_info("Dialling %s through the PBX: ringing %s first", number,
+				 ca->dial_channel);
+		}
+		return ret == -ENOTCONN ? -EBUSY : ret;
+	}
+	if (line->kind != LINE_MODEM) {
+		log_warn("%s cannot dial %s: %s", line->name, number,
+			 line->kind == LINE_AMI
+				 ? "[ami] dial-channel (the phone to ring first) is not set"
+				 : "dialling through a FRITZ!Box is not supported yet");
+		return -ENOTSUP;
+	}
 	int ret = modem_dial(line->modem, number, now_time());
 	line_sync(line);
 	return ret;
@@ -481,8 +644,33 @@ const char *line_path(const struct line *line) {
 	return line->path;
 }
 
+/* The section of a network line's settings. */
+static const struct config_box *net_box(const struct line *line) {
+	const struct config *c = line->owner->opts.config;
+	return line->kind == LINE_FRITZBOX ? &c->fritzbox : &c->ami.box;
+}
+
 const char *line_department(const struct line *line) {
-	return line->department;
+	return line->kind == LINE_MODEM ? line->department
+					: config_box_department(net_box(line), NULL);
+}
+
+const char *line_call_department(const struct line *line, const struct call_info *call) {
+	return line->kind == LINE_MODEM ? line->department
+					: config_box_department(net_box(line), call->called);
+}
+
+bool line_is_modem(const struct line *line) {
+	return line->kind == LINE_MODEM;
+}
+
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up,
+		   bool *can_dial) {
+	*can_dial = net_can_dial(line);
+	bool fritzbox = line->kind == LINE_FRITZBOX;
+	*maker = fritzbox ? "AVM" : "Asterisk";
+	*model = fritzbox ? "FRITZ!Box call monitor" : "manager interface";
+	*up = fritzbox ? fritzbox_connected(line->fritzbox) : ami_logged_in(line->ami);
 }
 
 const char *line_name(const struct line *line) {
@@ -490,5 +678,5 @@ const char *line_name(const struct line *line) {
 }
 
 const struct modem_info *line_info(const struct line *line) {
-	return modem_get_info(line->modem);
+	return line->kind == LINE_MODEM ? modem_get_info(line->modem) : NULL;
 }

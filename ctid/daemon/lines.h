@@ -2,8 +2,11 @@
 #define CTID_LINES_H
 
 /*
- * The modems the daemon watches: the --device paths and every entry of the
- * device folder (/dev/ctid, filled by the udev rules). Each modem's fd and
+ * The lines the daemon watches: a FRITZ!Box's call monitor ([fritzbox],
+ * --fritzbox) and a PBX's manager interface ([ami]), followed over the
+ * network, and the modems: the --device
+ * paths and every entry of the device folder (/dev/ctid, filled by the udev
+ * rules). A line of either kind reports its calls the same way. Each modem's fd and
  * timers hang off the GLib main loop; an inotify watch on the folders notices
  * modems that appear and disappear, so plugging one in (or back in) needs no
  * restart and nothing polls while nothing happens.
@@ -23,7 +26,8 @@ struct lines_listener {
 	/* A call on line started, changed or ended. */
 	void (*call)(struct line *line, const struct call_info *call, enum call_change change,
 		     void *data);
-	/* A modem became ready (added) or went away (removed). */
+	/* A modem became ready (added) or went away (removed); not called for
+	 * network lines, which are no modems (they log when they go). */
 	void (*added)(struct line *line, void *data);
 	void (*removed)(struct line *line, void *data);
 };
@@ -48,16 +52,32 @@ typedef void (*lines_fn)(struct line *line, void *ctx);
 void lines_foreach(struct lines *lines, lines_fn fn, void *ctx);
 int lines_count(struct lines *lines);
 
-/* The first ready modem that can dial, or NULL. */
+/* The first ready modem that can dial, else a network line (one that can
+ * dial if there is one; else line_dial() says why it cannot), or NULL. */
 struct line *lines_dialer(struct lines *lines);
-/* Dials on line; see modem_dial(). */
+/* Dials on line; see modem_dial(). A PBX rings [ami] dial-channel first
+ * (-EBUSY while not logged in); a FRITZ!Box, or a PBX without
+ * dial-channel, cannot: -ENOTSUP (logged). */
 int line_dial(struct line *line, const char *number);
 
+/* Whether line is a modem (else a source over the network). */
+bool line_is_modem(const struct line *line);
+/* What a network line is (its maker and model, "AVM", "FRITZ!Box call
+ * monitor"), whether it is up (connected, logged in) now, and whether it
+ * can dial (a PBX with [ami] dial-channel). */
+void line_net_view(const struct line *line, const char **maker, const char **model, bool *up,
+		   bool *can_dial);
+/* The device path of a modem; HOST:PORT of a network line. */
 const char *line_path(const struct line *line);
 const char *line_name(const struct line *line);
-/* The department the line's calls are for ([modem] department =), or NULL. */
+/* The department the line's calls are for ([modem] department =, or the
+ * [fritzbox] section's), or NULL. */
 const char *line_department(const struct line *line);
-/* NULL while the modem is not open. */
+/* The department of one of its calls: a FRITZ!Box's may depend on the
+ * number called (department.NUMBER =). */
+const char *line_call_department(const struct line *line, const struct call_info *call);
+/* The modem's state and abilities; NULL for a network line (see
+ * line_net_view()). */
 const struct modem_info *line_info(const struct line *line);
 
 #endif

@@ -13,12 +13,15 @@
 static const char usage[] =
 	"Usage: ctid [options]\n"
 	"\n"
-	"Shows who is calling before you pick up: reads caller ID from modems,\n"
-	"matches the number against your contacts, logs the call, announces it on\n"
-	"D-Bus and raises a desktop notification with the client's history.\n"
+	"Shows who is calling before you pick up: reads caller ID from modems, a\n"
+	"FRITZ!Box or an Asterisk PBX ([fritzbox], [ami] in ctid.conf), matches the\n"
+	"number against your contacts, logs the call, announces it on D-Bus and\n"
+	"raises a desktop notification with the client's history.\n"
 	"\n"
 	"  --device PATH           a modem (repeatable; default: the device folder)\n"
 	"  --device-dir DIR        folder whose entries are modems (default /dev/ctid)\n"
+	"  --fritzbox HOST[:PORT]  follow a FRITZ!Box's call monitor (port 1012; turn\n"
+	"                          it on by dialling #96*5* on a phone on the box)\n"
 	"  --database FILE         contacts and call log (default $XDG_DATA_HOME/ctid/ctid.db)\n"
 	"  --region CC             home region for numbers: GB, US, UA ... (default: locale)\n"
 	"  --ring-timeout SECONDS  a call ends this long after the last ring (default 8)\n"
@@ -66,6 +69,7 @@ enum {
 	OPT_CONNECT,
 	OPT_TOKEN_FILE,
 	OPT_LINES,
+	OPT_FRITZBOX,
 };
 
 static int list_ports(void) {
@@ -117,6 +121,8 @@ static const char *setting_key(int opt) {
 		return "token-file";
 	case OPT_LINES:
 		return "lines";
+	case OPT_FRITZBOX:
+		return "fritzbox";
 	default:
 		return NULL;
 	}
@@ -137,6 +143,7 @@ int main(int argc, char *argv[]) {
 		{"connect", required_argument, NULL, OPT_CONNECT},
 		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 		{"lines", required_argument, NULL, OPT_LINES},
+		{"fritzbox", required_argument, NULL, OPT_FRITZBOX},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

@@ -152,7 +152,30 @@ struct modem_ctx {
 	void *ctx;
 };
 
+/* A network line in the list of modems, with their words: ready when up,
+ * retrying while it reconnects. It knows answered from missed. */
+static void net_view(struct line *line, struct bus_modem *m) {
+	const char *maker, *model;
+	bool up, can_dial;
+	line_net_view(line, &maker, &model, &up, &can_dial);
+	*m = (struct bus_modem){
+		.path = line_path(line),
+		.line = line_name(line),
+		.state = up ? "ready" : "retrying",
+		.manufacturer = maker,
+		.model = model,
+		.dialect = "",
+		.cid_command = "",
+		.can_dial = can_dial,
+		.detects_pickup = true,
+	};
+}
+
 void service_modem_view(struct line *line, struct bus_modem *m) {
+	if (!line_is_modem(line)) {
+		net_view(line, m);
+		return;
+	}
 	const struct modem_info *i = line_info(line);
 	*m = (struct bus_modem){
 		.path = line_path(line),

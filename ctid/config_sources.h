@@ -1,0 +1,23 @@
+#ifndef CTID_CONFIG_SOURCES_H
+#define CTID_CONFIG_SOURCES_H
+
+/* The sections of ctid.conf for lines that are not modems, read by
+ * config.c: kept apart so each file stays about one thing. */
+
+#include "config.h"
+
+/* Applies key = value of the [fritzbox] section. Returns NULL, or what is
+ * wrong. */
+const char *config_apply_fritzbox(struct config *c, const char *key, const char *value);
+/* fritzbox = HOST[:PORT] (--fritzbox): the section's host and port at once. */
+const char *config_apply_fritzbox_address(struct config *c, const char *value);
+/* Applies key = value of the [ami] section. */
+const char *config_apply_ami(struct config *c, const char *key, const char *value);
+/* Frees what the sections hold. */
+void config_box_finish(struct config_box *b);
+void config_ami_finish(struct config_ami *a);
+/* Checks the sections as a whole once everything is read; logs what is
+ * wrong ("where: ...") and returns -EINVAL, else 0. */
+int config_check_sources(const struct config *c, const char *where);
+
+#endif

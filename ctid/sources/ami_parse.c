@@ -1,0 +1,507 @@
+/* AMI messages to call events. The events and their fields:
+ * research/ami.md (Asterisk's AMI v2 specification and its generated event
+ * reference; transcripts from real PBXes). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ami.h"
+#include "utf8.h"
+
+#define MAX_HEADERS 96
+#define MSG_BYTES   12288
+#define ID_MAX	    64 /* "195176c06ab8-1529936170.42" with a SystemName */
+#define CHAN_MAX    96
+
+struct header {
+	const char *key, *value;
+};
+
+/* The message being read: its headers, copied NUL-terminated into buf.
+ * Headers beyond the room are dropped (the ones ctid reads come first). */
+struct message {
+	char buf[MSG_BYTES];
+	size_t used;
+	struct header h[MAX_HEADERS];
+	int n;
+};
+
+struct ami_channel {
+	bool used;
+	bool first;	/* the call's first channel, Uniqueid = Linkedid */
+	bool local;	/* a Local/ channel: only joins two others */
+	bool trunk_leg; /* its name starts as one of the trunks' */
+	int call;	/* index in calls */
+	char uniqueid[ID_MAX];
+	char name[CHAN_MAX];
+};
+
+struct ami_call {
+	bool used;
+	bool announced; /* CALL_STARTED was sent (a placed call: once it reached a trunk) */
+	bool answered;
+	char linkedid[ID_MAX];
+	struct call_info info;
+};
+
+struct ami_parser {
+	char *line;
+	char *contexts; /* ",a,b," for matching ",NAME," */
+	char *trunks;	/* ",a,b,": channel name prefixes, or NULL */
+	struct ami_listener listener;
+	void *data;
+	uint64_t seq;
+	struct message msg;
+	struct ami_call calls[AMI_MAX_CALLS];
+	struct ami_channel channels[AMI_MAX_CHANNELS];
+};
+
+/* "a, b" as ",a,b," (no blanks), for matching ",NAME,". */
+static char *comma_list(const char *list) {
+	char *out = malloc(strlen(list) + 3);
+	if (out == NULL) {
+		return NULL;
+	}
+	char *o = out;
+	*o++ = ',';
+	for (const char *c = list; *c != '\0'; c++) {
+		if (*c != ' ' && *c != '\t') {
+			*o++ = *c;
+		}
+	}
+	*o++ = ',';
+	*o = '\0';
+	return out;
+}
+
+struct ami_parser *ami_parser_create(const struct ami_parser_options *opts,
+				     const struct ami_listener *l, void *data) {
+	struct ami_parser *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return NULL;
+	}
+	p->line = strdup(opts->line != NULL ? opts->line : "asterisk");
+	p->contexts = comma_list(opts->contexts != NULL ? opts->contexts : AMI_DEFAULT_CONTEXTS);
+	p->trunks = opts->trunks != NULL ? comma_list(opts->trunks) : NULL;
+	if (p->line == NULL || p->contexts == NULL || (opts->trunks != NULL && !p->trunks)) {
+		ami_parser_destroy(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->listener = *l;
+	p->data = data;
+	return p;
+}
+
+void ami_parser_destroy(struct ami_parser *p) {
+	if (p == NULL) {
+		return;
+	}
+	free(p->line);
+	free(p->contexts);
+	free(p->trunks);
+	free(p);
+}
+
+int ami_parser_calls(const struct ami_parser *p) {
+	int n = 0;
+	for (int i = 0; i < AMI_MAX_CALLS; i++) {
+		n += p->calls[i].used && p->calls[i].announced;
+	}
+	return n;
+}
+
+void ami_channel_extension(const char *channel, char out[CALL_EXT_MAX]) {
+	out[0] = '\0';
+	const char *slash = strchr(channel, '/');
+	if (slash == NULL || strncasecmp(channel, "Local/", 6) == 0) {
+		return;
+	}
+	const char *res = slash + 1;
+	/* the resource, without the channel's "-0000001a" (or DAHDI's "-1") */
+	const char *dash = strrchr(res, '-');
+	size_t len = dash != NULL && dash > res ? (size_t)(dash - res) : strlen(res);
+	utf8_sanitize(res, len, out, CALL_EXT_MAX);
+}
+
+static const char *get(const struct message *m, const char *key) {
+	for (int i = 0; i < m->n; i++) {
+		if (strcasecmp(m->h[i].key, key) == 0) {
+			return m->h[i].value;
+		}
+	}
+	return NULL;
+}
+
+static const char *get_or(const struct message *m, const char *key) {
+	const char *v = get(m, key);
+	return v != NULL ? v : "";
+}
+
+/* Adds "Key: Value" to the message; a line without ": " (the banner, a
+ * PBX's console noise) is no header. */
+static void add_header(struct message *m, const char *s, size_t len) {
+	const char *colon = memchr(s, ':', len);
+	if (colon == NULL || colon == s || m->n >= MAX_HEADERS) {
+		return;
+	}
+	size_t klen = (size_t)(colon - s);
+	const char *v = colon + 1;
+	size_t vlen = len - klen - 1;
+	while (vlen > 0 && *v == ' ') {
+		v++;
+		vlen--;
+	}
+	if (m->used + klen + vlen + 2 > sizeof(m->buf)) {
+		return;
+	}
+	char *k = m->buf + m->used;
+	memcpy(k, s, klen);
+	k[klen] = '\0';
+	char *val = k + klen + 1;
+	memcpy(val, v, vlen);
+	val[vlen] = '\0';
+	m->used += klen + vlen + 2;
+	m->h[m->n++] = (struct header){k, val};
+}
+
+static struct ami_call *find_call(struct ami_parser *p, const char *linkedid) {
+	for (int i = 0; linkedid != NULL && i < AMI_MAX_CALLS; i++) {
+		if (p->calls[i].used && strcmp(p->calls[i].linkedid, linkedid) == 0) {
+			return &p->calls[i];
+		}
+	}
+	return NULL;
+}
+
+static struct ami_channel *find_channel(struct ami_parser *p, const char *uniqueid) {
+	for (int i = 0; uniqueid != NULL && i < AMI_MAX_CHANNELS; i++) {
+		if (p->channels[i].used && strcmp(p->channels[i].uniqueid, uniqueid) == 0) {
+			return &p->channels[i];
+		}
+	}
+	return NULL;
+}
+
+/* Forgets a call and its channels. */
+static void drop_call(struct ami_parser *p, struct ami_call *c) {
+	int index = (int)(c - p->calls);
+	for (int i = 0; i < AMI_MAX_CHANNELS; i++) {
+		if (p->channels[i].used && p->channels[i].call == index) {
+			p->channels[i].used = false;
+		}
+	}
+	c->used = false;
+}
+
+/* Ends a call: answered, else state; one never announced (a call between
+ * extensions) just goes. */
+static void end_call(struct ami_parser *p, struct ami_call *c, enum call_state state, int64_t now) {
+	drop_call(p, c);
+	if (!c->announced) {
+		return;
+	}
+	c->info.state = c->answered ? CALL_STATE_ANSWERED : state;
+	c->info.ended_wall = now;
+	p->listener.call(&c->info, CALL_ENDED, p->data);
+}
+
+/* The caller as the first channel gives it: number, name, withheld.
+ * Returns whether anything changed. */
+static bool take_caller(struct call_info *i, const struct message *m) {
+	const char *num = get_or(m, "CallerIDNum");
+	const char *name = get_or(m, "CallerIDName");
+	const char *pres = get_or(m, "CID-CallingPres");
+	char number[CALL_NUMBER_MAX];
+	size_t n = 0;
+	for (const char *c = num; *c != '\0' && n < sizeof(number) - 1; c++) {
+		if ((*c >= '0' && *c <= '9') || (*c == '+' && n == 0)) {
+			number[n++] = *c;
+		}
+	}
+	number[n] = '\0';
+	enum call_withheld withheld = CALL_WITHHELD_NONE;
+	if (strstr(pres, "Prohibited") != NULL || !strcasecmp(num, "anonymous") ||
+	    !strcasecmp(num, "restricted") || !strcasecmp(num, "private")) {
+		withheld = CALL_WITHHELD_PRIVATE;
+		number[0] = '\0';
+	} else if (number[0] == '\0') {
+		withheld = CALL_WITHHELD_UNAVAILABLE; /* "<unknown>", empty */
+	}
+	char clean[CALL_NAME_MAX] = "";
+	if (strcmp(name, "<unknown>") != 0 && strcmp(name, num) != 0 &&
+	    withheld != CALL_WITHHELD_PRIVATE) {
+		utf8_sanitize(name, strlen(name), clean, sizeof(clean));
+	}
+	bool changed = strcmp(i->number, number) != 0 || strcmp(i->name, clean) != 0 ||
+		       i->withheld != withheld;
+	memcpy(i->number, number, sizeof(number));
+	memcpy(i->name, clean, sizeof(clean));
+	i->withheld = withheld;
+	i->has_cid = true;
+	return changed;
+}
+
+static void local_stamp(int64_t now, struct call_info *c) {
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	if (localtime_r(&t, &tm) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = 70;
+		tm.tm_mday = 1;
+	}
+	c->year = tm.tm_year + 1900;
+	c->month = tm.tm_mon + 1;
+	c->day = tm.tm_mday;
+	c->hour = tm.tm_hour;
+	c->minute = tm.tm_min;
+}
+
+static struct ami_channel *add_channel(struct ami_parser *p, const char *uniqueid, const char *name,
+				       int call) {
+	struct ami_channel *ch = NULL;
+	for (int i = 0; i < AMI_MAX_CHANNELS && ch == NULL; i++) {
+		if (!p->channels[i].used) {
+			ch = &p->channels[i];
+		}
+	}
+	if (ch == NULL || strlen(uniqueid) >= ID_MAX) {
+		return NULL; /* too many legs: the call is still followed by its trunk */
+	}
+	memset(ch, 0, sizeof(*ch));
+	ch->used = true;
+	ch->call = call;
+	strcpy(ch->uniqueid, uniqueid);
+	utf8_sanitize(name, strlen(name), ch->name, sizeof(ch->name));
+	ch->local = strncasecmp(name, "Local/", 6) == 0;
+	return ch;
+}
+
+/* Whether word is one of list's (",a,b,"); with prefix, whether word
+ * starts with one of them. */
+static bool in_list(const char *list, const char *word, bool prefix) {
+	size_t n = strlen(word);
+	if (list == NULL || n == 0 || strchr(word, ',') != NULL) {
+		return false;
+	}
+	for (const char *item = list + 1; *item != '\0';) {
+		size_t len = strcspn(item, ",");
+		if (len > 0 && (prefix ? len <= n && !strncmp(word, item, len)
+				       : len == n && !strncmp(word, item, len))) {
+			return true;
+		}
+		item += len + (item[len] == ',');
+	}
+	return false;
+}
+
+/* The number dialled: Exten where it is one ("s" is none). */
+static void take_exten(const struct message *m, char out[CALL_NUMBER_MAX]) {
+	const char *exten = get_or(m, "Exten");
+	size_t n = 0;
+	for (const char *e = exten; *e != '\0' && n < CALL_NUMBER_MAX - 1; e++) {
+		if ((*e >= '0' && *e <= '9') || (*e == '+' && n == 0)) {
+			out[n++] = *e;
+		} else {
+			n = 0;
+			break;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* A call's first channel: a call from outside when it enters an inbound
+ * context (announced now), or one an extension places (announced once it
+ * reaches a trunk, when trunks are known). */
+static void start_call(struct ami_parser *p, const struct message *m, const char *id, bool outgoing,
+		       int64_t now) {
+	if (strlen(id) >= ID_MAX || find_call(p, id) != NULL) {
+		return; /* a repeated event */
+	}
+	struct ami_call *c = NULL;
+	for (int i = 0; i < AMI_MAX_CALLS && c == NULL; i++) {
+		if (!p->calls[i].used) {
+			c = &p->calls[i];
+		}
+	}
+	if (c == NULL) {
+		c = &p->calls[0];
+		for (int i = 1; i < AMI_MAX_CALLS; i++) {
+			if (p->calls[i].info.seq < c->info.seq) {
+				c = &p->calls[i];
+			}
+		}
+		end_call(p, c, CALL_STATE_UNKNOWN, now);
+	}
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	strcpy(c->linkedid, id);
+	struct call_info *i = &c->info;
+	i->seq = ++p->seq;
+	i->line = p->line;
+	i->started_wall = now;
+	i->state = CALL_STATE_RINGING;
+	local_stamp(now, i);
+	const char *channel = get_or(m, "Channel");
+	struct ami_channel *ch = add_channel(p, id, channel, (int)(c - p->calls));
+	if (ch != NULL) {
+		ch->first = true;
+	}
+	if (outgoing) {
+		i->outgoing = true;
+		take_exten(m, i->number);			/* the number dialled */
+		ami_channel_extension(channel, i->answered_by); /* placed on */
+		return;
+	}
+	take_caller(i, m);
+	take_exten(m, i->called); /* the DID */
+	c->announced = true;
+	p->listener.call(i, CALL_STARTED, p->data);
+}
+
+static void on_newchannel(struct ami_parser *p, const struct message *m, int64_t now) {
+	const char *uid = get(m, "Uniqueid");
+	const char *lid = get(m, "Linkedid");
+	if (uid == NULL || lid == NULL || find_channel(p, uid) != NULL) {
+		return;
+	}
+	if (strcmp(uid, lid) == 0) {
+		if (in_list(p->contexts, get_or(m, "Context"), false)) {
+			start_call(p, m, uid, false, now);
+		} else if (p->trunks != NULL) {
+			start_call(p, m, uid, true, now);
+		}
+		return;
+	}
+	struct ami_call *c = find_call(p, lid);
+	if (c == NULL) {
+		return;
+	}
+	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), (int)(c - p->calls));
+	if (ch == NULL) {
+		return;
+	}
+	ch->trunk_leg = in_list(p->trunks, ch->name, true);
+	if (c->info.outgoing && !c->announced && ch->trunk_leg) {
+		/* a call from an extension goes out: now it is a placed call */
+		c->announced = true;
+		p->listener.call(&c->info, CALL_STARTED, p->data);
+	}
+}
+
+/* A leg of a followed call picked up: a phone's for a call from outside
+ * (not a Local channel), the trunk's for a call placed. */
+static void leg_answered(struct ami_parser *p, const char *uniqueid) {
+	struct ami_channel *ch = find_channel(p, uniqueid);
+	if (ch == NULL || ch->first || ch->local) {
+		return;
+	}
+	struct ami_call *c = &p->calls[ch->call];
+	if (c->answered || !c->announced || (c->info.outgoing && !ch->trunk_leg)) {
+		return;
+	}
+	c->answered = true;
+	c->info.state = CALL_STATE_ANSWERED;
+	if (!c->info.outgoing) {
+		ami_channel_extension(ch->name, c->info.answered_by);
+	}
+	p->listener.call(&c->info, CALL_UPDATED, p->data);
+}
+
+static void on_hangup(struct ami_parser *p, const struct message *m, int64_t now) {
+	struct ami_channel *ch = find_channel(p, get(m, "Uniqueid"));
+	if (ch == NULL) {
+		return;
+	}
+	if (ch->first) {
+		/* the caller is gone: answered by then, or missed (a placed call
+		 * nobody answered is nobody's missed call) */
+		struct ami_call *c = &p->calls[ch->call];
+		end_call(p, c, c->info.outgoing ? CALL_STATE_UNKNOWN : CALL_STATE_MISSED, now);
+	} else {
+		ch->used = false;
+	}
+}
+
+/* The first channel's caller (or, for a call placed, the number dialled
+ * until it goes out) changed. */
+static void on_newcallerid(struct ami_parser *p, const struct message *m) {
+	struct ami_channel *ch = find_channel(p, get(m, "Uniqueid"));
+	if (ch == NULL || !ch->first) {
+		return;
+	}
+	struct ami_call *c = &p->calls[ch->call];
+	if (c->info.outgoing) {
+		if (!c->announced && get(m, "Exten") != NULL) {
+			take_exten(m, c->info.number);
+		}
+	} else if (take_caller(&c->info, m)) {
+		p->listener.call(&c->info, CALL_UPDATED, p->data);
+	}
+}
+
+static void on_message(struct ami_parser *p, const struct message *m, int64_t now) {
+	const char *ev = get(m, "Event");
+	const char *response = get(m, "Response");
+	if (ev == NULL) {
+		/* an answer to an action (an event such as OriginateResponse may
+		 * carry a Response: too, and is no answer) */
+		if (response != NULL && p->listener.response != NULL) {
+			p->listener.response(strcasecmp(response, "Success") == 0,
+					     get_or(m, "Message"), p->data);
+		}
+		return;
+	}
+	if (!strcasecmp(ev, "Newchannel")) {
+		on_newchannel(p, m, now);
+	} else if (!strcasecmp(ev, "Newstate")) {
+		if (!strcmp(get_or(m, "ChannelState"), "6")) {
+			leg_answered(p, get(m, "Uniqueid"));
+		}
+	} else if (!strcasecmp(ev, "DialEnd")) {
+		if (!strcasecmp(get_or(m, "DialStatus"), "ANSWER")) {
+			leg_answered(p, get(m, "DestUniqueid"));
+		}
+	} else if (!strcasecmp(ev, "BridgeEnter")) {
+		leg_answered(p, get(m, "Uniqueid"));
+	} else if (!strcasecmp(ev, "NewCallerid")) {
+		on_newcallerid(p, m);
+	} else if (!strcasecmp(ev, "Hangup")) {
+		on_hangup(p, m, now);
+	}
+}
+
+void ami_parser_line(struct ami_parser *p, const char *s, size_t len, int64_t now) {
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n')) {
+		len--;
+	}
+	if (len > 0) {
+		add_header(&p->msg, s, len);
+		return;
+	}
+	if (p->msg.n > 0) {
+		on_message(p, &p->msg, now);
+	}
+	p->msg.n = 0;
+	p->msg.used = 0;
+}
+
+void ami_parser_finish(struct ami_parser *p, int64_t now) {
+	p->msg.n = 0;
+	p->msg.used = 0;
+	for (;;) {
+		struct ami_call *oldest = NULL;
+		for (int i = 0; i < AMI_MAX_CALLS; i++) {
+			struct ami_call *c = &p->calls[i];
+			if (c->used && (oldest == NULL || c->info.seq < oldest->info.seq)) {
+				oldest = c;
+			}
+		}
+		if (oldest == NULL) {
+			return;
+		}
+		end_call(p, oldest, CALL_STATE_UNKNOWN, now);
+	}
+}

@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""A FRITZ!Box line end to end, with real parts only.
+
+A private dbus-daemon, python3-dbusmock's notification server, the FRITZ!Box
+simulator (fritzbox_sim.py) on a loopback port, a real SQLite file, and ctid
+following the box with --fritzbox. The box's call monitor is off at first
+(the port refuses), then rings with a known client who is answered on
+extension 21, a stranger nobody answers, a withheld number and a call placed
+from the office; it restarts in the middle of a call, freezes, and sends
+garbage and an endless line. The test reads what reached the screen, the
+D-Bus signals (ctidctl monitor --json), the call log and ctid's log.
+
+Usage: test_fritzbox.py CTID CTIDCTL FRITZBOX_SIM
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import ctidtest
+
+CTID, CTIDCTL, SIM = sys.argv[1:4]
+tap = ctidtest.Tap()
+
+missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
+if missing:
+    tap.skip_all('%s is not installed' % missing)
+
+KNOWN = '02079460018'  # Ivan Pozdniakov's
+STRANGER = '01632960123'
+OWN = '2079460000'  # the box's own number that rings
+
+
+def events(monitor, name, n=1, timeout=10.0):
+    """Waits for n monitor lines of event name; returns them as dicts."""
+    out = []
+    for _ in range(n):
+        line = monitor.expect('{"event":"%s"' % name, timeout)
+        if line is None:
+            break
+        out.append(json.loads(line))
+    return out
+
+
+with ctidtest.Harness(timeout=240) as h:
+    tmp = h.mkdtemp('fritzbox')
+    db = os.path.join(tmp, 'ctid.db')
+    devdir = os.path.join(tmp, 'dev')  # no modems at all
+    os.mkdir(devdir)
+    conf = os.path.join(tmp, 'ctid.conf')
+
+    bus = h.session_bus()
+    env = bus.env(XDG_CONFIG_HOME=os.path.join(tmp, 'config'),
+                  XDG_DATA_HOME=os.path.join(tmp, 'data'), TZ='UTC', LC_ALL='C.UTF-8')
+
+    def ctl(*args):
+        p = subprocess.run([CTIDCTL, '--database', db, *args], env=env, capture_output=True,
+                           timeout=20)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def box(line):
+        """The box sends line."""
+        tap.ok(sim.command('send ' + line, 'ok') is not None, 'the box sends ' + line[:40])
+
+    def calls():
+        code, out, _ = ctl('calls', '--json', '--limit', '0')
+        return json.loads(out) if code == 0 else []
+
+    _, out, _ = ctl('contact', 'add', '--name', 'Ivan Pozdniakov', '--phone', '020 7946 0018')
+    ivan = int(out)
+
+    server = h.notification_server(bus, caps=['actions', 'body'])
+    sim = h.spawn_lines([ctidtest.PYTHON, SIM], log_name='fritzbox-sim.log')
+    ready = sim.expect('ready')
+    tap.ok(ready is not None, 'the simulated FRITZ!Box listens')
+    port = int(ready.split()[1]) if ready else 0
+    # The call monitor is off: the port refuses.
+    sim.command('close', 'ok')
+    with open(conf, 'w') as f:
+        f.write('region = GB\n'
+                '[fritzbox]\n'
+                'host = 127.0.0.1\n'
+                'port = %d\n'
+                'department = front desk\n'
+                'department.%s = shop\n' % (port, OWN))
+
+    monitor = h.monitor(CTIDCTL, env)
+    daemon = h.spawn([CTID, '--config', conf, '--listen', 'none', '--device-dir', devdir,
+                      '--database', db, '-v', '-v'], env=env, log_name='ctid.log')
+
+    tap.ok(ctidtest.wait_for(lambda: '#96*5*' in daemon.log(), 10),
+           'a port that refuses: the log says to dial #96*5*', daemon.log())
+    tap.contains(daemon.log(), 'Connection refused', 'and why it could not connect')
+    sim.command('open', 'ok')
+    tap.ok(sim.expect('client 1', 10) is not None, 'ctid connects once the monitor is on')
+    tap.ok(ctidtest.wait_for(lambda: 'FRITZ!Box call monitor at 127.0.0.1:%d is back' % port
+                             in daemon.log(), 5), 'and logs that the box is back',
+           daemon.log())
+
+    def box_status():
+        status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                                text=True, timeout=20)
+        modems = json.loads(status.stdout).get('modems', []) if status.returncode == 0 else []
+        return {m['path']: m for m in modems}.get('127.0.0.1:%d' % port, {})
+
+    tap.is_((box_status().get('state'), box_status().get('manufacturer')), ('ready', 'AVM'),
+            'ctidctl status lists the box, ready')
+
+    # 1. A known client, answered on extension 21.
+    box('06.12.26 09:30:00;RING;0;%s;%s;SIP0;' % (KNOWN, OWN))
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['contact_name'] == 'Ivan Pozdniakov',
+           'a RING is announced on D-Bus with the contact matched', started)
+    tap.ok(started and started[0]['line'] == 'fritzbox', 'on the line fritzbox', started)
+    pops = server.wait_notify(1)
+    tap.ok(pops and pops[0].summary == 'Ivan Pozdniakov', 'the popup names the client', pops)
+    box('06.12.26 09:30:04;CONNECT;0;21;%s;' % KNOWN)
+    box('06.12.26 09:31:10;DISCONNECT;0;66;')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'answered', 'CONNECT then DISCONNECT: answered',
+           ended)
+    logged = ctidtest.wait_for(lambda: [c for c in calls() if c['state'] == 'answered'], 5)
+    first = logged[0] if logged else {}
+    tap.is_(first.get('answered_by'), '21', 'the log says extension 21 answered')
+    tap.is_((first.get('contact') or {}).get('id'), ivan, 'the call is on the client\'s card')
+    tap.is_(first.get('department'), 'shop', 'the number that rang gives its department')
+    tap.is_(first.get('date'), '2026-12-06T09:30', 'the box\'s stamp is the call\'s date')
+
+    # 2. A stranger nobody answers.
+    box('06.12.26 09:40:00;RING;1;%s;5550000;SIP0;' % STRANGER)
+    box('06.12.26 09:40:09;DISCONNECT;1;0;')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'missed', 'RING then DISCONNECT: missed', ended)
+    code, out, _ = ctl('missed')
+    tap.ok(code == 0 and '1632 960123' in out,
+           'the stranger is on the call-back list (ctidctl missed)', out)
+    missed = [c for c in calls() if c['number'] == STRANGER]
+    tap.is_(missed[0].get('department') if missed else None, 'front desk',
+            'another number: the section\'s department')
+    tap.is_(missed[0].get('answered_by') if missed else 'x', None, 'answered by nobody')
+
+    # Calling back cannot go through the box yet: ctid says so.
+    code, out, err = ctl('callback', str(missed[0]['id']) if missed else '0')
+    tap.ok(code != 0 and 'not supported' in err, 'ctidctl callback fails: not supported', err)
+    tap.contains(daemon.log(), 'dialling through a FRITZ!Box is not supported yet',
+                 'and the log says why')
+
+    # 3. A withheld number.
+    sim.command('play withheld', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['withheld'] == 'private' and ended[0]['state'] == 'missed',
+           'an empty caller is a withheld number', ended)
+
+    # 4. A call placed from extension 11: logged as outgoing, no popup.
+    before = len(server.notify_calls())
+    sim.command('play outgoing', 'ok')
+    out_calls = ctidtest.wait_for(
+        lambda: [c for c in calls() if c.get('direction') == 'out' and c['ended']], 5)
+    tap.ok(out_calls and out_calls[0]['number'] == '952' and
+           out_calls[0]['state'] == 'answered', 'a CALL is logged as outgoing, answered',
+           out_calls)
+    # the withheld call's popups, then nothing for the outgoing one
+    ctidtest.popups_settled(daemon, server)
+    tap.ok(all('952' not in (p.summary + p.body) for p in server.notify_calls()[before:]),
+           'and does not pop up as a call coming in', server.notify_calls()[before:])
+
+    # The stranger is called back from extension 11: nobody answers at first
+    # (no missed call of ours), then they do (called back).
+    def waiting():
+        code, out, _ = ctl('missed', '--json')
+        return {g.get('number'): g for g in json.loads(out)} if code == 0 else {}
+
+    box('06.12.26 09:50:00;CALL;1;11;%s;%s;SIP0;' % (OWN, STRANGER))
+    box('06.12.26 09:50:20;DISCONNECT;1;0;')
+    unanswered = ctidtest.wait_for(
+        lambda: [c for c in calls() if c.get('direction') == 'out' and c['number'] == STRANGER
+                 and c['ended']], 5)
+    tap.ok(unanswered and unanswered[0]['state'] == 'unknown',
+           'a call placed that nobody answered is logged, not as missed', unanswered)
+    groups = waiting()
+    tap.ok(len(groups) == 2 and not groups.get(STRANGER, {}).get('called_back'),
+           'it puts nobody on the call-back list, and reaches nobody', groups)
+    # the log counts in seconds: a call back is one that began after the
+    # missed call's second
+    first = missed[0]['started'] if missed else ''
+    ctidtest.wait_for(lambda: time.strftime('%Y-%m-%dT%H:%M:%S+00:00', time.gmtime()) > first,
+                      2)
+    box('06.12.26 09:52:00;CALL;1;11;%s;%s;SIP0;' % (OWN, STRANGER))
+    box('06.12.26 09:52:05;CONNECT;1;11;%s;' % STRANGER)
+    box('06.12.26 09:53:00;DISCONNECT;1;55;')
+    tap.ok(ctidtest.wait_for(lambda: waiting().get(STRANGER, {}).get('called_back'), 5),
+           'answered: the stranger counts as called back', waiting())
+
+    # 5. The box restarts in the middle of a call.
+    box('06.12.26 10:00:00;RING;2;%s;%s;SIP0;' % (KNOWN, OWN))
+    tap.ok(events(monitor, 'CallStarted'), 'a call rings')
+    sim.command('close', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'unknown',
+           'the box went mid-call: the call ends, how is unknown', ended)
+    tap.ok(ctidtest.wait_for(lambda: 'Lost the FRITZ!Box call monitor' in daemon.log(), 5),
+           'ctid logs that the box went', daemon.log())
+    tap.is_(box_status().get('state'), 'retrying', 'ctidctl status: retrying')
+    sim.command('open', 'ok')
+    tap.ok(sim.expect('client 1', 10) is not None, 'and reconnects when it is back')
+    tap.ok(ctidtest.wait_for(lambda: daemon.log().count('is back') == 2, 5),
+           'one line for each return', daemon.log())
+    box('06.12.26 10:05:00;RING;0;%s;%s;SIP0;' % (STRANGER, OWN))
+    box('06.12.26 10:05:05;DISCONNECT;0;0;')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['number'] == STRANGER, 'calls pop up again after it', ended)
+
+    # 6. Garbage and an endless line lose neither ctid nor the next call.
+    sim.command('garbage', 'ok')
+    sim.command('endless 100000', 'ok')
+    box(';RING;9;%s;%s;SIP0;' % (KNOWN, OWN))  # ends the endless line: dropped
+    monitor.take()  # what came before
+    box('06.12.26 10:10:00;RING;3;%s;%s;SIP0;' % (KNOWN, OWN))
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['number'] == KNOWN and daemon.alive(),
+           'after garbage and an endless line the next RING still pops up', started)
+    tap.ok(started and started[0]['date'] == '2026-12-06T10:10',
+           'the RING after the endless line, not the endless line\'s end', started)
+    log = daemon.log()
+    tap.contains(log, 'sent a line longer than 4096 bytes', 'the endless line is logged')
+    tap.contains(log, 'a line that is no call event', 'so is the garbage')
+    tap.is_(log.count('longer than 4096'), 1, 'once')
+    tap.lacks(log, '\x1b[2J', 'no byte of the garbage reaches the log')
+    box('06.12.26 10:10:05;DISCONNECT;3;0;')
+    tap.ok(events(monitor, 'CallEnded'), 'and ends')
+
+    # 7. A box that freezes (accepts, never speaks): ctid is not held up.
+    sim.command('hang', 'ok')
+    code, out, _ = ctl('calls', '--json', '--limit', '1')
+    tap.ok(code == 0, 'ctidctl answers while the box is silent')
+    status = subprocess.run([CTIDCTL, 'status'], env=env, capture_output=True, text=True,
+                            timeout=20)
+    tap.is_(status.returncode, 0, 'and so does the daemon on D-Bus')
+    sim.command('close', 'ok')
+    sim.command('open', 'ok')
+    tap.ok(sim.expect('client 1', 10) is not None, 'a frozen box that restarts is found again')
+    tap.ok(daemon.alive(), 'ctid is still running')
+    calls_now = calls()
+    tap.ok(all(c['line'] == 'fritzbox' for c in calls_now), 'every call on the line fritzbox',
+           calls_now)
+
+    tap.is_(daemon.stop(), 0, 'ctid quits cleanly (and, under the sanitizers, leaks nothing)')
+    tap.ok('FRITZ!Box' in daemon.log(), 'the log names the box')
+
+    # 8. A peer that never even answers the connect (its queue is full, so
+    # the kernel drops ctid's SYN): ctid gives up on that try, says so, and
+    # still quits at once.
+    hung = socket.socket()
+    hung.bind(('127.0.0.1', 0))
+    hung.listen(0)
+    fillers = []
+    for _ in range(3):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(hung.getsockname())
+        fillers.append(s)
+    lone = h.spawn([CTID, '--fritzbox', '127.0.0.1:%d' % hung.getsockname()[1],
+                    '--listen', 'none', '--bus', 'none',
+                    '--no-notify', '--device-dir', devdir,
+                    '--database', os.path.join(tmp, 'lone.db'), '-v', '-v'],
+                   env=env, log_name='lone.log')
+    tap.ok(ctidtest.wait_for(lambda: 'timed out' in lone.log() or not lone.alive(), 20),
+           'a connect that hangs times out and is logged', lone.log())
+    tap.ok(lone.alive(), 'and ctid keeps trying')
+    t0 = time.monotonic()
+    tap.is_(lone.stop(), 0, 'it stops cleanly while a connect is pending')
+    tap.ok(time.monotonic() - t0 < 2, 'and at once')
+    for s in fillers + [hung]:
+        s.close()
+sys.exit(tap.done())
