@@ -125,6 +125,7 @@ with ctidtest.Harness(timeout=240) as h:
     logged = ctidtest.wait_for(lambda: [c for c in calls() if c['state'] == 'answered'], 5)
     first = logged[0] if logged else {}
     tap.is_(first.get('answered_by'), '21', 'the log says extension 21 answered')
+    tap.contains(ctl('calls')[1], 'answered by 21', 'ctidctl calls says so too')
     tap.is_((first.get('contact') or {}).get('id'), ivan, 'the call is on the client\'s card')
     tap.is_(first.get('department'), 'shop', 'the number that rang gives its department')
     tap.is_(first.get('date'), '2026-12-06T09:30', 'the box\'s stamp is the call\'s date')
@@ -162,6 +163,7 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(out_calls and out_calls[0]['number'] == '952' and
            out_calls[0]['state'] == 'answered', 'a CALL is logged as outgoing, answered',
            out_calls)
+    tap.contains(ctl('calls')[1], 'out, answered', 'ctidctl calls marks it outgoing')
     # the withheld call's popups, then nothing for the outgoing one
     ctidtest.popups_settled(daemon, server)
     tap.ok(all('952' not in (p.summary + p.body) for p in server.notify_calls()[before:]),

@@ -97,15 +97,14 @@ static int one_call(const struct db_call *c, void *data) {
 	char id[24], rings[16];
 	snprintf(id, sizeof(id), "%lld", (long long)c->id);
 	snprintf(rings, sizeof(rings), "%d", c->rings);
-	const char *state = db_call_state_str(c->state);
-	char state_buf[32 + DB_NAME_MAX];
-	if (c->handled && c->handled_by != NULL) {
-		snprintf(state_buf, sizeof(state_buf), "%s, handled by %s", state, c->handled_by);
-		state = state_buf;
-	} else if (c->handled) {
-		snprintf(state_buf, sizeof(state_buf), "%s, handled", state);
-		state = state_buf;
-	}
+	/* "answered by 21", "out, answered", "missed, handled by anna" */
+	char state[64 + 2 * DB_NAME_MAX];
+	snprintf(state, sizeof(state), "%s%s%s%s%s%s%s", c->outgoing ? "out, " : "",
+		 db_call_state_str(c->state),
+		 c->answered_by != NULL && c->state == DB_CALL_ANSWERED ? " by " : "",
+		 c->answered_by != NULL && c->state == DB_CALL_ANSWERED ? c->answered_by : "",
+		 c->handled ? ", handled" : "", c->handled && c->handled_by ? " by " : "",
+		 c->handled && c->handled_by ? c->handled_by : "");
 	const char *row[] = {id, started, caller, number, c->line, rings, state};
 	table_add(&st->t, row);
 	return 0;
