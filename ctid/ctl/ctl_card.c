@@ -63,19 +63,21 @@ static void print_text(JsonObject *card) {
 	FILE *out = stdout;
 	printf("%s%s%s  #%lld\n", output_bold(out), or_empty(text_of(card, "name")),
 	       output_reset(out), (long long)int_of(card, "id"));
-	if (text_of(card, "company") != NULL) {
-		printf("  %s\n", text_of(card, "company"));
+	const char *company = text_of(card, "company");
+	if (company != NULL) {
+		printf("  %s\n", company);
 	}
 	JsonArray *a = list_of(card, "phones");
 	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
 		JsonObject *p = json_array_get_object_element(a, i);
 		const char *label = text_of(p, "label");
+		const char *formatted = text_of(p, "formatted");
 		printf("  %-10s %s\n", label != NULL ? label : "phone",
-		       text_of(p, "formatted") != NULL ? text_of(p, "formatted")
-						       : or_empty(text_of(p, "number")));
+		       formatted != NULL ? formatted : or_empty(text_of(p, "number")));
 	}
-	if (text_of(card, "email") != NULL) {
-		printf("  %-10s %s\n", "email", text_of(card, "email"));
+	const char *email = text_of(card, "email");
+	if (email != NULL) {
+		printf("  %-10s %s\n", "email", email);
 	}
 	const char *birthday = text_of(card, "birthday");
 	if (birthday != NULL) {
