@@ -19,7 +19,7 @@ struct change {
 };
 
 static struct change changes[MAX_CHANGES];
-static int nchanges, nstarted, nended;
+static int nchanges, nstarted, nended, nanswered;
 static bool last_success;
 static char last_message[128];
 static int nresponses;
@@ -33,6 +33,7 @@ static void on_call(const struct call_info *c, enum call_change what, void *data
 	nchanges++;
 	nstarted += what == CALL_STARTED;
 	nended += what == CALL_ENDED;
+	nanswered += what == CALL_ENDED && c->state == CALL_STATE_ANSWERED;
 }
 
 static void on_response(bool success, const char *message, void *data) {
@@ -45,7 +46,7 @@ static void on_response(bool success, const char *message, void *data) {
 static const struct ami_listener listener = {.call = on_call, .response = on_response};
 
 static struct ami_parser *fresh_trunks(const char *contexts, const char *trunks) {
-	nchanges = nstarted = nended = nresponses = 0;
+	nchanges = nstarted = nended = nanswered = nresponses = 0;
 	memset(changes, 0, sizeof(changes));
 	struct ami_parser_options o = {.line = "pbx", .contexts = contexts, .trunks = trunks};
 	return ami_parser_create(&o, &listener, NULL);
@@ -298,6 +299,47 @@ static void test_channel_names(void) {
 	is_str(ext, "", "a name without a technology is none");
 }
 
+/* A queue with more calls at once than the parser once kept (64): each
+ * rings an agent, all ring together, each is answered, then each ends. */
+static void test_many_at_once(void) {
+	enum { N = 300 };
+	struct ami_parser *p = fresh("incoming");
+	char text[1024];
+	for (int k = 0; k < N; k++) {
+		snprintf(text, sizeof(text),
+			 "Event: Newchannel\nChannel: SIP/trunk-%08d\nCallerIDNum: 0113496%04d\n"
+			 "Context: incoming\nExten: 888999\nUniqueid: 100.%d\nLinkedid: 100.%d\n\n",
+			 k, k, k, k);
+		feed(p, text);
+	}
+	for (int k = 0; k < N; k++) {
+		snprintf(text, sizeof(text),
+			 "Event: Newchannel\nChannel: SIP/777-%08d\nCallerIDNum: 777\n"
+			 "Context: from-queue\nUniqueid: 200.%d\nLinkedid: 100.%d\n\n",
+			 k, k, k);
+		feed(p, text);
+	}
+	for (int k = 0; k < N; k++) {
+		snprintf(text, sizeof(text),
+			 "Event: Newstate\nChannel: SIP/777-%08d\nChannelState: 6\n"
+			 "Uniqueid: 200.%d\nLinkedid: 100.%d\n\n",
+			 k, k, k);
+		feed(p, text);
+	}
+	is_int(ami_parser_calls(p), N, "300 calls at once are all followed");
+	for (int k = 0; k < N; k++) {
+		snprintf(text, sizeof(text),
+			 "Event: Hangup\nUniqueid: 200.%d\nLinkedid: 100.%d\n\n"
+			 "Event: Hangup\nUniqueid: 100.%d\nLinkedid: 100.%d\n\n",
+			 k, k, k, k);
+		feed(p, text);
+	}
+	is_int(nstarted, N, "each started once");
+	is_int(nanswered, N, "and each ended answered by its agent");
+	is_int(ami_parser_calls(p), 0, "nothing left behind");
+	ami_parser_destroy(p);
+}
+
 int main(void) {
 	test_answered();
 	test_missed();
@@ -305,5 +347,6 @@ int main(void) {
 	test_outgoing();
 	test_login();
 	test_channel_names();
+	test_many_at_once();
 	return tap_done();
 }

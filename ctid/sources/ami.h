@@ -24,8 +24,8 @@
 #define AMI_DEFAULT_PORT     5038
 #define AMI_DEFAULT_TLS_PORT 5039
 #define AMI_DEFAULT_CONTEXTS "from-pstn,from-trunk" /* FreePBX's inbound contexts */
-#define AMI_MAX_CALLS	     64			    /* followed at once; the oldest gives way */
-#define AMI_MAX_CHANNELS     256
+#define AMI_MAX_CALLS	     1024		    /* followed at once; the oldest gives way */
+#define AMI_MAX_CHANNELS     8192		    /* legs followed at once */
 
 struct ami_listener {
 	void (*call)(const struct call_info *call, enum call_change change, void *data);

@@ -2,6 +2,7 @@
  * research/ami.md (Asterisk's AMI v2 specification and its generated event
  * reference; transcripts from real PBXes). */
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,18 +29,18 @@ struct message {
 	int n;
 };
 
+struct ami_call;
+
 struct ami_channel {
-	bool used;
 	bool first;	/* the call's first channel, Uniqueid = Linkedid */
 	bool local;	/* a Local/ channel: only joins two others */
 	bool trunk_leg; /* its name starts as one of the trunks' */
-	int call;	/* index in calls */
+	struct ami_call *call;
 	char uniqueid[ID_MAX];
 	char name[CHAN_MAX];
 };
 
 struct ami_call {
-	bool used;
 	bool announced; /* CALL_STARTED was sent (a placed call: once it reached a trunk) */
 	bool answered;
 	char linkedid[ID_MAX];
@@ -54,8 +55,11 @@ struct ami_parser {
 	void *data;
 	uint64_t seq;
 	struct message msg;
-	struct ami_call calls[AMI_MAX_CALLS];
-	struct ami_channel channels[AMI_MAX_CHANNELS];
+	/* Linkedid -> struct ami_call, Uniqueid -> struct ami_channel (both
+	 * keyed by the strings in their values): a queue of a hundred calls
+	 * costs a lookup each event, not a walk. */
+	GHashTable *calls;
+	GHashTable *channels;
 };
 
 /* "a, b" as ",a,b," (no blanks), for matching ",NAME,". */
@@ -92,12 +96,20 @@ struct ami_parser *ami_parser_create(const struct ami_parser_options *opts,
 	}
 	p->listener = *l;
 	p->data = data;
+	p->calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	p->channels = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	return p;
 }
 
 void ami_parser_destroy(struct ami_parser *p) {
 	if (p == NULL) {
 		return;
+	}
+	if (p->channels != NULL) {
+		g_hash_table_destroy(p->channels);
+	}
+	if (p->calls != NULL) {
+		g_hash_table_destroy(p->calls);
 	}
 	free(p->line);
 	free(p->contexts);
@@ -107,8 +119,11 @@ void ami_parser_destroy(struct ami_parser *p) {
 
 int ami_parser_calls(const struct ami_parser *p) {
 	int n = 0;
-	for (int i = 0; i < AMI_MAX_CALLS; i++) {
-		n += p->calls[i].used && p->calls[i].announced;
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, p->calls);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		n += ((struct ami_call *)value)->announced;
 	}
 	return n;
 }
@@ -168,44 +183,42 @@ static void add_header(struct message *m, const char *s, size_t len) {
 }
 
 static struct ami_call *find_call(struct ami_parser *p, const char *linkedid) {
-	for (int i = 0; linkedid != NULL && i < AMI_MAX_CALLS; i++) {
-		if (p->calls[i].used && strcmp(p->calls[i].linkedid, linkedid) == 0) {
-			return &p->calls[i];
-		}
-	}
-	return NULL;
+	return linkedid != NULL ? g_hash_table_lookup(p->calls, linkedid) : NULL;
 }
 
 static struct ami_channel *find_channel(struct ami_parser *p, const char *uniqueid) {
-	for (int i = 0; uniqueid != NULL && i < AMI_MAX_CHANNELS; i++) {
-		if (p->channels[i].used && strcmp(p->channels[i].uniqueid, uniqueid) == 0) {
-			return &p->channels[i];
-		}
-	}
-	return NULL;
+	return uniqueid != NULL ? g_hash_table_lookup(p->channels, uniqueid) : NULL;
 }
 
-/* Forgets a call and its channels. */
-static void drop_call(struct ami_parser *p, struct ami_call *c) {
-	int index = (int)(c - p->calls);
-	for (int i = 0; i < AMI_MAX_CHANNELS; i++) {
-		if (p->channels[i].used && p->channels[i].call == index) {
-			p->channels[i].used = false;
-		}
-	}
-	c->used = false;
+static gboolean of_call(gpointer key, gpointer value, gpointer call) {
+	return ((struct ami_channel *)value)->call == call;
 }
 
 /* Ends a call: answered, else state; one never announced (a call between
- * extensions) just goes. */
+ * extensions) just goes. Forgets it and its channels. */
 static void end_call(struct ami_parser *p, struct ami_call *c, enum call_state state, int64_t now) {
-	drop_call(p, c);
-	if (!c->announced) {
-		return;
+	g_hash_table_foreach_remove(p->channels, of_call, c);
+	if (c->announced) {
+		c->info.state = c->answered ? CALL_STATE_ANSWERED : state;
+		c->info.ended_wall = now;
+		p->listener.call(&c->info, CALL_ENDED, p->data);
 	}
-	c->info.state = c->answered ? CALL_STATE_ANSWERED : state;
-	c->info.ended_wall = now;
-	p->listener.call(&c->info, CALL_ENDED, p->data);
+	g_hash_table_remove(p->calls, c->linkedid);
+}
+
+/* The call followed longest, or NULL. */
+static struct ami_call *oldest_call(struct ami_parser *p) {
+	struct ami_call *oldest = NULL;
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, p->calls);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		struct ami_call *c = value;
+		if (oldest == NULL || c->info.seq < oldest->info.seq) {
+			oldest = c;
+		}
+	}
+	return oldest;
 }
 
 /* The caller as the first channel gives it: number, name, withheld.
@@ -260,20 +273,14 @@ static void local_stamp(int64_t now, struct call_info *c) {
 }
 
 static struct ami_channel *add_channel(struct ami_parser *p, const char *uniqueid, const char *name,
-				       int call) {
-	struct ami_channel *ch = NULL;
-	for (int i = 0; i < AMI_MAX_CHANNELS && ch == NULL; i++) {
-		if (!p->channels[i].used) {
-			ch = &p->channels[i];
-		}
-	}
-	if (ch == NULL || strlen(uniqueid) >= ID_MAX) {
+				       struct ami_call *call) {
+	if (g_hash_table_size(p->channels) >= AMI_MAX_CHANNELS || strlen(uniqueid) >= ID_MAX) {
 		return NULL; /* too many legs: the call is still followed by its trunk */
 	}
-	memset(ch, 0, sizeof(*ch));
-	ch->used = true;
+	struct ami_channel *ch = g_new0(struct ami_channel, 1);
 	ch->call = call;
 	strcpy(ch->uniqueid, uniqueid);
+	g_hash_table_replace(p->channels, ch->uniqueid, ch);
 	utf8_sanitize(name, strlen(name), ch->name, sizeof(ch->name));
 	ch->local = strncasecmp(name, "Local/", 6) == 0;
 	return ch;
@@ -320,24 +327,13 @@ static void start_call(struct ami_parser *p, const struct message *m, const char
 	if (strlen(id) >= ID_MAX || find_call(p, id) != NULL) {
 		return; /* a repeated event */
 	}
-	struct ami_call *c = NULL;
-	for (int i = 0; i < AMI_MAX_CALLS && c == NULL; i++) {
-		if (!p->calls[i].used) {
-			c = &p->calls[i];
-		}
+	if (g_hash_table_size(p->calls) >= AMI_MAX_CALLS) {
+		/* more at once than any office has: the oldest gives way */
+		end_call(p, oldest_call(p), CALL_STATE_UNKNOWN, now);
 	}
-	if (c == NULL) {
-		c = &p->calls[0];
-		for (int i = 1; i < AMI_MAX_CALLS; i++) {
-			if (p->calls[i].info.seq < c->info.seq) {
-				c = &p->calls[i];
-			}
-		}
-		end_call(p, c, CALL_STATE_UNKNOWN, now);
-	}
-	memset(c, 0, sizeof(*c));
-	c->used = true;
+	struct ami_call *c = g_new0(struct ami_call, 1);
 	strcpy(c->linkedid, id);
+	g_hash_table_insert(p->calls, c->linkedid, c);
 	struct call_info *i = &c->info;
 	i->seq = ++p->seq;
 	i->line = p->line;
@@ -345,7 +341,7 @@ static void start_call(struct ami_parser *p, const struct message *m, const char
 	i->state = CALL_STATE_RINGING;
 	local_stamp(now, i);
 	const char *channel = get_or(m, "Channel");
-	struct ami_channel *ch = add_channel(p, id, channel, (int)(c - p->calls));
+	struct ami_channel *ch = add_channel(p, id, channel, c);
 	if (ch != NULL) {
 		ch->first = true;
 	}
@@ -379,7 +375,7 @@ static void on_newchannel(struct ami_parser *p, const struct message *m, int64_t
 	if (c == NULL) {
 		return;
 	}
-	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), (int)(c - p->calls));
+	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), c);
 	if (ch == NULL) {
 		return;
 	}
@@ -398,7 +394,7 @@ static void leg_answered(struct ami_parser *p, const char *uniqueid) {
 	if (ch == NULL || ch->first || ch->local) {
 		return;
 	}
-	struct ami_call *c = &p->calls[ch->call];
+	struct ami_call *c = ch->call;
 	if (c->answered || !c->announced || (c->info.outgoing && !ch->trunk_leg)) {
 		return;
 	}
@@ -418,10 +414,10 @@ static void on_hangup(struct ami_parser *p, const struct message *m, int64_t now
 	if (ch->first) {
 		/* the caller is gone: answered by then, or missed (a placed call
 		 * nobody answered is nobody's missed call) */
-		struct ami_call *c = &p->calls[ch->call];
+		struct ami_call *c = ch->call;
 		end_call(p, c, c->info.outgoing ? CALL_STATE_UNKNOWN : CALL_STATE_MISSED, now);
 	} else {
-		ch->used = false;
+		g_hash_table_remove(p->channels, ch->uniqueid);
 	}
 }
 
@@ -432,7 +428,7 @@ static void on_newcallerid(struct ami_parser *p, const struct message *m) {
 	if (ch == NULL || !ch->first) {
 		return;
 	}
-	struct ami_call *c = &p->calls[ch->call];
+	struct ami_call *c = ch->call;
 	if (c->info.outgoing) {
 		if (!c->announced && get(m, "Exten") != NULL) {
 			take_exten(m, c->info.number);
@@ -491,17 +487,8 @@ void ami_parser_line(struct ami_parser *p, const char *s, size_t len, int64_t no
 void ami_parser_finish(struct ami_parser *p, int64_t now) {
 	p->msg.n = 0;
 	p->msg.used = 0;
-	for (;;) {
-		struct ami_call *oldest = NULL;
-		for (int i = 0; i < AMI_MAX_CALLS; i++) {
-			struct ami_call *c = &p->calls[i];
-			if (c->used && (oldest == NULL || c->info.seq < oldest->info.seq)) {
-				oldest = c;
-			}
-		}
-		if (oldest == NULL) {
-			return;
-		}
+	struct ami_call *oldest;
+	while ((oldest = oldest_call(p)) != NULL) {
 		end_call(p, oldest, CALL_STATE_UNKNOWN, now);
 	}
 }
