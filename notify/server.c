@@ -17,6 +17,7 @@ struct shown {
 	uint64_t key;
 	NotifyNotification *nn;
 	enum notify_call_state state;
+	bool settled; /* a call that ended missed or unknown, or a reminder: no more changes */
 	const char *default_action;
 	uint64_t serial; /* when it was last shown, to forget the oldest */
 };
@@ -24,11 +25,14 @@ struct shown {
 /*
  * Popups remembered for updates and buttons. Missed-call popups stay on the
  * server until the user dismisses them, which may be never: past this many,
- * the oldest is forgotten here (it stays on the screen; a button pressed on
- * it then does nothing), so the daemon's memory does not grow with every
- * call of a long day.
+ * the oldest of the calls that ended is forgotten here (it stays on the
+ * screen; a button pressed on it then does nothing), so the daemon's memory
+ * does not grow with every call of a long day. Calls still in progress are
+ * forgotten last: a PBX's queue can hold a hundred at once, and a call
+ * forgotten while it rings would pop up again, a second time, when it
+ * changes.
  */
-#define SHOWN_MAX 64
+#define SHOWN_MAX 256
 
 /* libnotify's own g_warning()s ("Failed to connect to proxy") would go to
  * stderr from the worker; our messages say it better, so they are debug. */
@@ -180,19 +184,26 @@ static void set_hints(struct worker *w, NotifyNotification *nn, enum notify_call
 
 static void reconnect_if_closed(struct worker *w);
 
-static void forget_oldest(struct worker *w) {
+/* Forgets popups past SHOWN_MAX, never keep (the one just shown). */
+static void forget_oldest(struct worker *w, const struct shown *keep) {
 	while (g_hash_table_size(w->shown) > SHOWN_MAX) {
 		GHashTableIter iter;
 		gpointer value;
-		struct shown *oldest = NULL;
+		struct shown *oldest = NULL, *oldest_ended = NULL;
 		g_hash_table_iter_init(&iter, w->shown);
 		while (g_hash_table_iter_next(&iter, NULL, &value)) {
 			struct shown *s = value;
 			if (oldest == NULL || s->serial < oldest->serial) {
 				oldest = s;
 			}
+			bool ended = s->state == NOTIFY_CALL_MISSED ||
+				     s->state == NOTIFY_CALL_UNKNOWN;
+			if (ended && (oldest_ended == NULL || s->serial < oldest_ended->serial)) {
+				oldest_ended = s;
+			}
 		}
-		g_hash_table_remove(w->shown, &oldest->key);
+		g_hash_table_remove(w->shown,
+				    oldest_ended != NULL ? &oldest_ended->key : &oldest->key);
 	}
 }
 
@@ -213,9 +224,11 @@ void notify_server_show(struct worker *w, const struct job *job) {
 		notify_notification_update(s->nn, job->plain.summary, body, w->icon);
 	}
 	s->state = job->state;
+	s->settled = job->reminder || job->state == NOTIFY_CALL_MISSED ||
+		     job->state == NOTIFY_CALL_UNKNOWN;
 	s->default_action = job->default_action;
 	s->serial = ++w->shown_serial;
-	forget_oldest(w); /* never s: it is the newest */
+	forget_oldest(w, s);
 
 	notify_notification_clear_hints(s->nn);
 	set_hints(w, s->nn, job->state, job->reminder);

@@ -266,12 +266,34 @@ def test_disabled(h):
     tap.is_(server.calls(), [], 'disabled: nothing sent to the server')
 
 
+def test_many_at_once(h):
+    """A PBX's queue rings a hundred calls at once: each keeps its one popup,
+    and a change of any of them replaces it (none pops up a second time)."""
+    bus = h.session_bus()
+    server = h.notification_server(bus, caps=['actions', 'body'])
+    driver = start_driver(h, bus.env())
+    n = 100
+    for key in range(1, n + 1):
+        driver.command('show %d known ringing' % key, 'show %d ' % key)
+        server.wait_notify(key)
+    first = server.wait_notify(n)
+    for key in range(1, n + 1):
+        driver.command('show %d known answered' % key, 'show %d ' % key)
+        server.wait_notify(n + key)
+    calls = server.wait_notify(2 * n)
+    ids = server_ids(calls)
+    tap.ok(len(first) >= n and all(c.replaces_id == 0 for c in calls[:n]),
+           '%d calls ringing at once: %d popups' % (n, n))
+    tap.is_([c.replaces_id for c in calls[n:2 * n]], ids[:n],
+            'each answered call replaces its own popup, none pops up again')
+
+
 def main():
     missing = ctidtest.require('dbus-daemon', DRIVER)
     if missing:
         tap.skip_all('%s is not installed' % missing)
     for test in (test_mock_server, test_call_before_reminders, test_hung_server, test_no_bus,
-                 test_disabled):
+                 test_disabled, test_many_at_once):
         with ctidtest.Harness(timeout=60) as h:
             tap.diag(test.__name__)
             test(h)
