@@ -761,6 +761,193 @@ def measure_office(args, size, m):
     return out
 
 
+# Lines beyond the modem: a FRITZ!Box's call monitor.
+
+def box_stamp():
+    """The call monitor's date: dd.mm.yy HH:MM:SS, the box's local time."""
+    return time.strftime('%d.%m.%y %H:%M:%S')
+
+
+def measure_sources(args, size, m):
+    """A FRITZ!Box line: the bench is the box (a loopback TCP port speaking
+    the call monitor's format), and times each RING line from its write to
+    the Notify, as NMBR -> Notify is timed for a modem. Every call is a
+    known client's; DISCONNECT then makes it a missed call before the next."""
+    log('%d: a FRITZ!Box line, %d calls' % (size, args.source_calls))
+    db = scratch_copy(m['db'], 'sources-%d.db' % size)
+    calls = hot_calls(m)
+    out = {}
+    with ctidtest.Harness(timeout=3600, prefix='ctid-bench-') as h, \
+            socket.socket() as box:
+        box.bind(('127.0.0.1', 0))
+        box.listen(1)
+        box.settimeout(60)
+        s = Session(h, args.build, db, interval_ms=args.interval, modems=0,
+                    keep_open=args.keep_open)
+        with open(s.config, 'w') as f:
+            f.write('region = GB\nlisten = none\n[fritzbox]\nhost = 127.0.0.1\nport = %d\n'
+                    'name = office\n' % box.getsockname()[1])
+        s.start_daemon(verbose=True)
+        conn, _ = box.accept()
+        with conn:
+            s.settle(quiet=2.0, timeout=300)
+            lat, missing = [], 0
+            for k in range(args.source_calls):
+                number, name = calls[k % len(calls)]
+                start = len(s.events)
+                line = '%s;RING;%d;%s;4930901820;SIP0;\r\n' % (box_stamp(), k % 8, number)
+                t0 = time.time_ns()
+                conn.sendall(line.encode())
+                if not s.wait(lambda: s.find(since_ns=t0, start=start, kind='notify',
+                                             replaces=0, summary=name[:48]) is not None, 10):
+                    missing += 1
+                    continue
+                ev = s.events[s.find(since_ns=t0, start=start, kind='notify', replaces=0,
+                                     summary=name[:48])]
+                lat.append(ev['ns'] - t0)
+                conn.sendall(('%s;DISCONNECT;%d;0;\r\n' % (box_stamp(), k % 8)).encode())
+                s.wait(lambda: s.find(start=start, kind='signal', member='CallEnded',
+                                      number=number) is not None, 10)
+            out['fritzbox'] = dict(stats_ms(lat), calls=args.source_calls, missing=missing,
+                                   slowest=sorted(((round(ns / 1e6, 2), k)
+                                                   for k, ns in enumerate(lat)),
+                                                  reverse=True)[:5])
+            out['rss_kb'] = proc_status(s.daemon.pid)
+    log('%d: an Asterisk queue, %d calls at once' % (size, args.ami_calls))
+    with ctidtest.Harness(timeout=3600, prefix='ctid-bench-') as h:
+        out['ami'] = measure_ami(args, size, m, h)
+    return out
+
+
+# An Asterisk PBX: a queue with 100 calls at once.
+
+AMI_FIXTURE = os.path.join(SRC, 'tests/fixtures/ami/callme_inbound_trunk_ivr_queue_answered.txt')
+
+
+def ami_blocks(path):
+    """The manager events of a recorded transcript (ViStepRU/callme: a trunk
+    call through an IVR to a queue, answered by agent 777), each a list of
+    (key, value); the CLI's own lines around them left out."""
+    blocks, cur = [], []
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            line = line.rstrip('\r\n')
+            if line.startswith('# '):
+                continue
+            key, sep, value = line.partition(': ')
+            if sep and key and ' ' not in key and (cur or key == 'Event'):
+                cur.append((key, value))
+            elif line.strip() == '' and cur:
+                blocks.append(cur)
+                cur = []
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+def ami_call(blocks, k, number):
+    """The recorded call as call k: its ids and channels made its own, the
+    caller (123) made number. Returns the events as wire bytes."""
+    out = []
+    for block in blocks:
+        lines = []
+        for key, value in block:
+            if key.endswith(('Uniqueid', 'Linkedid')) and value:
+                value = '%s%03d' % (value, k)
+            elif key.endswith('Channel') or key in ('Channel1', 'Channel2'):
+                value = '%s%03d' % (value, k) if value else value
+            elif key in ('CallerIDNum', 'ConnectedLineNum') and value == '123':
+                value = number
+            lines.append('%s: %s\r\n' % (key, value))
+        out.append((''.join(lines) + '\r\n').encode())
+    return out
+
+
+def measure_ami(args, size, m, h):
+    """100 calls in a queue at once: the recorded queue call played 100
+    times over, each with ids of its own and a known client's number, call k
+    starting k rounds after the first (a round: one event of every call in
+    progress, every 5 ms), so the calls overlap. Times each call's first
+    event to its Notify, and counts calls, popups and answers."""
+    n = args.ami_calls
+    calls = hot_calls(m)
+    blocks = ami_blocks(AMI_FIXTURE)
+    streams = [ami_call(blocks, k, calls[k % len(calls)][0]) for k in range(n)]
+    db = scratch_copy(m['db'], 'ami-%d.db' % size)
+    secret = h.path('ami.secret')
+    with open(secret, 'w') as f:
+        f.write('bench-secret\n')
+    os.chmod(secret, 0o600)
+    with socket.socket() as pbx:
+        pbx.bind(('127.0.0.1', 0))
+        pbx.listen(1)
+        pbx.settimeout(60)
+        # every popup stays open (a hundred at once): each call's count is its own
+        s = Session(h, args.build, db, interval_ms=args.interval, modems=0, keep_open=0)
+        with open(s.config, 'w') as f:
+            f.write('region = GB\nlisten = none\n[ami]\nhost = 127.0.0.1\nport = %d\n'
+                    'user = ctid\nsecret-file = %s\ncontext = incoming\nname = pbx\n'
+                    % (pbx.getsockname()[1], secret))
+        s.start_daemon(verbose=True)
+        conn, _ = pbx.accept()
+        with conn:
+            conn.sendall(b'Asterisk Call Manager/9.0.0\r\n')
+            got = b''
+            while b'\r\n\r\n' not in got.replace(b'\n\n', b'\r\n\r\n'):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    raise RuntimeError('ctid left before logging in: ' + s.daemon.log())
+                got += chunk
+            conn.sendall(b'Response: Success\r\nMessage: Authentication accepted\r\n\r\n')
+            s.settle(quiet=2.0, timeout=300)
+            start = len(s.events)
+            ticks0 = cpu_ticks(s.daemon.pid)
+            t0 = {}
+            rounds = len(blocks) + n
+            begin = time.monotonic()
+            for r in range(rounds):
+                batch = []
+                for k in range(max(0, r - len(blocks) + 1), min(n, r + 1)):
+                    if r - k == 0:
+                        t0[k] = None
+                    batch.append(streams[k][r - k])
+                now = time.time_ns()
+                conn.sendall(b''.join(batch))
+                for k, v in list(t0.items()):
+                    if v is None:
+                        t0[k] = now
+                deadline = begin + (r + 1) * 0.005
+                while time.monotonic() < deadline:
+                    s.pump(max(deadline - time.monotonic(), 0))
+            s.wait(lambda: len([e for e in s.events[start:] if e.get('member') == 'CallEnded'])
+                   >= n, 60)
+            s.settle(quiet=1.0, timeout=60)
+            ticks = cpu_ticks(s.daemon.pid) - ticks0
+            lat, missing = [], 0
+            for k in range(n):
+                number, name = calls[k % len(calls)]
+                i = s.find(since_ns=t0[k], start=start, kind='notify', replaces=0,
+                           summary=name[:48])
+                if i is None:
+                    missing += 1
+                else:
+                    lat.append(s.events[i]['ns'] - t0[k])
+            if os.environ.get('BENCH_DEBUG'):
+                for e in s.events[start:]:
+                    if e['kind'] == 'notify' or e.get('member', '').startswith('Call'):
+                        log(repr({k: v for k, v in e.items() if k != 'body'}))
+            ended = [e for e in s.events[start:] if e.get('member') == 'CallEnded']
+            popups = [e for e in s.events[start:] if e['kind'] == 'notify' and e['replaces'] == 0]
+            return dict(stats_ms(lat), calls=n, events=sum(len(x) for x in streams),
+                        missing=missing, started=len([e for e in s.events[start:]
+                                                      if e.get('member') == 'CallStarted']),
+                        ended=len(ended), answered=sum(1 for e in ended
+                                                       if e.get('state') == 'answered'),
+                        popups=len(popups), seconds=round(time.monotonic() - begin, 2),
+                        cpu_ms=ticks * 1000.0 / os.sysconf('SC_CLK_TCK'),
+                        rss_kb=proc_status(s.daemon.pid))
+
+
 # Import.
 
 def measure_import(args, build):
@@ -888,6 +1075,13 @@ def table(results):
             lambda r, k=kind: web(r, 'suggest_' + k))
     row('Web: NMBR -> call-started at each of N clients p50 / p99 (ms)',
         lambda r: web(r, 'ws_event'))
+    row('FRITZ!Box: RING line -> Notify p50 / p99 (ms)', lambda r: pair(
+        r['sources']['fritzbox'].get('p50'), r['sources']['fritzbox'].get('p99')))
+    row('Asterisk queue, N calls at once: 1st event -> Notify p50 / p99 (ms)',
+        lambda r: pair(r['sources']['ami'].get('p50'), r['sources']['ami'].get('p99')))
+    row('Asterisk queue: calls / popups / answered / missing', lambda r: '%d / %d / %d / %d' % (
+        r['sources']['ami']['calls'], r['sources']['ami']['popups'],
+        r['sources']['ami']['answered'], r['sources']['ami']['missing']))
     row('Office: NMBR -> Notify on each desk p50 / p99 (ms)', lambda r: pair(
         r['office']['office'].get('p50'), r['office']['office'].get('p99')))
     row('Office: popups missing / calls once per desk', lambda r: '%d / %s' % (
@@ -963,6 +1157,15 @@ def verdicts(results):
     except KeyError:
         pass
     try:
+        fb = big['sources']['fritzbox']
+        judge('FRITZ!Box RING line to Notify p99 at 1M', fb['p99'], 5.0, 'ms')
+        judge('FRITZ!Box calls without a popup', fb['missing'], 0, 'calls')
+        ami = big['sources']['ami']
+        judge('Asterisk queue: calls without exactly one popup',
+              ami['missing'] + abs(ami['popups'] - ami['calls']), 0, 'calls')
+    except KeyError:
+        pass
+    try:
         office = big['office']
         judge('office: NMBR to Notify on each of %d desks p99' % office['office']['desks'],
               office['office']['p99'], 50.0, 'ms')
@@ -997,11 +1200,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--build', required=True, help='a release build directory')
     ap.add_argument('--sizes', default='1000,100000,1000000')
-    ap.add_argument('--only', default='db,startup,daemon,web,import',
-                    help='what to measure: db, startup, daemon, web, import')
+    ap.add_argument('--only', default='db,startup,daemon,web,sources,import',
+                    help='what to measure: db, startup, daemon, web, sources, office (an '
+                    'office of desks: 10 minutes), import')
     ap.add_argument('--cards', type=int, default=1000, help='cards fetched over HTTP')
     ap.add_argument('--ws-clients', type=int, default=200)
     ap.add_argument('--ws-calls', type=int, default=50)
+    ap.add_argument('--source-calls', type=int, default=200,
+                    help='calls timed on a FRITZ!Box line')
+    ap.add_argument('--ami-calls', type=int, default=100,
+                    help='calls at once in the Asterisk queue')
     ap.add_argument('--office-desks', type=int, default=50)
     ap.add_argument('--office-modems', type=int, default=4)
     ap.add_argument('--office-rate', type=int, default=100, help='calls a minute')
@@ -1039,6 +1247,7 @@ def main():
         args.lookups, args.searches = 5000, 100
         args.cards, args.ws_clients, args.ws_calls = 200, 50, 10
         args.office_desks, args.office_minutes = 10, 1
+        args.source_calls = 30
     args.build = os.path.abspath(args.build)
     only = set(args.only.split(','))
     sizes = [int(s) for s in args.sizes.split(',')]
@@ -1053,7 +1262,7 @@ def main():
         r['load'] = {}
         for phase, fn in (('db', measure_db), ('startup', measure_startup),
                           ('daemon', measure_daemon), ('web', measure_web),
-                          ('office', measure_office)):
+                          ('office', measure_office), ('sources', measure_sources)):
             if phase in only:
                 r['load'][phase] = loadavg()
                 r[phase] = fn(args, size, m)
