@@ -54,6 +54,9 @@ void config_finish(struct config *c) {
 		modem_finish(&c->modems[i]);
 	}
 	config_box_finish(&c->fritzbox);
+	free(c->fritzbox_dial.user);
+	free(c->fritzbox_dial.password_file);
+	memset(&c->fritzbox_dial, 0, sizeof(c->fritzbox_dial));
 	config_ami_finish(&c->ami);
 	config_init(c);
 }

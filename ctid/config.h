@@ -101,6 +101,13 @@ struct config {
 	struct config_modem modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	struct config_box fritzbox;
+	/* [fritzbox] dial-user, dial-password-file, dial-port: calling back
+	 * through the box's TR-064 dial help; user NULL: the box cannot dial */
+	struct config_tr064 {
+		char *user;
+		char *password_file; /* readable by its owner only */
+		int port;	     /* 0: 49000 */
+	} fritzbox_dial;
 	struct config_ami ami;
 };
 

@@ -187,9 +187,32 @@ static const char *apply_box(struct config_box *f, const char *key, const char *
 	return NULL;
 }
 
+static bool valid_word(const char *s);
+
 const char *config_apply_fritzbox(struct config *c, const char *key, const char *value) {
+	struct config_tr064 *d = &c->fritzbox_dial;
+	if (!strcmp(key, "dial-user")) {
+		if (!valid_word(value)) {
+			return "dial-user must be a user name of the box (letters, digits, -_.@+)";
+		}
+		set_string(&d->user, value);
+		return NULL;
+	} else if (!strcmp(key, "dial-password-file")) {
+		char *path = expand_home(value);
+		if (path == NULL) {
+			return "out of memory";
+		}
+		free(d->password_file);
+		d->password_file = path;
+		return NULL;
+	} else if (!strcmp(key, "dial-port")) {
+		return parse_port(value, &d->port) ? NULL
+						   : "dial-port must be a number from 1 to 65535 "
+						     "(the box's TR-064 port is 49000)";
+	}
 	return apply_box(&c->fritzbox, key, value, "[fritzbox]",
-			 "host, port, name, department, department.NUMBER");
+			 "host, port, name, department, department.NUMBER, dial-user, "
+			 "dial-password-file, dial-port");
 }
 
 static bool valid_word(const char *s) {
@@ -279,6 +302,23 @@ static bool box_used(const struct config_box *b) {
 	return b->host != NULL || b->port || b->name || b->department || b->n_numbers;
 }
 
+/* 1 (logged) for a file that cannot be read or that others than its owner
+ * can read, else 0. */
+static int check_secret_file(const char *where, const char *what, const char *path) {
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		log_error("%s: %s %s: %s", where, what, path, strerror(errno));
+		return 1;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		log_error("%s: %s %s can be read by others than its owner (mode %03o): chmod 600 "
+			  "it, as it holds a password",
+			  where, what, path, (unsigned)(st.st_mode & 0777));
+		return 1;
+	}
+	return 0;
+}
+
 int config_check_sources(const struct config *c, const char *where) {
 	int errors = 0;
 	if (c->fritzbox.host == NULL && box_used(&c->fritzbox)) {
@@ -286,6 +326,18 @@ int config_check_sources(const struct config *c, const char *where) {
 			  "such as fritz.box)",
 			  where);
 		errors++;
+	}
+	const struct config_tr064 *d = &c->fritzbox_dial;
+	if ((d->user == NULL) != (d->password_file == NULL) || (d->port && d->user == NULL)) {
+		log_error("%s: calling back through the FRITZ!Box needs both dial-user = and "
+			  "dial-password-file = in [fritzbox]",
+			  where);
+		errors++;
+	} else if (d->user != NULL && c->fritzbox.host == NULL) {
+		log_error("%s: [fritzbox] dial-user needs host =", where);
+		errors++;
+	} else if (d->password_file != NULL) {
+		errors += check_secret_file(where, "[fritzbox] dial-password-file", d->password_file);
 	}
 	const struct config_ami *a = &c->ami;
 	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL &&
@@ -297,16 +349,7 @@ int config_check_sources(const struct config *c, const char *where) {
 		log_error("%s: the [ami] section needs host =, user = and secret-file =", where);
 		return -EINVAL;
 	}
-	struct stat st;
-	if (stat(a->secret_file, &st) < 0) {
-		log_error("%s: [ami] secret-file %s: %s", where, a->secret_file, strerror(errno));
-		errors++;
-	} else if (st.st_mode & (S_IRGRP | S_IROTH)) {
-		log_error("%s: [ami] secret-file %s can be read by others than its owner (mode "
-			  "%03o): chmod 600 it, as it holds a password",
-			  where, a->secret_file, (unsigned)(st.st_mode & 0777));
-		errors++;
-	}
+	errors += check_secret_file(where, "[ami] secret-file", a->secret_file);
 	if (a->tls_ca != NULL && !a->tls) {
 		log_error("%s: [ami] tls-ca is for tls = yes", where);
 		errors++;

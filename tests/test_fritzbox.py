@@ -23,6 +23,7 @@ import time
 import ctidtest
 
 CTID, CTIDCTL, SIM = sys.argv[1:4]
+TR064_SIM = os.path.join(os.path.dirname(os.path.abspath(SIM)), 'tr064_sim.py')
 tap = ctidtest.Tap()
 
 missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
@@ -143,11 +144,11 @@ with ctidtest.Harness(timeout=240) as h:
             'another number: the section\'s department')
     tap.is_(missed[0].get('answered_by') if missed else 'x', None, 'answered by nobody')
 
-    # Calling back cannot go through the box yet: ctid says so.
+    # Without a login for its dial help the box cannot call back: ctid says so.
     code, out, err = ctl('callback', str(missed[0]['id']) if missed else '0')
     tap.ok(code != 0 and 'not supported' in err, 'ctidctl callback fails: not supported', err)
-    tap.contains(daemon.log(), 'dialling through a FRITZ!Box is not supported yet',
-                 'and the log says why')
+    tap.contains(daemon.log(), 'give [fritzbox] dial-user and dial-password-file',
+                 'and the log says what it needs')
 
     # 3. A withheld number.
     sim.command('play withheld', 'ok')
@@ -251,6 +252,53 @@ with ctidtest.Harness(timeout=240) as h:
 
     tap.is_(daemon.stop(), 0, 'ctid quits cleanly (and, under the sanitizers, leaks nothing)')
     tap.ok('FRITZ!Box' in daemon.log(), 'the log names the box')
+
+    # 7b. Calling back through the box's dial help (TR-064, Digest auth).
+    tr = h.spawn_lines([ctidtest.PYTHON, TR064_SIM, 'ctid', 'dial-secret-1'],
+                       log_name='tr064.log')
+    ready = tr.expect('ready', 10)
+    tr_port = int(ready.split()[1]) if ready else 1
+    secret = os.path.join(tmp, 'dial.secret')
+    with open(secret, 'w') as f:
+        f.write('dial-secret-1\n')
+    os.chmod(secret, 0o644)
+    with open(conf, 'a') as f:
+        f.write('dial-user = ctid\ndial-password-file = %s\ndial-port = %d\n' % (secret, tr_port))
+    p = subprocess.run([CTID, '--config', conf, '--check-config'], env=env, capture_output=True,
+                       text=True, timeout=20)
+    tap.ok(p.returncode != 0 and 'can be read by others' in p.stderr,
+           'a dial password file others can read is refused', p.stderr)
+    os.chmod(secret, 0o600)
+    daemon = h.spawn([CTID, '--config', conf, '--listen', 'none', '--device-dir', devdir,
+                      '--database', db, '-v'], env=env, log_name='ctid-dial.log')
+    sim.expect('client', 10)
+    stranger = [c for c in calls() if c['number'] == STRANGER]
+    code, out, err = ctl('callback', str(stranger[0]['id']) if stranger else '0')
+    # (as the call back of a modem line: the caller's number in E.164)
+    dialled = tr.expect('dial ', 10)
+    tap.ok(code == 0 and dialled == 'dial +44' + STRANGER[1:],
+           'ctidctl callback asks the box to dial the caller', (code, err, dialled))
+    tap.ok(ctidtest.wait_for(lambda: 'pick up the phone of its dial help' in daemon.log(), 10),
+           'and the log says to pick up the dial help\'s phone', daemon.log()[-500:])
+    tr.command('off', 'ok')
+    ctl('callback', str(stranger[0]['id']) if stranger else '0')
+    tap.ok(ctidtest.wait_for(lambda: 'turn its dial help on' in daemon.log(), 10),
+           'the dial help off (500, a UPnP fault): the log says to turn it on',
+           daemon.log()[-800:])
+    tap.contains(daemon.log(), 'Action Failed', 'with the box\'s own words')
+    tap.is_(daemon.stop(), 0, 'ctid stops')
+    with open(secret, 'w') as f:
+        f.write('wrong-secret\n')
+    daemon = h.spawn([CTID, '--config', conf, '--listen', 'none', '--device-dir', devdir,
+                      '--database', db, '-v'], env=env, log_name='ctid-dial2.log')
+    sim.expect('client', 10)
+    tr.command('on', 'ok')
+    ctl('callback', str(stranger[0]['id']) if stranger else '0')
+    tap.ok(tr.expect('refused', 10) is not None and ctidtest.wait_for(
+        lambda: 'refused the login of ctid' in daemon.log(), 10),
+        'a wrong password: the box refuses, and the log says which setting to check',
+        daemon.log()[-800:])
+    tap.is_(daemon.stop(), 0, 'ctid stops')
 
     # 8. A peer that never even answers the connect (its queue is full, so
     # the kernel drops ctid's SYN): ctid gives up on that try, says so, and

@@ -15,6 +15,7 @@
 #include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
+#include "tr064.h"
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
@@ -30,6 +31,7 @@ struct line {
 	struct lines *owner;
 	enum line_kind kind;
 	struct fritzbox *fritzbox; /* LINE_FRITZBOX */
+	struct tr064 *tr064;	   /* LINE_FRITZBOX that can dial ([fritzbox] dial-user) */
 	struct ami *ami;	   /* LINE_AMI */
 	char *path;
 	char *name;
@@ -286,6 +288,7 @@ static struct line *line_add(struct lines *lines, const char *path, bool from_di
 static void line_free(struct line *line) {
 	/* ends its calls in progress: they are logged as they end */
 	fritzbox_destroy(line->fritzbox);
+	tr064_destroy(line->tr064);
 	ami_destroy(line->ami);
 	drop_source(&line->io);
 	drop_source(&line->timer);
@@ -364,6 +367,26 @@ static int fritzbox_add(struct lines *lines) {
 	if (line->fritzbox == NULL) {
 		net_line_fail(line, "FRITZ!Box");
 		return -ENOMEM;
+	}
+	const struct config_tr064 *cd = &lines->opts.config->fritzbox_dial;
+	if (cd->user != NULL) {
+		/* the box's dial help: its password is read now, and kept */
+		char password[256], why[160];
+		if (ami_read_secret(cd->password_file, password, sizeof(password), why,
+				    sizeof(why)) < 0) {
+			log_error("[fritzbox] dial-password-file %s: %s; calling back through the "
+				  "box is off",
+				  cd->password_file, why);
+		} else {
+			struct tr064_options to = {
+				.host = cb->host,
+				.port = cd->port,
+				.user = cd->user,
+				.password = password,
+			};
+			line->tr064 = tr064_create(&to);
+			explicit_bzero(password, sizeof(password));
+		}
 	}
 	net_line_add(lines, line, "FRITZ!Box call monitor");
 	return 0;
@@ -593,6 +616,9 @@ int lines_count(struct lines *lines) {
 /* Whether a network line can dial now: a PBX that is told which phone to
  * ring first, while logged in. */
 static bool net_can_dial(const struct line *line) {
+	if (line->kind == LINE_FRITZBOX) {
+		return line->tr064 != NULL;
+	}
 	return line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL &&
 	       ami_logged_in(line->ami);
 }
@@ -628,11 +654,19 @@ int line_dial(struct line *line, const char *number) {
 		}
 		return ret == -ENOTCONN ? -EBUSY : ret;
 	}
+	if (line->kind == LINE_FRITZBOX && line->tr064 != NULL) {
+		int ret = tr064_dial(line->tr064, number);
+		if (ret == 0) {
+			log_info("Dialling %s through the FRITZ!Box's dial help", number);
+		}
+		return ret;
+	}
 	if (line->kind != LINE_MODEM) {
 		log_warn("%s cannot dial %s: %s", line->name, number,
 			 line->kind == LINE_AMI
 				 ? "[ami] dial-channel (the phone to ring first) is not set"
-				 : "dialling through a FRITZ!Box is not supported yet");
+				 : "give [fritzbox] dial-user and dial-password-file (a user of "
+				   "the box) and turn its dial help on to call back through it");
 		return -ENOTSUP;
 	}
 	int ret = modem_dial(line->modem, number, now_time());
