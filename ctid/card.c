@@ -62,6 +62,8 @@ static int take_call(const struct db_call *c, void *data) {
 	e->number = dup_or_null(c->number);
 	e->handled = c->handled != 0;
 	e->handled_by = dup_or_null(c->handled_by);
+	e->outgoing = c->outgoing;
+	e->answered_by = dup_or_null(c->answered_by);
 	return 0;
 }
 
@@ -120,6 +122,7 @@ void card_destroy(struct card *card) {
 		free(e->line);
 		free(e->number);
 		free(e->handled_by);
+		free(e->answered_by);
 	}
 	free(card->name);
 	free(card->company);
@@ -188,6 +191,10 @@ static void write_event(struct json_writer *w, const struct card_event *e) {
 		json_bool(w, e->handled);
 		json_key(w, "handled_by");
 		json_string(w, e->handled_by);
+		json_key(w, "direction");
+		json_string(w, e->outgoing ? "out" : "in");
+		json_key(w, "answered_by");
+		json_string(w, e->answered_by);
 	} else {
 		json_key(w, "text");
 		json_string(w, e->text);

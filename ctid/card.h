@@ -31,6 +31,8 @@ struct card_event {
 	char *number;
 	bool handled;
 	char *handled_by;
+	bool outgoing;	   /* placed from the office */
+	char *answered_by; /* the extension that took it, or NULL */
 };
 
 struct card {

@@ -127,6 +127,8 @@ with ctidtest.Harness(timeout=240) as h:
     first = logged[0] if logged else {}
     tap.is_(first.get('answered_by'), '21', 'the log says extension 21 answered')
     tap.contains(ctl('calls')[1], 'answered by 21', 'ctidctl calls says so too')
+    tap.contains(ctl('contact', 'show', str(ivan))[1], 'call     answered by 21, 1 ring',
+                 'and the card\'s history')
     tap.is_((first.get('contact') or {}).get('id'), ivan, 'the call is on the client\'s card')
     tap.is_(first.get('department'), 'shop', 'the number that rang gives its department')
     tap.is_(first.get('date'), '2026-12-06T09:30', 'the box\'s stamp is the call\'s date')

@@ -148,14 +148,18 @@ static void print_text(JsonObject *card) {
 			bool handled = bool_of(e, "handled");
 			const char *by = text_of(e, "handled_by");
 			const char *line = text_of(e, "line");
+			const char *taken_by = text_of(e, "answered_by");
+			bool placed = strcmp(or_empty(text_of(e, "direction")), "out") == 0;
+			bool taken = taken_by != NULL && strcmp(state, "answered") == 0;
 			int64_t rings = int_of(e, "rings");
 			const char *red = strcmp(state, "missed") == 0 && !handled ? output_red(out)
 										   : "";
-			printf("  %s  %-8s %s%s%s, %lld ring%s%s%s%s%s%s\n", t, "call", red, state,
-			       red[0] ? output_reset(out) : "", (long long)rings,
-			       rings == 1 ? "" : "s", line ? ", line " : "", line ? line : "",
-			       handled ? ", handled" : "", handled && by ? " by " : "",
-			       handled && by ? by : "");
+			printf("  %s  %-8s %s%s%s%s%s, %lld ring%s%s%s%s%s%s\n", t,
+			       placed ? "call out" : "call", red, state,
+			       red[0] ? output_reset(out) : "", taken ? " by " : "",
+			       taken ? taken_by : "", (long long)rings, rings == 1 ? "" : "s",
+			       line ? ", line " : "", line ? line : "", handled ? ", handled" : "",
+			       handled && by ? " by " : "", handled && by ? by : "");
 		} else {
 			printf("  %s  %-8s %s%s\n", t, type, or_empty(text_of(e, "text")),
 			       strcmp(type, "note") != 0 && !bool_of(e, "open") ? " (closed)" : "");
