@@ -19,7 +19,7 @@ import sys
 
 import ctidtest
 
-CTID, CTIDCTL, SIM, FIXTURES = sys.argv[1:5]
+CTID, CTIDCTL, SIM, FIXTURES, MODEMSIM = sys.argv[1:6]
 tap = ctidtest.Tap()
 
 missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
@@ -41,8 +41,11 @@ def events(monitor, name, n=1, timeout=10.0):
 with ctidtest.Harness(timeout=240) as h:
     tmp = h.mkdtemp('ami')
     db = os.path.join(tmp, 'ctid.db')
-    devdir = os.path.join(tmp, 'dev')  # no modems
+    devdir = os.path.join(tmp, 'dev')  # a modem too: calls back go out on their own line
     os.mkdir(devdir)
+    modem = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '200', '--link',
+                           os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
+    modem.expect('ready')
     secret = os.path.join(tmp, 'ami.secret')
     with open(secret, 'w') as f:
         f.write('s3cret\n')
@@ -148,6 +151,18 @@ with ctidtest.Harness(timeout=240) as h:
             'as an Originate: the phone of dial-channel first, then the number')
     back = [c for c in calls() if c['id'] == (ringgroup[0]['id'] if ringgroup else -1)]
     tap.ok(back and back[0]['called_back'], 'the missed call is marked called back', back)
+    tap.is_(modem.take('event dial'), [], 'not on the modem, which could dial too')
+
+    # A call on the modem's line is called back on the modem.
+    modem.send('call 01134960000 rings=1')
+    events(monitor, 'CallStarted')  # (the monitor's next events are the PBX's again)
+    events(monitor, 'CallEnded')
+    on_modem = ctidtest.wait_for(lambda: [c for c in calls() if c['number'] == '01134960000'
+                                          and c['ended']], 15)
+    code, out, err = ctl('callback', str(on_modem[0]['id']) if on_modem else '0')
+    tap.ok(code == 0 and modem.expect('event dial', 10) is not None,
+           'a call that came in on the modem is called back on the modem', err)
+    tap.is_(sim.take('originate'), [], 'not through the PBX')
 
     # 3. A real trunk call through an IVR and a queue (ViStepRU/callme).
     sim.command('play callme_inbound_trunk_ivr_queue_answered.txt', 'ok')

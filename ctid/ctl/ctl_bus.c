@@ -497,33 +497,37 @@ static int callback(struct ctl *ctl, bool system, const char *id_text) {
 	if (*end != '\0' || id <= 0) {
 		return ctl_usage_error("callback", "'%s' is not a call id", id_text);
 	}
-	struct db *db = ctl_db(ctl);
-	if (db == NULL) {
-		return CTL_ERROR;
-	}
-	char number[64] = "";
-	int ret = db_call_get(db, id, ctl_call_number, number);
-	if (ret == -ENOENT) {
-		return ctl_fail("there is no call %lld", id);
-	}
-	if (number[0] == '\0') {
-		return ctl_fail("call %lld has no number to call back", id);
-	}
+	/* the daemon dials on the line the call came in on (a desk's asks its
+	 * server), and notes that the caller was called back */
 	DBusConnection *conn = connect_bus(system);
 	if (conn == NULL) {
 		return CTL_ERROR;
 	}
-	DBusMessage *msg = dbus_message_new_method_call(BUS_NAME, BUS_PATH, BUS_INTERFACE, "Dial");
-	const char *n = number;
-	dbus_message_append_args(msg, DBUS_TYPE_STRING, &n, DBUS_TYPE_INVALID);
-	DBusMessage *reply = call(conn, msg);
+	DBusMessage *msg =
+		dbus_message_new_method_call(BUS_NAME, BUS_PATH, BUS_INTERFACE, "CallBack");
+	dbus_int64_t call = id;
+	dbus_message_append_args(msg, DBUS_TYPE_INT64, &call, DBUS_TYPE_INVALID);
+	DBusError err;
+	dbus_error_init(&err);
+	DBusMessage *reply = dbus_connection_send_with_reply_and_block(conn, msg, 30000, &err);
+	dbus_message_unref(msg);
 	dbus_connection_unref(conn);
 	if (reply == NULL) {
-		return CTL_ERROR;
+		int status;
+		if (dbus_error_has_name(&err, BUS_INTERFACE ".Error.NotFound")) {
+			status = ctl_fail("there is no call %lld", id);
+		} else if (dbus_error_has_name(&err, BUS_INTERFACE ".Error.Withheld")) {
+			status = ctl_fail("call %lld has no number to call back", id);
+		} else {
+			status = ctl_fail("%s", err.message);
+		}
+		dbus_error_free(&err);
+		return status;
 	}
-	dbus_message_unref(reply);
-	db_call_mark_called_back(db, id, (int64_t)time(NULL));
+	const char *number = "";
+	dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &number, DBUS_TYPE_INVALID);
 	printf("Dialling %s: pick up the handset when it rings.\n", number);
+	dbus_message_unref(reply);
 	return CTL_OK;
 }
 

@@ -191,10 +191,67 @@ static int dial(const char *number, void *data) {
 	return line_dial(line, number);
 }
 
+struct call_line {
+	char line[DB_NAME_MAX + 1];
+	char number[64];
+	bool withheld;
+};
+
+static int take_call_line(const struct db_call *c, void *data) {
+	struct call_line *cl = data;
+	snprintf(cl->line, sizeof(cl->line), "%s", c->line != NULL ? c->line : "");
+	/* the number as the line sent it is one the line can dial */
+	const char *n = c->number != NULL && c->number[0] ? c->number : c->e164;
+	snprintf(cl->number, sizeof(cl->number), "%s", n != NULL ? n : "");
+	cl->withheld = c->withheld != NULL || cl->number[0] == '\0';
+	return 0;
+}
+
+/* Dials number for call call_id: on the line the call came in on when it
+ * can dial now (a PBX's call back through the PBX), else on the first that
+ * can. */
+static int dial_for_call(struct daemon *d, const char *number, int64_t call_id) {
+	struct call_line cl = {0};
+	if (call_id > 0) {
+		db_call_get(calls_db(d->calls), call_id, take_call_line, &cl);
+	}
+	struct line *line = lines_dialer_for(d->lines, cl.line);
+	if (line == NULL) {
+		return -ENOTSUP;
+	}
+	if (line_is_modem(line)) {
+		log_info("Dialling %s on %s", number, line_path(line));
+	}
+	return line_dial(line, number);
+}
+
+/* CallBack on D-Bus (ctidctl callback): the call's number, on its line. */
+static int bus_call_back(int64_t call_id, char number[64], void *data) {
+	struct daemon *d = data;
+	struct call_line cl = {0};
+	int ret = db_call_get(calls_db(d->calls), call_id, take_call_line, &cl);
+	if (ret < 0) {
+		return ret;
+	}
+	if (cl.withheld) {
+		return -ENODATA;
+	}
+	char digits[OUTPUT_DIAL_MAX];
+	if (!output_dial_digits(cl.number, digits)) {
+		return -EINVAL;
+	}
+	snprintf(number, 64, "%s", digits);
+	ret = dial_for_call(d, digits, call_id);
+	if (ret == 0) {
+		db_call_mark_called_back(calls_db(d->calls), call_id, (int64_t)time(NULL));
+	}
+	return ret;
+}
+
 /* Call back, from a popup's button: dial, and note that the caller was called back. */
 static int call_back(const char *number, int64_t call_id, void *data) {
 	struct daemon *d = data;
-	int ret = dial(number, d);
+	int ret = dial_for_call(d, number, call_id);
 	if (ret == 0 && call_id > 0) {
 		db_call_mark_called_back(calls_db(d->calls), call_id, (int64_t)time(NULL));
 	}
@@ -233,6 +290,7 @@ static int open_page(const char *path, void *data) {
 static const struct service_actions service_actions = {
 	.mark_handled = mark_handled,
 	.dial = dial,
+	.call_back = bus_call_back,
 };
 
 static const struct popups_actions popups_actions = {
@@ -254,7 +312,7 @@ static const char *web_region(void *data) {
 
 static int web_call_back(const char *number, int64_t call_id, bool *dialled, void *data) {
 	struct daemon *d = data;
-	int ret = dial(number, d);
+	int ret = dial_for_call(d, number, call_id);
 	*dialled = ret == 0;
 	if (ret < 0 && ret != -ENOTSUP) {
 		log_warn("Could not dial %s: %s", number, strerror(-ret));

@@ -576,6 +576,28 @@ static int add_note(void *data, const char *contact, const char *text, int64_t *
 	return ret;
 }
 
+/* CallBack: the server dials on the call's line (or says it cannot). */
+static int bus_call_back(void *data, int64_t id, char number[64]) {
+	if (id <= 0) {
+		return -EINVAL;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "api/v1/calls/%lld/callback", (long long)id);
+	JsonNode *n = NULL;
+	int ret = ask_now(data, "POST", path, NULL, &n);
+	JsonObject *o = as_object(n);
+	if (ret == 0) {
+		const char *dialled = str(obj(o, "call"), "number");
+		snprintf(number, 64, "%s", dialled != NULL ? dialled : "");
+		ret = num(o, "dialled") ? 0 : -ENOTSUP;
+	}
+	if (n != NULL) {
+		json_node_unref(n);
+	}
+	/* 409: the caller withheld their number */
+	return ret == -EBUSY ? -ENODATA : ret;
+}
+
 static int dial(void *data, const char *number) {
 	char *body = json_text_body("number", number);
 	int ret = ask_now(data, "POST", "api/v1/dial", body, NULL);
@@ -616,6 +638,7 @@ static const struct bus_handler bus_handler = {
 	.mark_handled = bus_mark_handled,
 	.add_note = add_note,
 	.dial = dial,
+	.call_back = bus_call_back,
 	.list_modems = list_modems,
 	.database = database,
 	.settings = settings,

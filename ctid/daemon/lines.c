@@ -640,6 +640,20 @@ struct line *lines_dialer(struct lines *lines) {
 	return network;
 }
 
+struct line *lines_dialer_for(struct lines *lines, const char *name) {
+	for (struct line *l = lines->list; name != NULL && l != NULL; l = l->next) {
+		if (strcmp(l->name, name) != 0) {
+			continue;
+		}
+		if (l->kind != LINE_MODEM ? net_can_dial(l)
+					  : modem_get_info(l->modem)->state == MODEM_STATE_READY &&
+						    modem_get_info(l->modem)->can_dial) {
+			return l;
+		}
+	}
+	return lines_dialer(lines);
+}
+
 int line_dial(struct line *line, const char *number) {
 	if (line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL) {
 		const struct config_ami *ca = &line->owner->opts.config->ami;

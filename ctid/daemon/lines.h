@@ -55,6 +55,8 @@ int lines_count(struct lines *lines);
 /* The first ready modem that can dial, else a network line (one that can
  * dial if there is one; else line_dial() says why it cannot), or NULL. */
 struct line *lines_dialer(struct lines *lines);
+/* The line called name when it can dial now, else lines_dialer(). */
+struct line *lines_dialer_for(struct lines *lines, const char *name);
 /* Dials on line; see modem_dial(). A PBX rings [ami] dial-channel first
  * (-EBUSY while not logged in); a FRITZ!Box, or a PBX without
  * dial-channel, cannot: -ENOTSUP (logged). */

@@ -136,6 +136,14 @@ static int add_note(void *data, const char *contact, const char *text, int64_t *
 	return db_note_add(db, id, DB_NOTE_NOTE, text, note_id);
 }
 
+static int call_back(void *data, int64_t id, char number[64]) {
+	struct service *s = data;
+	if (id <= 0) {
+		return -EINVAL;
+	}
+	return s->actions.call_back(id, number, s->data);
+}
+
 static int dial(void *data, const char *number) {
 	struct service *s = data;
 	/* People write numbers with spaces, dots, dashes and brackets; the
@@ -264,6 +272,7 @@ static const struct bus_handler handler = {
 	.mark_handled = mark_handled,
 	.add_note = add_note,
 	.dial = dial,
+	.call_back = call_back,
 	.list_modems = list_modems,
 	.database = database,
 	.settings = settings,

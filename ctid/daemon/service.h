@@ -24,6 +24,9 @@ struct service_actions {
 	/* Dial: number holds digits, +, * and # only. Returns 0 or -errno
 	 * (-ENOTSUP when no line can dial). */
 	int (*dial)(const char *number, void *data);
+	/* CallBack: dials the caller of call_id back (number: what was
+	 * dialled, 64 bytes). 0 or -errno (-ENOENT, -ENODATA, -ENOTSUP). */
+	int (*call_back)(int64_t call_id, char number[64], void *data);
 };
 
 /* What the methods read; everything must outlive the service. */

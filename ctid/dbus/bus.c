@@ -365,6 +365,29 @@ static DBusMessage *method_dial(struct bus *bus, DBusMessage *msg) {
 	return dbus_message_new_method_return(msg);
 }
 
+static DBusMessage *method_call_back(struct bus *bus, DBusMessage *msg) {
+	dbus_int64_t id;
+	DBusError err;
+	dbus_error_init(&err);
+	if (!dbus_message_get_args(msg, &err, DBUS_TYPE_INT64, &id, DBUS_TYPE_INVALID)) {
+		dbus_error_free(&err);
+		return invalid_args(msg, "CallBack wants the call id (x)");
+	}
+	char number[64] = "";
+	int ret = bus->h->call_back(bus->data, id, number);
+	if (ret == -ENODATA) {
+		return dbus_message_new_error(msg, BUS_INTERFACE ".Error.Withheld",
+					      "The caller withheld their number");
+	}
+	if (ret < 0) {
+		return error_reply(msg, ret, "CallBack failed");
+	}
+	DBusMessage *reply = dbus_message_new_method_return(msg);
+	const char *n = number;
+	dbus_message_append_args(reply, DBUS_TYPE_STRING, &n, DBUS_TYPE_INVALID);
+	return reply;
+}
+
 /* Properties */
 
 static const char *const property_names[] = {"Version",	 "Modems", "Database",
@@ -548,6 +571,7 @@ static DBusHandlerResult handle_message(DBusConnection *conn, DBusMessage *msg, 
 			{"AddNote", method_add_note},
 			{"ListModems", method_list_modems},
 			{"Dial", method_dial},
+			{"CallBack", method_call_back},
 		};
 		for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 			if (!strcmp(member, methods[i].name)) {

@@ -100,6 +100,10 @@ struct bus_handler {
 	int (*mark_handled)(void *data, int64_t id);
 	int (*add_note)(void *data, const char *contact, const char *text, int64_t *note_id);
 	int (*dial)(void *data, const char *number);
+	/* Calls the caller of call id back, on the line it came in on when
+	 * that line can dial, and notes that they were called back; writes the
+	 * number dialled (64 bytes). -ENOENT, -ENODATA (withheld), -ENOTSUP. */
+	int (*call_back)(void *data, int64_t id, char number[64]);
 	void (*list_modems)(void *data, bus_modem_fn fn, void *ctx);
 	void (*database)(void *data, struct bus_database *out);
 	/* The settings in effect, as ctid.conf would write them. */
