@@ -301,6 +301,8 @@ void jsonout_user(struct json_writer *w, const struct db_user *u) {
 	time_or_null(w, "created", u->created);
 	json_key(w, "has_password");
 	json_bool(w, u->password != NULL);
+	json_key(w, "extension");
+	json_string(w, u->extension);
 	json_object_end(w);
 }
 

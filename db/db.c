@@ -178,6 +178,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
 	[STMT_USER_PASSWORD] = "UPDATE users SET password = ?2 WHERE name = ?1",
 	[STMT_USER_ROLE] = "UPDATE users SET role = ?2 WHERE name = ?1",
+	[STMT_USER_EXTENSION] = "UPDATE users SET extension = ?2 WHERE name = ?1",
 	[STMT_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
 	[STMT_TOKEN_INSERT] = "INSERT INTO tokens (user_id, kind, hash, csrf, created, expires)"
 			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 #define DB_MIN_SUFFIX	  7 /* digits a suffix match needs by default */
 
 /*
@@ -536,6 +536,9 @@ struct db_user {
 	enum db_role role;
 	const char *password; /* the stored hash, NULL when none was set */
 	int64_t created;
+	/* The phone their calls back ring first on a PBX: an extension ("22")
+	 * or a channel ("PJSIP/22"); NULL: the [ami] dial-channel. */
+	const char *extension;
 };
 
 typedef int (*db_user_fn)(const struct db_user *u, void *data);
@@ -553,6 +556,9 @@ int db_user_count(struct db *db, int *count);
 /* -ENOENT when there is no such user. */
 int db_user_set_password(struct db *db, const char *name, const char *password);
 int db_user_set_role(struct db *db, const char *name, enum db_role role);
+/* Sets the user's extension (NULL clears it): -ENOENT without that user,
+ * -EINVAL for one that is not 1 to 64 of [A-Za-z0-9/_.@:-]. */
+int db_user_set_extension(struct db *db, const char *name, const char *extension);
 /* Deletes the user and every token of theirs; -ENOENT if none. */
 int db_user_delete(struct db *db, const char *name);
 

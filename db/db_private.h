@@ -75,6 +75,7 @@ enum db_stmt {
 	STMT_USER_COUNT,
 	STMT_USER_PASSWORD,
 	STMT_USER_ROLE,
+	STMT_USER_EXTENSION,
 	STMT_USER_DELETE,
 	STMT_TOKEN_INSERT,
 	STMT_TOKEN_FIND,
@@ -92,7 +93,7 @@ enum db_stmt {
 #define NOTE_COLS                                                                               \
 	"n.id, n.contact_id, c.name, n.kind, n.text, n.status, n.created, n.closed, n.author, " \
 	"n.closed_by"
-#define USER_COLS "u.id, u.name, u.role, u.password, u.created"
+#define USER_COLS "u.id, u.name, u.role, u.password, u.created, u.extension"
 #define REMINDER_COLS \
 	"r.id, r.contact_id, c.name, r.year, r.month, r.day, r.yearly, r.notice, r.text"
 

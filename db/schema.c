@@ -189,10 +189,17 @@ static const char *const schema_3[] = {
 	NULL,
 };
 
+/* Version 4: the phone a user's calls back ring first (a PBX extension). */
+static const char *const schema_4[] = {
+	"ALTER TABLE users ADD COLUMN extension TEXT",
+	NULL,
+};
+
 static const char *const *const migrations[] = {
 	schema_1,
 	schema_2,
 	schema_3,
+	schema_4,
 };
 
 static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION,

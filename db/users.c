@@ -58,6 +58,7 @@ static void user_row(sqlite3_stmt *s, int col, struct db_user *u) {
 	db_role_parse(db_column_text(s, col + 2), &u->role);
 	u->password = db_column_text(s, col + 3);
 	u->created = sqlite3_column_int64(s, col + 4);
+	u->extension = db_column_text(s, col + 5);
 }
 
 struct user_walk {
@@ -184,6 +185,19 @@ int db_user_set_role(struct db *db, const char *name, enum db_role role) {
 		return -EINVAL;
 	}
 	return user_change(db, STMT_USER_ROLE, name, role_names[role]);
+}
+
+int db_user_set_extension(struct db *db, const char *name, const char *extension) {
+	if (extension != NULL) {
+		size_t n = strlen(extension);
+		if (n == 0 || n > 64 ||
+		    strspn(extension,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.@:-") !=
+			    n) {
+			return -EINVAL;
+		}
+	}
+	return user_change(db, STMT_USER_EXTENSION, name, extension);
 }
 
 int db_user_delete(struct db *db, const char *name) {

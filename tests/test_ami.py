@@ -13,6 +13,7 @@ Usage: test_ami.py CTID CTIDCTL AMI_SIM FIXTURES_DIR
 """
 
 import json
+import pwd
 import os
 import subprocess
 import sys
@@ -152,6 +153,27 @@ with ctidtest.Harness(timeout=240) as h:
     back = [c for c in calls() if c['id'] == (ringgroup[0]['id'] if ringgroup else -1)]
     tap.ok(back and back[0]['called_back'], 'the missed call is marked called back', back)
     tap.is_(modem.take('event dial'), [], 'not on the modem, which could dial too')
+
+    # A user with an extension of their own: their calls back ring their phone.
+    me = pwd.getpwuid(os.getuid()).pw_name
+    subprocess.run([CTIDCTL, '--database', db, 'user', 'add', me, '--role', 'admin',
+                    '--password-stdin'], env=env, input=b'a-long-password\n',
+                   capture_output=True, timeout=20)
+    code, _, err = ctl('user', 'extension', me, '22')
+    tap.ok(code == 0, 'ctidctl user extension NAME 22', err)
+    ctl('callback', str(ringgroup[0]['id']) if ringgroup else '0')
+    tap.is_(sim.expect('originate', 5), 'originate PJSIP/22 1986 from-internal async=true',
+            'the user\'s extension rings first, with the technology of dial-channel')
+    ctl('user', 'extension', me, 'SIP/300')
+    ctl('callback', str(ringgroup[0]['id']) if ringgroup else '0')
+    tap.is_(sim.expect('originate', 5), 'originate SIP/300 1986 from-internal async=true',
+            'or the channel given')
+    code, _, err = ctl('user', 'extension', me, '22; Action: Logoff')
+    tap.ok(code == 2 and 'not an extension' in err, 'what is not an extension is refused', err)
+    users = json.loads(ctl('user', 'list', '--json')[1])
+    tap.is_([u.get('extension') for u in users if u['name'] == me], ['SIP/300'],
+            'user list --json shows it')
+    ctl('user', 'extension', me, 'none')
 
     # A call on the modem's line is called back on the modem.
     modem.send('call 01134960000 rings=1')

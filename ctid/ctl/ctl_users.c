@@ -20,6 +20,7 @@ static const char user_usage[] =
 	"  ctidctl user role NAME seller|manager|admin\n"
 	"  ctidctl user delete NAME\n"
 	"  ctidctl user token NAME [--revoke]\n"
+	"  ctidctl user extension NAME EXTENSION|none\n"
 	"\n"
 	"The people who may use ctid's web page and API. A seller works with\n"
 	"contacts, notes, requests, reminders and calls; a manager also sees the\n"
@@ -35,6 +36,10 @@ static const char user_usage[] =
 	"token prints a new API token for scripts and other desks (send it as\n"
 	"'Authorization: Bearer TOKEN'); it is shown once and stored hashed.\n"
 	"--revoke deletes every token of the user instead.\n"
+	"\n"
+	"extension is the phone the user's calls back ring first on a PBX ([ami]):\n"
+	"an extension (22, with the technology of dial-channel) or a channel\n"
+	"(PJSIP/22); none goes back to dial-channel.\n"
 	"\n"
 	"'ctidctl open' logs the desk's own Unix user in without a password; when\n"
 	"there is no user yet, it makes that user the first admin.\n";
@@ -172,7 +177,8 @@ static int list_one(const struct db_user *u, void *data) {
 	char created[32];
 	output_time(u->created, created, sizeof(created));
 	const char *row[] = {u->name, db_role_str(u->role), created,
-			     u->password != NULL ? "yes" : "no (ctidctl open only)"};
+			     u->password != NULL ? "yes" : "no (ctidctl open only)",
+			     u->extension != NULL ? u->extension : ""};
 	table_add(&st->t, row);
 	return 0;
 }
@@ -182,8 +188,8 @@ static int user_list(struct ctl *ctl) {
 		return CTL_ERROR;
 	}
 	struct list_state st = {.ctl = ctl};
-	static const char *const headers[] = {"NAME", "ROLE", "SINCE", "PASSWORD"};
-	table_init(&st.t, 4, headers);
+	static const char *const headers[] = {"NAME", "ROLE", "SINCE", "PASSWORD", "EXTENSION"};
+	table_init(&st.t, 5, headers);
 	json_init(&st.w, stdout);
 	if (ctl->json) {
 		json_array_begin(&st.w);
@@ -284,6 +290,22 @@ static int user_role(struct ctl *ctl, const char *name, const char *role_name) {
 	return ret < 0 ? ctl_fail("could not change the role: %s", strerror(-ret)) : CTL_OK;
 }
 
+static int user_extension(struct ctl *ctl, const char *name, const char *extension) {
+	int64_t id;
+	int status = find(ctl, name, &id);
+	if (status != CTL_OK) {
+		return status;
+	}
+	int ret = db_user_set_extension(ctl->db, name,
+					strcmp(extension, "none") == 0 ? NULL : extension);
+	if (ret == -EINVAL) {
+		return ctl_usage_error("user extension",
+				       "'%s' is not an extension (22) or a channel (PJSIP/22)",
+				       extension);
+	}
+	return ret < 0 ? ctl_fail("could not set the extension: %s", strerror(-ret)) : CTL_OK;
+}
+
 static int user_delete(struct ctl *ctl, const char *name) {
 	int64_t id;
 	int status = find(ctl, name, &id);
@@ -347,11 +369,13 @@ int ctl_user(struct ctl *ctl, int argc, char *argv[]) {
 	}
 	int args = argc - optind;
 	const char *name = args > 0 ? argv[optind] : NULL;
-	bool list = strcmp(sub, "list") == 0, role = strcmp(sub, "role") == 0;
-	if (list ? args != 0 : role ? args != 2 : args != 1) {
-		return ctl_usage_error(cmd, list   ? "takes no arguments"
-					    : role ? "give the NAME and the ROLE"
-						   : "give exactly one NAME");
+	bool list = strcmp(sub, "list") == 0;
+	bool role = strcmp(sub, "role") == 0, extension = strcmp(sub, "extension") == 0;
+	if (list ? args != 0 : role || extension ? args != 2 : args != 1) {
+		return ctl_usage_error(cmd, list	? "takes no arguments"
+					    : role	? "give the NAME and the ROLE"
+					    : extension ? "give the NAME and the EXTENSION (or none)"
+							: "give exactly one NAME");
 	}
 	if (o.role != NULL && strcmp(sub, "add") != 0) {
 		return ctl_usage_error(cmd, "--role is for 'user add' ('user role NAME ROLE')");
@@ -374,6 +398,8 @@ int ctl_user(struct ctl *ctl, int argc, char *argv[]) {
 		return user_delete(ctl, name);
 	} else if (strcmp(sub, "token") == 0) {
 		return user_token(ctl, name, &o);
+	} else if (extension) {
+		return user_extension(ctl, name, argv[optind + 1]);
 	}
 	return ctl_usage_error("user", "unknown command '%s'", sub);
 }

@@ -207,10 +207,22 @@ static int take_call_line(const struct db_call *c, void *data) {
 	return 0;
 }
 
-/* Dials number for call call_id: on the line the call came in on when it
- * can dial now (a PBX's call back through the PBX), else on the first that
- * can. */
-static int dial_for_call(struct daemon *d, const char *number, int64_t call_id) {
+static const char *unix_user(void);
+
+static int take_extension(const struct db_user *u, void *data) {
+	snprintf(data, 65, "%s", u->extension != NULL ? u->extension : "");
+	return 0;
+}
+
+/* Dials number for call call_id, for user (NULL: none in particular): on
+ * the line the call came in on when it can dial now (a PBX's call back
+ * through the PBX, ringing the user's own extension first), else on the
+ * first that can. */
+static int dial_for_call(struct daemon *d, const char *number, int64_t call_id, const char *user) {
+	char extension[65] = "";
+	if (user != NULL && user[0] != '\0') {
+		db_user_get(calls_db(d->calls), user, take_extension, extension);
+	}
 	struct call_line cl = {0};
 	if (call_id > 0) {
 		db_call_get(calls_db(d->calls), call_id, take_call_line, &cl);
@@ -222,7 +234,7 @@ static int dial_for_call(struct daemon *d, const char *number, int64_t call_id) 
 	if (line_is_modem(line)) {
 		log_info("Dialling %s on %s", number, line_path(line));
 	}
-	return line_dial(line, number);
+	return line_dial_from(line, number, extension[0] ? extension : NULL);
 }
 
 /* CallBack on D-Bus (ctidctl callback): the call's number, on its line. */
@@ -241,7 +253,7 @@ static int bus_call_back(int64_t call_id, char number[64], void *data) {
 		return -EINVAL;
 	}
 	snprintf(number, 64, "%s", digits);
-	ret = dial_for_call(d, digits, call_id);
+	ret = dial_for_call(d, digits, call_id, unix_user());
 	if (ret == 0) {
 		db_call_mark_called_back(calls_db(d->calls), call_id, (int64_t)time(NULL));
 	}
@@ -251,7 +263,7 @@ static int bus_call_back(int64_t call_id, char number[64], void *data) {
 /* Call back, from a popup's button: dial, and note that the caller was called back. */
 static int call_back(const char *number, int64_t call_id, void *data) {
 	struct daemon *d = data;
-	int ret = dial_for_call(d, number, call_id);
+	int ret = dial_for_call(d, number, call_id, unix_user());
 	if (ret == 0 && call_id > 0) {
 		db_call_mark_called_back(calls_db(d->calls), call_id, (int64_t)time(NULL));
 	}
@@ -310,9 +322,10 @@ static const char *web_region(void *data) {
 	return calls_region(d->calls);
 }
 
-static int web_call_back(const char *number, int64_t call_id, bool *dialled, void *data) {
+static int web_call_back(const char *number, int64_t call_id, const char *user, bool *dialled,
+			 void *data) {
 	struct daemon *d = data;
-	int ret = dial_for_call(d, number, call_id);
+	int ret = dial_for_call(d, number, call_id, user);
 	*dialled = ret == 0;
 	if (ret < 0 && ret != -ENOTSUP) {
 		log_warn("Could not dial %s: %s", number, strerror(-ret));

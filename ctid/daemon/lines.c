@@ -655,16 +655,31 @@ struct line *lines_dialer_for(struct lines *lines, const char *name) {
 }
 
 int line_dial(struct line *line, const char *number) {
-	if (line->kind == LINE_AMI && line->owner->opts.config->ami.dial_channel != NULL) {
-		const struct config_ami *ca = &line->owner->opts.config->ami;
+	return line_dial_from(line, number, NULL);
+}
+
+int line_dial_from(struct line *line, const char *number, const char *phone) {
+	const struct config_ami *ca = &line->owner->opts.config->ami;
+	char channel[160] = "";
+	if (line->kind == LINE_AMI && phone != NULL && strchr(phone, '/') != NULL) {
+		snprintf(channel, sizeof(channel), "%s", phone);
+	} else if (line->kind == LINE_AMI && phone != NULL) {
+		/* an extension: the technology of dial-channel, else PJSIP */
+		const char *dc = ca->dial_channel != NULL ? ca->dial_channel : "PJSIP/";
+		const char *slash = strchr(dc, '/');
+		int tech = slash != NULL ? (int)(slash - dc) : (int)strlen(dc);
+		snprintf(channel, sizeof(channel), "%.*s/%s", tech, dc, phone);
+	} else if (line->kind == LINE_AMI && ca->dial_channel != NULL) {
+		snprintf(channel, sizeof(channel), "%s", ca->dial_channel);
+	}
+	if (line->kind == LINE_AMI && channel[0] != '\0') {
 		const char *context = ca->dial_context != NULL ? ca->dial_context : "from-internal";
-		int ret = ami_originate(line->ami, ca->dial_channel, context, number);
+		int ret = ami_originate(line->ami, channel, context, number);
 		if (ret == -ENOTCONN) {
 			log_warn("%s cannot dial %s now: the PBX is not connected", line->name,
 				 number);
 		} else if (ret == 0) {
-			log_info("Dialling %s through the PBX: ringing %s first", number,
-				 ca->dial_channel);
+			log_info("Dialling %s through the PBX: ringing %s first", number, channel);
 		}
 		return ret == -ENOTCONN ? -EBUSY : ret;
 	}
@@ -678,7 +693,8 @@ int line_dial(struct line *line, const char *number) {
 	if (line->kind != LINE_MODEM) {
 		log_warn("%s cannot dial %s: %s", line->name, number,
 			 line->kind == LINE_AMI
-				 ? "[ami] dial-channel (the phone to ring first) is not set"
+				 ? "[ami] dial-channel (the phone to ring first) is not set, nor "
+				   "an extension of the user (ctidctl user extension)"
 				 : "give [fritzbox] dial-user and dial-password-file (a user of "
 				   "the box) and turn its dial help on to call back through it");
 		return -ENOTSUP;

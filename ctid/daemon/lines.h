@@ -61,6 +61,10 @@ struct line *lines_dialer_for(struct lines *lines, const char *name);
  * (-EBUSY while not logged in); a FRITZ!Box, or a PBX without
  * dial-channel, cannot: -ENOTSUP (logged). */
 int line_dial(struct line *line, const char *number);
+/* Dials for a user whose phone is phone (an extension or a channel; NULL:
+ * the line's default): a PBX rings that phone first; other lines dial as
+ * line_dial(). */
+int line_dial_from(struct line *line, const char *number, const char *phone);
 
 /* Whether line is a modem (else a source over the network). */
 bool line_is_modem(const struct line *line);

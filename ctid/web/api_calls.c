@@ -184,7 +184,7 @@ void web_api_call_callback(struct web_request *r) {
 		return;
 	}
 	bool dialled = false;
-	ret = r->web->hooks.call_back(c.number, r->id, &dialled, r->web->data);
+	ret = r->web->hooks.call_back(c.number, r->id, r->user.name, &dialled, r->web->data);
 	if (ret < 0) {
 		web_db_error(r, ret, "call");
 		return;

@@ -37,7 +37,8 @@ struct web_hooks {
 	int (*mark_handled)(int64_t call_id, void *data);
 	/* Dials number back for call call_id when a line can (*dialled), and
 	 * records that the caller was called back. 0 or -errno. */
-	int (*call_back)(const char *number, int64_t call_id, bool *dialled, void *data);
+	int (*call_back)(const char *number, int64_t call_id, const char *user, bool *dialled,
+			 void *data);
 	/* Dials digits (output_dial_digits) on a line that can: 0, -ENOTSUP
 	 * when none can, -EBUSY, -EAGAIN (see modem_dial). */
 	int (*dial)(const char *digits, void *data);
