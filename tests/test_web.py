@@ -348,6 +348,13 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_(send('POST', 'users', 'boss', json={'name': 'lev', 'role': 'seller',
                                                  'password': 'short'}).status_code,
             422, 'a short password is 422')
+    r = send('PATCH', 'users/mark', 'boss', json={'extension': '23'})
+    tap.ok(r.status_code == 200 and r.json().get('extension') == '23',
+           'an admin gives mark the PBX extension his calls back ring', r.text)
+    r = send('PATCH', 'users/mark', 'boss', json={'extension': '23\r\nAction: Logoff'})
+    tap.is_(r.status_code, 422, 'an extension that is not one is 422')
+    r = send('PATCH', 'users/mark', 'boss', json={'extension': None})
+    tap.ok(r.status_code == 200 and r.json().get('extension') is None, 'null clears it', r.text)
     tap.is_(send('PATCH', 'users/boss', 'boss', json={'role': 'seller'}).status_code, 409,
             'the last admin may not stop being one')
     ctl('user', 'token', 'vera')

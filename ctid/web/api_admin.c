@@ -289,6 +289,23 @@ void web_api_user_patch(struct web_request *r) {
 	if (o == NULL || !read_user(r, o, &has_role, &role, hash, &has_password)) {
 		return;
 	}
+	/* "extension": "22", "PJSIP/22", or null for dial-channel */
+	JsonNode *ext = json_object_get_member(o, "extension");
+	const char *extension = NULL;
+	if (ext != NULL && !JSON_NODE_HOLDS_NULL(ext)) {
+		extension = JSON_NODE_HOLDS_VALUE(ext) && json_node_get_value_type(ext) == G_TYPE_STRING
+				    ? json_node_get_string(ext)
+				    : "";
+		size_t n = strlen(extension);
+		if (n == 0 || n > 64 ||
+		    strspn(extension, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_."
+				      "@:-") != n) {
+			web_error(r, 422,
+				  "extension must be an extension (22) or a channel (PJSIP/22), or "
+				  "null.");
+			return;
+		}
+	}
 	if (!db_user_name_valid(name) || db_user_get(r->db, name, take_id, &u) < 0) {
 		web_error(r, 404, "There is no such user.");
 		return;
@@ -300,6 +317,9 @@ void web_api_user_patch(struct web_request *r) {
 	int ret = db_begin(r->db);
 	if (ret == 0 && has_role) {
 		ret = db_user_set_role(r->db, name, role);
+	}
+	if (ret == 0 && ext != NULL) {
+		ret = db_user_set_extension(r->db, name, extension);
 	}
 	if (ret == 0 && has_password) {
 		ret = db_user_set_password(r->db, name, hash);
