@@ -39,6 +39,7 @@ struct daemon {
 	struct reminders *reminders;
 	struct lines *lines;
 	struct web *web;
+	guint check_modems; /* the idle source that checks whether any modem is left */
 	int ended_calls;
 };
 
@@ -111,6 +112,7 @@ static void on_added(struct line *line, void *data) {
 
 static gboolean check_modems_cb(gpointer data) {
 	struct daemon *d = data;
+	d->check_modems = 0;
 	if (lines_count(d->lines) == 0) {
 		log_info("No modem left; quitting");
 		g_main_loop_quit(d->loop);
@@ -126,8 +128,8 @@ static void on_removed(struct line *line, void *data) {
 		web_publish(d->web, "modem-removed", "modem", json, 0);
 		free(json);
 	}
-	if (d->opts.exit_without_modems) {
-		g_idle_add(check_modems_cb, d);
+	if (d->opts.exit_without_modems && d->check_modems == 0) {
+		d->check_modems = g_idle_add(check_modems_cb, d);
 	}
 }
 
@@ -632,6 +634,10 @@ void daemon_destroy(struct daemon *d) {
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);
 	service_destroy(d->service);
+	/* (the lines going away above may have asked for it) */
+	if (d->check_modems != 0) {
+		g_source_remove(d->check_modems);
+	}
 	if (d->loop != NULL) {
 		g_main_loop_unref(d->loop);
 	}
