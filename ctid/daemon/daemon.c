@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ami.h"
 #include "auth.h"
 #include "browser.h"
 #include "calls.h"
@@ -20,6 +21,7 @@
 #include "jsonout.h"
 #include "lines.h"
 #include "log.h"
+#include "mqttout.h"
 #include "output.h"
 #include "popups.h"
 #include "reminders.h"
@@ -39,6 +41,7 @@ struct daemon {
 	struct reminders *reminders;
 	struct lines *lines;
 	struct web *web;
+	struct mqttout *mqtt; /* or NULL */
 	int ended_calls;
 };
 
@@ -67,6 +70,9 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		return;
 	}
 	service_call(d->service, change, e);
+	if (d->mqtt != NULL) {
+		mqttout_call(d->mqtt, change, e);
+	}
 	const struct modem_info *mi = line_info(line);
 	const char *shown_line = lines_count(d->lines) > 1 ? line_name(line) : NULL;
 	bool can_dial = mi != NULL && mi->can_dial;
@@ -100,6 +106,9 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 static void on_added(struct line *line, void *data) {
 	struct daemon *d = data;
 	service_modem_added(d->service, line);
+	if (d->mqtt != NULL) {
+		mqttout_line(d->mqtt, line_name(line));
+	}
 	if (d->web != NULL) {
 		struct bus_modem m;
 		service_modem_view(line, &m);
@@ -442,6 +451,23 @@ static int start_web(struct daemon *d) {
 	return 0;
 }
 
+/* Publishing calls over MQTT, when mqtt = names a broker. */
+static int start_mqtt(struct daemon *d) {
+	const struct config_mqtt *q = &d->config.mqtt;
+	if (q->host == NULL) {
+		return 0;
+	}
+	char password[256] = "", why[160];
+	if (q->password_file != NULL &&
+	    ami_read_secret(q->password_file, password, sizeof(password), why, sizeof(why)) < 0) {
+		log_error("mqtt-password-file %s: %s", q->password_file, why);
+		return -EINVAL;
+	}
+	d->mqtt = mqttout_create(q, q->password_file != NULL ? password : NULL, calls_db(d->calls));
+	explicit_bzero(password, sizeof(password));
+	return d->mqtt != NULL ? 0 : -EINVAL;
+}
+
 /* Whether two settings differ (either may be NULL). */
 static bool differ(const char *a, const char *b) {
 	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
@@ -581,6 +607,9 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 			log_warn("Screen-pops are off: %s", strerror(errno));
 		}
 	}
+	if (start_mqtt(d) < 0) {
+		goto fail;
+	}
 	struct lines_options lo = {
 		.config = &d->config,
 		.lock_dir = opts->lock_dir,
@@ -628,6 +657,7 @@ void daemon_destroy(struct daemon *d) {
 	lines_destroy(d->lines);
 	d->lines = NULL;
 	web_destroy(d->web);
+	mqttout_destroy(d->mqtt);
 	d->web = NULL;
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);
