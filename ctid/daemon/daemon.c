@@ -178,12 +178,16 @@ static const struct reminders_listener reminders_listener = {
 	.due = on_reminder_due,
 };
 
-/* Mark handled, from D-Bus or a popup's button: in the log, and off the screen. */
+/* Mark handled, from D-Bus or a popup's button: in the log, off the screen,
+ * and one fewer missed call waiting over MQTT. */
 static int mark_handled(int64_t call_id, void *data) {
 	struct daemon *d = data;
 	int ret = db_call_mark_handled(calls_db(d->calls), call_id, (int64_t)time(NULL));
 	if (ret == 0) {
 		popups_call_handled(d->popups, call_id);
+		if (d->mqtt != NULL) {
+			mqttout_missed_changed(d->mqtt);
+		}
 	}
 	return ret;
 }
