@@ -312,6 +312,9 @@ with ctidtest.Harness(timeout=240) as h:
     tap.lacks(json.dumps(watcher.all()), 'Pozdniakov', 'no name anywhere')
     tap.ok(not any(m[0].startswith('homeassistant/') for m in watcher.all()),
            '--mqtt-discovery none: no discovery configs')
+    # Stopped cleanly: offline, retained, before it goes.
+    daemon.stop()
+    tap.ok(watcher.wait('office/ctid/status', 'offline'), 'SIGTERM: office/ctid/status offline')
     watcher.close()
 
 tap.done()

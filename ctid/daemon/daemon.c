@@ -479,7 +479,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[7];
+	const char *changed[8];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -504,6 +504,14 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	    differ(old->ami.context, new->ami.context) || differ(old->ami.trunks, new->ami.trunks) ||
 	    old->ami.tls != new->ami.tls || differ(old->ami.tls_ca, new->ami.tls_ca)) {
 		changed[n++] = "ami";
+	}
+	const struct config_mqtt *om = &old->mqtt, *nm = &new->mqtt;
+	if (differ(om->host, nm->host) || om->port != nm->port || differ(om->user, nm->user) ||
+	    om->tls != nm->tls || differ(om->ca, nm->ca) ||
+	    differ(om->password_file, nm->password_file) || differ(om->prefix, nm->prefix) ||
+	    differ(om->discovery, nm->discovery) || om->no_discovery != nm->no_discovery ||
+	    om->no_names != nm->no_names) {
+		changed[n++] = "mqtt";
 	}
 	bool listen_changed =
 		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||
