@@ -26,7 +26,8 @@ CTID, CTIDCTL, MODEMSIM = sys.argv[1:4]
 MOSQUITTO = '/usr/sbin/mosquitto'
 tap = ctidtest.Tap()
 
-missing = ctidtest.require('dbus-daemon', MOSQUITTO, 'mosquitto_passwd', ctidtest.PYTHON)
+missing = ctidtest.require('dbus-daemon', MOSQUITTO, 'mosquitto_passwd', 'openssl',
+                           ctidtest.PYTHON)
 if missing:
     tap.skip_all('%s is not installed' % missing)
 try:
@@ -123,10 +124,18 @@ with ctidtest.Harness(timeout=240) as h:
     subprocess.run(['mosquitto_passwd', '-c', '-b', passwd, USER, PASSWORD], check=True,
                    capture_output=True)
     os.chmod(passwd, 0o600)
+    # and a TLS listener, its certificate made here (for 127.0.0.1)
+    tls_port = free_port()
+    cert, key = os.path.join(tmp, 'broker.pem'), os.path.join(tmp, 'broker.key')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+                    '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext',
+                    'subjectAltName=IP:127.0.0.1'], check=True, capture_output=True)
     broker_conf = os.path.join(tmp, 'mosquitto.conf')
     with open(broker_conf, 'w') as f:
-        f.write('listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\n'
-                'persistence false\n' % (port, passwd))
+        f.write('allow_anonymous false\npassword_file %s\npersistence false\n'
+                'listener %d 127.0.0.1\n'
+                'listener %d 127.0.0.1\ncertfile %s\nkeyfile %s\n'
+                % (passwd, port, tls_port, cert, key))
         # run as root, it would become user mosquitto, who cannot read our files
         f.write('user %s\n' % pwd.getpwuid(os.getuid()).pw_name)
 
@@ -177,10 +186,10 @@ with ctidtest.Harness(timeout=240) as h:
                          '--link', os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
 
-    def start_ctid(*extra, log_name='ctid.log'):
+    def start_ctid(*extra, log_name='ctid.log', url='mqtt://%s@127.0.0.1:%d' % (USER, port)):
         return h.spawn([CTID, '--no-notify', '--listen', 'none',
                         '--device-dir', devdir, '--database', db, '--ring-timeout', '1',
-                        '--region', 'GB', '--mqtt', 'mqtt://%s@127.0.0.1:%d' % (USER, port),
+                        '--region', 'GB', '--mqtt', url,
                         '--mqtt-password-file', secret, '-v', '-v', *extra],
                        env=env, log_name=log_name)
 
@@ -295,12 +304,14 @@ with ctidtest.Harness(timeout=240) as h:
     got = retained(port, {'ctid/status'})
     tap.is_(got.get('ctid/status'), ('offline', True), 'offline is retained')
 
-    # --mqtt-names no: numbers only, under another prefix, without discovery.
+    # --mqtt-names no: numbers only, under another prefix, without discovery;
+    # over TLS (mqtts://), trusting the broker's own certificate (--mqtt-ca).
     watcher.clear()
     daemon = start_ctid('--mqtt-names', 'no', '--mqtt-prefix', 'office/ctid', '--mqtt-discovery',
-                        'none', log_name='ctid-2.log')
-    tap.ok(watcher.wait('office/ctid/status', 'online'), 'a second ctid under office/ctid',
-           daemon.log())
+                        'none', '--mqtt-ca', cert, log_name='ctid-2.log',
+                        url='mqtts://%s@127.0.0.1:%d' % (USER, tls_port))
+    tap.ok(watcher.wait('office/ctid/status', 'online'),
+           'a second ctid, over mqtts:// with --mqtt-ca, under office/ctid', daemon.log())
     tap.ok(watcher.wait('office/ctid/line/ttyACM0/state', 'idle'), 'its line is idle')
     sim.send('call 02079460018 "POZDNIAKOV I" rings=1')
     call = watcher.wait_call('call-started')
