@@ -23,7 +23,8 @@ struct mqttout {
 	char *discovery; /* NULL: none */
 	char *node;	 /* unique_id stem: "ctid_" and the prefix as a slug */
 	bool names;
-	GPtrArray *lines; /* slugs of the lines seen */
+	GPtrArray *lines;  /* slugs of the lines seen */
+	guint birth_timer; /* republishing after Home Assistant's birth */
 };
 
 /* [A-Za-z0-9_-] only: what a topic level of ours and an HA object id may
@@ -195,13 +196,22 @@ void mqttout_missed_changed(struct mqttout *o) {
 	g_free(topic);
 }
 
+static gboolean republish_cb(gpointer data) {
+	struct mqttout *o = data;
+	o->birth_timer = 0;
+	log_info("Home Assistant is online: publishing its discovery configs again");
+	mqtt_republish(o->mqtt);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_message(const char *topic, const char *payload, size_t len, void *data) {
 	struct mqttout *o = data;
 	/* §1: Home Assistant's birth message is not retained: configs and states
-	 * go out again each time it says online */
-	if (o->discovery != NULL && len == 6 && memcmp(payload, "online", 6) == 0) {
-		log_info("Home Assistant is online: publishing its discovery configs again");
-		mqtt_republish(o->mqtt);
+	 * go out again each time it says online, after a random delay (up to a
+	 * second) as the docs recommend, so many devices do not answer at once */
+	if (o->discovery != NULL && len == 6 && memcmp(payload, "online", 6) == 0 &&
+	    o->birth_timer == 0) {
+		o->birth_timer = g_timeout_add((guint)g_random_int_range(100, 1000), republish_cb, o);
 	}
 }
 
@@ -254,6 +264,9 @@ struct mqttout *mqttout_create(const struct config_mqtt *c, const char *password
 void mqttout_destroy(struct mqttout *o) {
 	if (o == NULL) {
 		return;
+	}
+	if (o->birth_timer != 0) {
+		g_source_remove(o->birth_timer);
 	}
 	mqtt_destroy(o->mqtt);
 	g_ptr_array_free(o->lines, true);

@@ -19,6 +19,11 @@
 #define BACKOFF_FIRST 1
 #define BACKOFF_MAX   60
 #define KEEPALIVE     60
+/* loop_misc sends the keep-alive PING once KEEPALIVE passed without traffic;
+ * the header calls once a second sufficient, but the broker only gives up
+ * after 1.5 x KEEPALIVE, so every 10 s is enough and wakes an idle daemon
+ * less (house style: no periodic wake-ups without need). */
+#define MISC_INTERVAL 10
 
 struct mqtt {
 	struct mosquitto *mosq;
@@ -164,7 +169,7 @@ static void update(struct mqtt *m) {
 		m->cond = cond;
 	}
 	if (m->misc_timer == 0) {
-		m->misc_timer = g_timeout_add_seconds(1, misc_cb, m);
+		m->misc_timer = g_timeout_add_seconds(MISC_INTERVAL, misc_cb, m);
 	}
 }
 
@@ -273,6 +278,9 @@ int mqtt_publish(struct mqtt *m, const char *topic, const char *payload, bool re
 	}
 	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload), payload, 1, retain);
 	update(m);
+	if (rc == MOSQ_ERR_NO_CONN) {
+		return -ENOTCONN; /* lost just now: on_disconnect says so */
+	}
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn("Could not publish on %s: %s", topic, mosquitto_strerror(rc));
 		return rc == MOSQ_ERR_NOMEM ? -ENOMEM : -EIO;
