@@ -39,8 +39,9 @@ struct mqtt {
 	guint watch, misc_timer, retry_timer;
 	int backoff; /* seconds before the next attempt */
 	bool connected;
-	bool lost;	   /* a loop call failed: reconnect */
-	bool said_dropped; /* logged that events are dropped, this outage */
+	bool lost;	       /* a loop call failed: reconnect */
+	bool said_dropped;     /* logged that events are dropped, this outage */
+	bool said_unreachable; /* logged that the broker cannot be reached */
 };
 
 static void update(struct mqtt *m);
@@ -65,6 +66,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc) {
 	log_info("Connected to the MQTT broker %s:%d", m->host, m->port);
 	m->connected = true;
 	m->said_dropped = false;
+	m->said_unreachable = false;
 	m->backoff = BACKOFF_FIRST;
 	/* inside a callback these are queued; update() then watches for writing */
 	mosquitto_publish(mosq, NULL, m->status_topic, 6, "online", 1, true);
@@ -82,6 +84,11 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc) {
 	if (m->connected) {
 		log_warn("Lost the MQTT broker %s:%d (%s); reconnecting", m->host, m->port,
 			 mosquitto_strerror(rc));
+	} else if (!m->said_unreachable) {
+		log_warn("Could not reach the MQTT broker %s:%d: %s (trying again, then every "
+			 "minute at most)",
+			 m->host, m->port, mosquitto_strerror(rc));
+		m->said_unreachable = true;
 	}
 	m->connected = false;
 	m->lost = true;
@@ -179,8 +186,13 @@ static void attempt(struct mqtt *m) {
 	 * (the name lookup itself still blocks: an address is best) */
 	int rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		log_debug("MQTT broker %s:%d: %s", m->host, m->port,
-			  rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		/* the first failure of an outage is worth a warning, not each retry */
+		log_printf(m->said_unreachable ? LOG_DEBUG : LOG_WARN,
+			   "Could not reach the MQTT broker %s:%d: %s (trying again, then every "
+			   "minute at most)",
+			   m->host, m->port,
+			   rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		m->said_unreachable = true;
 		schedule_retry(m);
 		return;
 	}
