@@ -58,6 +58,7 @@ void config_finish(struct config *c) {
 	free(c->fritzbox_dial.password_file);
 	memset(&c->fritzbox_dial, 0, sizeof(c->fritzbox_dial));
 	config_ami_finish(&c->ami);
+	config_mqtt_finish(&c->mqtt);
 	config_init(c);
 }
 
@@ -313,6 +314,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		return apply_lines(c, value);
 	} else if (!strcmp(key, "fritzbox")) {
 		return config_apply_fritzbox_address(c, value);
+	} else if (!strncmp(key, "mqtt", 4)) {
+		return config_apply_mqtt(c, key, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";

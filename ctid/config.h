@@ -109,6 +109,19 @@ struct config {
 		int port;	     /* 0: 49000 */
 	} fritzbox_dial;
 	struct config_ami ami;
+	/* mqtt = URL and its mqtt-* keys: publishing calls to an MQTT broker */
+	struct config_mqtt {
+		char *host;	     /* NULL: no MQTT */
+		int port;	     /* 0: 1883, or 8883 with tls */
+		char *user;	     /* or NULL */
+		bool tls;	     /* mqtts:// */
+		char *ca;	     /* mqtt-ca: certificates to trust; NULL: the system's */
+		char *password_file; /* readable by its owner only */
+		char *prefix;	     /* NULL: CONFIG_DEFAULT_MQTT_PREFIX */
+		char *discovery;     /* Home Assistant's prefix; NULL: "homeassistant" */
+		bool no_discovery;   /* mqtt-discovery = none */
+		bool no_names;	     /* mqtt-names = no */
+	} mqtt;
 };
 
 /* A setting from the command line: a key of the file and its value. */
@@ -128,6 +141,7 @@ struct config_source {
 #define CONFIG_DEFAULT_DEVICE_DIR   "/dev/ctid"
 #define CONFIG_DEFAULT_RING_TIMEOUT 8
 #define CONFIG_DEFAULT_LISTEN	    "127.0.0.1:8733"
+#define CONFIG_DEFAULT_MQTT_PREFIX  "ctid"
 
 /*
  * Splits "ADDR:PORT" ("127.0.0.1:8733", "[::1]:8733", "0.0.0.0:443",

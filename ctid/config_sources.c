@@ -1,4 +1,4 @@
-/* [fritzbox] and [ami]: lines over the network. */
+/* [fritzbox] and [ami]: lines over the network; mqtt: calls out to a broker. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -319,6 +319,97 @@ static int check_secret_file(const char *where, const char *what, const char *pa
 	return 0;
 }
 
+void config_mqtt_finish(struct config_mqtt *q) {
+	free(q->host);
+	free(q->user);
+	free(q->ca);
+	free(q->password_file);
+	free(q->prefix);
+	free(q->discovery);
+	memset(q, 0, sizeof(*q));
+}
+
+/* mqtt://[user@]host[:port] or mqtts://... */
+static const char *apply_mqtt_url(struct config_mqtt *q, const char *value) {
+	static const char usage[] = "mqtt wants mqtt://[USER@]HOST[:PORT] or mqtts://...";
+	bool tls = strncmp(value, "mqtts://", 8) == 0;
+	if (!tls && strncmp(value, "mqtt://", 7) != 0) {
+		return usage;
+	}
+	const char *rest = value + (tls ? 8 : 7);
+	const char *at = strchr(rest, '@');
+	char *user = NULL;
+	if (at != NULL) {
+		if (at == rest) {
+			return usage;
+		}
+		user = strndup(rest, (size_t)(at - rest));
+		rest = at + 1;
+	}
+	char host[256];
+	const char *colon = strrchr(rest, ':');
+	size_t len = colon != NULL ? (size_t)(colon - rest) : strlen(rest);
+	int port = 0;
+	if (len == 0 || len >= sizeof(host) || strchr(rest, '/') != NULL ||
+	    (colon != NULL && !parse_port(colon + 1, &port))) {
+		free(user);
+		return usage;
+	}
+	memcpy(host, rest, len);
+	host[len] = '\0';
+	free(q->user);
+	q->user = user;
+	set_string(&q->host, host);
+	q->port = port;
+	q->tls = tls;
+	return NULL;
+}
+
+/* MQTT topic levels from us: no wildcards, no empty level at either end. */
+static bool valid_topic_prefix(const char *s) {
+	return s[0] != '\0' && strpbrk(s, "#+") == NULL && s[0] != '/' && s[strlen(s) - 1] != '/' &&
+	       strlen(s) < 128;
+}
+
+const char *config_apply_mqtt(struct config *c, const char *key, const char *value) {
+	struct config_mqtt *q = &c->mqtt;
+	if (!strcmp(key, "mqtt")) {
+		return apply_mqtt_url(q, value);
+	} else if (!strcmp(key, "mqtt-ca")) {
+		char *p = expand_home(value);
+		free(q->ca);
+		q->ca = p;
+	} else if (!strcmp(key, "mqtt-password-file")) {
+		char *p = expand_home(value);
+		free(q->password_file);
+		q->password_file = p;
+	} else if (!strcmp(key, "mqtt-prefix")) {
+		if (!valid_topic_prefix(value)) {
+			return "mqtt-prefix must be topic levels without + or #, such as ctid or home/ctid";
+		}
+		set_string(&q->prefix, value);
+	} else if (!strcmp(key, "mqtt-discovery")) {
+		q->no_discovery = !strcmp(value, "none");
+		if (q->no_discovery) {
+			free(q->discovery);
+			q->discovery = NULL;
+		} else if (valid_topic_prefix(value)) {
+			set_string(&q->discovery, value);
+		} else {
+			return "mqtt-discovery must be Home Assistant's discovery prefix "
+			       "(homeassistant) or none";
+		}
+	} else if (!strcmp(key, "mqtt-names")) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			return "mqtt-names must be yes or no";
+		}
+		q->no_names = strcmp(value, "no") == 0;
+	} else {
+		return "unknown key";
+	}
+	return NULL;
+}
+
 int config_check_sources(const struct config *c, const char *where) {
 	int errors = 0;
 	if (c->fritzbox.host == NULL && box_used(&c->fritzbox)) {
@@ -338,6 +429,20 @@ int config_check_sources(const struct config *c, const char *where) {
 		errors++;
 	} else if (d->password_file != NULL) {
 		errors += check_secret_file(where, "[fritzbox] dial-password-file", d->password_file);
+	}
+	const struct config_mqtt *q = &c->mqtt;
+	if (q->password_file != NULL && q->user == NULL) {
+		log_error("%s: mqtt-password-file needs a user in mqtt = (mqtt://USER@HOST)", where);
+		errors++;
+	} else if (q->password_file != NULL) {
+		errors += check_secret_file(where, "mqtt-password-file", q->password_file);
+	}
+	if (q->ca != NULL && !q->tls) {
+		log_error("%s: mqtt-ca is for mqtts:// brokers", where);
+		errors++;
+	} else if (q->ca != NULL && access(q->ca, R_OK) < 0) {
+		log_error("%s: mqtt-ca %s: %s", where, q->ca, strerror(errno));
+		errors++;
 	}
 	const struct config_ami *a = &c->ami;
 	if (!box_used(&a->box) && a->user == NULL && a->secret_file == NULL && a->context == NULL &&

@@ -13,9 +13,12 @@ const char *config_apply_fritzbox(struct config *c, const char *key, const char 
 const char *config_apply_fritzbox_address(struct config *c, const char *value);
 /* Applies key = value of the [ami] section. */
 const char *config_apply_ami(struct config *c, const char *key, const char *value);
+/* Applies mqtt = URL and the mqtt-* keys of the main section. */
+const char *config_apply_mqtt(struct config *c, const char *key, const char *value);
 /* Frees what the sections hold. */
 void config_box_finish(struct config_box *b);
 void config_ami_finish(struct config_ami *a);
+void config_mqtt_finish(struct config_mqtt *q);
 /* Checks the sections as a whole once everything is read; logs what is
  * wrong ("where: ...") and returns -EINVAL, else 0. */
 int config_check_sources(const struct config *c, const char *where);

@@ -188,6 +188,68 @@ static void test_fritzbox(void) {
 	config_finish(&c);
 }
 
+/* mqtt = URL and its mqtt-* keys. */
+static void test_mqtt(void) {
+	struct config c;
+	char secret[160], text[512];
+	snprintf(secret, sizeof(secret), "%s/mqtt.secret", tmpdir);
+	FILE *f = fopen(secret, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(secret, 0600);
+	snprintf(text, sizeof(text),
+		 "mqtt = mqtt://ha@broker.lan:1884\nmqtt-password-file = %s\n"
+		 "mqtt-prefix = home/ctid\nmqtt-discovery = none\nmqtt-names = no\n",
+		 secret);
+	is_int(build(&c, text, 0, NULL), 0, "mqtt = URL with a user, port and password file");
+	is_str(c.mqtt.host, "broker.lan", "its host");
+	is_int(c.mqtt.port, 1884, "its port");
+	is_str(c.mqtt.user, "ha", "its user");
+	ok(!c.mqtt.tls, "mqtt:// is plain");
+	is_str(c.mqtt.prefix, "home/ctid", "the prefix");
+	ok(c.mqtt.no_discovery && c.mqtt.no_names, "no discovery, no names");
+	config_finish(&c);
+	ok(c.mqtt.host == NULL, "config_finish() forgets the broker");
+
+	const char *const tls[] = {"mqtt", "mqtts://broker.lan", "mqtt-ca", secret};
+	is_int(build(&c, NULL, 2, tls), 0, "--mqtt mqtts:// with --mqtt-ca");
+	ok(c.mqtt.tls && c.mqtt.port == 0 && c.mqtt.user == NULL, "TLS, default port, no user");
+	ok(!c.mqtt.no_discovery && c.mqtt.discovery == NULL && !c.mqtt.no_names,
+	   "discovery (homeassistant) and names by default");
+	config_finish(&c);
+
+	chmod(secret, 0644);
+	snprintf(text, sizeof(text), "mqtt = mqtt://ha@broker.lan\nmqtt-password-file = %s\n",
+		 secret);
+	is_int(build(&c, text, 0, NULL), -EINVAL, "a password file others can read is refused");
+	config_finish(&c);
+	unlink(secret);
+
+	const char *const bad[][2] = {
+		{"mqtt", "http://broker.lan"},
+		{"mqtt", "mqtt://"},
+		{"mqtt", "mqtt://@broker.lan"},
+		{"mqtt", "mqtt://broker.lan:0"},
+		{"mqtt", "mqtt://broker.lan:1883x"},
+		{"mqtt", "mqtt://broker.lan/ctid"},
+		{"mqtt-prefix", "ctid/#"},
+		{"mqtt-prefix", "/ctid"},
+		{"mqtt-prefix", ""},
+		{"mqtt-discovery", "home+assistant"},
+		{"mqtt-names", "maybe"},
+		{"mqtt-ca", secret},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const pair[] = {"mqtt", "mqtt://broker.lan", bad[i][0], bad[i][1]};
+		int ret = build(&c, NULL, 2, pair);
+		ok(ret == -EBADR || ret == -EINVAL, "refused: --%s %s", bad[i][0], bad[i][1]);
+		config_finish(&c);
+	}
+	const char *const no_user[] = {"mqtt", "mqtt://broker.lan", "mqtt-password-file", "/x"};
+	is_int(build(&c, NULL, 2, no_user), -EINVAL, "a password file needs a user in the URL");
+	config_finish(&c);
+}
+
 /* [ami]: a PBX's manager interface, its secret in a file of its own. */
 static void test_ami(void) {
 	char secret[160], text[512];
@@ -279,6 +341,7 @@ int main(void) {
 	test_layers();
 	test_fritzbox();
 	test_ami();
+	test_mqtt();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
 	unlink(path);

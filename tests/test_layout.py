@@ -35,11 +35,12 @@ ALLOWED = {
     'notify': ['common'],
     'ctid': ['common', 'db', 'db/phone', 'db/addressbook'],
     'ctid/dbus': ['common'],
+    'ctid/mqtt': ['common'],
     'ctid/web': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/remote': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
     'ctid/daemon': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook',
-                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote'],
+                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote', 'ctid/mqtt'],
 }
 # Headers the build generates, by the folder that includes them.
 GENERATED = {'ctid/dbus': {'introspect.h'}, 'ctid/web': {'web_resources.h'}}

@@ -1,9 +1,9 @@
 /*
  * The daemon: the parts wired together on one GLib main loop. A call event
  * from a line goes to the call log first (calls.c), then to D-Bus
- * (service.c) and the web page's live events (web/), then to the screen
- * (popups.c); reminders that fall due go to the page and the screen too. Each part owns its state;
- * this file owns only the wiring, the signals and the settings.
+ * (service.c), the web page's live events (web/) and an MQTT broker
+ * (mqttout.c), then to the screen (popups.c); reminders that fall due go to the page and the screen
+ * too. Each part owns its state; this file owns only the wiring, the signals and the settings.
  */
 #include <errno.h>
 #include <glib-unix.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ami.h"
 #include "auth.h"
 #include "browser.h"
 #include "calls.h"
@@ -20,6 +21,7 @@
 #include "jsonout.h"
 #include "lines.h"
 #include "log.h"
+#include "mqttout.h"
 #include "output.h"
 #include "popups.h"
 #include "reminders.h"
@@ -39,7 +41,8 @@ struct daemon {
 	struct reminders *reminders;
 	struct lines *lines;
 	struct web *web;
-	guint check_modems; /* the idle source that checks whether any modem is left */
+	struct mqttout *mqtt; /* or NULL */
+	guint check_modems;   /* the idle source that checks whether any modem is left */
 	int ended_calls;
 };
 
@@ -68,6 +71,9 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		return;
 	}
 	service_call(d->service, change, e);
+	if (d->mqtt != NULL) {
+		mqttout_call(d->mqtt, change, e);
+	}
 	const struct modem_info *mi = line_info(line);
 	const char *shown_line = lines_count(d->lines) > 1 ? line_name(line) : NULL;
 	bool can_dial = mi != NULL && mi->can_dial;
@@ -101,6 +107,9 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 static void on_added(struct line *line, void *data) {
 	struct daemon *d = data;
 	service_modem_added(d->service, line);
+	if (d->mqtt != NULL) {
+		mqttout_line(d->mqtt, line_name(line));
+	}
 	if (d->web != NULL) {
 		struct bus_modem m;
 		service_modem_view(line, &m);
@@ -171,12 +180,16 @@ static const struct reminders_listener reminders_listener = {
 	.due = on_reminder_due,
 };
 
-/* Mark handled, from D-Bus or a popup's button: in the log, and off the screen. */
+/* Mark handled, from D-Bus or a popup's button: in the log, off the screen,
+ * and one fewer missed call waiting over MQTT. */
 static int mark_handled(int64_t call_id, void *data) {
 	struct daemon *d = data;
 	int ret = db_call_mark_handled(calls_db(d->calls), call_id, (int64_t)time(NULL));
 	if (ret == 0) {
 		popups_call_handled(d->popups, call_id);
+		if (d->mqtt != NULL) {
+			mqttout_missed_changed(d->mqtt);
+		}
 	}
 	return ret;
 }
@@ -444,6 +457,23 @@ static int start_web(struct daemon *d) {
 	return 0;
 }
 
+/* Publishing calls over MQTT, when mqtt = names a broker. */
+static int start_mqtt(struct daemon *d) {
+	const struct config_mqtt *q = &d->config.mqtt;
+	if (q->host == NULL) {
+		return 0;
+	}
+	char password[256] = "", why[160];
+	if (q->password_file != NULL &&
+	    ami_read_secret(q->password_file, password, sizeof(password), why, sizeof(why)) < 0) {
+		log_error("mqtt-password-file %s: %s", q->password_file, why);
+		return -EINVAL;
+	}
+	d->mqtt = mqttout_create(q, q->password_file != NULL ? password : NULL, calls_db(d->calls));
+	explicit_bzero(password, sizeof(password));
+	return d->mqtt != NULL ? 0 : -EINVAL;
+}
+
 /* Whether two settings differ (either may be NULL). */
 static bool differ(const char *a, const char *b) {
 	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
@@ -451,7 +481,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[7];
+	const char *changed[8];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -476,6 +506,14 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	    differ(old->ami.context, new->ami.context) || differ(old->ami.trunks, new->ami.trunks) ||
 	    old->ami.tls != new->ami.tls || differ(old->ami.tls_ca, new->ami.tls_ca)) {
 		changed[n++] = "ami";
+	}
+	const struct config_mqtt *om = &old->mqtt, *nm = &new->mqtt;
+	if (differ(om->host, nm->host) || om->port != nm->port || differ(om->user, nm->user) ||
+	    om->tls != nm->tls || differ(om->ca, nm->ca) ||
+	    differ(om->password_file, nm->password_file) || differ(om->prefix, nm->prefix) ||
+	    differ(om->discovery, nm->discovery) || om->no_discovery != nm->no_discovery ||
+	    om->no_names != nm->no_names) {
+		changed[n++] = "mqtt";
 	}
 	bool listen_changed =
 		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||
@@ -583,6 +621,9 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 			log_warn("Screen-pops are off: %s", strerror(errno));
 		}
 	}
+	if (start_mqtt(d) < 0) {
+		goto fail;
+	}
 	struct lines_options lo = {
 		.config = &d->config,
 		.lock_dir = opts->lock_dir,
@@ -630,6 +671,7 @@ void daemon_destroy(struct daemon *d) {
 	lines_destroy(d->lines);
 	d->lines = NULL;
 	web_destroy(d->web);
+	mqttout_destroy(d->mqtt);
 	d->web = NULL;
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);

@@ -35,6 +35,14 @@ static const char usage[] =
 	"                          (no modem, no database; see ctidctl desk join)\n"
 	"  --token-file FILE       the desk's token (default ~/.config/ctid/desk.json)\n"
 	"  --lines LIST            show only these lines and departments (shop,service)\n"
+	"  --mqtt URL              publish calls to an MQTT broker:\n"
+	"                          mqtt://[USER@]HOST[:PORT] or mqtts://...\n"
+	"  --mqtt-password-file FILE  the broker user's password (chmod 600)\n"
+	"  --mqtt-ca FILE          with mqtts://, trust these certificates, not the system's\n"
+	"  --mqtt-prefix PREFIX    topics' prefix (default ctid)\n"
+	"  --mqtt-discovery PREFIX|none  Home Assistant's discovery prefix\n"
+	"                          (default homeassistant; none: no discovery)\n"
+	"  --mqtt-names yes|no     publish contact names (default yes)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -49,6 +57,12 @@ static const char usage[] =
 
 enum {
 	OPT_DEVICE = 256,
+	OPT_MQTT,
+	OPT_MQTT_PASSWORD_FILE,
+	OPT_MQTT_CA,
+	OPT_MQTT_PREFIX,
+	OPT_MQTT_DISCOVERY,
+	OPT_MQTT_NAMES,
 	OPT_DEVICE_DIR,
 	OPT_DATABASE,
 	OPT_REGION,
@@ -123,6 +137,18 @@ static const char *setting_key(int opt) {
 		return "lines";
 	case OPT_FRITZBOX:
 		return "fritzbox";
+	case OPT_MQTT:
+		return "mqtt";
+	case OPT_MQTT_PASSWORD_FILE:
+		return "mqtt-password-file";
+	case OPT_MQTT_CA:
+		return "mqtt-ca";
+	case OPT_MQTT_PREFIX:
+		return "mqtt-prefix";
+	case OPT_MQTT_DISCOVERY:
+		return "mqtt-discovery";
+	case OPT_MQTT_NAMES:
+		return "mqtt-names";
 	default:
 		return NULL;
 	}
@@ -144,6 +170,12 @@ int main(int argc, char *argv[]) {
 		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 		{"lines", required_argument, NULL, OPT_LINES},
 		{"fritzbox", required_argument, NULL, OPT_FRITZBOX},
+		{"mqtt", required_argument, NULL, OPT_MQTT},
+		{"mqtt-password-file", required_argument, NULL, OPT_MQTT_PASSWORD_FILE},
+		{"mqtt-ca", required_argument, NULL, OPT_MQTT_CA},
+		{"mqtt-prefix", required_argument, NULL, OPT_MQTT_PREFIX},
+		{"mqtt-discovery", required_argument, NULL, OPT_MQTT_DISCOVERY},
+		{"mqtt-names", required_argument, NULL, OPT_MQTT_NAMES},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},
