@@ -36,6 +36,7 @@ ALLOWED = {
     'ctid': ['common', 'db', 'db/phone', 'db/addressbook'],
     'ctid/dbus': ['common'],
     'ctid/mqtt': ['common'],
+    'ctid/ncid': ['common'],
     'ctid/web': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/remote': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
