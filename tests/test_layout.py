@@ -41,7 +41,8 @@ ALLOWED = {
     'ctid/remote': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
     'ctid/daemon': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook',
-                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote', 'ctid/mqtt'],
+                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote', 'ctid/mqtt',
+                    'ctid/ncid'],
 }
 # Headers the build generates, by the folder that includes them.
 GENERATED = {'ctid/dbus': {'introspect.h'}, 'ctid/web': {'web_resources.h'}}
