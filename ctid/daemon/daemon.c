@@ -1,7 +1,7 @@
 /*
  * The daemon: the parts wired together on one GLib main loop. A call event
- * from a line goes to the call log first (calls.c), then to D-Bus
- * (service.c), the web page's live events (web/) and an MQTT broker
+ * from a line goes to the call log first (calls.c), then to NCID clients
+ * (ncidout.c), D-Bus (service.c), the web page's live events (web/) and an MQTT broker
  * (mqttout.c), then to the screen (popups.c); reminders that fall due go to the page and the screen
  * too. Each part owns its state; this file owns only the wiring, the signals and the settings.
  */
