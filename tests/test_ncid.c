@@ -2,11 +2,16 @@
  * NCID line formatting. Expected lines follow the examples quoted, with
  * their sources, in /work/research/ncid.md (section numbers below).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "ncid.h"
+#include "server.h"
 #include "tap.h"
 
 static struct tm at(int year, int mon, int day, int hour, int min, int sec) {
@@ -20,7 +25,45 @@ static struct tm at(int year, int mon, int day, int hour, int min, int sec) {
 	return t;
 }
 
+/* A client that never reads is dropped once its queue passes
+ * NCID_SERVER_QUEUE_MAX, and broadcasting never waits for it. */
+static void test_stuck_client(void) {
+	char *why = NULL;
+	struct ncid_server *s = ncid_server_create("127.0.0.1", 0, "t", NULL, NULL, &why);
+	ok(s != NULL, "the server listens on a free port (%s)", why != NULL ? why : "");
+	if (s == NULL) {
+		g_free(why);
+		return;
+	}
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int small = 1024;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)ncid_server_port(s))};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "a client connects");
+	while (ncid_server_clients(s) == 0) {
+		g_main_context_iteration(NULL, TRUE); /* until the server accepts */
+	}
+	is_int((int64_t)ncid_server_clients(s), 1, "the server has the client");
+	char line[1024];
+	memset(line, 'x', sizeof(line) - 3);
+	memcpy(line + sizeof(line) - 3, "\r\n", 3);
+	/* the kernel's buffers take a few MB at most; then the queue fills */
+	size_t sent = 0;
+	while (ncid_server_clients(s) > 0 && sent < 64u << 20) {
+		ncid_server_broadcast(s, line);
+		sent += sizeof(line);
+		g_main_context_iteration(NULL, FALSE);
+	}
+	is_int((int64_t)ncid_server_clients(s), 0, "the client that never reads is dropped");
+	ok(sent < 64u << 20, "after %zu bytes, not waited for", sent);
+	close(fd);
+	ncid_server_destroy(s);
+}
+
 int main(void) {
+	test_stuck_client();
 	char *s = ncid_greeting("1.2");
 	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5". */
 	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1\r\n", "greeting");
