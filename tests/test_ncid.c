@@ -134,6 +134,15 @@ int main(void) {
 	ok(g_str_has_prefix(s, "END: *HTYPE*CANCEL*"), "END line, not answered");
 	g_free(s);
 
+	/* §3.4, API 837-848: CIDINFO: *LINE*1*RING*4*TIME*16:20:05* */
+	struct tm now = at(2016, 9, 6, 16, 20, 5);
+	s = ncid_format_info("1", 4, &now);
+	is_str(s, "CIDINFO: *LINE*1*RING*4*TIME*16:20:05*\r\n", "CIDINFO ring count");
+	g_free(s);
+	s = ncid_format_info(NULL, 0, &now);
+	is_str(s, "CIDINFO: *LINE*-*RING*0*TIME*16:20:05*\r\n", "ringing stopped, no line");
+	g_free(s);
+
 	is_str(ncid_startup_end(true), "250 End of call log\r\n300 End of connection startup\r\n",
 	       "after a call log");
 	is_str(ncid_startup_end(false), "252 Call log empty\r\n300 End of connection startup\r\n",

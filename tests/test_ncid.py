@@ -145,7 +145,18 @@ with ctidtest.Harness(timeout=180) as h:
     tap.is_(got.get('NMBR'), '02079460018', 'NMBR is the number')
     tap.is_(got.get('MESG'), 'NONE', 'MESG NONE')
     tap.is_(got.get('NAME'), 'Ivan Petrov Jr', "NAME is the contact's, its * made a space")
-    end = first.line()
+    infos, end = [], None
+    while True:
+        line = first.line()
+        if line is None or not line.startswith('CIDINFO: '):
+            end = line
+            break
+        infos.append(line)
+    # §3.4, §6: a CIDINFO line per ring, then RING 0 when ringing stopped
+    rings = [dict(fields(l)[1]).get('RING') for l in infos]
+    tap.is_(rings, ['1', '2', '0'], 'CIDINFO: rings 1, 2, then 0 when it stopped')
+    tap.ok(all(re.fullmatch(r'CIDINFO: \*LINE\*ttyACM0\*RING\*-?\d+\*TIME\*\d\d:\d\d:\d\d\*', l)
+               for l in infos), 'CIDINFO lines as NCID writes them', infos)
     tap.ok(end is not None and end.startswith('END: *HTYPE*CANCEL*'),
            'an END: line when the call rang out (CANCEL: not answered)', end)
     label, pairs = fields(end or '')

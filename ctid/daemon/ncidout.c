@@ -16,6 +16,7 @@
 struct ncidout {
 	struct ncid_server *server;
 	struct db *db;
+	GHashTable *rings; /* call key -> the last ring count sent (CIDINFO) */
 };
 
 static void local_tm(int64_t seconds, struct tm *out) {
@@ -76,11 +77,13 @@ struct ncidout *ncidout_create(const char *listen, struct db *db) {
 	}
 	struct ncidout *o = g_new0(struct ncidout, 1);
 	o->db = db;
+	o->rings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	char *why = NULL;
 	o->server = ncid_server_create(host, port, CTID_VERSION, call_log, o, &why);
 	if (o->server == NULL) {
 		log_error("Could not serve NCID clients on %s: %s", listen, why);
 		g_free(why);
+		g_hash_table_destroy(o->rings);
 		g_free(o);
 		return NULL;
 	}
@@ -93,6 +96,7 @@ void ncidout_destroy(struct ncidout *o) {
 		return;
 	}
 	ncid_server_destroy(o->server);
+	g_hash_table_destroy(o->rings);
 	g_free(o);
 }
 
@@ -107,9 +111,31 @@ static const char *withheld_call(enum call_withheld w) {
 	}
 }
 
+/* §3.4, §6: CIDINFO when the ring count grew, or RING 0 when ringing
+ * stopped (ended). */
+static void send_rings(struct ncidout *o, const struct call_entry *e, bool ended) {
+	gint64 key = (gint64)e->key;
+	int last = GPOINTER_TO_INT(g_hash_table_lookup(o->rings, &key));
+	int ring = ended ? 0 : e->info.rings;
+	if (ended ? last <= 0 : ring <= last) {
+		return;
+	}
+	if (ended) {
+		g_hash_table_remove(o->rings, &key);
+	} else {
+		g_hash_table_replace(o->rings, g_memdup2(&key, sizeof(key)), GINT_TO_POINTER(ring));
+	}
+	struct tm now;
+	local_tm((int64_t)time(NULL), &now);
+	char *line = ncid_format_info(e->line, ring, &now);
+	ncid_server_broadcast(o->server, line);
+	g_free(line);
+}
+
 void ncidout_call(struct ncidout *o, enum call_change change, const struct call_entry *e) {
 	if (change == CALL_UPDATED) {
-		return; /* NCID sends one CID: line per call (§3.2) */
+		send_rings(o, e, false); /* NCID sends one CID: line per call (§3.2) */
+		return;
 	}
 	const struct call_info *i = &e->info;
 	const char *number = i->number[0] != '\0' ? i->number : withheld_call(i->withheld);
@@ -122,6 +148,7 @@ void ncidout_call(struct ncidout *o, enum call_change change, const struct call_
 	if (change == CALL_STARTED) {
 		line = ncid_format_call("CID", &nc);
 	} else {
+		send_rings(o, e, true);
 		struct tm ended;
 		local_tm((i->ended_wall != 0 ? i->ended_wall : i->started_wall) / 1000, &ended);
 		/* §4.4: BYE after an answer, CANCEL before one. */
@@ -129,4 +156,7 @@ void ncidout_call(struct ncidout *o, enum call_change change, const struct call_
 	}
 	ncid_server_broadcast(o->server, line);
 	g_free(line);
+	if (change == CALL_STARTED) {
+		send_rings(o, e, false); /* after the CID line: that one is waited for */
+	}
 }

@@ -4,9 +4,9 @@
 /*
  * The daemon's calls for NCID clients (ncid/ formats the lines and serves
  * them): each client gets the last NCIDOUT_LOG_MAX calls of the log as
- * CIDLOG: lines, then a CID: line when a call comes in and an END: line
- * when it ends. NAME is the contact's name when the number matched, else
- * the telco's, else NO NAME.
+ * CIDLOG: lines, then a CID: line when a call comes in, CIDINFO: lines
+ * with its rings and an END: line when it ends. NAME is the contact's name when the number matched,
+ * else the telco's, else NO NAME.
  */
 
 #include "calls.h"

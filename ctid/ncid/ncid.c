@@ -95,6 +95,14 @@ char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool an
 	return g_string_free(out, FALSE);
 }
 
+char *ncid_format_info(const char *line, int ring, const struct tm *now) {
+	GString *out = g_string_new("CIDINFO: *LINE*");
+	append_field(out, line, "-");
+	g_string_append_printf(out, "RING*%d*TIME*%02d:%02d:%02d*\r\n", ring, now->tm_hour,
+			       now->tm_min, now->tm_sec);
+	return g_string_free(out, FALSE);
+}
+
 const char *ncid_startup_end(bool log_sent) {
 	return log_sent ? "250 End of call log\r\n300 End of connection startup\r\n"
 			: "252 Call log empty\r\n300 End of connection startup\r\n";

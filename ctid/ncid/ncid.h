@@ -57,6 +57,11 @@ char *ncid_format_call(const char *label, const struct ncid_call *c);
  */
 char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool answered);
 
+/* A ring count (§3.4, §6): "CIDINFO: *LINE*…*RING*n*TIME*hh:mm:ss*", n the
+ * ring (1, 2 ...) or 0 when ringing stopped; now is the server's local
+ * time, as ncidd sends it. A new string; g_free() it. */
+char *ncid_format_info(const char *line, int ring, const struct tm *now);
+
 /* After the call log: "250 End of call log" when lines were sent, else
  * "252 Call log empty" (§1.1 step 5), then "300 End of connection startup"
  * (step 8). A static string. */
