@@ -59,6 +59,7 @@ void config_finish(struct config *c) {
 	memset(&c->fritzbox_dial, 0, sizeof(c->fritzbox_dial));
 	config_ami_finish(&c->ami);
 	config_mqtt_finish(&c->mqtt);
+	free(c->ncid_listen);
 	config_init(c);
 }
 
@@ -216,6 +217,23 @@ char *config_default_token_file(void) {
 	return NULL;
 }
 
+/* ncid-listen = ADDR:PORT (NCID's own port is 3333), or none. */
+static const char *apply_ncid_listen(struct config *c, const char *value) {
+	if (!strcmp(value, "none")) {
+		free(c->ncid_listen);
+		c->ncid_listen = NULL;
+		return NULL;
+	}
+	char host[64];
+	int port;
+	const char *why;
+	if (config_parse_listen(value, host, &port, &why) < 0) {
+		return "ncid-listen wants ADDRESS:PORT, such as 127.0.0.1:3333 or [::]:3333";
+	}
+	config_set_string(&c->ncid_listen, value);
+	return NULL;
+}
+
 static const char *apply_listen(struct config *c, const char *value) {
 	if (!strcmp(value, "none")) {
 		for (int i = 0; i < c->n_listen; i++) {
@@ -316,6 +334,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		return config_apply_fritzbox_address(c, value);
 	} else if (!strncmp(key, "mqtt", 4)) {
 		return config_apply_mqtt(c, key, value);
+	} else if (!strcmp(key, "ncid-listen")) {
+		return apply_ncid_listen(c, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -606,6 +626,7 @@ void config_foreach(const struct config *c,
 	fn("lines", lines, data);
 	snprintf(num, sizeof(num), "%d", c->verbose);
 	fn("verbose", num, data);
+	fn("ncid-listen", c->ncid_listen != NULL ? c->ncid_listen : "", data);
 }
 
 const struct config_modem *config_find_modem(const struct config *c, const char *path) {

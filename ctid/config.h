@@ -122,6 +122,8 @@ struct config {
 		bool no_discovery;   /* mqtt-discovery = none */
 		bool no_names;	     /* mqtt-names = no */
 	} mqtt;
+	/* ncid-listen = ADDR:PORT: NCID clients' server; NULL: none */
+	char *ncid_listen;
 };
 
 /* A setting from the command line: a key of the file and its value. */

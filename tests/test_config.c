@@ -250,6 +250,28 @@ static void test_mqtt(void) {
 	config_finish(&c);
 }
 
+/* ncid-listen = ADDR:PORT: off by default. */
+static void test_ncid(void) {
+	struct config c;
+	is_int(build(&c, "", 0, NULL), 0, "no ncid-listen");
+	ok(c.ncid_listen == NULL, "no NCID server by default");
+	config_finish(&c);
+	is_int(build(&c, "ncid-listen = 127.0.0.1:3333\n", 0, NULL), 0, "ncid-listen in the file");
+	is_str(c.ncid_listen, "127.0.0.1:3333", "its address");
+	config_finish(&c);
+	ok(c.ncid_listen == NULL, "config_finish() forgets it");
+	const char *const opt[] = {"ncid-listen", "[::1]:0"};
+	is_int(build(&c, "ncid-listen = 127.0.0.1:3333\n", 1, opt), 0, "--ncid-listen");
+	is_str(c.ncid_listen, "[::1]:0", "the option wins");
+	config_finish(&c);
+	const char *const bad[] = {"3333", "host", "::1:3333", "127.0.0.1:70000"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const pair[] = {"ncid-listen", bad[i]};
+		is_int(build(&c, NULL, 1, pair), -EBADR, "refused: --ncid-listen %s", bad[i]);
+		config_finish(&c);
+	}
+}
+
 /* [ami]: a PBX's manager interface, its secret in a file of its own. */
 static void test_ami(void) {
 	char secret[160], text[512];
@@ -342,6 +364,7 @@ int main(void) {
 	test_fritzbox();
 	test_ami();
 	test_mqtt();
+	test_ncid();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ctid.conf", tmpdir);
 	unlink(path);

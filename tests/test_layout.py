@@ -36,11 +36,13 @@ ALLOWED = {
     'ctid': ['common', 'db', 'db/phone', 'db/addressbook'],
     'ctid/dbus': ['common'],
     'ctid/mqtt': ['common'],
+    'ctid/ncid': ['common'],
     'ctid/web': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/remote': ['common', 'ctid', 'db', 'db/phone', 'db/addressbook'],
     'ctid/ctl': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook'],
     'ctid/daemon': ['common', 'ctid', 'ctid/dbus', 'db', 'db/phone', 'db/addressbook',
-                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote', 'ctid/mqtt'],
+                    'modem', 'modem/sim', 'ctid/sources', 'notify', 'ctid/web', 'ctid/remote', 'ctid/mqtt',
+                    'ctid/ncid'],
 }
 # Headers the build generates, by the folder that includes them.
 GENERATED = {'ctid/dbus': {'introspect.h'}, 'ctid/web': {'web_resources.h'}}

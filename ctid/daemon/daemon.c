@@ -1,7 +1,7 @@
 /*
  * The daemon: the parts wired together on one GLib main loop. A call event
- * from a line goes to the call log first (calls.c), then to D-Bus
- * (service.c), the web page's live events (web/) and an MQTT broker
+ * from a line goes to the call log first (calls.c), then to NCID clients
+ * (ncidout.c), D-Bus (service.c), the web page's live events (web/) and an MQTT broker
  * (mqttout.c), then to the screen (popups.c); reminders that fall due go to the page and the screen
  * too. Each part owns its state; this file owns only the wiring, the signals and the settings.
  */
@@ -22,6 +22,7 @@
 #include "lines.h"
 #include "log.h"
 #include "mqttout.h"
+#include "ncidout.h"
 #include "output.h"
 #include "popups.h"
 #include "reminders.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct lines *lines;
 	struct web *web;
 	struct mqttout *mqtt; /* or NULL */
+	struct ncidout *ncid; /* or NULL */
 	guint check_modems;   /* the idle source that checks whether any modem is left */
 	int ended_calls;
 };
@@ -69,6 +71,9 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 			calls_forget_ended(d->calls);
 		}
 		return;
+	}
+	if (d->ncid != NULL) {
+		ncidout_call(d->ncid, change, e); /* first: NCID promises CID lines within 2 ms */
 	}
 	service_call(d->service, change, e);
 	if (d->mqtt != NULL) {
@@ -481,7 +486,7 @@ static bool differ(const char *a, const char *b) {
 
 /* Says which changed settings take effect only at the next start. */
 static void note_restart_needed(const struct config *old, const struct config *new) {
-	const char *changed[8];
+	const char *changed[12];
 	int n = 0;
 	if (differ(old->database, new->database)) {
 		changed[n++] = "database";
@@ -514,6 +519,9 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	    differ(om->discovery, nm->discovery) || om->no_discovery != nm->no_discovery ||
 	    om->no_names != nm->no_names) {
 		changed[n++] = "mqtt";
+	}
+	if (differ(old->ncid_listen, new->ncid_listen)) {
+		changed[n++] = "ncid-listen";
 	}
 	bool listen_changed =
 		old->n_listen != new->n_listen || old->listen_none != new->listen_none ||
@@ -624,6 +632,12 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 	if (start_mqtt(d) < 0) {
 		goto fail;
 	}
+	if (d->config.ncid_listen != NULL) {
+		d->ncid = ncidout_create(d->config.ncid_listen, calls_db(d->calls));
+		if (d->ncid == NULL) {
+			goto fail;
+		}
+	}
 	struct lines_options lo = {
 		.config = &d->config,
 		.lock_dir = opts->lock_dir,
@@ -672,6 +686,7 @@ void daemon_destroy(struct daemon *d) {
 	d->lines = NULL;
 	web_destroy(d->web);
 	mqttout_destroy(d->mqtt);
+	ncidout_destroy(d->ncid);
 	d->web = NULL;
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);

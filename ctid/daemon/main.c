@@ -43,6 +43,7 @@ static const char usage[] =
 	"  --mqtt-discovery PREFIX|none  Home Assistant's discovery prefix\n"
 	"                          (default homeassistant; none: no discovery)\n"
 	"  --mqtt-names yes|no     publish contact names (default yes)\n"
+	"  --ncid-listen ADDR:PORT  serve NCID clients (NCID's port is 3333)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -63,6 +64,7 @@ enum {
 	OPT_MQTT_PREFIX,
 	OPT_MQTT_DISCOVERY,
 	OPT_MQTT_NAMES,
+	OPT_NCID_LISTEN,
 	OPT_DEVICE_DIR,
 	OPT_DATABASE,
 	OPT_REGION,
@@ -149,6 +151,8 @@ static const char *setting_key(int opt) {
 		return "mqtt-discovery";
 	case OPT_MQTT_NAMES:
 		return "mqtt-names";
+	case OPT_NCID_LISTEN:
+		return "ncid-listen";
 	default:
 		return NULL;
 	}
@@ -176,6 +180,7 @@ int main(int argc, char *argv[]) {
 		{"mqtt-prefix", required_argument, NULL, OPT_MQTT_PREFIX},
 		{"mqtt-discovery", required_argument, NULL, OPT_MQTT_DISCOVERY},
 		{"mqtt-names", required_argument, NULL, OPT_MQTT_NAMES},
+		{"ncid-listen", required_argument, NULL, OPT_NCID_LISTEN},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

@@ -1,0 +1,70 @@
+#ifndef CTID_NCID_NCID_H
+#define CTID_NCID_NCID_H
+
+/*
+ * NCID's client protocol, the lines a server sends (pure functions: no
+ * clock, no socket). Line formats follow NCID 1.6 (API 1.5), as summarised
+ * with sources in /work/research/ncid.md (cited below by its section
+ * numbers). Every line ends in CRLF (§1.1, writeClients in ncidd.c).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* The longest field NCID's server sends: its field buffers are CIDSIZE 51
+ * bytes (§5). */
+#define NCID_FIELD_MAX 50
+
+/* A call as NCID shows it. Strings may be NULL or "" for "none". */
+struct ncid_call {
+	struct tm when;	    /* local time the call began */
+	const char *line;   /* line id; none: "-" (§3.3) */
+	const char *number; /* none: "NO-NUMBER"; withheld: ncid_withheld_name() */
+	const char *name;   /* none: "NO NAME" (§3.3) */
+};
+
+/* Why a number is missing, as NCID writes it (§3.3: the built-in aliases
+ * O, P, A of nciddalias.c). */
+enum ncid_withheld {
+	NCID_OUT_OF_AREA,
+	NCID_PRIVATE,
+	NCID_ANONYMOUS,
+};
+/* "OUT-OF-AREA", "PRIVATE" or "ANONYMOUS"; a static string. */
+const char *ncid_withheld_name(enum ncid_withheld w);
+
+/* The greeting (§1.1 steps 2-3): "200 Server: ctid (NCID) VERSION" and
+ * "210 API: 1.5 Feature Set 1" (ctid speaks only feature set 1: modem and
+ * device support; §1.2). A new string; g_free() it. */
+char *ncid_greeting(const char *version);
+
+/*
+ * A call line (§3.2): "LABEL: *DATE*mmddyyyy*TIME*hhmm*LINE*…*NMBR*…*MESG*NONE*NAME*…*"
+ * in the server's fixed field order. label is "CID" for a live call,
+ * "CIDLOG" for one replayed from the log (§3.2). Fields are cut to
+ * NCID_FIELD_MAX bytes (at a UTF-8 boundary); "*", CR, LF and other control
+ * characters in them become spaces so a field never ends early. A new
+ * string; g_free() it.
+ */
+char *ncid_format_call(const char *label, const struct ncid_call *c);
+
+/*
+ * The END line of a call (§4.4):
+ * "END: *HTYPE*BYE|CANCEL*DATE*…*TIME*…*SCALL*mm/dd/yyyy
+ * hh:mm:ss*ECALL*…*CTYPE*IN*LINE*…*NMBR*…*NAME*…*". answered: BYE (hung up after answer), else
+ * CANCEL. ended is the local time the call ended. A new string; g_free() it.
+ */
+char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool answered);
+
+/* A ring count (§3.4, §6): "CIDINFO: *LINE*…*RING*n*TIME*hh:mm:ss*", n the
+ * ring (1, 2 ...) or 0 when ringing stopped; now is the server's local
+ * time, as ncidd sends it. A new string; g_free() it. */
+char *ncid_format_info(const char *line, int ring, const struct tm *now);
+
+/* After the call log: "250 End of call log" when lines were sent, else
+ * "252 Call log empty" (§1.1 step 5), then "300 End of connection startup"
+ * (step 8). A static string. */
+const char *ncid_startup_end(bool log_sent);
+
+#endif

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""The NCID server, end to end, with real parts only.
+
+The modem simulator on a pseudo-terminal, a real SQLite file, ctid serving
+NCID clients with --ncid-listen on a free port (port 0; the log names it). A
+client written from NCID's protocol documentation (/work/research/ncid.md,
+sections cited) checks the start-up lines, the call log and the live CID:
+and END: lines; 50 idle clients and one that never reads do not keep a call
+from the client that reads.
+
+Usage: test_ncid.py CTID CTIDCTL MODEMSIM
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import ctidtest
+
+CTID, CTIDCTL, MODEMSIM = sys.argv[1:4]
+tap = ctidtest.Tap()
+
+missing = ctidtest.require('dbus-daemon', ctidtest.PYTHON)
+if missing:
+    tap.skip_all('%s is not installed' % missing)
+
+# §3.2: the server's fixed field order.
+CID_FIELDS = ['DATE', 'TIME', 'LINE', 'NMBR', 'MESG', 'NAME']
+
+
+class Client:
+    """An NCID client: lines end in CRLF (§1.1), read as they come."""
+
+    def __init__(self, port, hello=True):
+        self.sock = socket.create_connection(('127.0.0.1', port), 10)
+        self.buf = b''
+        if hello:
+            # §2: clients send HELLO lines right after connecting, LF-terminated
+            self.sock.sendall(b'HELLO: IDENT: client test_ncid 1.0\n')
+
+    def line(self, timeout=10.0):
+        """The next line without its CRLF, or None."""
+        deadline = time.monotonic() + timeout
+        while b'\r\n' not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b'\r\n', 1)
+        return line.decode('utf-8', 'replace')
+
+    def startup(self):
+        """The lines up to 300 (§1.1)."""
+        lines = []
+        while True:
+            line = self.line()
+            if line is None:
+                return lines
+            lines.append(line)
+            if line.startswith('300 '):
+                return lines
+
+    def close(self):
+        self.sock.close()
+
+
+def fields(line):
+    """(label, [(name, value)...]) of a '*'-delimited line (§3.2)."""
+    label, _, rest = line.partition(': *')
+    parts = rest.split('*')
+    return label, list(zip(parts[0:-1:2], parts[1::2]))
+
+
+with ctidtest.Harness(timeout=180) as h:
+    tmp = h.mkdtemp('ncid')
+    db = os.path.join(tmp, 'ctid.db')
+    devdir = os.path.join(tmp, 'dev')
+    os.mkdir(devdir)
+    bus = h.session_bus()
+    env = bus.env(XDG_CONFIG_HOME=os.path.join(tmp, 'config'),
+                  XDG_DATA_HOME=os.path.join(tmp, 'data'), XDG_STATE_HOME=os.path.join(tmp, 'state'),
+                  TZ='UTC', LC_ALL='C.UTF-8')
+
+    p = subprocess.run([CTID, '--check-config', '--ncid-listen', '3333'], env=env,
+                       capture_output=True, timeout=20)
+    tap.ok(p.returncode != 0 and b'ncid-listen' in p.stderr, 'an address without a host is refused',
+           p.stderr)
+
+    subprocess.run([CTIDCTL, '--database', db, 'contact', 'add', '--name', 'Ivan Petrov*Jr',
+                    '--phone', '020 7946 0018'], env=env, capture_output=True, timeout=20,
+                   check=True)
+
+    sim = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '200',
+                         '--link', os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
+    tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
+    daemon = h.spawn([CTID, '--no-notify', '--listen', 'none', '--device-dir', devdir,
+                      '--database', db, '--ring-timeout', '1', '--region', 'GB',
+                      '--ncid-listen', '127.0.0.1:0', '-v', '-v'], env=env, log_name='ctid.log')
+    found = ctidtest.wait_for(
+        lambda: re.search(r'NCID server at 127\.0\.0\.1:(\d+)', daemon.log()), 10)
+    tap.ok(found, 'the log names the NCID port', daemon.log())
+    port = int(found.group(1)) if found else 3333
+    tap.ok(ctidtest.wait_for(lambda: 'ttyACM0' in daemon.log(), 10), 'ctid has the modem',
+           daemon.log())
+
+    # §1.1: 200, 210, then 252 for an empty log, then 300.
+    first = Client(port)
+    lines = first.startup()
+    tap.ok(len(lines) == 4, 'four start-up lines with an empty call log', lines)
+    lines += [''] * 4
+    tap.ok(lines[0].startswith('200 Server: ctid (NCID) '), '200 names the server', lines[0])
+    tap.is_(lines[1], '210 API: 1.5 Feature Set 1', '210: API 1.5, feature set 1')
+    tap.is_(lines[2], '252 Call log empty', '252 for an empty call log')
+    tap.is_(lines[3], '300 End of connection startup', '300 ends the start-up')
+
+    # Clients that cost a socket each: 50 idle ones, one sending garbage and
+    # an endless line, one that never reads (a tiny receive buffer).
+    idle = [Client(port, hello=False) for _ in range(50)]
+    noisy = Client(port)
+    noisy.sock.sendall(b'\x00\xff garbage\r\n' + b'x' * 200000)
+    stuck = socket.socket()
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    stuck.connect(('127.0.0.1', port))
+
+    sim.send('call 02079460018 "PETROV I" rings=2')
+    cid = first.line()
+    tap.ok(cid is not None and cid.startswith('CID: *'), 'a CID: line for the call', cid)
+    label, pairs = fields(cid or '')
+    tap.is_([k for k, _ in pairs], CID_FIELDS, 'its fields in the classic order')
+    got = dict(pairs)
+    tap.ok(re.fullmatch(r'\d{8}', got.get('DATE', '')) and
+           re.fullmatch(r'\d{4}', got.get('TIME', '')), 'DATE mmddyyyy, TIME hhmm', got)
+    tap.is_(got.get('DATE', '')[4:], time.strftime('%Y', time.gmtime()), "this year's date")
+    tap.is_(got.get('LINE'), 'ttyACM0', 'LINE is the line')
+    tap.is_(got.get('NMBR'), '02079460018', 'NMBR is the number')
+    tap.is_(got.get('MESG'), 'NONE', 'MESG NONE')
+    tap.is_(got.get('NAME'), 'Ivan Petrov Jr', "NAME is the contact's, its * made a space")
+    infos, end = [], None
+    while True:
+        line = first.line()
+        if line is None or not line.startswith('CIDINFO: '):
+            end = line
+            break
+        infos.append(line)
+    # §3.4, §6: a CIDINFO line per ring, then RING 0 when ringing stopped
+    rings = [dict(fields(l)[1]).get('RING') for l in infos]
+    tap.is_(rings, ['1', '2', '0'], 'CIDINFO: rings 1, 2, then 0 when it stopped')
+    tap.ok(all(re.fullmatch(r'CIDINFO: \*LINE\*ttyACM0\*RING\*-?\d+\*TIME\*\d\d:\d\d:\d\d\*', l)
+               for l in infos), 'CIDINFO lines as NCID writes them', infos)
+    tap.ok(end is not None and end.startswith('END: *HTYPE*CANCEL*'),
+           'an END: line when the call rang out (CANCEL: not answered)', end)
+    label, pairs = fields(end or '')
+    tap.is_([k for k, _ in pairs], ['HTYPE', 'DATE', 'TIME', 'SCALL', 'ECALL', 'CTYPE', 'LINE',
+                                    'NMBR', 'NAME'], "END's fields in NCID's order (§4.4)")
+    tap.ok(daemon.alive(), 'ctid runs on', daemon.log())
+
+    # A client connecting now gets the call in the log.
+    later = Client(port)
+    lines = later.startup()
+    log = [l for l in lines if l.startswith('CIDLOG: ')]
+    tap.ok(len(log) == 1, 'one CIDLOG: line', lines)
+    tap.ok(log and dict(fields(log[0])[1]).get('NAME') == 'Ivan Petrov Jr'
+           and dict(fields(log[0])[1]).get('NMBR') == '02079460018', 'the call logged', log)
+    tap.is_(lines[-2:], ['250 End of call log', '300 End of connection startup'],
+            '250 after the call log, then 300')
+
+    # An unknown caller withholding the number.
+    sim.send('call P rings=1')
+    cid = first.line()
+    got = dict(fields(cid or '')[1])
+    # §3.3: a modem's NMBR P becomes PRIVATE; no NAME sent: NO NAME
+    tap.ok((got.get('NMBR'), got.get('NAME')) == ('PRIVATE', 'NO NAME'),
+           'a withheld number as NCID writes it (§3.3)', cid)
+    tap.ok(later.line() is not None, 'the later client gets the call too')
+
+    for c in idle + [noisy, first, later]:
+        c.close()
+    stuck.close()
+    tap.ok(daemon.alive(), 'ctid runs on after the clients left', daemon.log())
+tap.done()
