@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-glib/json-glib.h>
+
 #include "db.h"
 #include "when.h"
 
@@ -121,6 +123,12 @@ char *ctl_server_link(struct ctl *ctl, const char *path);
 /* Contact id's card as the server writes it (card_write_json) into a new
  * string (free()). */
 int ctl_server_card(struct ctl *ctl, int64_t id, char **json, size_t *len);
+/* o[key] as the API writes it (o may be NULL): a string or NULL, an
+ * integer or 0, true only for true, an ISO 8601 time as Unix seconds or 0. */
+const char *ctl_json_text(JsonObject *o, const char *key);
+int64_t ctl_json_int(JsonObject *o, const char *key);
+bool ctl_json_bool(JsonObject *o, const char *key);
+int64_t ctl_json_time(JsonObject *o, const char *key);
 /* As ctl_contact_resolve, on the server. */
 int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
 

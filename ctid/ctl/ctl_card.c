@@ -17,36 +17,6 @@
 
 /* The card is printed from its JSON (card_write_json, or the server's API,
  * which writes the same): one printer for a card here and on a server. */
-static const char *text_of(JsonObject *o, const char *key) {
-	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-		       ? json_node_get_string(n)
-		       : NULL;
-}
-
-static int64_t int_of(JsonObject *o, const char *key) {
-	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
-		       ? json_node_get_int(n)
-		       : 0;
-}
-
-static bool bool_of(JsonObject *o, const char *key) {
-	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
-	       json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
-}
-
-static int64_t time_of(JsonObject *o, const char *key) {
-	const char *t = text_of(o, key);
-	GDateTime *dt = t != NULL ? g_date_time_new_from_iso8601(t, NULL) : NULL;
-	int64_t out = dt != NULL ? g_date_time_to_unix(dt) : 0;
-	if (dt != NULL) {
-		g_date_time_unref(dt);
-	}
-	return out;
-}
-
 static JsonArray *list_of(JsonObject *o, const char *key) {
 	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
 	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
@@ -61,25 +31,25 @@ static const char *or_empty(const char *s) {
 
 static void print_text(JsonObject *card) {
 	FILE *out = stdout;
-	printf("%s%s%s  #%lld\n", output_bold(out), or_empty(text_of(card, "name")),
-	       output_reset(out), (long long)int_of(card, "id"));
-	const char *company = text_of(card, "company");
+	printf("%s%s%s  #%lld\n", output_bold(out), or_empty(ctl_json_text(card, "name")),
+	       output_reset(out), (long long)ctl_json_int(card, "id"));
+	const char *company = ctl_json_text(card, "company");
 	if (company != NULL) {
 		printf("  %s\n", company);
 	}
 	JsonArray *a = list_of(card, "phones");
 	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
 		JsonObject *p = json_array_get_object_element(a, i);
-		const char *label = text_of(p, "label");
-		const char *formatted = text_of(p, "formatted");
+		const char *label = ctl_json_text(p, "label");
+		const char *formatted = ctl_json_text(p, "formatted");
 		printf("  %-10s %s\n", label != NULL ? label : "phone",
-		       formatted != NULL ? formatted : or_empty(text_of(p, "number")));
+		       formatted != NULL ? formatted : or_empty(ctl_json_text(p, "number")));
 	}
-	const char *email = text_of(card, "email");
+	const char *email = ctl_json_text(card, "email");
 	if (email != NULL) {
 		printf("  %-10s %s\n", "email", email);
 	}
-	const char *birthday = text_of(card, "birthday");
+	const char *birthday = ctl_json_text(card, "birthday");
 	if (birthday != NULL) {
 		printf("  %-10s %s\n", "birthday", birthday[0] == '-' ? birthday + 2 : birthday);
 	}
@@ -88,7 +58,8 @@ static void print_text(JsonObject *card) {
 		JsonObject *f = json_node_get_object(fields);
 		GList *keys = json_object_get_members(f);
 		for (GList *k = keys; k != NULL; k = k->next) {
-			printf("  %-10s %s\n", (const char *)k->data, or_empty(text_of(f, k->data)));
+			printf("  %-10s %s\n", (const char *)k->data,
+			       or_empty(ctl_json_text(f, k->data)));
 		}
 		g_list_free(keys);
 	}
@@ -107,15 +78,15 @@ static void print_text(JsonObject *card) {
 			printf("\n%sOpen requests%s\n", output_bold(out), output_reset(out));
 		}
 		char t[32];
-		output_relative(time_of(r, "created"), (int64_t)time(NULL), t, sizeof(t));
-		printf("  #%-4lld %s  %s(%s)%s\n", (long long)int_of(r, "id"),
-		       or_empty(text_of(r, "text")), output_dim(out), t, output_reset(out));
+		output_relative(ctl_json_time(r, "created"), (int64_t)time(NULL), t, sizeof(t));
+		printf("  #%-4lld %s  %s(%s)%s\n", (long long)ctl_json_int(r, "id"),
+		       or_empty(ctl_json_text(r, "text")), output_dim(out), t, output_reset(out));
 	}
 	a = list_of(card, "reminders");
 	int coming = 0;
 	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
 		JsonObject *r = json_array_get_object_element(a, i);
-		int64_t days = int_of(r, "days_left");
+		int64_t days = ctl_json_int(r, "days_left");
 		if (days > CARD_COMING_DAYS) {
 			continue;
 		}
@@ -130,8 +101,8 @@ static void print_text(JsonObject *card) {
 		} else {
 			snprintf(when, sizeof(when), "in %lld days", (long long)days);
 		}
-		printf("  %s  %-10s %s\n", or_empty(text_of(r, "date")), when,
-		       or_empty(text_of(r, "text")));
+		printf("  %s  %-10s %s\n", or_empty(ctl_json_text(r, "date")), when,
+		       or_empty(ctl_json_text(r, "text")));
 	}
 
 	a = list_of(card, "timeline");
@@ -140,18 +111,18 @@ static void print_text(JsonObject *card) {
 	}
 	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
 		JsonObject *e = json_array_get_object_element(a, i);
-		const char *type = or_empty(text_of(e, "type"));
+		const char *type = or_empty(ctl_json_text(e, "type"));
 		char t[32];
-		output_time(time_of(e, "time"), t, sizeof(t));
+		output_time(ctl_json_time(e, "time"), t, sizeof(t));
 		if (strcmp(type, "call") == 0) {
-			const char *state = or_empty(text_of(e, "state"));
-			bool handled = bool_of(e, "handled");
-			const char *by = text_of(e, "handled_by");
-			const char *line = text_of(e, "line");
-			const char *taken_by = text_of(e, "answered_by");
-			bool placed = strcmp(or_empty(text_of(e, "direction")), "out") == 0;
+			const char *state = or_empty(ctl_json_text(e, "state"));
+			bool handled = ctl_json_bool(e, "handled");
+			const char *by = ctl_json_text(e, "handled_by");
+			const char *line = ctl_json_text(e, "line");
+			const char *taken_by = ctl_json_text(e, "answered_by");
+			bool placed = strcmp(or_empty(ctl_json_text(e, "direction")), "out") == 0;
 			bool taken = taken_by != NULL && strcmp(state, "answered") == 0;
-			int64_t rings = int_of(e, "rings");
+			int64_t rings = ctl_json_int(e, "rings");
 			const char *red = strcmp(state, "missed") == 0 && !handled ? output_red(out)
 										   : "";
 			printf("  %s  %-8s %s%s%s%s%s, %lld ring%s%s%s%s%s%s\n", t,
@@ -161,8 +132,9 @@ static void print_text(JsonObject *card) {
 			       line ? ", line " : "", line ? line : "", handled ? ", handled" : "",
 			       handled && by ? " by " : "", handled && by ? by : "");
 		} else {
-			printf("  %s  %-8s %s%s\n", t, type, or_empty(text_of(e, "text")),
-			       strcmp(type, "note") != 0 && !bool_of(e, "open") ? " (closed)" : "");
+			printf("  %s  %-8s %s%s\n", t, type, or_empty(ctl_json_text(e, "text")),
+			       strcmp(type, "note") != 0 && !ctl_json_bool(e, "open") ? " (closed)"
+										      : "");
 		}
 	}
 }

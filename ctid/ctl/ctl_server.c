@@ -40,7 +40,7 @@ static JsonParser *read_desk_file(const char *path, JsonObject **out, GError **e
 	return p;
 }
 
-static const char *text_member(JsonObject *o, const char *key) {
+const char *ctl_json_text(JsonObject *o, const char *key) {
 	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
 	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
 		       ? json_node_get_string(n)
@@ -87,9 +87,9 @@ static struct ctl_server *server(struct ctl *ctl) {
 	JsonObject *o = NULL;
 	GError *err = NULL;
 	JsonParser *p = path != NULL ? read_desk_file(path, &o, &err) : NULL;
-	const char *url = ctl->server != NULL ? ctl->server : text_member(o, "url");
-	const char *joined = text_member(o, "url");
-	if (p == NULL || text_member(o, "token") == NULL) {
+	const char *url = ctl->server != NULL ? ctl->server : ctl_json_text(o, "url");
+	const char *joined = ctl_json_text(o, "url");
+	if (p == NULL || ctl_json_text(o, "token") == NULL) {
 		ctl_fail("no token for %s: run 'ctidctl desk join %s' first (%s: %s)",
 			 url != NULL ? url : "the server", url != NULL ? url : "URL",
 			 path != NULL ? path : "no HOME",
@@ -100,8 +100,8 @@ static struct ctl_server *server(struct ctl *ctl) {
 	} else {
 		struct ctl_server *s = g_new0(struct ctl_server, 1);
 		s->url = g_str_has_suffix(url, "/") ? g_strdup(url) : g_strconcat(url, "/", NULL);
-		s->token = g_strdup(text_member(o, "token"));
-		const char *pin = text_member(o, "fingerprint");
+		s->token = g_strdup(ctl_json_text(o, "token"));
+		const char *pin = ctl_json_text(o, "fingerprint");
 		s->pin = pin != NULL && pin[0] != '\0' ? g_strdup(pin) : NULL;
 		s->session = soup_session_new_with_options("timeout", 30, "user-agent",
 							   "ctidctl/" CTID_VERSION, NULL);
@@ -167,7 +167,7 @@ static JsonParser *request_raw(struct ctl *ctl, const char *method, const char *
 						 (gssize)g_bytes_get_size(bytes), NULL);
 	JsonNode *root = parsed ? json_parser_get_root(p) : NULL;
 	const char *why = root != NULL && JSON_NODE_HOLDS_OBJECT(root)
-				  ? text_member(json_node_get_object(root), "error")
+				  ? ctl_json_text(json_node_get_object(root), "error")
 				  : NULL;
 	if (bytes == NULL) {
 		ctl_fail("no answer from %s: %s", s->url, err != NULL ? err->message : "?");
@@ -204,22 +204,21 @@ static JsonParser *request(struct ctl *ctl, const char *method, const char *path
 	return request_raw(ctl, method, path, body, status, NULL);
 }
 
-static int64_t int_member(JsonObject *o, const char *key) {
-	JsonNode *n = json_object_get_member(o, key);
+int64_t ctl_json_int(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
 	return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
 		       ? json_node_get_int(n)
 		       : 0;
 }
 
-static bool bool_member(JsonObject *o, const char *key) {
-	JsonNode *n = json_object_get_member(o, key);
+bool ctl_json_bool(JsonObject *o, const char *key) {
+	JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
 	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
 	       json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
 }
 
-/* An ISO 8601 time ("2026-12-06T09:30:00+01:00") as a Unix time; 0 for null. */
-static int64_t time_member(JsonObject *o, const char *key) {
-	const char *t = text_member(o, key);
+int64_t ctl_json_time(JsonObject *o, const char *key) {
+	const char *t = ctl_json_text(o, key);
 	GDateTime *dt = t != NULL ? g_date_time_new_from_iso8601(t, NULL) : NULL;
 	int64_t out = dt != NULL ? g_date_time_to_unix(dt) : 0;
 	if (dt != NULL) {
@@ -232,31 +231,31 @@ static int64_t time_member(JsonObject *o, const char *key) {
 static void contact_member(JsonObject *o, int64_t *id, const char **name) {
 	JsonNode *n = json_object_get_member(o, "contact");
 	JsonObject *c = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-	*id = c != NULL ? int_member(c, "id") : 0;
-	*name = c != NULL ? text_member(c, "name") : NULL;
+	*id = c != NULL ? ctl_json_int(c, "id") : 0;
+	*name = c != NULL ? ctl_json_text(c, "name") : NULL;
 }
 
 static int call_from_json(JsonObject *o, db_call_fn fn, void *data) {
 	struct db_call c = {
-		.id = int_member(o, "id"),
-		.started = time_member(o, "started"),
-		.ended = time_member(o, "ended"),
-		.line = text_member(o, "line"),
-		.number = text_member(o, "number"),
-		.name = text_member(o, "name"),
-		.withheld = text_member(o, "withheld"),
-		.e164 = text_member(o, "e164"),
-		.date = text_member(o, "date"),
-		.rings = (int)int_member(o, "rings"),
-		.handled = bool_member(o, "handled") ? 1 : 0,
-		.called_back = time_member(o, "called_back"),
-		.handled_by = text_member(o, "handled_by"),
-		.answered_by = text_member(o, "answered_by"),
-		.department = text_member(o, "department"),
+		.id = ctl_json_int(o, "id"),
+		.started = ctl_json_time(o, "started"),
+		.ended = ctl_json_time(o, "ended"),
+		.line = ctl_json_text(o, "line"),
+		.number = ctl_json_text(o, "number"),
+		.name = ctl_json_text(o, "name"),
+		.withheld = ctl_json_text(o, "withheld"),
+		.e164 = ctl_json_text(o, "e164"),
+		.date = ctl_json_text(o, "date"),
+		.rings = (int)ctl_json_int(o, "rings"),
+		.handled = ctl_json_bool(o, "handled") ? 1 : 0,
+		.called_back = ctl_json_time(o, "called_back"),
+		.handled_by = ctl_json_text(o, "handled_by"),
+		.answered_by = ctl_json_text(o, "answered_by"),
+		.department = ctl_json_text(o, "department"),
 	};
-	const char *direction = text_member(o, "direction");
+	const char *direction = ctl_json_text(o, "direction");
 	c.outgoing = direction != NULL && strcmp(direction, "out") == 0;
-	const char *state = text_member(o, "state");
+	const char *state = ctl_json_text(o, "state");
 	if (state == NULL || db_call_state_parse(state, &c.state) < 0) {
 		c.state = DB_CALL_UNKNOWN;
 	}
@@ -347,15 +346,15 @@ int ctl_server_calls(struct ctl *ctl, const struct ctl_calls_query *q, db_call_f
 
 static int one_missed(JsonObject *o, struct visit *v) {
 	struct db_missed m = {
-		.number = text_member(o, "number"),
-		.e164 = text_member(o, "e164"),
-		.withheld = bool_member(o, "withheld"),
-		.calls = (int)int_member(o, "calls"),
-		.missed = (int)int_member(o, "missed"),
-		.unknown = (int)int_member(o, "unknown"),
-		.first = time_member(o, "first"),
-		.last = time_member(o, "last"),
-		.called_back = time_member(o, "called_back"),
+		.number = ctl_json_text(o, "number"),
+		.e164 = ctl_json_text(o, "e164"),
+		.withheld = ctl_json_bool(o, "withheld"),
+		.calls = (int)ctl_json_int(o, "calls"),
+		.missed = (int)ctl_json_int(o, "missed"),
+		.unknown = (int)ctl_json_int(o, "unknown"),
+		.first = ctl_json_time(o, "first"),
+		.last = ctl_json_time(o, "last"),
+		.called_back = ctl_json_time(o, "called_back"),
 	};
 	contact_member(o, &m.contact_id, &m.contact_name);
 	JsonNode *n = json_object_get_member(o, "call_ids");
@@ -423,17 +422,17 @@ int ctl_server_note_add(struct ctl *ctl, int64_t contact, const char *kind, cons
 	g_free(body);
 	if (p != NULL) {
 		JsonNode *r = json_parser_get_root(p);
-		*id = JSON_NODE_HOLDS_OBJECT(r) ? int_member(json_node_get_object(r), "id") : 0;
+		*id = JSON_NODE_HOLDS_OBJECT(r) ? ctl_json_int(json_node_get_object(r), "id") : 0;
 		g_object_unref(p);
 	}
 	return ret;
 }
 
 static int print_candidate(JsonObject *o, struct visit *v) {
-	const char *company = text_member(o, "company");
-	fprintf(stderr, "  #%lld  %s%s%s\n", (long long)int_member(o, "id"),
-		text_member(o, "name") != NULL ? text_member(o, "name") : "", company ? ", " : "",
-		company ? company : "");
+	const char *company = ctl_json_text(o, "company");
+	fprintf(stderr, "  #%lld  %s%s%s\n", (long long)ctl_json_int(o, "id"),
+		ctl_json_text(o, "name") != NULL ? ctl_json_text(o, "name") : "",
+		company ? ", " : "", company ? company : "");
 	return 0;
 }
 
@@ -467,7 +466,7 @@ int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id) {
 	if (n == 0) {
 		status = ctl_fail("no contact matches '%s'", text);
 	} else if (n == 1) {
-		*id = int_member(json_array_get_object_element(a, 0), "id");
+		*id = ctl_json_int(json_array_get_object_element(a, 0), "id");
 	} else {
 		status = ctl_fail("'%s' matches several contacts; use the id:", text);
 		int count;
@@ -500,7 +499,7 @@ char *ctl_server_link(struct ctl *ctl, const char *path) {
 		return NULL;
 	}
 	JsonNode *r = json_parser_get_root(p);
-	const char *url = JSON_NODE_HOLDS_OBJECT(r) ? text_member(json_node_get_object(r), "url")
+	const char *url = JSON_NODE_HOLDS_OBJECT(r) ? ctl_json_text(json_node_get_object(r), "url")
 						    : NULL;
 	char *out = url != NULL ? g_strconcat(ctl->remote->url, url[0] == '/' ? url + 1 : url, NULL)
 				: NULL;
