@@ -66,6 +66,11 @@ struct call_info {
 
 /* "ringing", "answered", "missed", "unknown". */
 const char *call_state_str(enum call_state s);
+
+/* Stamps c with the local date and time at now_ms (ms since the epoch), for
+ * a call whose line sent no stamp it could read: has_date and has_time are
+ * false. The epoch when the time cannot be converted. */
+void call_info_local_stamp(struct call_info *c, int64_t now_ms);
 /* NULL, "private" or "unavailable". */
 const char *call_withheld_str(enum call_withheld w);
 

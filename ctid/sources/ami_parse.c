@@ -257,21 +257,6 @@ static bool take_caller(struct call_info *i, const struct message *m) {
 	return changed;
 }
 
-static void local_stamp(int64_t now, struct call_info *c) {
-	time_t t = (time_t)(now / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = 70;
-		tm.tm_mday = 1;
-	}
-	c->year = tm.tm_year + 1900;
-	c->month = tm.tm_mon + 1;
-	c->day = tm.tm_mday;
-	c->hour = tm.tm_hour;
-	c->minute = tm.tm_min;
-}
-
 static struct ami_channel *add_channel(struct ami_parser *p, const char *uniqueid, const char *name,
 				       struct ami_call *call) {
 	if (g_hash_table_size(p->channels) >= AMI_MAX_CHANNELS || strlen(uniqueid) >= ID_MAX) {
@@ -339,7 +324,7 @@ static void start_call(struct ami_parser *p, const struct message *m, const char
 	i->line = p->line;
 	i->started_wall = now;
 	i->state = CALL_STATE_RINGING;
-	local_stamp(now, i);
+	call_info_local_stamp(i, now);
 	const char *channel = get_or(m, "Channel");
 	struct ami_channel *ch = add_channel(p, id, channel, c);
 	if (ch != NULL) {

@@ -115,23 +115,6 @@ static bool parse_date(struct field f, struct call_info *c) {
 	return true;
 }
 
-/* The local time at now, for a call whose stamp could not be read. */
-static void local_stamp(int64_t now, struct call_info *c) {
-	time_t t = (time_t)(now / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = 70;
-		tm.tm_mday = 1;
-	}
-	c->year = tm.tm_year + 1900;
-	c->month = tm.tm_mon + 1;
-	c->day = tm.tm_mday;
-	c->hour = tm.tm_hour;
-	c->minute = tm.tm_min;
-	c->has_date = c->has_time = false;
-}
-
 /* A number as the box sent it, kept to digits and a leading '+' (a
  * trailing '#' and call-by-call separators go). Returns whether the field
  * held anything at all. */
@@ -218,7 +201,7 @@ static struct fb_call *start_call(struct fritzbox_parser *p, struct field id, st
 	i->started_wall = now;
 	i->state = CALL_STATE_RINGING;
 	if (!parse_date(date, i)) {
-		local_stamp(now, i);
+		call_info_local_stamp(i, now);
 	}
 	return c;
 }
