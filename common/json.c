@@ -1,6 +1,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -134,4 +135,22 @@ void json_int_or_null(struct json_writer *w, bool has_value, int64_t v) {
 	} else {
 		json_null(w);
 	}
+}
+
+char *json_capture(void (*write)(struct json_writer *w, const void *a, const void *b),
+		   const void *a, const void *b) {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		return NULL;
+	}
+	struct json_writer w;
+	json_init(&w, f);
+	write(&w, a, b);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

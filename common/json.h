@@ -20,6 +20,11 @@ struct json_writer {
 };
 
 void json_init(struct json_writer *w, FILE *f);
+
+/* Runs write(w, a, b) on a fresh writer; returns what it wrote as a new
+ * string the caller frees, or NULL when out of memory. */
+char *json_capture(void (*write)(struct json_writer *w, const void *a, const void *b),
+		   const void *a, const void *b);
 void json_object_begin(struct json_writer *w);
 void json_object_end(struct json_writer *w);
 void json_array_begin(struct json_writer *w);

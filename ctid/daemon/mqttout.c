@@ -39,25 +39,6 @@ static char *slug(const char *s) {
 	return out;
 }
 
-/* Runs a writer into a new string (or NULL when out of memory). */
-static char *json_text(void (*write)(struct json_writer *w, const void *a, const void *b),
-		       const void *a, const void *b) {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (f == NULL) {
-		return NULL;
-	}
-	struct json_writer w;
-	json_init(&w, f);
-	write(&w, a, b);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void key_str(struct json_writer *w, const char *key, const char *value) {
 	json_key(w, key);
 	json_string(w, value); /* NULL: null */
@@ -166,7 +147,7 @@ static void publish_config(struct mqttout *o, const char *component, const char 
 		return;
 	}
 	char *topic = g_strdup_printf("%s/%s/%s/config", o->discovery, component, uid);
-	char *json = json_text(write, o, arg);
+	char *json = json_capture(write, o, arg);
 	publish_text(o, topic, json, true);
 	free(json);
 	g_free(topic);
@@ -356,7 +337,7 @@ void mqttout_call(struct mqttout *o, enum call_change change, const struct call_
 	char *line = slug(e->line);
 	mqttout_line(o, e->line);
 	struct call_json cj = {.o = o, .event = events[change], .line = line};
-	char *json = json_text(write_call, &cj, e);
+	char *json = json_capture(write_call, &cj, e);
 	char *topic = g_strdup_printf("%s/line/%s/call", o->prefix, line);
 	publish_text(o, topic, json, false);
 	g_free(topic);

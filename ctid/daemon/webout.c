@@ -6,25 +6,6 @@
 #include "output.h"
 #include "webout.h"
 
-/* Runs write on a fresh writer; returns what it wrote. */
-static char *to_string(void (*write)(struct json_writer *w, const void *a, const void *b),
-		       const void *a, const void *b) {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (f == NULL) {
-		return NULL;
-	}
-	struct json_writer w;
-	json_init(&w, f);
-	write(&w, a, b);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void key_string(struct json_writer *w, const char *key, const char *value) {
 	json_key(w, key);
 	json_string(w, value != NULL ? value : "");
@@ -136,7 +117,7 @@ static void write_call(struct json_writer *w, const void *a, const void *b) {
 }
 
 char *webout_call(const struct bus_call *c, const struct notify_card *card) {
-	return to_string(write_call, c, card);
+	return json_capture(write_call, c, card);
 }
 
 void webout_modem_object(struct json_writer *w, const struct bus_modem *m) {
@@ -159,7 +140,7 @@ static void write_modem(struct json_writer *w, const void *a, const void *b) {
 }
 
 char *webout_modem(const struct bus_modem *m) {
-	return to_string(write_modem, m, NULL);
+	return json_capture(write_modem, m, NULL);
 }
 
 static void write_removed(struct json_writer *w, const void *a, const void *b) {
@@ -169,7 +150,7 @@ static void write_removed(struct json_writer *w, const void *a, const void *b) {
 }
 
 char *webout_modem_removed(const char *path) {
-	return to_string(write_removed, path, NULL);
+	return json_capture(write_removed, path, NULL);
 }
 
 static void write_reminder(struct json_writer *w, const void *a, const void *b) {
@@ -177,7 +158,7 @@ static void write_reminder(struct json_writer *w, const void *a, const void *b) 
 }
 
 char *webout_reminder(const struct db_reminder *r, const char *phone) {
-	return to_string(write_reminder, r, phone);
+	return json_capture(write_reminder, r, phone);
 }
 
 void webout_status_database(struct json_writer *w, const struct bus_database *d) {
