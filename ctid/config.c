@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
+
 #include "config.h"
 #include "config_sources.h"
 #include "db.h"
@@ -60,6 +62,7 @@ void config_finish(struct config *c) {
 	config_ami_finish(&c->ami);
 	config_mqtt_finish(&c->mqtt);
 	free(c->ncid_listen);
+	free(c->ncid_gateways);
 	config_init(c);
 }
 
@@ -234,6 +237,29 @@ static const char *apply_ncid_listen(struct config *c, const char *value) {
 	return NULL;
 }
 
+/* ncid-gateways = 127.0.0.1, 192.168.1.0/24, ::1 (or none). */
+static const char *apply_ncid_gateways(struct config *c, const char *value) {
+	if (strcmp(value, "none") != 0) {
+		char **parts = g_strsplit_set(value, ", \t", -1);
+		bool bad = false;
+		for (char **p = parts; *p != NULL && !bad; p++) {
+			if ((*p)[0] == '\0') {
+				continue;
+			}
+			GInetAddressMask *m = g_inet_address_mask_new_from_string(*p, NULL);
+			bad = m == NULL;
+			g_clear_object(&m);
+		}
+		g_strfreev(parts);
+		if (bad) {
+			return "ncid-gateways wants addresses or ranges, such as 127.0.0.1, "
+			       "192.168.1.0/24, ::1, or none";
+		}
+	}
+	config_set_string(&c->ncid_gateways, value);
+	return NULL;
+}
+
 static const char *apply_listen(struct config *c, const char *value) {
 	if (!strcmp(value, "none")) {
 		for (int i = 0; i < c->n_listen; i++) {
@@ -336,6 +362,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		return config_apply_mqtt(c, key, value);
 	} else if (!strcmp(key, "ncid-listen")) {
 		return apply_ncid_listen(c, value);
+	} else if (!strcmp(key, "ncid-gateways")) {
+		return apply_ncid_gateways(c, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -627,6 +655,8 @@ void config_foreach(const struct config *c,
 	snprintf(num, sizeof(num), "%d", c->verbose);
 	fn("verbose", num, data);
 	fn("ncid-listen", c->ncid_listen != NULL ? c->ncid_listen : "", data);
+	fn("ncid-gateways",
+	   c->ncid_gateways != NULL ? c->ncid_gateways : CONFIG_DEFAULT_NCID_GATEWAYS, data);
 }
 
 const struct config_modem *config_find_modem(const struct config *c, const char *path) {

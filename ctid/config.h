@@ -124,7 +124,13 @@ struct config {
 	} mqtt;
 	/* ncid-listen = ADDR:PORT: NCID clients' server; NULL: none */
 	char *ncid_listen;
+	/* ncid-gateways = addresses and ADDR/BITS ranges whose CALL: and
+	 * CALLINFO: lines are taken, separated by commas or blanks; "none"
+	 * for no gateway; NULL: CONFIG_DEFAULT_NCID_GATEWAYS */
+	char *ncid_gateways;
 };
+
+#define CONFIG_DEFAULT_NCID_GATEWAYS "127.0.0.0/8, ::1"
 
 /* A setting from the command line: a key of the file and its value. */
 struct config_override {

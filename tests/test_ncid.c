@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,14 +26,167 @@ static struct tm at(int year, int mon, int day, int hour, int min, int sec) {
 	return t;
 }
 
+/* What the server handed to its owner's gateway function. */
+struct gateway_seen {
+	GPtrArray *lines; /* "peer|line" */
+};
+
+static void on_gateway(const char *line, size_t len, const char *peer, void *data) {
+	struct gateway_seen *g = data;
+	g_ptr_array_add(g->lines, g_strdup_printf("%s|%.*s", peer, (int)len, line));
+}
+
+static char *one_call_log(void *data) {
+	(void)data;
+	return g_strdup("CIDLOG: *DATE*01032003*TIME*1254*LINE*-*NMBR*1*MESG*NONE*NAME*A*\r\n");
+}
+
+static struct ncid_server *server_new(const char *gateways, struct gateway_seen *g) {
+	struct ncid_server_options o = {
+		.host = "127.0.0.1",
+		.version = "t",
+		.gateways = gateways,
+		.log = one_call_log,
+		.gateway = on_gateway,
+		.data = g,
+	};
+	char *why = NULL;
+	struct ncid_server *s = ncid_server_create(&o, &why);
+	ok(s != NULL, "the server listens on a free port (%s)", why != NULL ? why : "");
+	g_free(why);
+	return s;
+}
+
+static int connect_to(struct ncid_server *s) {
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)ncid_server_port(s))};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void send_text(int fd, const char *text) {
+	size_t len = strlen(text);
+	ok(write(fd, text, len) == (ssize_t)len, "sent %zu bytes", len);
+}
+
+/* What the server sent fd up to and with a line starting with want (or
+ * 5 s). */
+static char *read_until(int fd, const char *want) {
+	GString *got = g_string_new(NULL);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	char needle[64];
+	snprintf(needle, sizeof(needle), "\n%s", want);
+	while (g_get_monotonic_time() < deadline) {
+		g_main_context_iteration(NULL, FALSE);
+		char buf[4096];
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			g_string_append_len(got, buf, n);
+		}
+		const char *at_ = strstr(got->str, needle);
+		if (at_ != NULL && strstr(at_ + 1, "\r\n") != NULL) {
+			break;
+		}
+		if (n <= 0) {
+			g_usleep(1000);
+		}
+	}
+	return g_string_free(got, FALSE);
+}
+
+/* §1.1, §2: 200 and 210 at once; HELLO: CMD: no_log turns the call log
+ * into 251; a client saying nothing gets the log after the HELLO window. */
+static void test_startup(void) {
+	struct gateway_seen g = {g_ptr_array_new_with_free_func(g_free)};
+	struct ncid_server *s = server_new(NULL, &g);
+	int quiet = connect_to(s);
+	int no_log = connect_to(s);
+	send_text(no_log, "HELLO: IDENT: client test 1\nHELLO: CMD: no_log\r\n");
+	char *got = read_until(quiet, "300 ");
+	is_str(got,
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2\r\n"
+	       "CIDLOG: *DATE*01032003*TIME*1254*LINE*-*NMBR*1*MESG*NONE*NAME*A*\r\n"
+	       "250 End of call log\r\n300 End of connection startup\r\n",
+	       "a client that sent nothing: greeting, call log, 250, 300");
+	g_free(got);
+	got = read_until(no_log, "300 ");
+	is_str(got,
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2\r\n"
+	       "251 Call log not sent\r\n300 End of connection startup\r\n",
+	       "HELLO: CMD: no_log: 251 and no call log");
+	g_free(got);
+	/* a line broadcast now reaches both */
+	ncid_server_broadcast(s, "CID: x\r\n");
+	got = read_until(no_log, "CID: ");
+	ok(g_str_has_suffix(got, "CID: x\r\n"), "a started client gets what is broadcast");
+	g_free(got);
+	/* a gateway's line from an address that is not a gateway's is ignored */
+	send_text(no_log, "CALL: ###DATE12041526...LINE7711...NMBR12125551070...NAMEX+++\n");
+	got = read_until(no_log, "never");
+	is_int(g.lines->len, 0, "no gateway: a CALL: line goes nowhere");
+	g_free(got);
+	close(quiet);
+	close(no_log);
+	ncid_server_destroy(s);
+	g_ptr_array_free(g.lines, TRUE);
+}
+
+/* §4: CALL: and CALLINFO: lines from a gateway's address reach the owner,
+ * whole, LF or CRLF ended, split across writes or several in one; an
+ * endless line is skipped to its end; the last line may lack its break. */
+static void test_gateway(void) {
+	struct gateway_seen g = {g_ptr_array_new_with_free_func(g_free)};
+	char *why = NULL;
+	struct ncid_server_options bad = {.host = "127.0.0.1", .gateways = "10.0.0.0/33"};
+	ok(ncid_server_create(&bad, &why) == NULL && why != NULL, "a bad range is refused: %s",
+	   why != NULL ? why : "");
+	g_free(why);
+	struct ncid_server *s = server_new("10.0.0.0/8, 127.0.0.1", &g);
+	int fd = connect_to(s);
+	/* sip2ncid and wc2ncid: HELLO first, then lines (§2) */
+	send_text(fd, "HELLO: IDENT: gateway sip2ncid (NCID) 1.6\nHELLO: CMD: no_log\n");
+	g_free(read_until(fd, "300 "));
+	send_text(fd, "CALL: ###DATE05311233...LINE1122...NMBR13215551212...NA");
+	send_text(fd, "MEBig John+++\r\n\r\nCALLINFO: ###CANCEL...LINE1122...NMBR13215551212+++\n");
+	GString *endless = g_string_new("CALL: ###");
+	for (int i = 0; i < 5000; i++) {
+		g_string_append(endless, "NAME...");
+	}
+	g_string_append(endless, "\nREQ: YO\nMSG: hello\n");
+	send_text(fd, endless->str);
+	g_string_free(endless, TRUE);
+	send_text(fd, "CALL: ###DATE12041527...CALLIN...LINEVOIP...NMBR1+++");
+	close(fd);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (g.lines->len < 3 && g_get_monotonic_time() < deadline) {
+		g_main_context_iteration(NULL, TRUE);
+	}
+	is_int(g.lines->len, 3, "three gateway lines, the endless one skipped");
+	if (g.lines->len == 3) {
+		is_str(g_ptr_array_index(g.lines, 0),
+		       "127.0.0.1|CALL: ###DATE05311233...LINE1122...NMBR13215551212...NAMEBig John+++",
+		       "a CALL: line split across writes, with its peer");
+		is_str(g_ptr_array_index(g.lines, 1),
+		       "127.0.0.1|CALLINFO: ###CANCEL...LINE1122...NMBR13215551212+++",
+		       "a CALLINFO: line");
+		is_str(g_ptr_array_index(g.lines, 2),
+		       "127.0.0.1|CALL: ###DATE12041527...CALLIN...LINEVOIP...NMBR1+++",
+		       "the last line, without a line break, as the gateway leaves");
+	}
+	ncid_server_destroy(s);
+	g_ptr_array_free(g.lines, TRUE);
+}
+
 /* A client that never reads is dropped once its queue passes
  * NCID_SERVER_QUEUE_MAX, and broadcasting never waits for it. */
 static void test_stuck_client(void) {
-	char *why = NULL;
-	struct ncid_server *s = ncid_server_create("127.0.0.1", 0, "t", NULL, NULL, &why);
-	ok(s != NULL, "the server listens on a free port (%s)", why != NULL ? why : "");
+	struct ncid_server *s = server_new(NULL, NULL);
 	if (s == NULL) {
-		g_free(why);
 		return;
 	}
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -63,10 +217,13 @@ static void test_stuck_client(void) {
 }
 
 int main(void) {
+	test_startup();
+	test_gateway();
 	test_stuck_client();
 	char *s = ncid_greeting("1.2");
-	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5". */
-	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1\r\n", "greeting");
+	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5";
+	 * ctid speaks sets 1 and 2. */
+	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1 2\r\n", "greeting");
 	g_free(s);
 
 	/* §3.2, test-client.data: CID:
@@ -143,9 +300,25 @@ int main(void) {
 	is_str(s, "CIDINFO: *LINE*-*RING*0*TIME*16:20:05*\r\n", "ringing stopped, no line");
 	g_free(s);
 
-	is_str(ncid_startup_end(true), "250 End of call log\r\n300 End of connection startup\r\n",
-	       "after a call log");
-	is_str(ncid_startup_end(false), "252 Call log empty\r\n300 End of connection startup\r\n",
-	       "empty call log");
+	is_str(ncid_startup_end(NCID_LOG_SENT),
+	       "250 End of call log\r\n300 End of connection startup\r\n", "after a call log");
+	is_str(ncid_startup_end(NCID_LOG_EMPTY),
+	       "252 Call log empty\r\n300 End of connection startup\r\n", "empty call log");
+	is_str(ncid_startup_end(NCID_LOG_NOT_SENT),
+	       "251 Call log not sent\r\n300 End of connection startup\r\n", "no_log");
+
+	/* §3.5, test-client.data: MSG: check out http://ncid.sourceforge.net
+	 * ***DATE*04102014*TIME*0515*NAME*-*NMBR*-*LINE*localhost* */
+	struct tm when = at(2014, 4, 10, 5, 15, 0);
+	s = ncid_format_msg("Reminder: *birthday*\n gift", &when, "Ivan Petrov", "020 7946 0018");
+	is_str(s,
+	       "MSG: Reminder:  birthday   gift ***DATE*04102014*TIME*0515*NAME*Ivan Petrov*"
+	       "NMBR*020 7946 0018*LINE*NO-LINE*MTYPE*-*\r\n",
+	       "a reminder's MSG: line, its stars and line break made spaces");
+	g_free(s);
+	s = ncid_format_msg(NULL, &when, NULL, "");
+	is_str(s, "MSG:  ***DATE*04102014*TIME*0515*NAME*-*NMBR*-*LINE*NO-LINE*MTYPE*-*\r\n",
+	       "no text, name or number");
+	g_free(s);
 	return tap_done();
 }

@@ -5,15 +5,20 @@ The modem simulator on a pseudo-terminal, a real SQLite file, ctid serving
 NCID clients with --ncid-listen on a free port (port 0; the log names it). A
 client written from NCID's protocol documentation (/work/research/ncid.md,
 sections cited) checks the start-up lines, the call log and the live CID:
-and END: lines; 50 idle clients and one that never reads do not keep a call
-from the client that reads.
+and END: lines, a reminder's MSG: line and HELLO: CMD: no_log; 50 idle
+clients and one that never reads do not keep a call from the client that
+reads. A gateway speaking as sip2ncid does (its man page's CALL: line, NCID
+1.6's test data's CALLINFO:) becomes a line whose calls are logged, popped
+(python3-dbusmock's notification server) and sent to NCID clients.
 
 Usage: test_ncid.py CTID CTIDCTL MODEMSIM
 """
 
+import datetime
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -59,6 +64,14 @@ class Client:
         line, self.buf = self.buf.split(b'\r\n', 1)
         return line.decode('utf-8', 'replace')
 
+    def until(self, prefix, timeout=10.0):
+        """The next line that starts with prefix, or None; others are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.line(max(deadline - time.monotonic(), 0.01))
+            if line is None or line.startswith(prefix):
+                return line
+
     def startup(self):
         """The lines up to 300 (§1.1)."""
         lines = []
@@ -96,14 +109,24 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(p.returncode != 0 and b'ncid-listen' in p.stderr, 'an address without a host is refused',
            p.stderr)
 
+    p = subprocess.run([CTID, '--check-config', '--ncid-gateways', '10.0.0.0/33'], env=env,
+                       capture_output=True, timeout=20)
+    tap.ok(p.returncode != 0 and b'ncid-gateways' in p.stderr, 'a gateway range that is none is '
+           'refused', p.stderr)
+
     subprocess.run([CTIDCTL, '--database', db, 'contact', 'add', '--name', 'Ivan Petrov*Jr',
                     '--phone', '020 7946 0018'], env=env, capture_output=True, timeout=20,
                    check=True)
+    today = datetime.date.today().strftime('%m-%d')
+    subprocess.run([CTIDCTL, '--database', db, 'reminder', 'add', 'Ivan Petrov*Jr', '--date',
+                    today, 'black shoe cream'], env=env, capture_output=True, timeout=20,
+                   check=True)
+    server = ctidtest.NotificationServer(h, bus)
 
     sim = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '200',
                          '--link', os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
-    daemon = h.spawn([CTID, '--no-notify', '--listen', 'none', '--device-dir', devdir,
+    daemon = h.spawn([CTID, '--listen', 'none', '--device-dir', devdir,
                       '--database', db, '--ring-timeout', '1', '--region', 'GB',
                       '--ncid-listen', '127.0.0.1:0', '-v', '-v'], env=env, log_name='ctid.log')
     found = ctidtest.wait_for(
@@ -119,9 +142,22 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(len(lines) == 4, 'four start-up lines with an empty call log', lines)
     lines += [''] * 4
     tap.ok(lines[0].startswith('200 Server: ctid (NCID) '), '200 names the server', lines[0])
-    tap.is_(lines[1], '210 API: 1.5 Feature Set 1', '210: API 1.5, feature set 1')
+    tap.is_(lines[1], '210 API: 1.5 Feature Set 1 2', '210: API 1.5, feature sets 1 and 2')
     tap.is_(lines[2], '252 Call log empty', '252 for an empty call log')
     tap.is_(lines[3], '300 End of connection startup', '300 ends the start-up')
+
+    # §3.5: a reminder falling due (a few seconds after start-up) is a MSG:
+    msg = first.line()
+    tap.ok(msg is not None and msg.startswith('MSG: Reminder: black shoe cream, today') and
+           re.search(r' \*\*\*DATE\*\d{8}\*TIME\*\d{4}\*NAME\*Ivan Petrov Jr\*NMBR\*[^*]+\*'
+                     r'LINE\*NO-LINE\*MTYPE\*-\*$', msg), "a reminder's MSG: line", msg)
+
+    # §2: HELLO: CMD: no_log, LF-ended as the Tcl client sends it: 251
+    quiet = Client(port, hello=False)
+    quiet.sock.sendall(b'HELLO: IDENT: client ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
+    lines = quiet.startup()
+    tap.is_(lines[2:], ['251 Call log not sent', '300 End of connection startup'],
+            'HELLO: CMD: no_log: 251, no call log')
 
     # Clients that cost a socket each: 50 idle ones, one sending garbage and
     # an endless line, one that never reads (a tiny receive buffer).
@@ -183,7 +219,44 @@ with ctidtest.Harness(timeout=180) as h:
            'a withheld number as NCID writes it (§3.3)', cid)
     tap.ok(later.line() is not None, 'the later client gets the call too')
 
-    for c in idle + [noisy, first, later]:
+    notified = len(server.notify_calls())
+    tap.ok(notified >= 2, 'the modem calls popped up', notified)
+
+    # A gateway (§4): sip2ncid's start-up (§2), then its CALL: line (its man
+    # page) for the contact's number on its line 1122.
+    gw = Client(port, hello=False)
+    gw.sock.sendall(b'HELLO: IDENT: gateway sip2ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
+    tap.is_(gw.startup()[-2:], ['251 Call log not sent', '300 End of connection startup'],
+            'the gateway is greeted as a client')
+    gw.sock.sendall(b'CALL: ###DATE05311233...LINE1122...NMBR02079460018...NAMEPETROV I+++\r\n')
+    cid = first.until('CID: ')
+    got = dict(fields(cid or '')[1])
+    tap.ok((got.get('LINE'), got.get('NMBR'), got.get('NAME')) ==
+           ('1122', '02079460018', 'Ivan Petrov Jr'),
+           "the gateway's call goes to NCID clients, with the contact's name", cid)
+    tap.is_(got.get('DATE', '')[:4] + got.get('TIME', ''), '05311233', "the gateway's stamp")
+    pops = server.wait_notify(notified + 1)
+    tap.ok(len(pops) > notified and 'Ivan Petrov' in pops[-1].summary,
+           "the gateway's call pops up with the contact's name",
+           [(n.summary, n.body) for n in pops[notified:]])
+    # test-gw-calls.data: "CALLINFO: ###CANCEL...LINE7711...NMBR...DATE...+++"
+    gw.sock.sendall(b'CALLINFO: ###CANCEL...LINE1122...NMBR02079460018...DATE05311234+++\n')
+    end = first.until('END: ')
+    tap.ok(end is not None and end.startswith('END: *HTYPE*CANCEL*') and '*LINE*1122*' in end,
+           "CALLINFO CANCEL ends it: END: CANCEL", end)
+    row = ctidtest.wait_for(lambda: sqlite3.connect(db).execute(
+        "SELECT line, number, state, contact_id IS NOT NULL FROM calls WHERE line = '1122' "
+        "AND ended IS NOT NULL").fetchone(), 5)
+    tap.is_(row, ('1122', '02079460018', 'missed', 1),
+            "logged on line 1122 as a missed call of the contact")
+    tap.ok('NCID gateway at 127.0.0.1: line 1122' in daemon.log(), 'the log names the gateway',
+           daemon.log()[-2000:])
+    # what a gateway sends that is no call is logged, not taken
+    gw.sock.sendall(b'CALL: garbage\n' + b'CALLINFO: ###HANGUP+++\n')
+    tap.ok(ctidtest.wait_for(lambda: 'cannot read' in daemon.log(), 5),
+           'a line it cannot read is said in the log', daemon.log()[-1000:])
+
+    for c in idle + [noisy, first, later, quiet, gw]:
         c.close()
     stuck.close()
     tap.ok(daemon.alive(), 'ctid runs on after the clients left', daemon.log())

@@ -170,15 +170,26 @@ static const struct calls_listener calls_listener = {
 
 static void on_reminder_due(const struct db_reminder *r, void *data) {
 	struct daemon *d = data;
-	if (d->web != NULL) {
-		char phone[128];
+	char phone[128] = "";
+	if (d->web != NULL || d->ncid != NULL) {
 		output_phones(calls_db(d->calls), r->contact_id, calls_region(d->calls), false,
 			      phone, sizeof(phone));
+	}
+	if (d->ncid != NULL) {
+		ncidout_reminder(d->ncid, r, phone);
+	}
+	if (d->web != NULL) {
 		char *json = webout_reminder(r, phone);
 		web_publish(d->web, "reminder", "reminder", json, 0);
 		free(json);
 	}
 	popups_show_reminder(d->popups, r);
+}
+
+/* An NCID gateway's line: a call on one of the gateway lines. */
+static void on_gateway_line(const char *line, size_t len, const char *peer, void *data) {
+	struct daemon *d = data;
+	lines_gateway_line(d->lines, line, len, peer);
 }
 
 static const struct reminders_listener reminders_listener = {
@@ -520,7 +531,8 @@ static void note_restart_needed(const struct config *old, const struct config *n
 	    om->no_names != nm->no_names) {
 		changed[n++] = "mqtt";
 	}
-	if (differ(old->ncid_listen, new->ncid_listen)) {
+	if (differ(old->ncid_listen, new->ncid_listen) ||
+	    differ(old->ncid_gateways, new->ncid_gateways)) {
 		changed[n++] = "ncid-listen";
 	}
 	bool listen_changed =
@@ -633,7 +645,7 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 		goto fail;
 	}
 	if (d->config.ncid_listen != NULL) {
-		d->ncid = ncidout_create(d->config.ncid_listen, calls_db(d->calls));
+		d->ncid = ncidout_create(&d->config, calls_db(d->calls), on_gateway_line, d);
 		if (d->ncid == NULL) {
 			goto fail;
 		}

@@ -15,6 +15,7 @@
 #include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
+#include "ncidgw.h"
 #include "tr064.h"
 
 #define RETRY_MIN_MS 1000
@@ -25,7 +26,11 @@ enum line_kind {
 	LINE_MODEM = 0,
 	LINE_FRITZBOX,
 	LINE_AMI,
+	LINE_GATEWAY, /* an NCID gateway's LINE */
 };
+
+/* NCID gateways' lines, made as their calls name them; at most this many. */
+#define GATEWAY_LINES_MAX 32
 
 struct line {
 	struct lines *owner;
@@ -58,7 +63,11 @@ struct lines {
 	struct line *list;
 	int inotify_fd;
 	GSource *inotify_source;
-	GSource *rescan; /* pending idle rescan */
+	GSource *rescan;		/* pending idle rescan */
+	struct ncidgw_parser *gateways; /* NCID gateways' lines, once one spoke */
+	GSource *gateway_expiry;	/* while gateway calls are followed */
+	const char *gateway_peer;	/* the address of the line being read */
+	bool gateway_full_warned;
 };
 
 static struct call_time now_time(void) {
@@ -429,6 +438,89 @@ static int ami_add(struct lines *lines) {
 	return 0;
 }
 
+/* The line of a gateway's LINE field, made when first heard of. A name
+ * another line has gets "ncid-" in front; NULL past GATEWAY_LINES_MAX. */
+static struct line *gateway_line(struct lines *lines, const char *field) {
+	int n = 0;
+	bool taken = false;
+	for (struct line *l = lines->list; l != NULL; l = l->next) {
+		if (l->kind == LINE_GATEWAY && strcmp(l->path + strlen("ncid:"), field) == 0) {
+			return l;
+		}
+		n += l->kind == LINE_GATEWAY;
+		taken = taken || strcmp(l->name, field) == 0;
+	}
+	if (n >= GATEWAY_LINES_MAX) {
+		if (!lines->gateway_full_warned) {
+			log_warn("NCID gateways name more than %d lines: the calls of line %s and "
+				 "others are not followed",
+				 GATEWAY_LINES_MAX, field);
+			lines->gateway_full_warned = true;
+		}
+		return NULL;
+	}
+	struct line *line = calloc(1, sizeof(*line));
+	if (line == NULL) {
+		return NULL;
+	}
+	line->owner = lines;
+	line->kind = LINE_GATEWAY;
+	line->io_fd = -1;
+	line->timer_deadline = -1;
+	line->path = g_strdup_printf("ncid:%s", field);
+	line->name = taken ? g_strdup_printf("ncid-%s", field) : g_strdup(field);
+	line->next = lines->list;
+	lines->list = line;
+	log_info("NCID gateway at %s: line %s",
+		 lines->gateway_peer != NULL ? lines->gateway_peer : "?", line->name);
+	return line;
+}
+
+static void on_gateway_call(const struct call_info *call, enum call_change change, void *data) {
+	struct lines *lines = data;
+	struct line *line = gateway_line(lines, call->line);
+	if (line != NULL) {
+		lines->listener.call(line, call, change, lines->data);
+	}
+}
+
+static gboolean gateway_expiry_cb(gpointer data) {
+	struct lines *lines = data;
+	ncidgw_parser_expire(lines->gateways, g_get_real_time() / 1000);
+	if (ncidgw_parser_calls(lines->gateways) > 0) {
+		return G_SOURCE_CONTINUE;
+	}
+	g_source_unref(lines->gateway_expiry);
+	lines->gateway_expiry = NULL;
+	return G_SOURCE_REMOVE;
+}
+
+void lines_gateway_line(struct lines *lines, const char *s, size_t len, const char *peer) {
+	if (lines == NULL) {
+		return;
+	}
+	if (lines->gateways == NULL &&
+	    (lines->gateways = ncidgw_parser_create(on_gateway_call, lines)) == NULL) {
+		log_error("NCID gateway at %s: %s", peer, strerror(errno));
+		return;
+	}
+	lines->gateway_peer = peer;
+	int ret = ncidgw_parser_line(lines->gateways, s, len, g_get_real_time() / 1000);
+	lines->gateway_peer = NULL;
+	if (ret == -ENOENT) {
+		log_info("NCID gateway at %s ended a call ctid did not see begin: %.*s", peer,
+			 (int)(len < 120 ? len : 120), s);
+	} else if (ret < 0) {
+		log_warn("NCID gateway at %s sent a line ctid cannot read (%s): %.*s", peer,
+			 strerror(-ret), (int)(len < 120 ? len : 120), s);
+	}
+	if (ncidgw_parser_calls(lines->gateways) > 0 && lines->gateway_expiry == NULL) {
+		lines->gateway_expiry = g_timeout_source_new_seconds(10);
+		g_source_set_callback(lines->gateway_expiry, gateway_expiry_cb, lines, NULL);
+		g_source_attach(lines->gateway_expiry, NULL);
+	}
+}
+
 static struct line *find_line(struct lines *lines, const char *path) {
 	for (struct line *l = lines->list; l != NULL; l = l->next) {
 		if (strcmp(l->path, path) == 0) {
@@ -587,6 +679,12 @@ void lines_destroy(struct lines *lines) {
 	if (lines == NULL) {
 		return;
 	}
+	if (lines->gateways != NULL) {
+		/* their calls end first, while their lines are there */
+		ncidgw_parser_finish(lines->gateways, g_get_real_time() / 1000);
+		ncidgw_parser_destroy(lines->gateways);
+	}
+	drop_source(&lines->gateway_expiry);
 	while (lines->list != NULL) {
 		struct line *l = lines->list;
 		lines->list = l->next;
@@ -690,6 +788,10 @@ int line_dial_from(struct line *line, const char *number, const char *phone) {
 		}
 		return ret;
 	}
+	if (line->kind == LINE_GATEWAY) {
+		log_warn("%s cannot dial %s: it is an NCID gateway's line", line->name, number);
+		return -ENOTSUP;
+	}
 	if (line->kind != LINE_MODEM) {
 		log_warn("%s cannot dial %s: %s", line->name, number,
 			 line->kind == LINE_AMI
@@ -715,13 +817,14 @@ static const struct config_box *net_box(const struct line *line) {
 }
 
 const char *line_department(const struct line *line) {
-	return line->kind == LINE_MODEM ? line->department
-					: config_box_department(net_box(line), NULL);
+	return line_call_department(line, NULL);
 }
 
 const char *line_call_department(const struct line *line, const struct call_info *call) {
-	return line->kind == LINE_MODEM ? line->department
-					: config_box_department(net_box(line), call->called);
+	if (line->kind == LINE_MODEM || line->kind == LINE_GATEWAY) {
+		return line->department; /* none for a gateway's */
+	}
+	return config_box_department(net_box(line), call != NULL ? call->called : NULL);
 }
 
 bool line_is_modem(const struct line *line) {
@@ -731,6 +834,12 @@ bool line_is_modem(const struct line *line) {
 void line_net_view(const struct line *line, const char **maker, const char **model, bool *up,
 		   bool *can_dial) {
 	*can_dial = net_can_dial(line);
+	if (line->kind == LINE_GATEWAY) {
+		*maker = "NCID";
+		*model = "gateway";
+		*up = true; /* gateways may connect for each call (yac2ncid) */
+		return;
+	}
 	bool fritzbox = line->kind == LINE_FRITZBOX;
 	*maker = fritzbox ? "AVM" : "Asterisk";
 	*model = fritzbox ? "FRITZ!Box call monitor" : "manager interface";

@@ -48,6 +48,11 @@ struct lines *lines_create(const struct lines_options *opts, const struct lines_
 			   void *data);
 void lines_destroy(struct lines *lines);
 
+/* A CALL: or CALLINFO: line (no line break) from an NCID gateway at peer:
+ * its LINE field names a line, made the first time (see ncidgw.h). NULL
+ * lines is a no-op. */
+void lines_gateway_line(struct lines *lines, const char *s, size_t len, const char *peer);
+
 typedef void (*lines_fn)(struct line *line, void *ctx);
 void lines_foreach(struct lines *lines, lines_fn fn, void *ctx);
 int lines_count(struct lines *lines);

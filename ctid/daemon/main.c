@@ -44,6 +44,8 @@ static const char usage[] =
 	"                          (default homeassistant; none: no discovery)\n"
 	"  --mqtt-names yes|no     publish contact names (default yes)\n"
 	"  --ncid-listen ADDR:PORT  serve NCID clients (NCID's port is 3333)\n"
+	"  --ncid-gateways LIST    addresses whose NCID gateways' calls are taken\n"
+	"                          (default 127.0.0.0/8, ::1; none: no gateway)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -65,6 +67,7 @@ enum {
 	OPT_MQTT_DISCOVERY,
 	OPT_MQTT_NAMES,
 	OPT_NCID_LISTEN,
+	OPT_NCID_GATEWAYS,
 	OPT_DEVICE_DIR,
 	OPT_DATABASE,
 	OPT_REGION,
@@ -153,6 +156,8 @@ static const char *setting_key(int opt) {
 		return "mqtt-names";
 	case OPT_NCID_LISTEN:
 		return "ncid-listen";
+	case OPT_NCID_GATEWAYS:
+		return "ncid-gateways";
 	default:
 		return NULL;
 	}
@@ -181,6 +186,7 @@ int main(int argc, char *argv[]) {
 		{"mqtt-discovery", required_argument, NULL, OPT_MQTT_DISCOVERY},
 		{"mqtt-names", required_argument, NULL, OPT_MQTT_NAMES},
 		{"ncid-listen", required_argument, NULL, OPT_NCID_LISTEN},
+		{"ncid-gateways", required_argument, NULL, OPT_NCID_GATEWAYS},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

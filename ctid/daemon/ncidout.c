@@ -15,6 +15,8 @@
 
 struct ncidout {
 	struct ncid_server *server;
+	ncidout_gateway_fn gateway;
+	void *gateway_data;
 	struct db *db;
 	GHashTable *rings; /* call key -> the last ring count sent (CIDINFO) */
 };
@@ -67,7 +69,16 @@ static char *call_log(void *data) {
 	return g_string_free(out, FALSE);
 }
 
-struct ncidout *ncidout_create(const char *listen, struct db *db) {
+static void on_gateway(const char *line, size_t len, const char *peer, void *data) {
+	struct ncidout *o = data;
+	if (o->gateway != NULL) {
+		o->gateway(line, len, peer, o->gateway_data);
+	}
+}
+
+struct ncidout *ncidout_create(const struct config *config, struct db *db,
+			       ncidout_gateway_fn gateway, void *data) {
+	const char *listen = config->ncid_listen;
 	char host[64];
 	int port;
 	const char *bad;
@@ -79,7 +90,19 @@ struct ncidout *ncidout_create(const char *listen, struct db *db) {
 	o->db = db;
 	o->rings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	char *why = NULL;
-	o->server = ncid_server_create(host, port, CTID_VERSION, call_log, o, &why);
+	struct ncid_server_options so = {
+		.host = host,
+		.port = port,
+		.version = CTID_VERSION,
+		.gateways = config->ncid_gateways != NULL ? config->ncid_gateways
+							  : CONFIG_DEFAULT_NCID_GATEWAYS,
+		.log = call_log,
+		.gateway = on_gateway,
+		.data = o,
+	};
+	o->gateway = gateway;
+	o->gateway_data = data;
+	o->server = ncid_server_create(&so, &why);
 	if (o->server == NULL) {
 		log_error("Could not serve NCID clients on %s: %s", listen, why);
 		g_free(why);
@@ -144,6 +167,14 @@ void ncidout_call(struct ncidout *o, enum call_change change, const struct call_
 						    : withheld_call(i->name_withheld);
 	struct ncid_call nc = {.line = e->line, .number = number, .name = name};
 	local_tm(i->started_wall / 1000, &nc.when);
+	if (i->has_date && i->has_time) {
+		/* §3.2: DATE and TIME as the line (the telco, a gateway) sent them */
+		nc.when.tm_year = i->year - 1900;
+		nc.when.tm_mon = i->month - 1;
+		nc.when.tm_mday = i->day;
+		nc.when.tm_hour = i->hour;
+		nc.when.tm_min = i->minute;
+	}
 	char *line;
 	if (change == CALL_STARTED) {
 		line = ncid_format_call("CID", &nc);
@@ -159,4 +190,43 @@ void ncidout_call(struct ncidout *o, enum call_change change, const struct call_
 	if (change == CALL_STARTED) {
 		send_rings(o, e, false); /* after the CID line: that one is waited for */
 	}
+}
+
+/* "today", "tomorrow" or "in N days", and the day: "in 3 days (12 Dec)". */
+static void append_due(GString *out, const struct db_reminder *r) {
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	if (r->days_left <= 0) {
+		g_string_append(out, "today");
+	} else if (r->days_left == 1) {
+		g_string_append(out, "tomorrow");
+	} else {
+		g_string_append_printf(out, "in %d days", r->days_left);
+	}
+	if (r->next_month >= 1 && r->next_month <= 12) {
+		g_string_append_printf(out, " (%d %s)", r->next_day, months[r->next_month - 1]);
+	}
+}
+
+void ncidout_reminder(struct ncidout *o, const struct db_reminder *r, const char *phone) {
+	GString *text = g_string_new("Reminder: ");
+	if (r->text != NULL && r->text[0] != '\0') {
+		g_string_append(text, r->text);
+	} else if (r->birthday && r->age > 0) {
+		g_string_append_printf(text, "birthday, %d", r->age);
+	} else {
+		g_string_append(text, r->birthday ? "birthday" : "due");
+	}
+	g_string_append(text, ", ");
+	append_due(text, r);
+	/* the first of the contact's numbers */
+	size_t n = strcspn(phone, ",");
+	char *number = g_strndup(phone, n);
+	struct tm now;
+	local_tm((int64_t)time(NULL), &now);
+	char *line = ncid_format_msg(text->str, &now, r->contact_name, number);
+	ncid_server_broadcast(o->server, line);
+	g_free(line);
+	g_free(number);
+	g_string_free(text, TRUE);
 }

@@ -23,7 +23,7 @@ const char *ncid_withheld_name(enum ncid_withheld w) {
 char *ncid_greeting(const char *version) {
 	/* §1.1: ncidd sends "200 Server: ncidd (NCID) 1.6" and "210 API: 1.5
 	 * Feature Set 1 2 3 4 5"; clients key on the code (§1.4). */
-	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1\r\n",
+	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1 2\r\n",
 			       version);
 }
 
@@ -103,7 +103,32 @@ char *ncid_format_info(const char *line, int ring, const struct tm *now) {
 	return g_string_free(out, FALSE);
 }
 
-const char *ncid_startup_end(bool log_sent) {
-	return log_sent ? "250 End of call log\r\n300 End of connection startup\r\n"
-			: "252 Call log empty\r\n300 End of connection startup\r\n";
+const char *ncid_startup_end(enum ncid_log log) {
+	switch (log) {
+	case NCID_LOG_SENT:
+		return "250 End of call log\r\n300 End of connection startup\r\n";
+	case NCID_LOG_NOT_SENT:
+		return "251 Call log not sent\r\n300 End of connection startup\r\n";
+	case NCID_LOG_EMPTY:
+		break;
+	}
+	return "252 Call log empty\r\n300 End of connection startup\r\n";
+}
+
+char *ncid_format_msg(const char *text, const struct tm *when, const char *name, const char *number) {
+	GString *out = g_string_new("MSG: ");
+	for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+		g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+	}
+	/* §3.5: a space, "***", then the fields in the server's order */
+	g_string_append(out, " ***");
+	append_date_time(out, when);
+	g_string_append(out, "NAME*");
+	append_field(out, name, "-");
+	g_string_append(out, "NMBR*");
+	append_field(out, number, "-");
+	/* §3.3: NO-LINE for a message; MTYPE "-": neither IN nor OUT */
+	g_string_append(out, "LINE*NO-LINE*MTYPE*-*\r\n");
+	return g_string_free(out, FALSE);
 }

@@ -35,8 +35,9 @@ enum ncid_withheld {
 const char *ncid_withheld_name(enum ncid_withheld w);
 
 /* The greeting (§1.1 steps 2-3): "200 Server: ctid (NCID) VERSION" and
- * "210 API: 1.5 Feature Set 1" (ctid speaks only feature set 1: modem and
- * device support; §1.2). A new string; g_free() it. */
+ * "210 API: 1.5 Feature Set 1 2" (ctid speaks feature sets 1, modem and
+ * device support, and 2, gateways' CALL: and CALLINFO: lines; §1.2). A new
+ * string; g_free() it. */
 char *ncid_greeting(const char *version);
 
 /*
@@ -62,9 +63,25 @@ char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool an
  * time, as ncidd sends it. A new string; g_free() it. */
 char *ncid_format_info(const char *line, int ring, const struct tm *now);
 
-/* After the call log: "250 End of call log" when lines were sent, else
- * "252 Call log empty" (§1.1 step 5), then "300 End of connection startup"
- * (step 8). A static string. */
-const char *ncid_startup_end(bool log_sent);
+/* What became of the call log at a client's start-up (§1.1 step 5). */
+enum ncid_log {
+	NCID_LOG_SENT,	   /* "250 End of call log" */
+	NCID_LOG_EMPTY,	   /* "252 Call log empty" */
+	NCID_LOG_NOT_SENT, /* "251 Call log not sent": the client said HELLO: CMD: no_log (§2) */
+};
+
+/* The line that ends the call log, then "300 End of connection startup"
+ * (§1.1 step 8). A static string. */
+const char *ncid_startup_end(enum ncid_log log);
+
+/*
+ * A message (§3.5): "MSG: TEXT ***DATE*mmddyyyy*TIME*hhmm*NAME*…*NMBR*…*LINE*NO-LINE*MTYPE*-*",
+ * for a reminder that falls due. name and number are those of the contact
+ * it is about (NULL: "-"), the line NO-LINE (a message is of no line).
+ * TEXT keeps to one line: control characters become spaces, and so does
+ * every "*", which would end it early for clients that split at " ***". A
+ * new string; g_free() it.
+ */
+char *ncid_format_msg(const char *text, const struct tm *when, const char *name, const char *number);
 
 #endif

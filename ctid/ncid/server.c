@@ -14,38 +14,55 @@ struct client {
 	struct ncid_server *server;
 	GSocketConnection *conn;
 	GSocket *sock;
-	GString *out; /* bytes not yet sent, from out_off */
+	char *peer;    /* its address, for the log */
+	bool gateway;  /* its address is a gateway's */
+	bool started;  /* had the call log and "300" */
+	bool no_log;   /* HELLO: CMD: no_log */
+	bool skipping; /* in a line longer than NCID_LINE_MAX */
+	bool warned;   /* told the log it is no gateway */
+	GString *in;   /* the line being read */
+	GString *held; /* lines broadcast before it started */
+	GString *out;  /* bytes not yet sent, from out_off */
 	size_t out_off;
 	GSource *in_src;
-	GSource *out_src; /* while the socket is full */
+	GSource *out_src;   /* while the socket is full */
+	GSource *hello_src; /* the end of the HELLO window */
 };
 
 struct ncid_server {
 	GSocketService *service;
 	int port;
 	char *version;
-	ncid_server_log_fn log;
+	GPtrArray *gateways; /* GInetAddressMask */
+	char *(*log)(void *data);
+	void (*gateway)(const char *line, size_t len, const char *peer, void *data);
 	void *data;
 	GList *clients; /* struct client */
 	size_t n_clients;
 };
+
+static void drop_source(GSource **src) {
+	if (*src != NULL) {
+		g_source_destroy(*src);
+		g_source_unref(*src);
+		*src = NULL;
+	}
+}
 
 static void client_drop(struct client *c, const char *why) {
 	struct ncid_server *s = c->server;
 	log_debug("NCID client dropped: %s", why);
 	s->clients = g_list_remove(s->clients, c);
 	s->n_clients--;
-	if (c->in_src != NULL) {
-		g_source_destroy(c->in_src);
-		g_source_unref(c->in_src);
-	}
-	if (c->out_src != NULL) {
-		g_source_destroy(c->out_src);
-		g_source_unref(c->out_src);
-	}
+	drop_source(&c->in_src);
+	drop_source(&c->out_src);
+	drop_source(&c->hello_src);
 	g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
 	g_object_unref(c->conn);
+	g_string_free(c->in, TRUE);
+	g_string_free(c->held, TRUE);
 	g_string_free(c->out, TRUE);
+	g_free(c->peer);
 	g_free(c);
 }
 
@@ -78,11 +95,7 @@ static bool client_flush(struct client *c) {
 	}
 	g_string_truncate(c->out, 0);
 	c->out_off = 0;
-	if (c->out_src != NULL) {
-		g_source_destroy(c->out_src);
-		g_source_unref(c->out_src);
-		c->out_src = NULL;
-	}
+	drop_source(&c->out_src);
 	return true;
 }
 
@@ -107,20 +120,127 @@ static void client_send(struct client *c, const char *text) {
 	}
 }
 
+/* §1.1 steps 5-8: the call log (or 251 for no_log), 250 or 252, 300, then
+ * what was broadcast meanwhile. Returns false when c was dropped. */
+static bool client_start(struct client *c) {
+	struct ncid_server *s = c->server;
+	drop_source(&c->hello_src);
+	c->started = true;
+	GString *start = g_string_new(NULL);
+	enum ncid_log log = NCID_LOG_NOT_SENT;
+	if (!c->no_log) {
+		char *calls = s->log != NULL ? s->log(s->data) : NULL;
+		log = calls != NULL && calls[0] != '\0' ? NCID_LOG_SENT : NCID_LOG_EMPTY;
+		if (log == NCID_LOG_SENT) {
+			g_string_append(start, calls);
+		}
+		g_free(calls);
+	}
+	g_string_append(start, ncid_startup_end(log));
+	g_string_append_len(start, c->held->str, (gssize)c->held->len);
+	g_string_truncate(c->held, 0);
+	size_t before = s->n_clients;
+	client_send(c, start->str);
+	g_string_free(start, TRUE);
+	return s->n_clients == before;
+}
+
+static gboolean on_hello_over(gpointer data) {
+	struct client *c = data;
+	g_source_unref(c->hello_src);
+	c->hello_src = NULL;
+	client_start(c);
+	return G_SOURCE_REMOVE;
+}
+
+static bool has_prefix(const char *s, size_t len, const char *prefix) {
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* One line from c. Returns false when c was dropped. */
+static bool client_line(struct client *c, const char *s, size_t len) {
+	struct ncid_server *srv = c->server;
+	if (len == 0) {
+		return true; /* §4.6: an empty line keeps the connection alive */
+	}
+	bool hello = has_prefix(s, len, "HELLO: ");
+	if (!c->started) {
+		/* §2: HELLO lines come first; "no_log" is the one command */
+		if (hello && has_prefix(s, len, "HELLO: CMD: ")) {
+			c->no_log = c->no_log || g_strstr_len(s, (gssize)len, "no_log") != NULL;
+			return true;
+		}
+		if (hello) {
+			log_debug("NCID client %s: %.*s", c->peer, (int)len, s);
+			return true;
+		}
+		if (!client_start(c)) {
+			return false;
+		}
+	}
+	if (!has_prefix(s, len, "CALL: ") && !has_prefix(s, len, "CALLINFO: ")) {
+		return true; /* HELLO too late, REQ:, MSG:, "+" relays, garbage (§2, §4.5) */
+	}
+	if (!c->gateway) {
+		if (!c->warned) {
+			log_warn("NCID: %.*s from %s ignored: that address is not in ncid-gateways",
+				 (int)(len < 40 ? len : 40), s, c->peer);
+			c->warned = true;
+		}
+		return true;
+	}
+	if (srv->gateway != NULL) {
+		srv->gateway(s, len, c->peer, srv->data);
+	}
+	return true;
+}
+
+/* Splits what came into lines, LF or CRLF ended (§4.6); a line longer than
+ * NCID_LINE_MAX is skipped to its end, said once in the log. Returns false
+ * when c was dropped. */
+static bool client_input(struct client *c, const char *buf, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		char ch = buf[i];
+		if (ch == '\n' || ch == '\r') {
+			bool ok = c->skipping || client_line(c, c->in->str, c->in->len);
+			c->skipping = false;
+			g_string_truncate(c->in, 0);
+			if (!ok) {
+				return false;
+			}
+		} else if (c->skipping) {
+			continue;
+		} else if (c->in->len >= NCID_LINE_MAX) {
+			if (c->gateway) {
+				log_warn("NCID: a line from %s longer than %d bytes was dropped",
+					 c->peer, NCID_LINE_MAX);
+			}
+			c->skipping = true;
+			g_string_truncate(c->in, 0);
+		} else {
+			g_string_append_c(c->in, ch);
+		}
+	}
+	return true;
+}
+
 static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data) {
 	(void)cond;
 	struct client *c = data;
 	char buf[4096];
 	GError *err = NULL;
-	/* What clients send (HELLO: lines, REQ:, garbage) is read and thrown
-	 * away: ctid serves feature set 1 only, where the server answers no
-	 * client line (§2: no reply to HELLO; §1.2). */
 	gssize n = g_socket_receive(sock, buf, sizeof(buf), NULL, &err);
 	if (n < 0 && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
 		g_error_free(err);
 		return G_SOURCE_CONTINUE;
 	}
 	if (n <= 0) {
+		/* a gateway's last line may come without its line break */
+		if (c->in->len > 0 && !c->skipping && !client_line(c, c->in->str, c->in->len)) {
+			g_clear_error(&err);
+			return G_SOURCE_REMOVE;
+		}
 		/* the source is destroyed with the client: detach it first */
 		g_source_unref(c->in_src);
 		c->in_src = NULL;
@@ -128,7 +248,42 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data) {
 		g_clear_error(&err);
 		return G_SOURCE_REMOVE;
 	}
-	return G_SOURCE_CONTINUE;
+	/* a client dropped in there took this source with it */
+	return client_input(c, buf, (size_t)n) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* The client's address as a person writes it; an IPv4 address seen on an
+ * IPv6 socket (::ffff:a.b.c.d) as the IPv4 address it is. */
+static GInetAddress *peer_address(GSocketConnection *conn) {
+	GSocketAddress *sa = g_socket_connection_get_remote_address(conn, NULL);
+	if (sa == NULL || !G_IS_INET_SOCKET_ADDRESS(sa)) {
+		g_clear_object(&sa);
+		return NULL;
+	}
+	GInetAddress *a = g_object_ref(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa)));
+	g_object_unref(sa);
+	if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6) {
+		const guint8 *b = g_inet_address_to_bytes(a);
+		static const guint8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(b, mapped, sizeof(mapped)) == 0) {
+			GInetAddress *v4 =
+				g_inet_address_new_from_bytes(b + 12, G_SOCKET_FAMILY_IPV4);
+			g_object_unref(a);
+			a = v4;
+		}
+	}
+	return a;
+}
+
+static bool is_gateway(struct ncid_server *s, GInetAddress *a) {
+	for (guint i = 0; a != NULL && i < s->gateways->len; i++) {
+		GInetAddressMask *m = g_ptr_array_index(s->gateways, i);
+		if (g_inet_address_mask_get_family(m) == g_inet_address_get_family(a) &&
+		    g_inet_address_mask_matches(m, a)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source,
@@ -141,41 +296,71 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	c->conn = g_object_ref(conn);
 	c->sock = g_socket_connection_get_socket(conn);
 	g_socket_set_blocking(c->sock, FALSE);
+	GInetAddress *a = peer_address(conn);
+	c->peer = a != NULL ? g_inet_address_to_string(a) : g_strdup("?");
+	c->gateway = is_gateway(s, a);
+	g_clear_object(&a);
+	c->in = g_string_new(NULL);
+	c->held = g_string_new(NULL);
 	c->out = g_string_new(NULL);
 	s->clients = g_list_prepend(s->clients, c);
 	s->n_clients++;
 	c->in_src = g_socket_create_source(c->sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
 	g_source_set_callback(c->in_src, G_SOURCE_FUNC(on_readable), c, NULL);
 	g_source_attach(c->in_src, NULL);
+	c->hello_src = g_timeout_source_new(NCID_HELLO_WAIT_MS);
+	g_source_set_callback(c->hello_src, on_hello_over, c, NULL);
+	g_source_attach(c->hello_src, NULL);
 
-	/* §1.1: 200, 210, the call log, 250 (or 252 when empty), 300. */
-	GString *start = g_string_new(NULL);
+	/* §1.1: 200 and 210 at once; the rest after the HELLO lines */
 	char *greeting = ncid_greeting(s->version);
-	g_string_append(start, greeting);
+	client_send(c, greeting);
 	g_free(greeting);
-	char *calls = s->log != NULL ? s->log(s->data) : NULL;
-	bool sent = calls != NULL && calls[0] != '\0';
-	if (sent) {
-		g_string_append(start, calls);
-	}
-	g_free(calls);
-	g_string_append(start, ncid_startup_end(sent));
-	client_send(c, start->str);
-	g_string_free(start, TRUE);
 	return TRUE;
 }
 
-struct ncid_server *ncid_server_create(const char *host, int port, const char *version,
-				       ncid_server_log_fn log, void *data, char **why) {
+/* The masks of a gateways setting; NULL (why set) when one is no address. */
+static GPtrArray *parse_gateways(const char *list, char **why) {
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+	if (list == NULL || strcmp(list, "none") == 0) {
+		return out;
+	}
+	char **parts = g_strsplit_set(list, ", \t", -1);
+	for (char **p = parts; *p != NULL; p++) {
+		if ((*p)[0] == '\0') {
+			continue;
+		}
+		GError *err = NULL;
+		GInetAddressMask *m = g_inet_address_mask_new_from_string(*p, &err);
+		if (m == NULL) {
+			*why = g_strdup_printf("ncid-gateways: %s: %s", *p, err->message);
+			g_error_free(err);
+			g_strfreev(parts);
+			g_ptr_array_free(out, TRUE);
+			return NULL;
+		}
+		g_ptr_array_add(out, m);
+	}
+	g_strfreev(parts);
+	return out;
+}
+
+struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, char **why) {
+	const char *host = opts->host;
+	GPtrArray *gateways = parse_gateways(opts->gateways, why);
+	if (gateways == NULL) {
+		return NULL;
+	}
 	GInetAddress *ia = strcmp(host, "*") == 0 ? g_inet_address_new_any(G_SOCKET_FAMILY_IPV6)
 			   : strcmp(host, "localhost") == 0
 				   ? g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)
 				   : g_inet_address_new_from_string(host);
 	if (ia == NULL) {
 		*why = g_strdup_printf("%s is not an IP address", host);
+		g_ptr_array_free(gateways, TRUE);
 		return NULL;
 	}
-	GSocketAddress *addr = g_inet_socket_address_new(ia, (guint16)port);
+	GSocketAddress *addr = g_inet_socket_address_new(ia, (guint16)opts->port);
 	g_object_unref(ia);
 	struct ncid_server *s = g_new0(struct ncid_server, 1);
 	s->service = g_socket_service_new();
@@ -188,14 +373,17 @@ struct ncid_server *ncid_server_create(const char *host, int port, const char *v
 		g_object_unref(addr);
 		g_object_unref(s->service);
 		g_free(s);
+		g_ptr_array_free(gateways, TRUE);
 		return NULL;
 	}
 	g_object_unref(addr);
 	s->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
 	g_object_unref(effective);
-	s->version = g_strdup(version);
-	s->log = log;
-	s->data = data;
+	s->version = g_strdup(opts->version);
+	s->gateways = gateways;
+	s->log = opts->log;
+	s->gateway = opts->gateway;
+	s->data = opts->data;
 	g_signal_connect(s->service, "incoming", G_CALLBACK(on_incoming), s);
 	g_socket_service_start(s->service);
 	return s;
@@ -212,6 +400,7 @@ void ncid_server_destroy(struct ncid_server *s) {
 		client_drop(s->clients->data, "ctid stops");
 	}
 	g_object_unref(s->service);
+	g_ptr_array_free(s->gateways, TRUE);
 	g_free(s->version);
 	g_free(s);
 }
@@ -227,7 +416,14 @@ size_t ncid_server_clients(const struct ncid_server *s) {
 void ncid_server_broadcast(struct ncid_server *s, const char *line) {
 	for (GList *l = s->clients; l != NULL;) {
 		GList *next = l->next; /* client_send may drop l's client */
-		client_send(l->data, line);
+		struct client *c = l->data;
+		if (c->started) {
+			client_send(c, line);
+		} else if (c->held->len + strlen(line) > NCID_SERVER_QUEUE_MAX) {
+			client_drop(c, "it does not finish its start-up");
+		} else {
+			g_string_append(c->held, line); /* sent after its start-up */
+		}
 		l = next;
 	}
 }

@@ -3,32 +3,50 @@
 
 /*
  * A TCP server speaking NCID's client protocol on the GLib main loop
- * (ncid.h formats the lines). Each client gets the greeting, the call log
- * the owner hands over, "250"/"252" and "300", then every line broadcast.
- * Clients cost a socket and a bounded output queue each: one whose queue
- * passes NCID_SERVER_QUEUE_MAX (it does not read) is dropped, never waited
- * for. What clients send is read and ignored (HELLO: lines only identify
- * them, §2 of /work/research/ncid.md), without storing it, so garbage and
- * endless lines cost nothing.
+ * (ncid.h formats the lines; sections cited are those of
+ * /work/research/ncid.md). Each client gets the greeting at once, then,
+ * after its HELLO: lines (§2; at most NCID_HELLO_WAIT_MS later), the call
+ * log the owner hands over with "250"/"252" ("251" for a client that said
+ * HELLO: CMD: no_log) and "300", then every line broadcast.
+ *
+ * Clients cost a socket, a line of input and a bounded output queue each:
+ * one whose queue passes NCID_SERVER_QUEUE_MAX (it does not read) is
+ * dropped, never waited for; a line longer than NCID_LINE_MAX is skipped
+ * to its end, so garbage and endless lines cost nothing. CALL: and
+ * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
+ * address is one of the gateways'; other lines are read and ignored.
  */
 
 #include <stddef.h>
 
 #define NCID_SERVER_QUEUE_MAX (256 * 1024)
+#define NCID_LINE_MAX	      1024 /* the longest line read from a client */
+#define NCID_HELLO_WAIT_MS    50   /* ncidd waits 10 ms (§1.1 step 4) */
 
 struct ncid_server;
 
-/* The call log for a new client: CIDLOG: lines (CRLF-terminated, ncid.h)
- * as a new string the server g_free()s, or NULL when there are none. */
-typedef char *(*ncid_server_log_fn)(void *data);
+struct ncid_server_options {
+	const char *host; /* "*" for every address, else an IP address */
+	int port;	  /* 0: any free one */
+	const char *version;
+	/* Addresses and ADDR/BITS ranges of the gateways, separated by commas
+	 * or blanks, or "none"; NULL: none. */
+	const char *gateways;
+	/* The call log for a new client: CIDLOG: lines (CRLF-terminated,
+	 * ncid.h) as a new string the server g_free()s, or NULL for none. */
+	char *(*log)(void *data);
+	/* A CALL: or CALLINFO: line (without its line break) from a gateway at
+	 * peer (its address). */
+	void (*gateway)(const char *line, size_t len, const char *peer, void *data);
+	void *data;
+};
 
 /*
- * Listens on host ("*" for every address, else an IP address) and port (0:
- * any free one). version goes into the greeting. Returns NULL with why set
- * (a new string, g_free() it) when it cannot listen.
+ * Listens as opts say (the strings are copied). Returns NULL with why set
+ * (a new string, g_free() it) when it cannot listen or a gateway address is
+ * not one.
  */
-struct ncid_server *ncid_server_create(const char *host, int port, const char *version,
-				       ncid_server_log_fn log, void *data, char **why);
+struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, char **why);
 void ncid_server_destroy(struct ncid_server *s);
 
 /* The port listened on (the one chosen, for port 0). */
