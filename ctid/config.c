@@ -657,6 +657,7 @@ void config_foreach(const struct config *c,
 	fn("ncid-listen", c->ncid_listen != NULL ? c->ncid_listen : "", data);
 	fn("ncid-gateways",
 	   c->ncid_gateways != NULL ? c->ncid_gateways : CONFIG_DEFAULT_NCID_GATEWAYS, data);
+	config_mqtt_foreach(c, fn, data);
 }
 
 const struct config_modem *config_find_modem(const struct config *c, const char *path) {

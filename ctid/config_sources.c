@@ -410,6 +410,31 @@ const char *config_apply_mqtt(struct config *c, const char *key, const char *val
 	return NULL;
 }
 
+void config_mqtt_foreach(const struct config *c,
+			 void (*fn)(const char *key, const char *value, void *data), void *data) {
+	const struct config_mqtt *q = &c->mqtt;
+	char url[512] = "";
+	if (q->host != NULL) {
+		bool v6 = strchr(q->host, ':') != NULL;
+		int n = snprintf(url, sizeof(url), "%s://%s%s%s%s%s", q->tls ? "mqtts" : "mqtt",
+				 q->user != NULL ? q->user : "", q->user != NULL ? "@" : "",
+				 v6 ? "[" : "", q->host, v6 ? "]" : "");
+		if (q->port > 0 && n > 0 && (size_t)n < sizeof(url)) {
+			snprintf(url + n, sizeof(url) - (size_t)n, ":%d", q->port);
+		}
+	}
+	fn("mqtt", url, data);
+	fn("mqtt-ca", q->ca != NULL ? q->ca : "", data);
+	fn("mqtt-password-file", q->password_file != NULL ? q->password_file : "", data);
+	fn("mqtt-prefix", q->prefix != NULL ? q->prefix : CONFIG_DEFAULT_MQTT_PREFIX, data);
+	fn("mqtt-discovery",
+	   q->no_discovery	  ? "none"
+	   : q->discovery != NULL ? q->discovery
+				  : "homeassistant",
+	   data);
+	fn("mqtt-names", q->no_names ? "no" : "yes", data);
+}
+
 int config_check_sources(const struct config *c, const char *where) {
 	int errors = 0;
 	if (c->fritzbox.host == NULL && box_used(&c->fritzbox)) {

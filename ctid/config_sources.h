@@ -19,6 +19,10 @@ const char *config_apply_mqtt(struct config *c, const char *key, const char *val
 void config_box_finish(struct config_box *b);
 void config_ami_finish(struct config_ami *a);
 void config_mqtt_finish(struct config_mqtt *q);
+/* The main section's mqtt keys in effect, for the settings view (as
+ * config_foreach(); the password file's name, never what is in it). */
+void config_mqtt_foreach(const struct config *c,
+			 void (*fn)(const char *key, const char *value, void *data), void *data);
 /* Checks the sections as a whole once everything is read; logs what is
  * wrong ("where: ...") and returns -EINVAL, else 0. */
 int config_check_sources(const struct config *c, const char *where);

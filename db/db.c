@@ -433,15 +433,24 @@ static int exec(struct db *db, const char *sql) {
 	return 0;
 }
 
-static int read_version(struct db *db) {
+/* An integer PRAGMA's value, or -errno. */
+static int read_pragma(struct db *db, const char *sql) {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL) != SQLITE_OK) {
 		return db_errno(sqlite3_errcode(db->sql));
 	}
 	int rc = sqlite3_step(s);
 	int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : db_errno(rc);
 	sqlite3_finalize(s);
 	return version;
+}
+
+static int read_version(struct db *db) {
+	return read_pragma(db, "PRAGMA user_version");
+}
+
+int db_data_version(struct db *db) {
+	return read_pragma(db, "PRAGMA data_version");
 }
 
 static int migrate(struct db *db) {

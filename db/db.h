@@ -417,6 +417,10 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
  */
 int db_checkpoint(struct db *db);
 
+/* A number that changes whenever another connection (ctidctl, the web
+ * page's of another process) commits a change, and only then; -errno. */
+int db_data_version(struct db *db);
+
 /* Copies the database to path with SQLite's online backup (mode 0600). */
 int db_backup(struct db *db, const char *path);
 

@@ -296,6 +296,24 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(watcher.wait('ctid/missed', '2'), 'the missed count follows (2 missed calls)',
            [m for m in watcher.all() if m[0] == 'ctid/missed'])
 
+    # Handled from a terminal: ctidctl writes the database itself, and ctid
+    # notices the file changed (no polling) and counts again.
+    code, out, _ = ctl('calls', '--missed', '--unhandled', '--json')
+    ids = [str(c['id']) for c in json.loads(out)] if code == 0 else []
+    tap.is_(len(ids), 2, 'ctidctl sees the 2 missed calls')
+    n = len(watcher.all())
+    code, _, err = ctl('calls', 'handle', *ids)
+    tap.ok(code == 0 and watcher.wait('ctid/missed', '0', start=n),
+           'ctidctl calls handle: ctid/missed turns 0', (err, watcher.all()[n:]))
+
+    # The settings in effect name the broker, never its password.
+    p = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True, timeout=20)
+    st = json.loads(p.stdout or b'{}').get('settings', {})
+    tap.is_((st.get('mqtt'), st.get('mqtt-prefix'), st.get('mqtt-discovery'),
+             st.get('mqtt-names')), ('mqtt://%s@127.0.0.1:%d' % (USER, port), 'ctid',
+                                     'homeassistant', 'yes'), 'the settings view shows MQTT')
+    tap.ok(PASSWORD not in p.stdout.decode(), 'and not the password')
+
     # SIGKILL: the broker publishes the last will.
     watcher.clear()
     daemon.popen.kill()
@@ -327,5 +345,24 @@ with ctidtest.Harness(timeout=240) as h:
     daemon.stop()
     tap.ok(watcher.wait('office/ctid/status', 'offline'), 'SIGTERM: office/ctid/status offline')
     watcher.close()
+
+    # A broker by a name that does not resolve: the lookup (which blocks in
+    # libmosquitto, for as long as DNS takes) keeps no call waiting.
+    daemon = start_ctid(log_name='ctid-3.log', url='mqtt://ctid@broker.ctid-test.invalid:1883')
+    tap.ok(ctidtest.wait_for(lambda: 'ttyACM0' in daemon.log(), 10), 'ctid starts at once',
+           daemon.log())
+    sim.send('call 01632960777 rings=1')
+
+    def logged():
+        code, out, _ = ctl('calls', '--json', '--limit', '0')
+        return code == 0 and any(c.get('number') == '01632960777' and c.get('state') == 'missed'
+                                 for c in json.loads(out))
+    tap.ok(ctidtest.wait_for(logged, 10), 'a call is logged while the name is looked up',
+           daemon.log())
+    tap.ok(ctidtest.wait_for(lambda: 'Could not reach the MQTT broker broker.ctid-test.invalid'
+                             in daemon.log(), 40), 'the log says the broker cannot be reached',
+           daemon.log())
+    daemon.stop()
+    tap.ok(daemon.popen.returncode == 0, 'and ctid stops cleanly', daemon.log())
 
 tap.done()

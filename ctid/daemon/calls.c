@@ -41,6 +41,7 @@ struct calls {
 	int write_error;	  /* the last failed write's -errno; 0 while writes succeed */
 	int64_t unwritable_since; /* when writing began to fail */
 	guint checkpoint;	  /* pending: the log goes into the file once quiet */
+	int data_version;	  /* db_data_version() when last asked */
 };
 
 enum db_call_state calls_db_state(enum call_state s) {
@@ -110,6 +111,13 @@ struct db *calls_db(struct calls *c) {
 	return c->db;
 }
 
+bool calls_changed_elsewhere(struct calls *c) {
+	int v = c->db != NULL ? db_data_version(c->db) : -1;
+	bool changed = v >= 0 && v != c->data_version;
+	c->data_version = v;
+	return changed;
+}
+
 /*
  * Opens the database afresh. SQLite keeps a connection opened read-only that
  * way after the file becomes writable, and keeps writing to a file that was
@@ -128,6 +136,7 @@ static int reopen_db(struct calls *c) {
 	db_close(c->db);
 	c->db = db;
 	configure_db(c);
+	c->data_version = db_data_version(db); /* a new connection's own count */
 	log_info("Opened the database %s again", c->path);
 	c->listener.reopened(c->data);
 	return 0;
@@ -402,6 +411,7 @@ struct calls *calls_create(const char *path, const struct calls_listener *l, voi
 		return NULL;
 	}
 	configure_db(c);
+	c->data_version = db_data_version(c->db);
 	if (!db_writable(c->db)) {
 		/* Calls still pop up; they wait in memory until the file can be written. */
 		c->write_error = -EROFS;

@@ -69,6 +69,10 @@ void calls_destroy(struct calls *c);
 void calls_configure(struct calls *c, const char region[3], int min_suffix);
 const char *calls_region(const struct calls *c);
 
+/* Whether another connection (ctidctl, another program) committed a change
+ * since the last time this was asked (or the database was opened). */
+bool calls_changed_elsewhere(struct calls *c);
+
 /* The database connection, borrowed: valid until the next call of this
  * module (it may be opened again after a failed write). */
 struct db *calls_db(struct calls *c);

@@ -18,6 +18,7 @@
 #include "browser.h"
 #include "calls.h"
 #include "daemon.h"
+#include "dbwatch.h"
 #include "jsonout.h"
 #include "lines.h"
 #include "log.h"
@@ -42,9 +43,10 @@ struct daemon {
 	struct reminders *reminders;
 	struct lines *lines;
 	struct web *web;
-	struct mqttout *mqtt; /* or NULL */
-	struct ncidout *ncid; /* or NULL */
-	guint check_modems;   /* the idle source that checks whether any modem is left */
+	struct mqttout *mqtt;	 /* or NULL */
+	struct ncidout *ncid;	 /* or NULL */
+	struct dbwatch *dbwatch; /* with MQTT or NCID: what ctidctl changed */
+	guint check_modems;	 /* the idle source that checks whether any modem is left */
 	int ended_calls;
 };
 
@@ -190,6 +192,22 @@ static void on_reminder_due(const struct db_reminder *r, void *data) {
 static void on_gateway_line(const char *line, size_t len, const char *peer, void *data) {
 	struct daemon *d = data;
 	lines_gateway_line(d->lines, line, len, peer);
+}
+
+/* The database was written: by another program, ctid's count of missed
+ * calls waiting (ctidctl calls handle) and NCID's call log may be out of
+ * date. */
+static void on_db_written(void *data) {
+	struct daemon *d = data;
+	if (!calls_changed_elsewhere(d->calls)) {
+		return;
+	}
+	if (d->mqtt != NULL) {
+		mqttout_missed_changed(d->mqtt);
+	}
+	if (d->ncid != NULL) {
+		ncidout_log_changed(d->ncid);
+	}
 }
 
 static const struct reminders_listener reminders_listener = {
@@ -485,7 +503,7 @@ static int start_mqtt(struct daemon *d) {
 		log_error("mqtt-password-file %s: %s", q->password_file, why);
 		return -EINVAL;
 	}
-	d->mqtt = mqttout_create(q, q->password_file != NULL ? password : NULL, calls_db(d->calls));
+	d->mqtt = mqttout_create(q, q->password_file != NULL ? password : NULL, d->calls);
 	explicit_bzero(password, sizeof(password));
 	return d->mqtt != NULL ? 0 : -EINVAL;
 }
@@ -645,10 +663,13 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 		goto fail;
 	}
 	if (d->config.ncid_listen != NULL) {
-		d->ncid = ncidout_create(&d->config, calls_db(d->calls), on_gateway_line, d);
+		d->ncid = ncidout_create(&d->config, d->calls, on_gateway_line, d);
 		if (d->ncid == NULL) {
 			goto fail;
 		}
+	}
+	if (d->mqtt != NULL || d->ncid != NULL) {
+		d->dbwatch = dbwatch_create(d->database, on_db_written, d);
 	}
 	struct lines_options lo = {
 		.config = &d->config,
@@ -699,6 +720,7 @@ void daemon_destroy(struct daemon *d) {
 	web_destroy(d->web);
 	mqttout_destroy(d->mqtt);
 	ncidout_destroy(d->ncid);
+	dbwatch_destroy(d->dbwatch);
 	d->web = NULL;
 	calls_destroy(d->calls);
 	popups_destroy(d->popups);

@@ -18,7 +18,7 @@
 
 struct mqttout {
 	struct mqtt *mqtt;
-	struct db *db;
+	struct calls *calls; /* whose database is read (it may be opened again) */
 	char *prefix;
 	char *discovery; /* NULL: none */
 	char *node;	 /* unique_id stem: "ctid_" and the prefix as a slug */
@@ -167,7 +167,7 @@ static int add_missed(const struct db_missed *m, void *data) {
 void mqttout_missed_changed(struct mqttout *o) {
 	struct db_missed_filter f = {0};
 	int n = 0;
-	if (db_missed_foreach(o->db, &f, add_missed, &n) < 0) {
+	if (db_missed_foreach(calls_db(o->calls), &f, add_missed, &n) < 0) {
 		return; /* logged by the call log; the last count stays */
 	}
 	char text[16];
@@ -200,9 +200,10 @@ static const struct mqtt_hooks hooks = {
 	.message = on_message,
 };
 
-struct mqttout *mqttout_create(const struct config_mqtt *c, const char *password, struct db *db) {
+struct mqttout *mqttout_create(const struct config_mqtt *c, const char *password,
+			       struct calls *calls) {
 	struct mqttout *o = g_new0(struct mqttout, 1);
-	o->db = db;
+	o->calls = calls;
 	o->prefix = g_strdup(c->prefix != NULL ? c->prefix : CONFIG_DEFAULT_MQTT_PREFIX);
 	if (!c->no_discovery) {
 		o->discovery = g_strdup(c->discovery != NULL ? c->discovery : "homeassistant");

@@ -22,7 +22,8 @@ struct mqttout;
 
 /* Starts publishing to the broker of c (its password in password, or NULL);
  * missed calls are counted in db. Returns NULL (logged) when c is unusable. */
-struct mqttout *mqttout_create(const struct config_mqtt *c, const char *password, struct db *db);
+struct mqttout *mqttout_create(const struct config_mqtt *c, const char *password,
+			       struct calls *calls);
 void mqttout_destroy(struct mqttout *o);
 
 /* A line came: its state (idle) and its discovery config. */

@@ -17,8 +17,11 @@ struct ncidout {
 	struct ncid_server *server;
 	ncidout_gateway_fn gateway;
 	void *gateway_data;
-	struct db *db;
-	GHashTable *rings; /* call key -> the last ring count sent (CIDINFO) */
+	struct calls *calls; /* whose database is read (it may be opened again) */
+	GHashTable *rings;   /* call key -> the last ring count sent (CIDINFO) */
+	/* The CIDLOG: lines a client gets, made when the first client after a
+	 * change asks: a hundred clients connecting at once read the log once. */
+	char *log_lines;
 };
 
 static void local_tm(int64_t seconds, struct tm *out) {
@@ -56,9 +59,12 @@ static int add_log_line(const struct db_call *c, void *data) {
 /* The last calls of the log, oldest first, as CIDLOG: lines (§3.2). */
 static char *call_log(void *data) {
 	struct ncidout *o = data;
+	if (o->log_lines != NULL) {
+		return g_strdup(o->log_lines);
+	}
 	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
 	struct db_call_filter f = {.limit = NCIDOUT_LOG_MAX};
-	if (db_call_foreach(o->db, &f, add_log_line, lines) < 0) {
+	if (db_call_foreach(calls_db(o->calls), &f, add_log_line, lines) < 0) {
 		log_warn("NCID: could not read the call log; clients get none");
 	}
 	GString *out = g_string_new(NULL);
@@ -66,7 +72,13 @@ static char *call_log(void *data) {
 		g_string_append(out, g_ptr_array_index(lines, i - 1));
 	}
 	g_ptr_array_free(lines, TRUE);
-	return g_string_free(out, FALSE);
+	o->log_lines = g_string_free(out, FALSE);
+	return g_strdup(o->log_lines);
+}
+
+void ncidout_log_changed(struct ncidout *o) {
+	g_free(o->log_lines);
+	o->log_lines = NULL;
 }
 
 static void on_gateway(const char *line, size_t len, const char *peer, void *data) {
@@ -76,7 +88,7 @@ static void on_gateway(const char *line, size_t len, const char *peer, void *dat
 	}
 }
 
-struct ncidout *ncidout_create(const struct config *config, struct db *db,
+struct ncidout *ncidout_create(const struct config *config, struct calls *calls,
 			       ncidout_gateway_fn gateway, void *data) {
 	const char *listen = config->ncid_listen;
 	char host[64];
@@ -87,7 +99,7 @@ struct ncidout *ncidout_create(const struct config *config, struct db *db,
 		return NULL;
 	}
 	struct ncidout *o = g_new0(struct ncidout, 1);
-	o->db = db;
+	o->calls = calls;
 	o->rings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	char *why = NULL;
 	struct ncid_server_options so = {
@@ -120,6 +132,7 @@ void ncidout_destroy(struct ncidout *o) {
 	}
 	ncid_server_destroy(o->server);
 	g_hash_table_destroy(o->rings);
+	g_free(o->log_lines);
 	g_free(o);
 }
 
@@ -156,6 +169,9 @@ static void send_rings(struct ncidout *o, const struct call_entry *e, bool ended
 }
 
 void ncidout_call(struct ncidout *o, enum call_change change, const struct call_entry *e) {
+	if (change != CALL_UPDATED) {
+		ncidout_log_changed(o); /* it is in the log from its start */
+	}
 	if (change == CALL_UPDATED) {
 		send_rings(o, e, false); /* NCID sends one CID: line per call (§3.2) */
 		return;

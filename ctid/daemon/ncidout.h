@@ -25,13 +25,17 @@ typedef void (*ncidout_gateway_fn)(const char *line, size_t len, const char *pee
 
 /* Serves NCID clients on config's ncid-listen ("ADDR:PORT", port 0: any
  * free one, which the log names), gateways from its ncid-gateways; the call
- * log is read from db. Returns NULL (logged) when it cannot listen. */
-struct ncidout *ncidout_create(const struct config *config, struct db *db,
+ * log is read from calls' database. Returns NULL (logged) when it cannot listen. */
+struct ncidout *ncidout_create(const struct config *config, struct calls *calls,
 			       ncidout_gateway_fn gateway, void *data);
 void ncidout_destroy(struct ncidout *o);
 
 /* A call changed. */
 void ncidout_call(struct ncidout *o, enum call_change change, const struct call_entry *e);
+
+/* The call log changed other than by a call (ctidctl deleted calls): the
+ * next client's CIDLOG: lines are read again. */
+void ncidout_log_changed(struct ncidout *o);
 
 /* A reminder fell due; phone is the contact's (output_phones(), the first
  * of a list is taken), "" for none. */

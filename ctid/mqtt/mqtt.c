@@ -5,6 +5,12 @@
  * a second for the keep-alive. The socket changes on every connect and the
  * library may close it inside any loop call, so the watch is checked again
  * after each one (see /work/research/mqtt-ha.md §7).
+ *
+ * mosquitto_connect_async() looks the broker's name up with getaddrinfo(),
+ * which blocks (seconds, when DNS is away). For a name (not an address) it
+ * runs on a thread of its own, which alone touches the client until it is
+ * done; calls meanwhile see a broker not connected and drop their events,
+ * as they do whenever the broker is away.
  */
 #include <errno.h>
 #include <glib-unix.h>
@@ -42,6 +48,10 @@ struct mqtt {
 	bool lost;	       /* a loop call failed: reconnect */
 	bool said_dropped;     /* logged that events are dropped, this outage */
 	bool said_unreachable; /* logged that the broker cannot be reached */
+	GMainContext *context; /* the loop the client is driven from */
+	GThread *connecting;   /* looking the name up and connecting */
+	int connect_rc, connect_errno;
+	GSource *connected_src; /* the thread's word that it is done */
 };
 
 static void update(struct mqtt *m);
@@ -180,23 +190,51 @@ static void update(struct mqtt *m) {
 	}
 }
 
-static void attempt(struct mqtt *m) {
-	stop_watch(m);
-	/* non-blocking: the CONNECT goes out when the socket becomes writable
-	 * (the name lookup itself still blocks: an address is best) */
-	int rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE);
+/* What came of mosquitto_connect_async(). */
+static void attempted(struct mqtt *m, int rc, int err) {
 	if (rc != MOSQ_ERR_SUCCESS) {
 		/* the first failure of an outage is worth a warning, not each retry */
 		log_printf(m->said_unreachable ? LOG_DEBUG : LOG_WARN,
 			   "Could not reach the MQTT broker %s:%d: %s (trying again, then every "
 			   "minute at most)",
 			   m->host, m->port,
-			   rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+			   rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc));
 		m->said_unreachable = true;
 		schedule_retry(m);
 		return;
 	}
 	update(m);
+}
+
+static gboolean connect_done(gpointer data) {
+	struct mqtt *m = data;
+	g_thread_join(m->connecting);
+	m->connecting = NULL;
+	g_source_unref(m->connected_src);
+	m->connected_src = NULL;
+	attempted(m, m->connect_rc, m->connect_errno);
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer connect_thread(gpointer data) {
+	struct mqtt *m = data;
+	m->connect_rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE);
+	m->connect_errno = errno;
+	m->connected_src = g_idle_source_new();
+	g_source_set_callback(m->connected_src, connect_done, m, NULL);
+	g_source_attach(m->connected_src, m->context);
+	return NULL;
+}
+
+static void attempt(struct mqtt *m) {
+	stop_watch(m);
+	/* non-blocking: the CONNECT goes out when the socket becomes writable */
+	if (!g_hostname_is_ip_address(m->host)) {
+		m->connecting = g_thread_new("ctid-mqtt-connect", connect_thread, m);
+		return;
+	}
+	int rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE);
+	attempted(m, rc, errno);
 }
 
 static gboolean retry_cb(gpointer data) {
@@ -213,6 +251,7 @@ struct mqtt *mqtt_create(const struct mqtt_options *o, const struct mqtt_hooks *
 		initialised = true;
 	}
 	struct mqtt *m = g_new0(struct mqtt, 1);
+	m->context = g_main_context_ref_thread_default();
 	m->hooks = *hooks;
 	m->data = data;
 	m->host = g_strdup(o->host);
@@ -258,6 +297,11 @@ void mqtt_destroy(struct mqtt *m) {
 	if (m == NULL) {
 		return;
 	}
+	if (m->connecting != NULL) {
+		g_thread_join(m->connecting); /* at most the name lookup's timeout */
+		g_source_destroy(m->connected_src);
+		g_source_unref(m->connected_src);
+	}
 	stop_watch(m);
 	if (m->retry_timer != 0) {
 		g_source_remove(m->retry_timer);
@@ -273,6 +317,7 @@ void mqtt_destroy(struct mqtt *m) {
 	g_ptr_array_free(m->subscriptions, true);
 	g_free(m->status_topic);
 	g_free(m->host);
+	g_main_context_unref(m->context);
 	g_free(m);
 }
 

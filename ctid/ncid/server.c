@@ -11,6 +11,7 @@
 #include "server.h"
 
 struct client {
+	GList link; /* in the server's clients */
 	struct ncid_server *server;
 	GSocketConnection *conn;
 	GSocket *sock;
@@ -37,7 +38,9 @@ struct ncid_server {
 	char *(*log)(void *data);
 	void (*gateway)(const char *line, size_t len, const char *peer, void *data);
 	void *data;
-	GList *clients; /* struct client */
+	/* struct client, oldest first: lines go out in that order, so a client
+	 * waits only for those that connected before it */
+	GQueue clients;
 	size_t n_clients;
 };
 
@@ -52,7 +55,7 @@ static void drop_source(GSource **src) {
 static void client_drop(struct client *c, const char *why) {
 	struct ncid_server *s = c->server;
 	log_debug("NCID client dropped: %s", why);
-	s->clients = g_list_remove(s->clients, c);
+	g_queue_unlink(&s->clients, &c->link);
 	s->n_clients--;
 	drop_source(&c->in_src);
 	drop_source(&c->out_src);
@@ -303,7 +306,8 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	c->in = g_string_new(NULL);
 	c->held = g_string_new(NULL);
 	c->out = g_string_new(NULL);
-	s->clients = g_list_prepend(s->clients, c);
+	c->link.data = c;
+	g_queue_push_tail_link(&s->clients, &c->link);
 	s->n_clients++;
 	c->in_src = g_socket_create_source(c->sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
 	g_source_set_callback(c->in_src, G_SOURCE_FUNC(on_readable), c, NULL);
@@ -396,8 +400,8 @@ void ncid_server_destroy(struct ncid_server *s) {
 	g_socket_service_stop(s->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(s->service));
 	g_signal_handlers_disconnect_by_data(s->service, s);
-	while (s->clients != NULL) {
-		client_drop(s->clients->data, "ctid stops");
+	while (s->clients.head != NULL) {
+		client_drop(s->clients.head->data, "ctid stops");
 	}
 	g_object_unref(s->service);
 	g_ptr_array_free(s->gateways, TRUE);
@@ -414,7 +418,7 @@ size_t ncid_server_clients(const struct ncid_server *s) {
 }
 
 void ncid_server_broadcast(struct ncid_server *s, const char *line) {
-	for (GList *l = s->clients; l != NULL;) {
+	for (GList *l = s->clients.head; l != NULL;) {
 		GList *next = l->next; /* client_send may drop l's client */
 		struct client *c = l->data;
 		if (c->started) {
