@@ -9,6 +9,7 @@
 #include <libnotify/notify.h>
 #include <string.h>
 
+#include "stages.h"
 #include "worker.h"
 
 /* A popup the server has (as far as we know). */
@@ -251,7 +252,10 @@ void notify_server_show(struct worker *w, const struct job *job) {
 	}
 
 	GError *err = NULL;
-	if (!notify_notification_show(s->nn, &err)) {
+	stage_mark(STAGE_NOTIFY_SENT);
+	bool shown = notify_notification_show(s->nn, &err);
+	stage_mark(STAGE_NOTIFY_REPLY);
+	if (!shown) {
 		server_failed(w, "show a notification", err);
 		g_clear_error(&err);
 		/* The server may restart without it: start afresh next time. */

@@ -10,6 +10,7 @@
 #include "civil.h"
 #include "log.h"
 #include "output.h"
+#include "stages.h"
 
 #define WRITE_RETRY_MIN	   1
 #define WRITE_RETRY_MAX	   30
@@ -386,13 +387,16 @@ struct call_entry *calls_update(struct calls *c, const void *source, const char 
 	calls_date(info, e->date);
 	if (number_changed) {
 		match_number(c, e);
+		stage_mark(STAGE_MATCHED);
 	}
 	/* The log first: whatever happens next, the call is on disk (or queued). */
 	a->dirty = true;
 	a->ended = change == CALL_ENDED;
 	flush(c);
+	stage_mark(STAGE_LOGGED);
 	if (number_changed) {
 		load_history(c, e);
+		stage_mark(STAGE_HISTORY);
 	}
 	return e;
 }

@@ -16,6 +16,7 @@
 #include "lines.h"
 #include "log.h"
 #include "ncidgw.h"
+#include "stages.h"
 #include "tr064.h"
 
 #define RETRY_MIN_MS 1000
@@ -84,6 +85,7 @@ static gboolean io_cb(gint fd, GIOCondition cond, gpointer data) {
 	struct line *line = data;
 	short revents = 0;
 	if (cond & G_IO_IN) {
+		stage_mark(STAGE_READ);
 		revents |= POLLIN;
 	}
 	if (cond & G_IO_OUT) {

@@ -32,6 +32,8 @@ sys.path.insert(0, os.path.join(SRC, 'tests'))
 
 import ctidtest  # noqa: E402
 from benchlib import Session, context_switches, cpu_ticks, parse_listen, proc_status  # noqa: E402
+from bench_ncid import measure_ncid as ncid_side_by_side  # noqa: E402
+from bench_path import STAGES, measure_path as path_budget  # noqa: E402
 
 OUT = os.path.join(HERE, 'out')
 TARGETS = {
@@ -950,6 +952,18 @@ def measure_ami(args, size, m, h):
 
 # Import.
 
+def measure_path(args, size, m):
+    return path_budget(
+        args, size, m, lambda: ctidtest.Harness(timeout=7200, prefix='ctid-bench-'),
+        scratch_copy, log)
+
+
+def measure_ncid(args, size, m):
+    return ncid_side_by_side(
+        args, size, m, lambda: ctidtest.Harness(timeout=3600, prefix='ctid-bench-'),
+        scratch_copy, log)
+
+
 def measure_import(args, build):
     ctidctl = args.ctidctl or os.path.join(build, 'ctid/ctidctl')
     help_text = subprocess.run([ctidctl, '--help'], capture_output=True, text=True).stdout
@@ -1088,6 +1102,21 @@ def table(results):
         r['office']['office']['missing'], r['office']['office']['each_call_once_per_desk']))
     row('Office: server RSS / HWM after (MB)', lambda r: pair(
         mb(r['office']['rss_after_kb']['VmRSS']), mb(r['office']['rss_after_kb']['VmHWM']), 1))
+    def ncid(r, who, case):
+        v = r['ncid'][who]
+        if 'skipped' in v:
+            return 'not built'
+        return pair(v[case].get('p50'), v[case].get('p99'))
+
+    for case, label in (('name', 'NAME right after NMBR'), ('no_name', 'NMBR alone')):
+        row('NCID: NMBR -> CID: line, %s: ctid p50 / p99 (ms)' % label,
+            lambda r, c=case: ncid(r, 'ctid', c))
+        row('  the same with ncidd 1.6, N aliases: p50 / p99 (ms)',
+            lambda r, c=case: ncid(r, 'ncidd', c))
+    row('NCID: with N idle clients and a stuck one: ctid p50 / p99 (ms)',
+        lambda r: ncid(r, 'ctid', 'crowd'))
+    row('  NMBR -> Notify alone / with them: p99 (ms)', lambda r: pair(
+        r['ncid']['ctid']['notify_alone'].get('p99'), r['ncid']['ctid']['notify_crowd'].get('p99')))
     row('Web: RSS / HWM with N clients (MB)', lambda r: pair(
         mb(r['web']['rss_ws_kb']['VmRSS']), mb(r['web']['rss_ws_kb']['VmHWM']), 1))
     imp = results.get('import', {})
@@ -1108,6 +1137,50 @@ def table(results):
              '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
     for r in rows:
         lines.append('| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(r)) + ' |')
+    return '\n'.join(lines)
+
+
+def path_table(results):
+    """The call path's stage budget: ms from the NMBR line to each stage's
+    first mark, p50 / p99, per size, case and build."""
+    lines = []
+    for size, r in results['by_size'].items():
+        path = r.get('path')
+        if not path:
+            continue
+        cols = []
+        for label in ('this', 'other'):
+            for case in ('friendly', 'realistic'):
+                if case in path.get(label, {}):
+                    cols.append(('%s %s' % (case, '' if label == 'this' else '(--ctid)'),
+                                 path[label][case]))
+        box = path.get('small_box', {})
+        if 'stages' in box:
+            cols.append(('realistic, %d %% CPU' % box['cpu_quota_pct'], box))
+        head = ['%s contacts: NMBR -> (ms)' % '{:,}'.format(int(size))] + [c[0].strip()
+                                                                         for c in cols]
+        rows = []
+        for st in STAGES:
+            rows.append([st] + [pair(c[1]['stages'].get(st, {}).get('p50'),
+                                     c[1]['stages'].get(st, {}).get('p99'))
+                                for c in cols])
+        rows.append(['Notify on the bus'] + [pair(c[1]['notify_bus_ms'].get('p50'),
+                                                  c[1]['notify_bus_ms'].get('p99'))
+                                             for c in cols])
+        rows.append(['CPU per call (ms)'] + [fmt(c[1]['cpu_ms_per_call'], 3) for c in cols])
+        rows.append(['calls / complete'] + ['%d / %d' % (c[1]['calls'], c[1]['complete'])
+                                            for c in cols])
+        widths = [max(len(x[i]) for x in rows + [head]) for i in range(len(head))]
+        lines.append('| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(head)) + ' |')
+        lines.append('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
+        for x in rows:
+            lines.append('| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(x)) + ' |')
+        if 'skipped' in box:
+            lines.append('small box: skipped: ' + box['skipped'])
+        perf = path.get('this', {}).get('realistic', {}).get('perf')
+        if perf:
+            lines.append('top costs (perf, realistic case, self):')
+            lines.extend('  %s  %s  (%s)' % tuple(p) for p in perf)
     return '\n'.join(lines)
 
 
@@ -1187,6 +1260,26 @@ def verdicts(results):
               web['rss_ws_kb']['VmHWM'] / 1024.0, 24.0, 'MB')
     except KeyError:
         pass
+    try:
+        real = big['path']['this']['realistic']
+        judge('call path, realistic: NMBR to Notify p99 at 1M', real['notify_bus_ms']['p99'],
+              3.0, 'ms')
+        judge('call path, realistic: CPU per call at 1M', real['cpu_ms_per_call'], 1.0, 'ms')
+    except KeyError:
+        pass
+    try:
+        ncid = big['ncid']['ctid']
+        judge('NCID: NMBR to CID: line p99 at 1M', max(ncid['name']['p99'],
+                                                       ncid['no_name']['p99']), 2.0, 'ms')
+        judge('NCID: popup p99 moved by %d clients' % ncid['crowd']['clients'],
+              ncid['notify_crowd']['p99'] - ncid['notify_alone']['p99'], 1.0, 'ms')
+    except (KeyError, TypeError):
+        pass
+    for size, r in results['by_size'].items():
+        box = r.get('path', {}).get('small_box', {})
+        if 'notify_bus_ms' in box:
+            judge('small box (%d %% of a CPU): Notify p99 at %s' % (box['cpu_quota_pct'], size),
+                  box['notify_bus_ms']['p99'], 50.0, 'ms')
     imp = results.get('import', {})
     if imp.get('available'):
         judge('import 100k (vCard)', imp.get('vcard', {}).get('seconds'), 5.0, 's')
@@ -1200,9 +1293,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--build', required=True, help='a release build directory')
     ap.add_argument('--sizes', default='1000,100000,1000000')
-    ap.add_argument('--only', default='db,startup,daemon,web,sources,import',
-                    help='what to measure: db, startup, daemon, web, sources, office (an '
-                    'office of desks: 10 minutes), import')
+    ap.add_argument('--only', default='db,startup,daemon,web,sources,ncid,path,import',
+                    help='what to measure: db, startup, daemon, web, sources, ncid (NCID '
+                    "clients, beside NCID's ncidd), path (the call path's stage budget), "
+                    'office (an office of desks: 10 minutes), import')
     ap.add_argument('--cards', type=int, default=1000, help='cards fetched over HTTP')
     ap.add_argument('--ws-clients', type=int, default=200)
     ap.add_argument('--ws-calls', type=int, default=50)
@@ -1214,6 +1308,20 @@ def main():
     ap.add_argument('--office-modems', type=int, default=4)
     ap.add_argument('--office-rate', type=int, default=100, help='calls a minute')
     ap.add_argument('--office-minutes', type=int, default=10)
+    ap.add_argument('--ncid-calls', type=int, default=20, help='calls a case, NCID clients')
+    ap.add_argument('--ncid-clients', type=int, default=200,
+                    help='idle NCID clients in the crowded case')
+    ap.add_argument('--ncid-interval', type=int, default=1000, help='ring interval (ms), NCID')
+    ap.add_argument('--ncidd', default=os.path.join(OUT, 'ncidd', 'ncidd'),
+                    help="NCID's ncidd 1.6 (tests/bench/build-ncidd); missing: skipped")
+    ap.add_argument('--path-calls', type=int, default=100,
+                    help='calls a case for the call path budget')
+    ap.add_argument('--path-interval', type=int, default=500, help='ring interval (ms), path')
+    ap.add_argument('--ctid', help='another build\'s ctid, timed beside this one (path)')
+    ap.add_argument('--cpu-quota', type=int, default=0, metavar='PCT',
+                    help='also run the realistic case with the daemon held to PCT %% of a CPU')
+    ap.add_argument('--perf', action='store_true',
+                    help='perf record the daemon during the realistic case; name the top costs')
     ap.add_argument('--lookups', type=int, default=20000)
     ap.add_argument('--searches', type=int, default=500)
     ap.add_argument('--calls', type=int, default=100, help='calls timed one at a time')
@@ -1239,6 +1347,9 @@ def main():
         with open(args.table) as f:
             results = json.load(f)
         print(table(results))
+        budget = path_table(results)
+        if budget:
+            print(budget)
         for name, v in verdicts(results).items():
             print('target %s: %s' % (name, v['verdict']))
         return 0
@@ -1248,6 +1359,8 @@ def main():
         args.cards, args.ws_clients, args.ws_calls = 200, 50, 10
         args.office_desks, args.office_minutes = 10, 1
         args.source_calls = 30
+        args.ncid_calls, args.ncid_clients = 5, 50
+        args.path_calls = 20
     args.build = os.path.abspath(args.build)
     only = set(args.only.split(','))
     sizes = [int(s) for s in args.sizes.split(',')]
@@ -1262,7 +1375,8 @@ def main():
         r['load'] = {}
         for phase, fn in (('db', measure_db), ('startup', measure_startup),
                           ('daemon', measure_daemon), ('web', measure_web),
-                          ('office', measure_office), ('sources', measure_sources)):
+                          ('office', measure_office), ('sources', measure_sources),
+                          ('ncid', measure_ncid), ('path', measure_path)):
             if phase in only:
                 r['load'][phase] = loadavg()
                 r[phase] = fn(args, size, m)
@@ -1277,6 +1391,9 @@ def main():
         mi['date'], mi['cpu'], mi['cores'], mi['kernel'], mi['disk'], mi['sqlite'],
         mi['buildtype'], mi.get('commit', '')))
     print(table(results))
+    budget = path_table(results)
+    if budget:
+        print(budget)
     for name, v in results['targets'].items():
         print('target %s: %s' % (name, v['verdict']))
     print('figures: %s' % os.path.relpath(args.output))

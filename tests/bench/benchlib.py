@@ -141,6 +141,7 @@ class Session:
             f.write('region = GB\nlisten = 127.0.0.1:0\n')
         self.daemon = None
         self.t_exec = None
+        self.ctid = os.path.join(build, 'ctid/ctid')  # another build's may be set
 
     def expire_popups(self, keep_open):
         """Makes the mock close its oldest popup (NotificationClosed, reason 1:
@@ -164,7 +165,7 @@ else:
 
     def start_daemon(self, verbose=False, wrapper=()):
         """Starts ctid (under wrapper, e.g. valgrind, when given)."""
-        argv = list(wrapper) + [os.path.join(self.build, 'ctid/ctid'), '--config', self.config,
+        argv = list(wrapper) + [self.ctid, '--config', self.config,
                 '--device-dir', self.devdir, '--database', self.database,
                 '--ring-timeout', str(self.ring_timeout)]
         if verbose:

@@ -1,0 +1,282 @@
+"""NCID clients: the NMBR line -> the CID: line, for ctid and for NCID's own
+server, ncidd 1.6, side by side in one run, with the same simulated modem
+(modemsim --timestamps prints the CLOCK_REALTIME time of each NMBR line)
+and as many names: ctid's database of SIZE contacts, and ncidd's alias file
+of SIZE aliases (NCID's way to put a name to a number). A client on each
+reads the lines and stamps each read with CLOCK_REALTIME.
+
+Three cases: the telco's NAME line right after NMBR (NCID's best case);
+NMBR alone (ncidd waits for NAME until the next ring); and, for ctid, 200
+idle NCID clients and one that never reads connected, with the popup's
+latency (NMBR -> Notify, bench_listen) with and without them.
+
+ncidd is built from NCID's public source outside the repository by
+tests/bench/build-ncidd; without it the ncidd column says how to build it.
+"""
+
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+
+from benchlib import Session, proc_status
+
+NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
+             'checkout 7de7b301c57017e625e84266b75252b0c7ac8e3a && tests/bench/build-ncidd '
+             '/tmp/ncid')
+
+
+# N NCID clients that read what comes and throw it away: prints "ready"
+# once every one had its start-up ("300"), then reads once a second, so that
+# their own wake-ups (on other machines, in an office) do not take this
+# machine's CPU from ctid at the moment of a call.
+CROWD = r'''
+import selectors, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+sel = selectors.DefaultSelector()
+pending = set()
+for _ in range(n):
+    s = socket.create_connection(('127.0.0.1', port))
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, [b''])
+    pending.add(s)
+said = False
+while True:
+    if said:
+        time.sleep(1)  # started: read what came once a second, as a batch
+    for key, _ in sel.select(1):
+        data = key.fileobj.recv(65536)
+        if not data:
+            sel.unregister(key.fileobj)
+            continue
+        if key.fileobj in pending:
+            key.data[0] += data
+            if b'\n300 ' in key.data[0]:
+                pending.discard(key.fileobj)
+    if not pending and not said:
+        print('ready', flush=True)
+        said = True
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Reader(threading.Thread):
+    """An NCID client: each line with the CLOCK_REALTIME ns of the read
+    that completed it."""
+
+    def __init__(self, port, hello=b'HELLO: IDENT: client ctid-bench 1\n', timeout=60):
+        super().__init__(daemon=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.create_connection(('127.0.0.1', port), 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.sock.settimeout(None)
+        self.sock.sendall(hello)
+        self.q = queue.Queue()
+        self.start()
+
+    def run(self):
+        buf = b''
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                break
+            t = time.time_ns()
+            if not data:
+                break
+            buf += data
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                self.q.put((t, line.rstrip(b'\r').decode('utf-8', 'replace')))
+        self.q.put((time.time_ns(), None))
+
+    def until(self, prefix, timeout):
+        """(ns, line) of the next line starting with prefix, or (None, None)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                t, line = self.q.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                return None, None
+            if line is None:
+                return None, None
+            if line.startswith(prefix):
+                return t, line
+
+    def close(self):
+        self.sock.close()
+
+
+def summary(ns, calls):
+    if not ns:
+        return {'calls': calls, 'complete': 0}
+    ms = sorted(v / 1e6 for v in ns)
+
+    def pct(q):
+        return round(ms[min(len(ms) - 1, int(q * (len(ms) - 1) + 0.5))], 3)
+    return {'calls': calls, 'complete': len(ms), 'p50': pct(0.5), 'p99': pct(0.99),
+            'max': round(ms[-1], 3)}
+
+
+def cid_calls(sim, client, calls, fmt, nmbr_ns, done, on_call=None):
+    """Places each call (fmt with {number} and {name}); returns NMBR -> CID: in ns for
+    those whose CID: line names the number. nmbr_ns() and done() read the
+    simulator's stamps."""
+    lat = []
+    for number, name in calls:
+        sim.send(fmt.format(number=number, name=name.upper()[:15]))
+        t0 = nmbr_ns()
+        t, line = client.until('CID: ', 15)
+        if t0 and t and ('*NMBR*%s*' % number) in line:
+            lat.append(t - t0)
+        if on_call is not None:
+            on_call(number, name, t0)
+        done()
+    return lat
+
+
+def measure_ctid(h, args, db, calls):
+    port = free_port()
+    s = Session(h, args.build, db, interval_ms=args.ncid_interval, modems=1,
+                keep_open=args.keep_open)
+    with open(s.config, 'w') as f:
+        f.write('region = GB\nlisten = none\nncid-listen = 127.0.0.1:%d\n' % port)
+    s.start_daemon()
+    s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 120)
+    s.settle(quiet=2.0, timeout=300)  # the start-up reminders are shown
+    sim = s.sims[0]
+    client = Reader(port)
+    client.until('300 ', 30)
+    notify = {'alone': [], 'crowd': []}
+    phase = ['alone']
+
+    def nmbr_ns():
+        n = len(sim.nmbr)
+        s.wait(lambda: len(sim.nmbr) > n, 15)
+        return sim.nmbr[-1] if len(sim.nmbr) > n else 0
+
+    def done():
+        d = sim.done
+        s.wait(lambda: sim.done > d, 30)
+
+    def on_call(number, name, t0):
+        def find():
+            return s.find(since_ns=t0, kind='notify', replaces=0, summary=name[:48])
+        if t0 and s.wait(lambda: find() is not None, 10):
+            k = find()
+            notify[phase[0]].append(s.events[k]['ns'] - t0)
+
+    out = {}
+    n = args.ncid_calls
+    out['name'] = summary(cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
+                                    done, on_call), n)
+    out['no_name'] = summary(cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
+                                       done), n)
+    # the crowd lives in a process of its own, one thread reading them all
+    # (as many clients on other machines would), so that its reads do not
+    # hold up this process's stamps
+    crowd = h.spawn_lines([sys.executable, '-c', CROWD, str(port), str(args.ncid_clients)],
+                          log_name='ncid-crowd.log')
+    crowd.expect('ready', 60)
+    stuck = socket.socket()
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    stuck.connect(('127.0.0.1', port))
+    phase[0] = 'crowd'
+    out['crowd'] = summary(cid_calls(sim, client, calls[2 * n:3 * n], 'call {number} "{name}" rings=1',
+                                     nmbr_ns, done, on_call), n)
+    out['crowd']['clients'] = args.ncid_clients + 2
+    out['notify_alone'] = summary(notify['alone'], n)
+    out['notify_crowd'] = summary(notify['crowd'], n)
+    out['rss_kb'] = proc_status(s.daemon.pid)
+    client.close()
+    stuck.close()
+    crowd.stop()
+    return out
+
+
+def alias_file(path, size, calls):
+    """size aliases in ncidd.alias's "name for a number" form (server/ncidd.alias:
+    alias NAME * = "NAME" if NUMBER); the numbers called are the last lines,
+    though ncidd walks the whole list for every call anyway."""
+    with open(path, 'w') as f:
+        for k in range(max(size - len(calls), 0)):
+            f.write('alias NAME * = "Contact %d" if 019%08d\n' % (k, k))
+        for number, name in calls[:size]:
+            f.write('alias NAME * = "%s" if %s\n' % (name.replace('"', "'"), number))
+
+
+def measure_ncidd(h, args, size, calls):
+    ncidd = args.ncidd
+    if not ncidd or not os.access(ncidd, os.X_OK):
+        return {'skipped': 'NCID\'s ncidd 1.6 is not built (%s)' % NCIDD_HOW}
+    work = h.mkdtemp('ncidd')
+    for name in ('ncidd.blacklist', 'ncidd.whitelist'):  # ncidd stops without them
+        open(os.path.join(work, name), 'w').close()
+    alias_file(os.path.join(work, 'ncidd.alias'), size, calls)
+    conf = os.path.join(work, 'ncidd.conf')
+    with open(conf, 'w') as f:
+        f.write('set ttyclocal = 1\n')  # a pty has no modem-control lines
+    link = os.path.join(work, 'modem')
+    sim = h.spawn_lines([os.path.join(args.build, 'tests/modemsim'), '--dialect', 'conexant',
+                         '--interval', str(args.ncid_interval), '--timestamps', '--link', link],
+                        log_name='modemsim-ncidd.log')
+    if sim.expect('ready', 10) is None:
+        return {'skipped': 'modemsim did not start'}
+    port = free_port()
+    p = lambda name: os.path.join(work, name)  # noqa: E731
+    t_start = time.monotonic()
+    daemon = h.spawn([ncidd, '-D', '-C', conf, '-t', link, '-p', str(port), '-A',
+                      p('ncidd.alias'), '-c', p('cidcall.log'), '-d', p('ciddata.log'), '-P',
+                      p('ncidd.pid'), '-B', p('ncidd.blacklist'), '-W', p('ncidd.whitelist'),
+                      '-l', p('LCK..modem'), '-L', p('ncidd.log'), '-v', '1'],
+                     log_name='ncidd.out')
+    client = Reader(port, timeout=300)
+    if client.until('300 ', 60)[0] is None:
+        return {'skipped': 'ncidd did not start: ' + daemon.log()[-300:]}
+    out = {'startup_s': round(time.monotonic() - t_start, 2)}
+
+    def nmbr_ns():
+        line = sim.expect('event nmbr', 15)
+        return int(line.split()[2]) if line else 0
+
+    def done():
+        sim.expect('event call done', 30)
+
+    n = args.ncid_calls
+    out['name'] = summary(cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
+                                    done), n)
+    # NMBR alone: ncidd sends CID: when the next ring comes (ncidd.c formatCID)
+    out['no_name'] = summary(cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
+                                       done), n)
+    out['rss_kb'] = proc_status(daemon.pid)
+    client.close()
+    daemon.stop()
+    return out
+
+
+def measure_ncid(args, size, m, harness, scratch_copy, log):
+    calls = [(c['number'], c['name']) for c in m['hot']]
+    calls = (calls * (3 * args.ncid_calls // max(len(calls), 1) + 1))[:3 * args.ncid_calls]
+    out = {}
+    log('%d: NCID clients: ctid, %d calls a case' % (size, args.ncid_calls))
+    with harness() as h:
+        out['ctid'] = measure_ctid(h, args, scratch_copy(m['db'], 'ncid-%d.db' % size), calls)
+    log('%d: NCID clients: ncidd 1.6, %d aliases' % (size, size))
+    with harness() as h:
+        out['ncidd'] = measure_ncidd(h, args, size, calls)
+    if 'skipped' in out['ncidd']:
+        log('ncidd: skipped: ' + out['ncidd']['skipped'])
+    return out

@@ -1,0 +1,297 @@
+"""The call path's budget: NMBR line -> Notify, stage by stage.
+
+Two cases, each on a daemon of its own with a fresh copy of the database:
+
+  friendly    the bench's hot contacts (rich history), NMBR and NAME
+              together, the database warm in the page cache, each caller
+              calling the second time in a row;
+  realistic   distinct contacts picked at random, each their first call of
+              the day, NMBR alone, NAME 100 ms later, then rings; the
+              database file dropped from the page cache before each call.
+
+ctid runs with CTID_STAGES set, so it appends a CLOCK_REALTIME stamp for
+each stage (common/stages.h) to a file; modemsim stamps each NMBR line and
+bench_listen each Notify seen on the bus, on the same clock. For every call
+the first mark of each stage after its NMBR line gives the budget. CPU per
+call is the daemon's CPU time (all threads, /proc/PID/task/*/schedstat)
+over the calls, history writes, rings and ends included.
+
+--ctid PATH runs the same cases with another build's ctid beside this one
+(the previous commit's, for instance: it may have no stage marks).
+--cpu-quota PCT runs the daemon in a cgroup limited to PCT % of one CPU
+(cgroup v2 cpu.max, or v1 cpu.cfs_quota_us): a Raspberry Pi next to the
+router. --perf records the daemon with perf during the realistic case and
+names the top costs.
+"""
+
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import time
+
+from benchlib import Session, proc_status
+
+STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
+          'notify-reply', 'outputs']
+
+
+def task_cpu_ns(pid):
+    """CPU time of every thread of pid, in ns (schedstat's first field)."""
+    total = 0
+    try:
+        for tid in os.listdir('/proc/%d/task' % pid):
+            try:
+                with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    except OSError:
+        pass
+    return total
+
+
+def pct(values, q):
+    if not values:
+        return None
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * (len(v) - 1) + 0.5))]
+
+
+def ms_stats(ns):
+    if not ns:
+        return {'n': 0}
+    return {'n': len(ns), 'p50': round(pct(ns, 0.5) / 1e6, 3), 'p99': round(pct(ns, 0.99) / 1e6, 3),
+            'max': round(max(ns) / 1e6, 3)}
+
+
+def realistic_callers(db, n, seed=7):
+    """n contacts picked at random whose number is theirs alone and who have
+    no call today: (digits, name)."""
+    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    top = con.execute('SELECT max(id) FROM contacts').fetchone()[0] or 0
+    rnd = random.Random(seed)
+    out, seen = [], set()
+    today = int(time.time()) - 86400
+    while len(out) < n and len(seen) < 20 * n + 100:
+        cid = rnd.randint(1, top)
+        if cid in seen:
+            continue
+        seen.add(cid)
+        row = con.execute(
+            'SELECT p.digits, c.name FROM phones p JOIN contacts c ON c.id = p.contact_id '
+            'WHERE c.id = ? AND length(p.digits) BETWEEN 10 AND 13 '
+            'AND (SELECT count(*) FROM phones q WHERE q.digits = p.digits) = 1 '
+            'AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.contact_id = c.id AND k.started > ?) '
+            'LIMIT 1', (cid, today)).fetchone()
+        if row is not None and '"' not in row[1]:
+            out.append((row[0], row[1]))
+    con.close()
+    return out
+
+
+class Quota:
+    """A cgroup holding the daemon to pct % of one CPU; None when the machine
+    lets us make none (the reason in .why)."""
+
+    def __init__(self, pct_cpu):
+        self.path, self.why = None, None
+        period = 100000
+        quota = int(period * pct_cpu / 100)
+        name = 'ctid-bench-%d' % os.getpid()
+        try:
+            if os.path.exists('/sys/fs/cgroup/cgroup.controllers'):  # v2
+                self.path = os.path.join('/sys/fs/cgroup', name)
+                os.mkdir(self.path)
+                with open(os.path.join(self.path, 'cpu.max'), 'w') as f:
+                    f.write('%d %d\n' % (quota, period))
+            else:  # v1
+                self.path = os.path.join('/sys/fs/cgroup/cpu', name)
+                os.mkdir(self.path)
+                with open(os.path.join(self.path, 'cpu.cfs_period_us'), 'w') as f:
+                    f.write('%d\n' % period)
+                with open(os.path.join(self.path, 'cpu.cfs_quota_us'), 'w') as f:
+                    f.write('%d\n' % quota)
+        except OSError as e:
+            self.why = 'cannot make a cgroup (%s): run as root, or with a delegated cgroup' % e
+            self.close()
+            self.path = None
+
+    def add(self, pid):
+        with open(os.path.join(self.path, 'cgroup.procs'), 'w') as f:
+            f.write('%d\n' % pid)
+
+    def close(self):
+        if self.path is not None:
+            try:
+                os.rmdir(self.path)
+            except OSError:
+                pass
+
+
+def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=()):
+    """Starts ctid on db, places warmup calls, then times calls (fmt names
+    the modemsim command)."""
+    stages_file = h.path('stages.txt')
+    s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
+                keep_open=args.keep_open)
+    s.env['CTID_STAGES'] = stages_file
+    s.ctid = ctid
+    with open(s.config, 'w') as f:
+        f.write('region = GB\nlisten = none\n')
+    d = s.start_daemon()
+    if quota is not None:
+        quota.add(d.pid)
+    s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 300)
+    s.settle(quiet=3.0, timeout=600)  # the start-up reminders shown
+    sim = s.sims[0]
+    for number, name in warmup:
+        n_done = sim.done
+        sim.send(fmt.format(number=number, name=name.upper()[:15]))
+        s.wait(lambda: sim.done > n_done, 30)
+    s.settle(quiet=1.0, timeout=60)  # (the warm-up's marks come before the first call's)
+    recorder = None
+    if perf:
+        recorder = subprocess.Popen(['perf', 'record', '-g', '-F', '999', '-o',
+                                     h.path('perf.data'), '-p', str(d.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+    cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
+    done = []
+    for number, name in calls:
+        if cold:
+            evict_db(db)
+        n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
+        sim.send(fmt.format(number=number, name=name.upper()[:15]))
+        s.wait(lambda: len(sim.nmbr) > n_nmbr and sim.done > n_done, 30)
+        s.settle(quiet=0.2, timeout=10)
+        if len(sim.nmbr) <= n_nmbr:
+            done.append({'missing': 'nmbr'})
+            continue
+        t0 = sim.nmbr[n_nmbr]
+        k = s.find(since_ns=t0, start=start, kind='notify', replaces=0, summary=name[:48])
+        done.append({'t0': t0, 'notify_ns': s.events[k]['ns'] - t0 if k is not None else None})
+    cpu = task_cpu_ns(d.pid) - cpu0
+    wall = time.monotonic() - ticks0
+    if recorder is not None:
+        recorder.send_signal(2)
+        recorder.wait(60)
+    out = {
+        'calls': len(calls),
+        'complete': sum(1 for c in done if c.get('notify_ns') is not None),
+        'notify_bus_ms': ms_stats([c['notify_ns'] for c in done
+                                   if c.get('notify_ns') is not None]),
+        'cpu_ms_per_call': round(cpu / 1e6 / max(len(calls), 1), 3),
+        'wall_s': round(wall, 1),
+        'rss_kb': proc_status(d.pid),
+        'stages': stage_budget(stages_file, [c.get('t0') for c in done]),
+    }
+    if perf:
+        out['perf'] = perf_top(h.path('perf.data'), args.build)
+    d.stop()
+    return out
+
+
+def evict_db(db):
+    for suffix in ('', '-wal'):
+        try:
+            fd = os.open(db + suffix, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def stage_budget(path, starts):
+    """For each stage: ms from the NMBR line to its first mark, p50 / p99."""
+    marks = []
+    try:
+        with open(path) as f:
+            for line in f:
+                name, _, ns = line.partition(' ')
+                if ns.strip().isdigit():
+                    marks.append((int(ns), name))
+    except OSError:
+        return {}
+    marks.sort()
+    starts = [t for t in starts if t]
+    bounds = starts[1:] + [1 << 62]
+    per = {st: [] for st in STAGES}
+    j = 0
+    for t0, t1 in zip(starts, bounds):
+        while j < len(marks) and marks[j][0] < t0:
+            j += 1
+        first = {}
+        k = j
+        while k < len(marks) and marks[k][0] < t1:
+            first.setdefault(marks[k][1], marks[k][0])
+            k += 1
+        for st in STAGES:
+            if st in first:
+                per[st].append(first[st] - t0)
+    return {st: ms_stats(v) for st, v in per.items() if v}
+
+
+def perf_top(data, build, n=12):
+    """The top self costs (perf report), as (percent, symbol, object)."""
+    try:
+        p = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
+                            '--sort', 'sym,dso', '-g', 'none', '--percent-limit', '1'],
+                           capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [('-', 'perf report failed: %s' % e, '')]
+    out = []
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[0].endswith('%'):
+            out.append((parts[0], ' '.join(parts[3:]), parts[1]))
+        if len(out) >= n:
+            break
+    return out
+
+
+def measure_path(args, size, m, harness, scratch_copy, log):
+    out = {}
+    hot = [(c['number'], c['name']) for c in m['hot']]
+    n = args.path_calls
+    friendly = (hot * (n // max(len(hot), 1) + 1))[:n]
+    real = realistic_callers(m['db'], n)
+    builds = [('this', os.path.join(args.build, 'ctid/ctid'))]
+    if args.ctid:
+        builds.append(('other', os.path.abspath(args.ctid)))
+    for label, ctid in builds:
+        r = out.setdefault(label, {'ctid': ctid})
+        log('%d: call path, %s build: friendly case, %d calls' % (size, label, n))
+        with harness() as h:
+            db = scratch_copy(m['db'], 'path-%d.db' % size)
+            # each caller once before: the measured call is their second
+            r['friendly'] = one_case(h, args, db, ctid, friendly,
+                                     'call {number} "{name}" rings=1', False,
+                                     warmup=friendly[:min(len(hot), n)])
+        log('%d: call path, %s build: realistic case, %d calls' % (size, label, len(real)))
+        with harness() as h:
+            db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
+            r['realistic'] = one_case(h, args, db, ctid, real,
+                                      'call {number} "{name}" name_delay=0.1 rings=2', True,
+                                      perf=args.perf and label == 'this'
+                                      and shutil.which('perf') is not None)
+    if args.cpu_quota:
+        quota = Quota(args.cpu_quota)
+        if quota.path is None:
+            out['small_box'] = {'skipped': quota.why}
+            log('small box: skipped: ' + quota.why)
+        else:
+            log('%d: call path under %d %% of a CPU, %d calls' % (size, args.cpu_quota, n))
+            try:
+                with harness() as h:
+                    db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
+                    out['small_box'] = one_case(
+                        h, args, db, os.path.join(args.build, 'ctid/ctid'), real,
+                        'call {number} "{name}" name_delay=0.1 rings=2', True, quota=quota)
+                    out['small_box']['cpu_quota_pct'] = args.cpu_quota
+            finally:
+                quota.close()
+    return out
