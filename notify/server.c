@@ -21,7 +21,30 @@ struct shown {
 	bool settled; /* a call that ended missed or unknown, or a reminder: no more changes */
 	const char *default_action;
 	uint64_t serial; /* when it was last shown, to forget the oldest */
+	uint64_t look;	 /* what the server shows: look_of() */
 };
+
+/* FNV-1a over what a popup shows: its text, state and buttons. */
+static uint64_t fnv(uint64_t h, const void *data, size_t len) {
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ p[i]) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t look_of(const struct job *job, const char *body) {
+	uint64_t h = 14695981039346656037ULL;
+	h = fnv(h, job->plain.summary, strlen(job->plain.summary) + 1);
+	h = fnv(h, body, strlen(body) + 1);
+	h = fnv(h, &job->state, sizeof(job->state));
+	h = fnv(h, &job->reminder, sizeof(job->reminder));
+	for (size_t i = 0; i < job->n_actions; i++) {
+		h = fnv(h, job->actions[i].id, strlen(job->actions[i].id) + 1);
+		h = fnv(h, job->actions[i].label, strlen(job->actions[i].label) + 1);
+	}
+	return h;
+}
 
 /*
  * Popups remembered for updates and buttons. Missed-call popups stay on the
@@ -214,6 +237,13 @@ void notify_server_show(struct worker *w, const struct job *job) {
 	const char *body = w->markup ? job->markup_body : job->plain.body;
 
 	struct shown *s = g_hash_table_lookup(w->shown, &job->key);
+	uint64_t look = look_of(job, body);
+	if (s != NULL && s->look == look) {
+		/* nothing would change on the screen (the telco's name under a
+		 * contact's, say): no round trip to the server */
+		s->serial = ++w->shown_serial;
+		return;
+	}
 	if (s == NULL) {
 		s = g_new0(struct shown, 1);
 		s->w = w;
@@ -225,6 +255,7 @@ void notify_server_show(struct worker *w, const struct job *job) {
 		notify_notification_update(s->nn, job->plain.summary, body, w->icon);
 	}
 	s->state = job->state;
+	s->look = look;
 	s->settled = job->reminder || job->state == NOTIFY_CALL_MISSED ||
 		     job->state == NOTIFY_CALL_UNKNOWN;
 	s->default_action = job->default_action;

@@ -15,6 +15,7 @@
 #define WRITE_RETRY_MIN	   1
 #define WRITE_RETRY_MAX	   30
 #define CHECKPOINT_QUIET_S 3
+#define UPDATE_DELAY_MS	   1000
 /* A call must never wait long for another process's lock: the write is
  * retried from the loop instead. */
 #define BUSY_TIMEOUT_MS 100
@@ -43,6 +44,7 @@ struct calls {
 	int64_t unwritable_since; /* when writing began to fail */
 	guint checkpoint;	  /* pending: the log goes into the file once quiet */
 	int data_version;	  /* db_data_version() when last asked */
+	guint update_timer;	  /* pending: a ringing call's changes are written */
 };
 
 enum db_call_state calls_db_state(enum call_state s) {
@@ -243,6 +245,10 @@ static int flush(struct calls *c) {
 		}
 	}
 	bool wrote = false;
+	if (c->update_timer != 0) {
+		g_source_remove(c->update_timer); /* what it waits for goes now */
+		c->update_timer = 0;
+	}
 	for (struct active *a = c->list; a != NULL; a = a->next) {
 		if (!a->dirty) {
 			continue;
@@ -271,6 +277,20 @@ static int flush(struct calls *c) {
 	}
 	c->write_backoff = 0;
 	return 0;
+}
+
+static gboolean flush_later_cb(gpointer data) {
+	struct calls *c = data;
+	c->update_timer = 0;
+	flush(c);
+	return G_SOURCE_REMOVE;
+}
+
+/* Writes what waits within UPDATE_DELAY_MS (or with the next write). */
+static void flush_later(struct calls *c) {
+	if (c->update_timer == 0) {
+		c->update_timer = g_timeout_add(UPDATE_DELAY_MS, flush_later_cb, c);
+	}
 }
 
 static void entry_free(struct active *a) {
@@ -310,7 +330,9 @@ void calls_health(struct calls *c, struct calls_health *out) {
 		.path = c->path,
 		.error = c->write_error,
 		.since = c->unwritable_since,
-		.waiting = waiting_calls(c),
+		/* (a ringing call's changes wait a moment by design, not for want
+		 * of a database) */
+		.waiting = c->write_error != 0 ? waiting_calls(c) : 0,
 	};
 }
 
@@ -381,18 +403,30 @@ struct call_entry *calls_update(struct calls *c, const void *source, const char 
 	}
 	struct call_entry *e = &a->e;
 	bool number_changed = e->id == 0 || strcmp(e->info.number, info->number) != 0;
-	*visible = number_changed || strcmp(e->info.name, info->name) != 0 ||
-		   e->info.state != info->state || e->info.withheld != info->withheld;
+	/* the telco's name shows only where no contact's does */
+	bool name_shown = e->match.name[0] == '\0' && strcmp(e->info.name, info->name) != 0;
+	*visible = number_changed || name_shown || e->info.state != info->state ||
+		   e->info.withheld != info->withheld;
 	e->info = *info;
 	calls_date(info, e->date);
 	if (number_changed) {
 		match_number(c, e);
 		stage_mark(STAGE_MATCHED);
 	}
-	/* The log first: whatever happens next, the call is on disk (or queued). */
+	/* The log first: whatever happens next, the call is on disk (or queued).
+	 * What a call in the log already gains while it rings (a ring, the
+	 * telco's name, its date) waits for the next write, UPDATE_DELAY_MS at
+	 * most: a commit per ring was most of a call's CPU (tests/bench/run
+	 * --only path --perf). A new number, the state and the end go at once. */
 	a->dirty = true;
 	a->ended = change == CALL_ENDED;
-	flush(c);
+	bool urgent = change != CALL_UPDATED || number_changed || c->write_error != 0 ||
+		      e->info.state != CALL_STATE_RINGING;
+	if (urgent) {
+		flush(c);
+	} else {
+		flush_later(c);
+	}
 	stage_mark(STAGE_LOGGED);
 	if (number_changed) {
 		load_history(c, e);
@@ -451,6 +485,9 @@ void calls_destroy(struct calls *c) {
 	}
 	if (c->checkpoint != 0) {
 		g_source_remove(c->checkpoint);
+	}
+	if (c->update_timer != 0) {
+		g_source_remove(c->update_timer);
 	}
 	while (c->list != NULL) {
 		struct active *a = c->list;

@@ -1168,6 +1168,8 @@ def path_table(results):
                                                   c[1]['notify_bus_ms'].get('p99'))
                                              for c in cols])
         rows.append(['CPU per call (ms)'] + [fmt(c[1]['cpu_ms_per_call'], 3) for c in cols])
+        rows.append(['read from the disk a call, p50 (KB)'] + [
+            fmt(c[1].get('disk_read_kb_per_call'), 0) for c in cols])
         rows.append(['calls / complete'] + ['%d / %d' % (c[1]['calls'], c[1]['complete'])
                                             for c in cols])
         widths = [max(len(x[i]) for x in rows + [head]) for i in range(len(head))]

@@ -52,6 +52,19 @@ def task_cpu_ns(pid):
     return total
 
 
+def proc_io(pid):
+    """/proc/PID/io: read_bytes is what came from the disk (not the cache)."""
+    out = {}
+    try:
+        with open('/proc/%d/io' % pid) as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                out[key] = int(value)
+    except (OSError, ValueError):
+        pass
+    return out
+
+
 def pct(values, q):
     if not values:
         return None
@@ -163,15 +176,21 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         if cold:
             evict_db(db)
         n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
+        io0 = proc_io(d.pid)
         sim.send(fmt.format(number=number, name=name.upper()[:15]))
-        s.wait(lambda: len(sim.nmbr) > n_nmbr and sim.done > n_done, 30)
+        # until the daemon ended the call (a ring timeout after the last
+        # ring), so that no call's end falls into the next one's budget
+        s.wait(lambda: len(sim.nmbr) > n_nmbr and sim.done > n_done and s.find(
+            start=start, kind='signal', member='CallEnded') is not None, 30)
         s.settle(quiet=0.2, timeout=10)
+        reads = proc_io(d.pid).get('read_bytes', 0) - io0.get('read_bytes', 0)
         if len(sim.nmbr) <= n_nmbr:
             done.append({'missing': 'nmbr'})
             continue
         t0 = sim.nmbr[n_nmbr]
         k = s.find(since_ns=t0, start=start, kind='notify', replaces=0, summary=name[:48])
-        done.append({'t0': t0, 'notify_ns': s.events[k]['ns'] - t0 if k is not None else None})
+        done.append({'t0': t0, 'notify_ns': s.events[k]['ns'] - t0 if k is not None else None,
+                     'read_kb': reads / 1024})
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
     if recorder is not None:
@@ -183,6 +202,8 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         'notify_bus_ms': ms_stats([c['notify_ns'] for c in done
                                    if c.get('notify_ns') is not None]),
         'cpu_ms_per_call': round(cpu / 1e6 / max(len(calls), 1), 3),
+        # what the kernel read from the disk for the daemon, a call
+        'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
         'wall_s': round(wall, 1),
         'rss_kb': proc_status(d.pid),
         'stages': stage_budget(stages_file, [c.get('t0') for c in done]),
@@ -194,13 +215,19 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
 
 
 def evict_db(db):
-    for suffix in ('', '-wal'):
+    """Drops the database file from the page cache, as for a caller whose
+    pages nobody read for long. What is dirty is written first (fdatasync),
+    so that no writeback runs during the call; the write-ahead log, written
+    by the last calls, stays (it would be in the cache in life too)."""
+    for suffix in ('-wal', ''):
         try:
             fd = os.open(db + suffix, os.O_RDONLY)
         except OSError:
             continue
         try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.fdatasync(fd)
+            if suffix == '':
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)
 
@@ -239,14 +266,15 @@ def perf_top(data, build, n=12):
     """The top self costs (perf report), as (percent, symbol, object)."""
     try:
         p = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
-                            '--sort', 'sym,dso', '-g', 'none', '--percent-limit', '1'],
+                            '--sort', 'dso,sym', '-g', 'none', '--percent-limit', '1'],
                            capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as e:
         return [('-', 'perf report failed: %s' % e, '')]
     out = []
     for line in p.stdout.splitlines():
+        # "  9.09%  libsqlite3.so.0.8.6  [.] sqlite3VdbeExec" (--sort dso,sym)
         parts = line.split()
-        if len(parts) >= 4 and parts[0].endswith('%'):
+        if len(parts) >= 4 and parts[0].endswith('%') and parts[2] in ('[.]', '[k]'):
             out.append((parts[0], ' '.join(parts[3:]), parts[1]))
         if len(out) >= n:
             break
