@@ -242,8 +242,24 @@ with ctidtest.Harness(timeout=180) as h:
            'a withheld number as NCID writes it (§3.3)', cid)
     tap.ok(later.line() is not None, 'the later client gets the call too')
 
-    notified = len(server.wait_notify(3))
-    tap.ok(notified >= 3, 'the three modem calls popped up', notified)
+    # A caller no contact matches: the telco's NAME, sent right after NMBR,
+    # is in the CID: line; one that comes later is not waited for.
+    sim.send('call 01632960555 "SMITH J" rings=1')
+    got = dict(fields(first.until('CID: ') or '')[1])
+    tap.is_((got.get('NMBR'), got.get('NAME')), ('01632960555', 'SMITH J'),
+            "an unknown caller's CID: line has the telco's name")
+    first.until('END: ')
+    sim.take('event nmbr')  # the calls' before
+    sim.send('call 01632960556 "LATE L" name_delay=0.8 rings=2')
+    t = nmbr_ns()
+    got = dict(fields(first.until('CID: ') or '')[1])
+    late_ms = (first.at - t) / 1e6
+    tap.ok((got.get('NMBR'), got.get('NAME')) == ('01632960556', 'NO NAME') and late_ms < 250,
+           'a NAME 0.8 s late is not waited for: NO NAME after %.1f ms' % late_ms, got)
+    first.until('END: ')
+
+    notified = len(server.wait_notify(5))
+    tap.ok(notified >= 5, 'the five modem calls popped up', notified)
 
     # A gateway (§4): sip2ncid's start-up (§2), then its CALL: line (its man
     # page) for the contact's number on its line 1122.

@@ -22,7 +22,25 @@ struct ncidout {
 	/* The CIDLOG: lines a client gets, made when the first client after a
 	 * change asks: a hundred clients connecting at once read the log once. */
 	char *log_lines;
+	/* CID: lines of callers without a name yet, held until the telco's
+	 * NAME line that a modem sends right after NMBR was read (see
+	 * hold_cid()); struct held. */
+	GPtrArray *held;
+	guint held_idle;
 };
+
+struct held {
+	uint64_t key;
+	struct ncid_call call; /* strings owned */
+};
+
+static void held_free(gpointer data) {
+	struct held *h = data;
+	g_free((char *)h->call.line);
+	g_free((char *)h->call.number);
+	g_free((char *)h->call.name);
+	g_free(h);
+}
 
 static void local_tm(int64_t seconds, struct tm *out) {
 	time_t t = (time_t)seconds;
@@ -101,6 +119,7 @@ struct ncidout *ncidout_create(const struct config *config, struct calls *calls,
 	struct ncidout *o = g_new0(struct ncidout, 1);
 	o->calls = calls;
 	o->rings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	o->held = g_ptr_array_new_with_free_func(held_free);
 	char *why = NULL;
 	struct ncid_server_options so = {
 		.host = host,
@@ -119,6 +138,7 @@ struct ncidout *ncidout_create(const struct config *config, struct calls *calls,
 		log_error("Could not serve NCID clients on %s: %s", listen, why);
 		g_free(why);
 		g_hash_table_destroy(o->rings);
+		g_ptr_array_free(o->held, TRUE);
 		g_free(o);
 		return NULL;
 	}
@@ -130,6 +150,10 @@ void ncidout_destroy(struct ncidout *o) {
 	if (o == NULL) {
 		return;
 	}
+	if (o->held_idle != 0) {
+		g_source_remove(o->held_idle);
+	}
+	g_ptr_array_free(o->held, TRUE);
 	ncid_server_destroy(o->server);
 	g_hash_table_destroy(o->rings);
 	g_free(o->log_lines);
@@ -168,44 +192,118 @@ static void send_rings(struct ncidout *o, const struct call_entry *e, bool ended
 	g_free(line);
 }
 
+/* The call as NCID shows it; its strings are e's. */
+static void ncid_view(const struct call_entry *e, struct ncid_call *nc) {
+	const struct call_info *i = &e->info;
+	*nc = (struct ncid_call){
+		.line = e->line,
+		.number = i->number[0] != '\0' ? i->number : withheld_call(i->withheld),
+		/* the contact's, else the telco's, else withheld or none */
+		.name = e->match.name[0] != '\0' ? e->match.name
+			: i->name[0] != '\0'	   ? i->name
+						   : withheld_call(i->name_withheld),
+	};
+	local_tm(i->started_wall / 1000, &nc->when);
+	if (i->has_date && i->has_time) {
+		/* §3.2: DATE and TIME as the line (the telco, a gateway) sent them */
+		nc->when.tm_year = i->year - 1900;
+		nc->when.tm_mon = i->month - 1;
+		nc->when.tm_mday = i->day;
+		nc->when.tm_hour = i->hour;
+		nc->when.tm_min = i->minute;
+	}
+}
+
+static void send_cid(struct ncidout *o, const struct ncid_call *nc) {
+	char *line = ncid_format_call("CID", nc);
+	ncid_server_broadcast(o->server, line);
+	g_free(line);
+}
+
+/* Sends the held CID: line of key (all of them for 0), as it stands. */
+static void send_held(struct ncidout *o, uint64_t key) {
+	for (guint k = 0; k < o->held->len;) {
+		struct held *h = g_ptr_array_index(o->held, k);
+		if (key != 0 && h->key != key) {
+			k++;
+			continue;
+		}
+		send_cid(o, &h->call);
+		g_ptr_array_remove_index(o->held, k);
+	}
+}
+
+static gboolean held_idle_cb(gpointer data) {
+	struct ncidout *o = data;
+	o->held_idle = 0;
+	send_held(o, 0); /* no NAME came with the number: NO NAME (§3.3) */
+	return G_SOURCE_REMOVE;
+}
+
+/* A caller no contact matched, whose NAME line has not come: a modem sends
+ * it right after NMBR, in the same read, where it becomes a change of the
+ * call a moment later. The CID: line waits for it until what was read is
+ * handled (an idle callback), so clients get the telco's name, not NO
+ * NAME; a NAME that comes later than that is not waited for. */
+static void hold_cid(struct ncidout *o, const struct call_entry *e, const struct ncid_call *nc) {
+	struct held *h = g_new0(struct held, 1);
+	h->key = e->key;
+	h->call = *nc;
+	h->call.line = g_strdup(nc->line);
+	h->call.number = g_strdup(nc->number);
+	h->call.name = NULL;
+	g_ptr_array_add(o->held, h);
+	if (o->held_idle == 0) {
+		o->held_idle = g_idle_add(held_idle_cb, o);
+	}
+}
+
+static struct held *find_held(struct ncidout *o, uint64_t key) {
+	for (guint k = 0; k < o->held->len; k++) {
+		struct held *h = g_ptr_array_index(o->held, k);
+		if (h->key == key) {
+			return h;
+		}
+	}
+	return NULL;
+}
+
 void ncidout_call(struct ncidout *o, enum call_change change, const struct call_entry *e) {
 	if (change != CALL_UPDATED) {
 		ncidout_log_changed(o); /* it is in the log from its start */
 	}
+	struct ncid_call nc;
+	ncid_view(e, &nc);
+	struct held *h = find_held(o, e->key);
 	if (change == CALL_UPDATED) {
-		send_rings(o, e, false); /* NCID sends one CID: line per call (§3.2) */
+		if (h != NULL && nc.name != NULL) {
+			g_free((char *)h->call.name);
+			h->call.name = g_strdup(nc.name); /* the NAME line came */
+			send_held(o, e->key);
+		}
+		if (h == NULL || nc.name != NULL) {
+			send_rings(o, e, false); /* NCID sends one CID: line per call (§3.2) */
+		}
 		return;
 	}
-	const struct call_info *i = &e->info;
-	const char *number = i->number[0] != '\0' ? i->number : withheld_call(i->withheld);
-	const char *name = e->match.name[0] != '\0' ? e->match.name
-			   : i->name[0] != '\0'	    ? i->name
-						    : withheld_call(i->name_withheld);
-	struct ncid_call nc = {.line = e->line, .number = number, .name = name};
-	local_tm(i->started_wall / 1000, &nc.when);
-	if (i->has_date && i->has_time) {
-		/* §3.2: DATE and TIME as the line (the telco, a gateway) sent them */
-		nc.when.tm_year = i->year - 1900;
-		nc.when.tm_mon = i->month - 1;
-		nc.when.tm_mday = i->day;
-		nc.when.tm_hour = i->hour;
-		nc.when.tm_min = i->minute;
-	}
-	char *line;
 	if (change == CALL_STARTED) {
-		line = ncid_format_call("CID", &nc);
-	} else {
-		send_rings(o, e, true);
-		struct tm ended;
-		local_tm((i->ended_wall != 0 ? i->ended_wall : i->started_wall) / 1000, &ended);
-		/* §4.4: BYE after an answer, CANCEL before one. */
-		line = ncid_format_end(&nc, &ended, i->state != CALL_STATE_MISSED);
+		if (nc.name == NULL && e->match.contact_id == 0) {
+			hold_cid(o, e, &nc);
+			return;
+		}
+		send_cid(o, &nc);
+		send_rings(o, e, false); /* after the CID line: that one is waited for */
+		return;
 	}
+	send_held(o, e->key); /* ended before its CID: line went */
+	send_rings(o, e, true);
+	struct tm ended;
+	const struct call_info *i = &e->info;
+	local_tm((i->ended_wall != 0 ? i->ended_wall : i->started_wall) / 1000, &ended);
+	/* §4.4: BYE after an answer, CANCEL before one. */
+	char *line = ncid_format_end(&nc, &ended, i->state != CALL_STATE_MISSED);
 	ncid_server_broadcast(o->server, line);
 	g_free(line);
-	if (change == CALL_STARTED) {
-		send_rings(o, e, false); /* after the CID line: that one is waited for */
-	}
 }
 
 /* "today", "tomorrow" or "in N days", and the day: "in 3 days (12 Dec)". */

@@ -1150,7 +1150,7 @@ def path_table(results):
             continue
         cols = []
         for label in ('this', 'other'):
-            for case in ('friendly', 'realistic'):
+            for case in ('friendly', 'realistic', 'cold'):
                 if case in path.get(label, {}):
                     cols.append(('%s %s' % (case, '' if label == 'this' else '(--ctid)'),
                                  path[label][case]))

@@ -6,8 +6,12 @@ Two cases, each on a daemon of its own with a fresh copy of the database:
               together, the database warm in the page cache, each caller
               calling the second time in a row;
   realistic   distinct contacts picked at random, each their first call of
-              the day, NMBR alone, NAME 100 ms later, then rings; the
-              database file dropped from the page cache before each call.
+              the day (none of their pages in SQLite's cache), NMBR alone,
+              NAME 100 ms later, then rings;
+  cold        the same, with the database file also dropped from the
+              kernel's page cache before each call (after a reboot, or on
+              a box short of memory): every page the call needs comes
+              from the disk.
 
 ctid runs with CTID_STAGES set, so it appends a CLOCK_REALTIME stamp for
 each stage (common/stages.h) to a file; modemsim stamps each NMBR line and
@@ -21,7 +25,7 @@ over the calls, history writes, rings and ends included.
 --cpu-quota PCT runs the daemon in a cgroup limited to PCT % of one CPU
 (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us): a Raspberry Pi next to the
 router. --perf records the daemon with perf during the realistic case and
-names the top costs.
+names the top costs (realistic case).
 """
 
 import os
@@ -301,11 +305,16 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                                      warmup=friendly[:min(len(hot), n)])
         log('%d: call path, %s build: realistic case, %d calls' % (size, label, len(real)))
         with harness() as h:
-            db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
+            db = scratch_copy(m['db'], 'path-%d.db' % size)
             r['realistic'] = one_case(h, args, db, ctid, real,
-                                      'call {number} "{name}" name_delay=0.1 rings=2', True,
+                                      'call {number} "{name}" name_delay=0.1 rings=2', False,
                                       perf=args.perf and label == 'this'
                                       and shutil.which('perf') is not None)
+        log('%d: call path, %s build: cold case, %d calls' % (size, label, len(real)))
+        with harness() as h:
+            db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
+            r['cold'] = one_case(h, args, db, ctid, real,
+                                 'call {number} "{name}" name_delay=0.1 rings=2', True)
     if args.cpu_quota:
         quota = Quota(args.cpu_quota)
         if quota.path is None:
