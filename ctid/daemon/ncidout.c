@@ -200,8 +200,8 @@ static void ncid_view(const struct call_entry *e, struct ncid_call *nc) {
 		.number = i->number[0] != '\0' ? i->number : withheld_call(i->withheld),
 		/* the contact's, else the telco's, else withheld or none */
 		.name = e->match.name[0] != '\0' ? e->match.name
-			: i->name[0] != '\0'	   ? i->name
-						   : withheld_call(i->name_withheld),
+			: i->name[0] != '\0'	 ? i->name
+						 : withheld_call(i->name_withheld),
 	};
 	local_tm(i->started_wall / 1000, &nc->when);
 	if (i->has_date && i->has_time) {
