@@ -15,7 +15,7 @@
 #define WRITE_RETRY_MIN	   1
 #define WRITE_RETRY_MAX	   30
 #define CHECKPOINT_QUIET_S 3
-#define UPDATE_DELAY_MS	   1000
+#define UPDATE_DELAY_MS	   10000
 /* A call must never wait long for another process's lock: the write is
  * retried from the loop instead. */
 #define BUSY_TIMEOUT_MS 100
