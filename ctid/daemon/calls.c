@@ -43,6 +43,8 @@ struct calls {
 	int write_error;	  /* the last failed write's -errno; 0 while writes succeed */
 	int64_t unwritable_since; /* when writing began to fail */
 	guint checkpoint;	  /* pending: the log goes into the file once quiet */
+	GThread *checkpointer;	  /* the last checkpoint's thread, or NULL */
+	gint checkpointing;	  /* it runs (atomic) */
 	int data_version;	  /* db_data_version() when last asked */
 	guint update_timer;	  /* pending: a ringing call's changes are written */
 };
@@ -159,6 +161,22 @@ static bool reopen_helps(int err) {
  * here, once no call is ringing and nothing was written for a few seconds:
  * a one-shot timer, re-armed by each write, so an idle daemon never wakes.
  */
+/* A checkpoint's own thread and connection: its fsyncs (tens of ms) never
+ * hold up the main loop, where the next call's NMBR line may be waiting
+ * to be read (tests/bench/run --only path: a call's line read 30 ms late,
+ * behind a checkpoint that ran between its first ring and its number). A
+ * passive checkpoint waits for no writer, and no writer waits for it. */
+static gpointer checkpoint_thread(gpointer data) {
+	struct calls *c = data;
+	struct db *db = db_open(c->path, DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET | DB_OPEN_NO_CREATE);
+	if (db != NULL) {
+		db_checkpoint(db);
+		db_close(db);
+	}
+	g_atomic_int_set(&c->checkpointing, 0);
+	return NULL;
+}
+
 static gboolean checkpoint_cb(gpointer data) {
 	struct calls *c = data;
 	for (struct active *a = c->list; a != NULL; a = a->next) {
@@ -166,8 +184,15 @@ static gboolean checkpoint_cb(gpointer data) {
 			return G_SOURCE_CONTINUE; /* a call rings: later */
 		}
 	}
+	if (g_atomic_int_get(&c->checkpointing)) {
+		return G_SOURCE_CONTINUE; /* the last one is still at it */
+	}
 	c->checkpoint = 0;
-	db_checkpoint(c->db);
+	if (c->checkpointer != NULL) {
+		g_thread_join(c->checkpointer); /* done: it said so */
+	}
+	g_atomic_int_set(&c->checkpointing, 1);
+	c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
 	return G_SOURCE_REMOVE;
 }
 
@@ -486,6 +511,9 @@ void calls_destroy(struct calls *c) {
 	if (c->checkpoint != 0) {
 		g_source_remove(c->checkpoint);
 	}
+	if (c->checkpointer != NULL) {
+		g_thread_join(c->checkpointer);
+	}
 	if (c->update_timer != 0) {
 		g_source_remove(c->update_timer);
 	}
@@ -501,7 +529,12 @@ void calls_destroy(struct calls *c) {
 
 int calls_restore(struct calls *c, const char *source, char *why, size_t whysz) {
 	/* db_restore refuses while any connection has the file open: this one
-	 * goes first, and a new one opens whichever file is then in place */
+	 * goes first (and a checkpoint's), and a new one opens whichever file
+	 * is then in place */
+	if (c->checkpointer != NULL) {
+		g_thread_join(c->checkpointer);
+		c->checkpointer = NULL;
+	}
 	db_close(c->db);
 	c->db = NULL;
 	int ret = db_restore(c->path, source, why, whysz);
