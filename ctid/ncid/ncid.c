@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ncid.h"
+#include "utf8.h"
 
 const char *ncid_withheld_name(enum ncid_withheld w) {
 	switch (w) {
@@ -27,6 +28,15 @@ char *ncid_greeting(const char *version) {
 			       version);
 }
 
+/* Appends s[0..len) with "*", CR, LF and the other control characters made
+ * spaces, so that the text cannot end a field or a line early. */
+static void append_clean(GString *out, const char *s, size_t len) {
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+	}
+}
+
 /* Appends s to out as one field: fallback when empty, at most
  * NCID_FIELD_MAX bytes cut at a UTF-8 boundary, no "*" or control
  * characters. */
@@ -34,17 +44,7 @@ static void append_field(GString *out, const char *s, const char *fallback) {
 	if (s == NULL || s[0] == '\0') {
 		s = fallback;
 	}
-	size_t len = strlen(s);
-	if (len > NCID_FIELD_MAX) {
-		len = NCID_FIELD_MAX;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) {
-			len--;
-		}
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
-	}
+	append_clean(out, s, utf8_prefix(s, strlen(s), NCID_FIELD_MAX));
 	g_string_append_c(out, '*');
 }
 
@@ -117,10 +117,7 @@ const char *ncid_startup_end(enum ncid_log log) {
 
 char *ncid_format_msg(const char *text, const struct tm *when, const char *name, const char *number) {
 	GString *out = g_string_new("MSG: ");
-	for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-		g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
-	}
+	append_clean(out, text != NULL ? text : "", text != NULL ? strlen(text) : 0);
 	/* §3.5: a space, "***", then the fields in the server's order */
 	g_string_append(out, " ***");
 	append_date_time(out, when);

@@ -183,21 +183,11 @@ static int digits(const char *s, size_t n) {
 	return v;
 }
 
-/* §4.3: DATE is mmddhhmm in the gateway's local time, the year the
- * server's (last year's for a late-December stamp read in early January). */
-static void stamp_date(struct call_info *c, struct span d) {
-	int month = d.len == 8 ? digits(d.s, 2) : -1, day = d.len == 8 ? digits(d.s + 2, 2) : -1;
-	int hour = d.len == 8 ? digits(d.s + 4, 2) : -1,
-	    minute = d.len == 8 ? digits(d.s + 6, 2) : -1;
-	if (!civil_month_day_valid(month, day) || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
-		return; /* "DATE." (the server's time) or garbage: the local stamp stays */
-	}
-	int year = c->year;
-	if (month > c->month + 1) {
-		year--;
-	}
-	if (!civil_date_valid(year, month, day)) {
-		return;
+/* Takes the stamp when it is a time of a day that exists. */
+static bool set_stamp(struct call_info *c, int year, int month, int day, int hour, int minute) {
+	if (!civil_date_valid(year, month, day) || hour < 0 || hour > 23 || minute < 0 ||
+	    minute > 59) {
+		return false;
 	}
 	c->year = year;
 	c->month = month;
@@ -205,6 +195,19 @@ static void stamp_date(struct call_info *c, struct span d) {
 	c->hour = hour;
 	c->minute = minute;
 	c->has_date = c->has_time = true;
+	return true;
+}
+
+/* §4.3: DATE is mmddhhmm in the gateway's local time, the year the
+ * server's (last year's for a late-December stamp read in early January).
+ * "DATE." (the server's time) or garbage: the local stamp stays. */
+static void stamp_date(struct call_info *c, struct span d) {
+	if (d.len != 8) {
+		return;
+	}
+	int month = digits(d.s, 2), day = digits(d.s + 2, 2);
+	set_stamp(c, month > c->month + 1 ? c->year - 1 : c->year, month, day, digits(d.s + 4, 2),
+		  digits(d.s + 6, 2));
 }
 
 /* §4.4: SCALL is "mm/dd/yyyy hh:mm:ss". */
@@ -212,18 +215,8 @@ static void stamp_scall(struct call_info *c, struct span d) {
 	if (d.len != 19 || d.s[2] != '/' || d.s[5] != '/' || d.s[10] != ' ' || d.s[13] != ':') {
 		return;
 	}
-	int month = digits(d.s, 2), day = digits(d.s + 3, 2), year = digits(d.s + 6, 4);
-	int hour = digits(d.s + 11, 2), minute = digits(d.s + 14, 2);
-	if (!civil_date_valid(year, month, day) || hour < 0 || hour > 23 || minute < 0 ||
-	    minute > 59) {
-		return;
-	}
-	c->year = year;
-	c->month = month;
-	c->day = day;
-	c->hour = hour;
-	c->minute = minute;
-	c->has_date = c->has_time = true;
+	set_stamp(c, digits(d.s + 6, 4), digits(d.s, 2), digits(d.s + 3, 2), digits(d.s + 11, 2),
+		  digits(d.s + 14, 2));
 }
 
 static bool is_word(struct span f, const char *const *words) {

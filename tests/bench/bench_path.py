@@ -35,7 +35,7 @@ import sqlite3
 import subprocess
 import time
 
-from benchlib import Session, proc_status
+from benchlib import Session, proc_io, proc_status
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
           'notify-reply', 'outputs']
@@ -54,19 +54,6 @@ def task_cpu_ns(pid):
     except OSError:
         pass
     return total
-
-
-def proc_io(pid):
-    """/proc/PID/io: read_bytes is what came from the disk (not the cache)."""
-    out = {}
-    try:
-        with open('/proc/%d/io' % pid) as f:
-            for line in f:
-                key, _, value = line.partition(':')
-                out[key] = int(value)
-    except (OSError, ValueError):
-        pass
-    return out
 
 
 def pct(values, q):

@@ -52,18 +52,30 @@ def parse_listen(line):
     return ev
 
 
-def proc_status(pid):
-    """The memory fields of /proc/PID/status, in kB."""
+def proc_fields(pid, name, keys=None):
+    """The "key: number ..." lines of /proc/PID/NAME (those of keys, when
+    given), each key's first number."""
     out = {}
     try:
-        with open('/proc/%d/status' % pid) as f:
+        with open('/proc/%d/%s' % (pid, name)) as f:
             for line in f:
                 key, _, value = line.partition(':')
-                if key in ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'RssShmem', 'Threads'):
+                if (keys is None or key in keys) and value.split():
                     out[key] = int(value.split()[0])
-    except OSError:
+    except (OSError, ValueError):
         pass
     return out
+
+
+def proc_status(pid):
+    """The memory fields of /proc/PID/status, in kB."""
+    return proc_fields(pid, 'status',
+                       ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'RssShmem', 'Threads'))
+
+
+def proc_io(pid):
+    """/proc/PID/io: read_bytes is what came from the disk (not the cache)."""
+    return proc_fields(pid, 'io')
 
 
 def context_switches(pid):
