@@ -96,14 +96,22 @@ int db_call_add(struct db *db, const struct db_call *c, int64_t *id) {
 	return ret;
 }
 
+/* Most updates (a call's rings, its end) leave the number and the contact
+ * as they were: the narrow statement then spares their indexes, and the
+ * full one runs only when the narrow one found the row changed there. */
 int db_call_update(struct db *db, const struct db_call *c) {
-	sqlite3_stmt *s = db_stmt(db, STMT_CALL_UPDATE);
-	if (s == NULL) {
-		return -errno;
+	static const enum db_stmt tries[] = {STMT_CALL_PROGRESS, STMT_CALL_UPDATE};
+	int ret = -ENOENT;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && ret == -ENOENT; i++) {
+		sqlite3_stmt *s = db_stmt(db, tries[i]);
+		if (s == NULL) {
+			return -errno;
+		}
+		sqlite3_bind_int64(s, 1, c->id);
+		bind_fields(s, c);
+		ret = db_exec_change(db, s);
 	}
-	sqlite3_bind_int64(s, 1, c->id);
-	bind_fields(s, c);
-	return db_exec_change(db, s);
+	return ret;
 }
 
 struct call_walk {

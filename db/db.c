@@ -110,6 +110,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			     " withheld = ?6, e164 = ?7, date = ?8, ring_type = ?9, called = ?10,"
 			     " contact_id = ?11, rings = ?12, state = ?13, direction = ?14,"
 			     " answered_by = ?15, department = ?16 WHERE id = ?1",
+	/* the same, leaving the indexed number, e164 and contact alone: SQLite
+	 * rewrites every index whose column an UPDATE sets, changed or not (a
+	 * call's end wrote 6 pages with them, 3 without) */
+	[STMT_CALL_PROGRESS] = "UPDATE calls SET ended = ?2, line = ?3, name = ?5,"
+			       " withheld = ?6, date = ?8, ring_type = ?9, called = ?10,"
+			       " rings = ?12, state = ?13, direction = ?14,"
+			       " answered_by = ?15, department = ?16 WHERE id = ?1 AND"
+			       " number IS ?4 AND e164 IS ?7 AND contact_id IS ?11",
 	[STMT_CALL_GET] = "SELECT " CALL_COLS " FROM calls k"
 			  " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = ?1",
 	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2, handled_by = ?3 WHERE id = ?1",

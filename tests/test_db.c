@@ -430,6 +430,24 @@ static void test_calls(struct db *db) {
 	db_call_get(db, c1, capture_call, &cap);
 	is_str(cap.names[0], "01632960100|missed|Caller Known", "call read back with contact name");
 
+	/* a number that changes while the call rings (the network corrected
+	 * it) takes the full update: the narrow one leaves number and contact */
+	int64_t c4;
+	struct db_call moving = {.started = 500, .number = "01632960999", .rings = 1,
+				 .state = DB_CALL_RINGING};
+	db_call_add(db, &moving, &c4);
+	moving.id = c4;
+	moving.number = "01632960200";
+	moving.e164 = "+441632960200";
+	moving.contact_id = add_contact(db, "Second Caller", NULL, "+441632960200");
+	moving.state = DB_CALL_ANSWERED;
+	is_int(db_call_update(db, &moving), 0, "call updated with a new number");
+	memset(&cap, 0, sizeof(cap));
+	db_call_get(db, c4, capture_call, &cap);
+	is_str(cap.names[0], "01632960200|answered|Second Caller", "new number and contact read back");
+	moving.id = c4 + 1000;
+	is_int(db_call_update(db, &moving), -ENOENT, "a call that is not there is not updated");
+
 	memset(&cap, 0, sizeof(cap));
 	struct db_call_filter all = {0};
 	db_call_foreach(db, &all, capture_call, &cap);
