@@ -21,6 +21,7 @@ enum stage {
 	STAGE_NOTIFY_SENT,  /* the notification thread calls the server */
 	STAGE_NOTIFY_REPLY, /* and has its answer */
 	STAGE_OUTPUTS,	    /* the other outputs (NCID, web, MQTT) had the event */
+	STAGE_NCID_SENT,    /* NCID's sender thread sent a line to its first client */
 	STAGE_COUNT,
 };
 

@@ -433,7 +433,9 @@ static void test_calls(struct db *db) {
 	/* a number that changes while the call rings (the network corrected
 	 * it) takes the full update: the narrow one leaves number and contact */
 	int64_t c4;
-	struct db_call moving = {.started = 500, .number = "01632960999", .rings = 1,
+	struct db_call moving = {.started = 500,
+				 .number = "01632960999",
+				 .rings = 1,
 				 .state = DB_CALL_RINGING};
 	db_call_add(db, &moving, &c4);
 	moving.id = c4;
@@ -444,7 +446,8 @@ static void test_calls(struct db *db) {
 	is_int(db_call_update(db, &moving), 0, "call updated with a new number");
 	memset(&cap, 0, sizeof(cap));
 	db_call_get(db, c4, capture_call, &cap);
-	is_str(cap.names[0], "01632960200|answered|Second Caller", "new number and contact read back");
+	is_str(cap.names[0], "01632960200|answered|Second Caller",
+	       "new number and contact read back");
 	moving.id = c4 + 1000;
 	is_int(db_call_update(db, &moving), -ENOENT, "a call that is not there is not updated");
 

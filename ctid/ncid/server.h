@@ -15,6 +15,11 @@
  * to its end, so garbage and endless lines cost nothing. CALL: and
  * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
  * address is one of the gateways'; other lines are read and ignored.
+ *
+ * Broadcast lines are sent by a thread of the server's own at nice 10, so
+ * that a hundred clients' sends never stand between a call and its popup;
+ * everything else (accepting, reading, the start-up, dropping) stays on
+ * the main loop.
  */
 
 #include <stddef.h>

@@ -152,6 +152,8 @@ def measure_ctid(h, args, db, calls):
     port = free_port()
     s = Session(h, args.build, db, interval_ms=args.ncid_interval, modems=1,
                 keep_open=args.keep_open)
+    stages_file = h.path('stages.txt')
+    s.env['CTID_STAGES'] = stages_file
     with open(s.config, 'w') as f:
         f.write('region = GB\nlisten = none\nncid-listen = 127.0.0.1:%d\n' % port)
     s.start_daemon()
@@ -160,19 +162,31 @@ def measure_ctid(h, args, db, calls):
     sim = s.sims[0]
     client = Reader(port)
     client.until('300 ', 30)
-    notify = {'alone': [], 'crowd': []}
+    notify = {'alone': [], 'crowd': [], 'after': []}
     phase = ['alone']
 
+    since = [0]
+
     def nmbr_ns():
+        since[0] = len(s.events)
         n = len(sim.nmbr)
         s.wait(lambda: len(sim.nmbr) > n, 15)
         return sim.nmbr[-1] if len(sim.nmbr) > n else 0
 
     def done():
+        # until the daemon ended the call (its ring timeout after the last
+        # ring): the end's lines to every client must not fall into the
+        # next call's time
         d = sim.done
-        s.wait(lambda: sim.done > d, 30)
+        s.wait(lambda: sim.done > d and s.find(start=since[0], kind='signal',
+                                                 member='CallEnded') is not None, 30)
+        s.settle(quiet=0.2, timeout=10)
+
+    starts = {'alone': [], 'crowd': [], 'after': []}
 
     def on_call(number, name, t0):
+        starts[phase[0]].append(t0)
+
         def find():
             return s.find(since_ns=t0, kind='notify', replaces=0, summary=name[:48])
         if t0 and s.wait(lambda: find() is not None, 10):
@@ -198,12 +212,22 @@ def measure_ctid(h, args, db, calls):
     out['crowd'] = summary(cid_calls(sim, client, calls[2 * n:3 * n], 'call {number} "{name}" rings=1',
                                      nmbr_ns, done, on_call), n)
     out['crowd']['clients'] = args.ncid_clients + 2
-    out['notify_alone'] = summary(notify['alone'], n)
-    out['notify_crowd'] = summary(notify['crowd'], n)
     out['rss_kb'] = proc_status(s.daemon.pid)
-    client.close()
     stuck.close()
     crowd.stop()
+    # the same alone again: what changed between the first case and the
+    # crowd's that is not the crowd (the log grown, a checkpoint) shows here
+    s.settle(quiet=1.0, timeout=30)
+    phase[0] = 'after'
+    out['after'] = summary(cid_calls(sim, client, calls[3 * n:4 * n], 'call {number} "{name}" rings=1',
+                                     nmbr_ns, done, on_call), n)
+    out['notify_alone'] = summary(notify['alone'], n)
+    out['notify_crowd'] = summary(notify['crowd'], n)
+    out['notify_after'] = summary(notify['after'], n)
+    # where the time goes, stage by stage (common/stages.h), in each case
+    from bench_path import stage_budget
+    out['stages'] = {case: stage_budget(stages_file, t0s) for case, t0s in starts.items()}
+    client.close()
     return out
 
 
@@ -269,7 +293,7 @@ def measure_ncidd(h, args, size, calls):
 
 def measure_ncid(args, size, m, harness, scratch_copy, log):
     calls = [(c['number'], c['name']) for c in m['hot']]
-    calls = (calls * (3 * args.ncid_calls // max(len(calls), 1) + 1))[:3 * args.ncid_calls]
+    calls = (calls * (4 * args.ncid_calls // max(len(calls), 1) + 1))[:4 * args.ncid_calls]
     out = {}
     log('%d: NCID clients: ctid, %d calls a case' % (size, args.ncid_calls))
     with harness() as h:

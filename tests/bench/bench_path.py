@@ -33,12 +33,13 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 
 from benchlib import Session, proc_io, proc_status
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
-          'notify-reply', 'outputs']
+          'notify-reply', 'outputs', 'ncid-sent']
 
 
 def task_cpu_ns(pid):
@@ -54,6 +55,38 @@ def task_cpu_ns(pid):
     except OSError:
         pass
     return total
+
+
+def thread_cpu_ns(pid):
+    """CPU time of pid's threads by name: ctid (the main loop), ctid-notify
+    (libnotify's), gdbus (GDBus's worker), the rest."""
+    out = {}
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
+                name = f.read().strip()
+            with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        out[name] = out.get(name, 0) + ns
+    return out
+
+
+def notify_floor(s, calls):
+    """libnotify alone showing a call's two popups, against the session's
+    server: its CPU per call (ms), or None."""
+    try:
+        p = subprocess.run([os.path.join(s.build, 'tests/bench/notify_floor'), str(calls)],
+                           env=s.env, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    parts = p.stdout.split()
+    return float(parts[3]) if p.returncode == 0 and len(parts) == 4 else None
 
 
 def pct(values, q):
@@ -134,21 +167,99 @@ class Quota:
                 pass
 
 
-def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=()):
+# The outputs' clients: N WebSocket pages and M NCID clients in a process
+# of their own, reading what comes once a second and throwing it away (as
+# pages and clients on other machines would, without taking this machine's
+# CPU at the moment of a call). Prints "ready" once all are connected.
+OUTPUT_CROWD = r'''
+import base64, os, socket, sys, time
+web, token, ws, ncid, n_ncid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+socks = []
+for _ in range(ws):
+    s = socket.create_connection(('127.0.0.1', web))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+               'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
+               'Authorization: Bearer %s\r\n\r\n' % (web, key, token)).encode())
+    head = b''
+    while b'\r\n\r\n' not in head:
+        head += s.recv(4096)
+    if not head.startswith(b'HTTP/1.1 101'):
+        sys.exit('events: %r' % head[:80])
+    socks.append(s)
+for _ in range(n_ncid):
+    s = socket.create_connection(('127.0.0.1', ncid))
+    got = b''
+    while b'\n300 ' not in got:
+        got += s.recv(65536)
+    socks.append(s)
+for s in socks:
+    s.setblocking(False)
+print('ready', flush=True)
+while True:
+    time.sleep(1)
+    for s in socks:
+        try:
+            while s.recv(65536):
+                pass
+        except BlockingIOError:
+            pass
+'''
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def attach_outputs(h, args, db, conf):
+    """A mosquitto broker, a user for the web page; adds their settings to
+    conf. Returns what start_crowd() needs."""
+    mqtt, web, ncid = free_port(), free_port(), free_port()
+    broker_conf = h.path('mosquitto.conf')
+    import pwd
+    with open(broker_conf, 'w') as f:
+        f.write('listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nuser %s\n'
+                % (mqtt, pwd.getpwuid(os.getuid()).pw_name))
+    h.spawn(['/usr/sbin/mosquitto', '-c', broker_conf], log_name='mosquitto.log')
+    ctidctl = os.path.join(args.build, 'ctid/ctidctl')
+    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'bench', '--role', 'admin',
+                    '--password-stdin'], input='bench-password\n', text=True, check=True,
+                   capture_output=True)
+    token = subprocess.run([ctidctl, '--database', db, 'user', 'token', 'bench'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    conf.append('listen = 127.0.0.1:%d\nncid-listen = 127.0.0.1:%d\nmqtt = mqtt://127.0.0.1:%d\n'
+                % (web, ncid, mqtt))
+    return {'web': web, 'ncid': ncid, 'token': token}
+
+
+def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
+             floor=False, outputs=False):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
-    the modemsim command)."""
+    the modemsim command). outputs: with the web page's, NCID's and MQTT's
+    clients attached (--ws-clients pages, --ncid-clients NCID clients)."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
                 keep_open=args.keep_open)
     s.env['CTID_STAGES'] = stages_file
     s.ctid = ctid
+    conf = ['region = GB\n']
+    out_ports = attach_outputs(h, args, db, conf) if outputs else None
     with open(s.config, 'w') as f:
-        f.write('region = GB\nlisten = none\n')
+        f.write(''.join(conf) if outputs else 'region = GB\nlisten = none\n')
     d = s.start_daemon()
     if quota is not None:
         quota.add(d.pid)
     s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 300)
     s.settle(quiet=3.0, timeout=600)  # the start-up reminders shown
+    if outputs:
+        crowd = h.spawn_lines([sys.executable, '-c', OUTPUT_CROWD, str(out_ports['web']),
+                               out_ports['token'], str(args.ws_clients), str(out_ports['ncid']),
+                               str(args.path_ncid_clients)], log_name='output-crowd.log')
+        if crowd.expect('ready', 120) is None:
+            raise RuntimeError('the outputs\' clients did not connect: ' + crowd.log())
     sim = s.sims[0]
     for number, name in warmup:
         n_done = sim.done
@@ -170,6 +281,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
     cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
+    threads0 = thread_cpu_ns(d.pid)
     done = []
     for number, name in calls:
         if cold:
@@ -192,6 +304,9 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                      'read_kb': reads / 1024})
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
+    threads1 = thread_cpu_ns(d.pid)
+    by_thread = {name: round((ns - threads0.get(name, 0)) / 1e6 / max(len(calls), 1), 3)
+                 for name, ns in threads1.items() if ns > threads0.get(name, 0)}
     if recorder is not None:
         recorder.send_signal(2)
         recorder.wait(60)
@@ -201,14 +316,20 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         'notify_bus_ms': ms_stats([c['notify_ns'] for c in done
                                    if c.get('notify_ns') is not None]),
         'cpu_ms_per_call': round(cpu / 1e6 / max(len(calls), 1), 3),
+        'cpu_ms_per_call_by_thread': by_thread,
         # what the kernel read from the disk for the daemon, a call
         'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
         'wall_s': round(wall, 1),
         'rss_kb': proc_status(d.pid),
         'stages': stage_budget(stages_file, [c.get('t0') for c in done]),
     }
+    if outputs:
+        out['outputs'] = {'ws_clients': args.ws_clients, 'ncid_clients': args.path_ncid_clients,
+                          'mqtt': True}
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
+    if floor:
+        out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(calls))
     d.stop()
     return out
 
@@ -302,7 +423,17 @@ def measure_path(args, size, m, harness, scratch_copy, log):
         with harness() as h:
             db = scratch_copy(m['db'], 'path-%d.db' % size)
             r['realistic'] = one_case(h, args, db, ctid, real,
-                                      'call {number} "{name}" name_delay=0.1 rings=2', False)
+                                      'call {number} "{name}" name_delay=0.1 rings=2', False,
+                                      floor=label == 'this')
+        if label == 'this' and os.path.exists('/usr/sbin/mosquitto'):
+            log('%d: call path, %s build: realistic case with %d WebSocket pages, %d NCID '
+                'clients and an MQTT broker' % (size, label, args.ws_clients,
+                                                args.path_ncid_clients))
+            with harness() as h:
+                db = scratch_copy(m['db'], 'path-%d.db' % size)
+                r['outputs'] = one_case(h, args, db, ctid, real,
+                                        'call {number} "{name}" name_delay=0.1 rings=2', False,
+                                        outputs=True)
         if args.perf and label == 'this' and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
