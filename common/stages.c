@@ -24,6 +24,7 @@ const char *stage_name(enum stage s) {
 		[STAGE_NOTIFY_REPLY] = "notify-reply",
 		[STAGE_OUTPUTS] = "outputs",
 		[STAGE_NCID_SENT] = "ncid-sent",
+		[STAGE_WEB_SENT] = "web-sent",
 	};
 	return s >= 0 && s < STAGE_COUNT ? names[s] : "?";
 }

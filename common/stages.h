@@ -22,6 +22,7 @@ enum stage {
 	STAGE_NOTIFY_REPLY, /* and has its answer */
 	STAGE_OUTPUTS,	    /* the other outputs (NCID, web, MQTT) had the event */
 	STAGE_NCID_SENT,    /* NCID's sender thread sent a line to its first client */
+	STAGE_WEB_SENT,	    /* an event went to the web page's clients */
 	STAGE_COUNT,
 };
 

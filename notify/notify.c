@@ -40,6 +40,8 @@
 #define DESTROY_WAIT (500 * G_TIME_SPAN_MILLISECOND)
 
 struct notify {
+	notify_shown_fn shown_fn;
+	void *shown_data;
 	bool print;
 	FILE *print_to;
 	notify_action_fn fn;
@@ -88,7 +90,11 @@ static void worker_unref(struct worker *w) {
 
 /* Main context side: runs the daemon's callback and logs what the worker said. */
 static void run_event(struct notify *n, struct event *ev) {
-	if (ev->action != NULL) {
+	if (ev->shown) {
+		if (n != NULL && n->shown_fn != NULL) {
+			n->shown_fn(ev->key, n->shown_data);
+		}
+	} else if (ev->action != NULL) {
 		if (n != NULL && n->fn != NULL) {
 			n->fn(ev->key, ev->action, n->data);
 		}
@@ -144,6 +150,12 @@ static gboolean worker_wake(gpointer data) {
 		if (!abandoned) {
 			if (job->type == JOB_SHOW) {
 				notify_server_show(w, job);
+				g_mutex_lock(&w->lock);
+				bool tell = w->tell_shown;
+				g_mutex_unlock(&w->lock);
+				if (tell) {
+					notify_worker_shown(w, job->key);
+				}
 			} else {
 				notify_server_close(w, job);
 			}
@@ -198,6 +210,20 @@ static struct worker *worker_create(const struct notify_options *opts, struct no
 	w->icon = g_strdup(opts->icon != NULL ? opts->icon : CTID_APP_ID);
 	w->desktop_entry = g_strdup(opts->desktop_entry != NULL ? opts->desktop_entry : CTID_APP_ID);
 	return w;
+}
+
+void notify_set_shown(struct notify *n, notify_shown_fn fn, void *data) {
+	n->shown_fn = fn;
+	n->shown_data = data;
+	if (n->w != NULL) {
+		g_mutex_lock(&n->w->lock);
+		n->w->tell_shown = fn != NULL;
+		g_mutex_unlock(&n->w->lock);
+	}
+}
+
+bool notify_enabled(const struct notify *n) {
+	return n != NULL && n->w != NULL;
 }
 
 struct notify *notify_create(const struct notify_options *opts, GMainContext *main_ctx,

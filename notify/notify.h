@@ -76,6 +76,19 @@ int notify_show(struct notify *n, uint64_t key, const struct notify_card *card);
  * must not be a call's. Returns 0, or -EINVAL. */
 int notify_show_reminder(struct notify *n, uint64_t key, const struct notify_reminder_card *r);
 
+/*
+ * Called on the main context once the server answered the show of key (or
+ * could not be reached): the popup is on the screen. Not called for shows
+ * that were merged into a later one of the same key, nor when notifications
+ * are not enabled. NULL: not told (the default), which spares the worker a
+ * wake-up of the main context per popup.
+ */
+typedef void (*notify_shown_fn)(uint64_t key, void *data);
+void notify_set_shown(struct notify *n, notify_shown_fn fn, void *data);
+
+/* Whether popups go to a notification server (the worker runs). */
+bool notify_enabled(const struct notify *n);
+
 /* Closes the popup for key, if any. Returns 0, or -EINVAL. */
 int notify_close(struct notify *n, uint64_t key);
 

@@ -44,6 +44,13 @@ void notify_worker_log(struct worker *w, enum log_level level, const char *fmt, 
 	post_event(w, ev);
 }
 
+void notify_worker_shown(struct worker *w, uint64_t key) {
+	struct event *ev = g_new0(struct event, 1);
+	ev->key = key;
+	ev->shown = true;
+	post_event(w, ev);
+}
+
 void notify_worker_action(struct worker *w, uint64_t key, const char *action) {
 	struct event *ev = g_new0(struct event, 1);
 	ev->key = key;

@@ -42,6 +42,7 @@ enum server_state {
 /* Something for the main context: an action (action set) or a log message. */
 struct event {
 	uint64_t key;
+	bool shown; /* the show of key was answered */
 	char *action;
 	enum log_level level;
 	char *msg;
@@ -61,6 +62,7 @@ struct worker {
 	GQueue events; /* struct event * */
 	GSource *deliver;
 	GSourceFunc deliver_fn; /* runs the events on the main context (notify.c) */
+	bool tell_shown;	/* post a shown event after each show */
 	struct notify *owner;	/* NULL once notify_destroy() let go */
 	GMainContext *main_ctx;
 
@@ -88,6 +90,7 @@ struct worker {
 void notify_worker_log(struct worker *w, enum log_level level, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 void notify_worker_action(struct worker *w, uint64_t key, const char *action);
+void notify_worker_shown(struct worker *w, uint64_t key);
 void notify_event_free(struct event *ev);
 
 /* Worker thread only (server.c): set up libnotify and the server watch, with

@@ -408,6 +408,21 @@ class NotificationServer(Process):
     def notify_calls(self):
         return [NotifyCall(args) for _, args in self.calls('Notify')]
 
+    def notify_times(self):
+        """When the server took each Notify call (time.time()), oldest first."""
+        return [float(t) for t, name, _ in self.mock.GetCalls() if str(name) == 'Notify']
+
+    def answer_notify_after(self, seconds):
+        """Makes Notify answer seconds late (0: at once again), as a server
+        that is busy or stuck would."""
+        code = ('import time\ntime.sleep(%r)\n' % seconds if seconds else '') + '''if args[1]:
+    ret = args[1]
+else:
+    ret = self.next_id
+    self.next_id += 1
+'''
+        self.mock.AddMethod(NOTIFICATIONS, 'Notify', 'susssasa{sv}i', 'u', code)
+
     def wait_notify(self, count, timeout=5.0):
         """Waits until at least count Notify calls are recorded; returns them all."""
         return wait_for(lambda: len(self.notify_calls()) >= count and self.notify_calls(),

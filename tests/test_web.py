@@ -66,9 +66,10 @@ with ctidtest.Harness(timeout=240) as h:
         f.write('#!/bin/sh\necho "$1" >> %s\n' % opened)
     os.chmod(browser, 0o755)
     bus = h.session_bus()
+    stages = os.path.join(tmp, 'stages.txt')
     env = bus.env(XDG_CONFIG_HOME=os.path.join(tmp, 'config'), XDG_STATE_HOME=state,
                   XDG_DATA_HOME=os.path.join(tmp, 'data'), TZ='UTC', LC_ALL='C.UTF-8',
-                  BROWSER=browser)
+                  BROWSER=browser, CTID_STAGES=stages)
 
     def ctl(*args, stdin=None):
         p = subprocess.run([CTIDCTL, '--database', db, '--region', 'GB', *args], env=env,
@@ -430,6 +431,7 @@ with ctidtest.Harness(timeout=240) as h:
         out = []
         for _ in range(limit):
             msg = json.loads(conn.recv())
+            msg['_received'] = time.time()
             out.append(msg)
             if msg.get('event') == until_event:
                 break
@@ -450,6 +452,16 @@ with ctidtest.Harness(timeout=240) as h:
     pops = server.wait_notify(1)
     tap.ok(pops and card.get('summary') == pops[0].summary and card.get('body') == pops[0].body,
            'the card is what the popup shows', (card, pops[:1]))
+    # the pages' events wait for the popup: sending them to many pages must
+    # not take the CPU the popup needs at that moment (the daemon's own
+    # stage marks, common/stages.h, in the order it made them)
+    with open(stages) as f:
+        marks = [line.split()[0] for line in f]
+    handed = marks.index('handed') if 'handed' in marks else len(marks)
+    after = marks[handed:]
+    tap.ok('web-sent' in after and 'notify-reply' in after
+           and after.index('notify-reply') < after.index('web-sent'),
+           'the page gets the call once the popup reached the server', after[:12])
     tap.ok(card.get('company') == 'Pozdniakov & Sons'
            and 'Offered the new cream' in [n['text'] for n in card.get('notes', [])]
            and card.get('requests') == ['Generation P'],
@@ -612,6 +624,20 @@ with ctidtest.Harness(timeout=240) as h:
         with open(opened) as f:
             tap.ok(re.search(r'/login/[0-9a-f]{64}\?next=/%23/contacts/' + str(ivan), f.read()),
                    'at the card, logged in')
+
+    # A notification server that answers late holds the pages up no longer
+    # than a moment (WEB_WAIT_MS).
+    server.answer_notify_after(3)
+    page = ws()
+    sim.send('call 02079460018 rings=1')
+    t_nmbr = time.time()
+    first_msg = json.loads(page.recv())
+    waited = time.time() - t_nmbr
+    tap.ok(first_msg.get('event') == 'call-started' and waited < 1.5,
+           'a slow notification server does not hold the page up', (first_msg.get('event'), waited))
+    messages(page, 'call-ended')
+    page.close()
+    server.answer_notify_after(0)
 
     # Throttling: failed logins from an address (links too), then for a user name.
     import http.client

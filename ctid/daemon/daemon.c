@@ -49,7 +49,74 @@ struct daemon {
 	struct dbwatch *dbwatch; /* with MQTT or NCID: what ctidctl changed */
 	guint check_modems;	 /* the idle source that checks whether any modem is left */
 	int ended_calls;
+	/* The popups on their way to the screen, for which the web page's
+	 * events wait (web_hold): web_wait_for() */
+	uint64_t web_waits[8];
+	size_t n_web_waits;
+	guint web_wait_timer;
 };
+
+/* A popup the server does not answer holds the pages' events no longer. */
+#define WEB_WAIT_MS 20
+
+static void web_waits_over(struct daemon *d) {
+	for (; d->n_web_waits > 0; d->n_web_waits--) {
+		web_release(d->web);
+	}
+	if (d->web_wait_timer != 0) {
+		g_source_remove(d->web_wait_timer);
+		d->web_wait_timer = 0;
+	}
+}
+
+static gboolean web_wait_cb(gpointer data) {
+	struct daemon *d = data;
+	d->web_wait_timer = 0;
+	web_waits_over(d);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Sending a call's event to a couple of hundred pages is a couple of ms of
+ * the main thread and of the kernel (a send() each): on a box of few CPUs
+ * that is the CPU the popup's threads and the notification server need at
+ * that moment. So the pages' events wait until the server answered the
+ * popup of key (on_popup_shown), WEB_WAIT_MS at most; a page gets them a
+ * millisecond or two later, the popup nothing later (tests/bench/run --only
+ * path: the outputs case).
+ */
+static void web_wait_for(struct daemon *d, uint64_t key) {
+	if (d->web == NULL || !popups_async(d->popups)) {
+		return;
+	}
+	for (size_t i = 0; i < d->n_web_waits; i++) {
+		if (d->web_waits[i] == key) {
+			return;
+		}
+	}
+	if (d->n_web_waits == sizeof(d->web_waits) / sizeof(d->web_waits[0])) {
+		return; /* a queue of popups: they wait for none of them */
+	}
+	d->web_waits[d->n_web_waits++] = key;
+	web_hold(d->web);
+	if (d->web_wait_timer == 0) {
+		d->web_wait_timer = g_timeout_add(WEB_WAIT_MS, web_wait_cb, d);
+	}
+}
+
+static void on_popup_shown(uint64_t key, void *data) {
+	struct daemon *d = data;
+	for (size_t i = 0; i < d->n_web_waits; i++) {
+		if (d->web_waits[i] == key) {
+			d->web_waits[i] = d->web_waits[--d->n_web_waits];
+			web_release(d->web);
+			break;
+		}
+	}
+	if (d->n_web_waits == 0) {
+		web_waits_over(d); /* the timer */
+	}
+}
 
 static gboolean quit_cb(gpointer data) {
 	struct daemon *d = data;
@@ -86,6 +153,7 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 	if (change != CALL_UPDATED || visible) {
 		popups_show_call(d->popups, e, shown_line, can_dial);
 		stage_mark(STAGE_HANDED);
+		web_wait_for(d, e->key);
 	}
 	if (d->ncid != NULL) {
 		ncidout_call(d->ncid, change, e);
@@ -664,6 +732,8 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 		d->popups = popups_create(&po, &popups_actions, d);
 		if (d->popups == NULL) {
 			log_warn("Screen-pops are off: %s", strerror(errno));
+		} else if (d->web != NULL) {
+			popups_set_shown(d->popups, on_popup_shown, d);
 		}
 	}
 	if (start_mqtt(d) < 0) {
@@ -724,6 +794,8 @@ void daemon_destroy(struct daemon *d) {
 	/* Ends calls in progress: they are logged as they end. */
 	lines_destroy(d->lines);
 	d->lines = NULL;
+	popups_set_shown(d->popups, NULL, NULL);
+	web_waits_over(d); /* what waited goes out */
 	web_destroy(d->web);
 	mqttout_destroy(d->mqtt);
 	ncidout_destroy(d->ncid);

@@ -218,6 +218,16 @@ void popups_card(const struct call_entry *e, const char *line, bool can_dial,
 	*out = card;
 }
 
+void popups_set_shown(struct popups *p, void (*fn)(uint64_t key, void *data), void *data) {
+	if (p != NULL) {
+		notify_set_shown(p->notify, fn, data);
+	}
+}
+
+bool popups_async(const struct popups *p) {
+	return p != NULL && notify_enabled(p->notify);
+}
+
 void popups_show_call(struct popups *p, const struct call_entry *e, const char *line, bool can_dial) {
 	if (p == NULL) {
 		return;

@@ -455,6 +455,11 @@ void web_destroy(struct web *w) {
 	if (w == NULL) {
 		return;
 	}
+	struct queued *q;
+	while ((q = g_queue_pop_head(&w->queued)) != NULL) {
+		g_free(q->object);
+		g_free(q);
+	}
 	web_events_destroy(w->events);
 	if (w->server != NULL) {
 		soup_server_disconnect(w->server);
@@ -466,8 +471,33 @@ void web_destroy(struct web *w) {
 }
 
 void web_publish(struct web *w, const char *type, const char *key, const char *object, uint64_t live) {
-	if (w != NULL && object != NULL) {
-		web_events_publish(w->events, type, key, object, live);
+	if (w == NULL || object == NULL) {
+		return;
+	}
+	if (w->held > 0) {
+		struct queued *q = g_new(struct queued, 1);
+		*q = (struct queued){type, key, g_strdup(object), live};
+		g_queue_push_tail(&w->queued, q);
+		return;
+	}
+	web_events_publish(w->events, type, key, object, live);
+}
+
+void web_hold(struct web *w) {
+	if (w != NULL) {
+		w->held++;
+	}
+}
+
+void web_release(struct web *w) {
+	if (w == NULL || w->held == 0 || --w->held > 0) {
+		return;
+	}
+	struct queued *q;
+	while ((q = g_queue_pop_head(&w->queued)) != NULL) {
+		web_events_publish(w->events, q->type, q->key, q->object, q->live);
+		g_free(q->object);
+		g_free(q);
 	}
 }
 

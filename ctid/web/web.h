@@ -69,13 +69,23 @@ void web_destroy(struct web *w);
  * Publishes an event to every connected page: type is "call-started",
  * "call-updated", "call-ended", "reminder", "modem-added" or
  * "modem-removed"; key the member that holds object ("call", "reminder",
- * "modem"); object one JSON object (copied). Kept in a ring of the last
+ * "modem"), both string literals; object one JSON object (copied). Kept in a ring of the last
  * WEB_EVENTS_KEPT for pages that reconnect with ?since=. live: the call's
  * key (0 for other events): the latest event of a call until its
  * call-ended is what a page that connects afresh gets first.
  */
 #define WEB_EVENTS_KEPT 256
 void web_publish(struct web *w, const char *type, const char *key, const char *object, uint64_t live);
+
+/*
+ * Holds what is published until as many web_release() calls: it then goes
+ * out in order. The daemon holds the pages' events while a popup is on its
+ * way to the screen, so that sending an event to a couple of hundred pages
+ * does not take the CPU the popup needs (tests/bench/run --only path,
+ * outputs case).
+ */
+void web_hold(struct web *w);
+void web_release(struct web *w);
 
 /* The first URL the page is served at ("http://127.0.0.1:8733/"), or NULL
  * when nothing listens. */

@@ -13,12 +13,21 @@
 #define WEB_LOGIN_FAILS	 10	       /* failed logins allowed per window ... */
 #define WEB_LOGIN_WINDOW 600	       /* ... of this many seconds */
 #define WEB_CLIENT_QUEUE 256	       /* messages a slow page may have waiting */
+#define WEB_CHECK_EVERY	 8	       /* events between looks at a page's socket */
 #define WEB_COOKIE	 "ctid_session"
 #define WEB_RESTORE_MAX	 ((int64_t)16 << 30) /* bytes of a database to restore */
 #define WEB_RESTORE_PATH "/api/v1/restore"
 
 struct web_events;
 struct web_throttle;
+
+/* An event published while held; type and key are the callers' literals. */
+struct queued {
+	const char *type;
+	const char *key;
+	char *object;
+	uint64_t live;
+};
 
 struct web {
 	SoupServer *server;
@@ -30,6 +39,8 @@ struct web {
 	struct web_events *events;
 	struct web_throttle *throttle;
 	GResource *resource;
+	int held;      /* web_hold() calls not yet released */
+	GQueue queued; /* struct queued: published while held */
 };
 
 /* Who a request comes from, once authenticated. */

@@ -39,7 +39,7 @@ import time
 from benchlib import Session, proc_io, proc_status
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
-          'notify-reply', 'outputs', 'ncid-sent']
+          'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
 
 
 def task_cpu_ns(pid):
@@ -276,7 +276,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
             break
     recorder = None
     if perf:
-        recorder = subprocess.Popen(['perf', 'record', '-g', '-F', '999', '-o',
+        recorder = subprocess.Popen(['perf', 'record', '-g', '-F', '4999', '-o',
                                      h.path('perf.data'), '-p', str(d.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
