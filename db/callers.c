@@ -376,6 +376,21 @@ static int missed_cmp(const void *a, const void *b) {
 	return x->call_ids[0] < y->call_ids[0] ? -1 : x->call_ids[0] > y->call_ids[0];
 }
 
+int db_missed_count(struct db *db, int64_t *n) {
+	sqlite3_stmt *s = db_stmt(db, STMT_MISSED_COUNT);
+	if (s == NULL) {
+		return -errno;
+	}
+	int rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		log_error("Counting missed calls in %s: %s", db->path, sqlite3_errmsg(db->sql));
+		return db_errno(rc);
+	}
+	return 0;
+}
+
 int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data) {
 	/* fixed clauses only; the unknown one matches calls_waiting's WHERE. A
 	 * call placed from the office that nobody answered is unknown too, but

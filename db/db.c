@@ -118,6 +118,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			       " rings = ?12, state = ?13, direction = ?14,"
 			       " answered_by = ?15, department = ?16 WHERE id = ?1 AND"
 			       " number IS ?4 AND e164 IS ?7 AND contact_id IS ?11",
+	/* db_missed_foreach()'s rows, counted (the calls_missed index) */
+	[STMT_MISSED_COUNT] = "SELECT count(*) FROM calls WHERE state = 'missed' AND handled IS NULL",
 	[STMT_CALL_GET] = "SELECT " CALL_COLS " FROM calls k"
 			  " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = ?1",
 	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2, handled_by = ?3 WHERE id = ?1",

@@ -482,6 +482,11 @@ typedef int (*db_missed_fn)(const struct db_missed *m, void *data);
  */
 int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed_fn fn, void *data);
 
+/* How many calls wait on the call-back list (f = {0} above, every caller's
+ * calls summed), by one count over the calls_missed index rather than the
+ * list: what the MQTT sensor shows after every call. Returns 0 or -errno. */
+int db_missed_count(struct db *db, int64_t *n);
+
 /* Call statistics for reports, over calls started in [since, until) (0: open). */
 struct db_call_counts {
 	const char *date; /* "YYYY-MM-DD", the local day; NULL for totals */

@@ -314,6 +314,14 @@ static void test_missed(void) {
 	ok(xe != NULL && xe->called_back == 0 && xe->first == 1200 && xe->last == 2000 &&
 		   xe < &l.m[l.n - 2],
 	   "missed again after the call-back: waiting again");
+	int64_t waiting = -1, summed = 0;
+	for (int i = 0; i < l.n; i++) {
+		summed += l.m[i].calls;
+	}
+	int counted = db_missed_count(db, &waiting);
+	ok(counted == 0 && waiting == summed && summed > 0,
+	   "the count of calls waiting is the list's, summed (%lld, %lld)", (long long)waiting,
+	   (long long)summed);
 
 	memset(&l, 0, sizeof(l));
 	struct db_missed_filter range = {.since = 1100, .until = 1500};
