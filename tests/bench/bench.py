@@ -31,7 +31,8 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, 'tests'))
 
 import ctidtest  # noqa: E402
-from benchlib import Session, context_switches, cpu_ticks, parse_listen, proc_status  # noqa: E402
+from benchlib import (Session, context_switches, cpu_ticks, parse_listen, proc_status,  # noqa: E402
+                      web_token)
 from bench_ncid import measure_ncid as ncid_side_by_side  # noqa: E402
 from bench_path import STAGES, measure_path as path_budget  # noqa: E402
 
@@ -541,11 +542,7 @@ def measure_web(args, size, m):
     log('%d: web: cards, search as you type, %d WebSocket clients' % (size, args.ws_clients))
     db = scratch_copy(m['db'], 'web-%d.db' % size)
     ctidctl = os.path.join(args.build, 'ctid/ctidctl')
-    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'bench', '--role', 'admin',
-                    '--password-stdin'], input='bench-password\n', text=True, check=True,
-                   capture_output=True)
-    token = subprocess.run([ctidctl, '--database', db, 'user', 'token', 'bench'],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    token = web_token(args.build, db)
     headers = {'Authorization': 'Bearer ' + token}
     calls = hot_calls(m)
     out = {}

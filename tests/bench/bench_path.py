@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import Session, proc_io, proc_status
+from benchlib import Session, proc_io, proc_status, web_token
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
@@ -224,12 +224,7 @@ def attach_outputs(h, args, db, conf):
         f.write('listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nuser %s\n'
                 % (mqtt, pwd.getpwuid(os.getuid()).pw_name))
     h.spawn(['/usr/sbin/mosquitto', '-c', broker_conf], log_name='mosquitto.log')
-    ctidctl = os.path.join(args.build, 'ctid/ctidctl')
-    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'bench', '--role', 'admin',
-                    '--password-stdin'], input='bench-password\n', text=True, check=True,
-                   capture_output=True)
-    token = subprocess.run([ctidctl, '--database', db, 'user', 'token', 'bench'],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    token = web_token(args.build, db)
     conf.append('listen = 127.0.0.1:%d\nncid-listen = 127.0.0.1:%d\nmqtt = mqtt://127.0.0.1:%d\n'
                 % (web, ncid, mqtt))
     return {'web': web, 'ncid': ncid, 'token': token}

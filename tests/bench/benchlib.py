@@ -111,6 +111,17 @@ def cpu_ticks(pid):
         return 0
 
 
+def web_token(build, db):
+    """An admin user "bench" in db and an API token of theirs, for the web
+    page's routes and events."""
+    ctidctl = os.path.join(build, 'ctid/ctidctl')
+    subprocess.run([ctidctl, '--database', db, 'user', 'add', 'bench', '--role', 'admin',
+                    '--password-stdin'], input='bench-password\n', text=True, check=True,
+                   capture_output=True)
+    return subprocess.run([ctidctl, '--database', db, 'user', 'token', 'bench'],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 class Session:
     def __init__(self, h, build, database, interval_ms=200, modems=2, ring_timeout=1,
                  keep_open=16):
