@@ -98,6 +98,25 @@ class TestTimeout(Exception):
     pass
 
 
+def free_ports(n=1):
+    """n loopback TCP ports free now, all different: bound together, so that
+    the kernel cannot hand out one of them twice (Linux may give the port a
+    closed bind(0) had to the next bind(0))."""
+    import socket
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(('127.0.0.1', 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_port():
+    return free_ports(1)[0]
+
+
 def wait_for(predicate, timeout=5.0, interval=0.02):
     """Polls predicate() until it returns something true; returns that, or
     the last falsy value after timeout seconds."""

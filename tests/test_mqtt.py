@@ -39,12 +39,6 @@ USER, PASSWORD = 'ctid', 'not-a-real-secret'
 CALL_KEYS = {'event', 'line', 'number', 'e164', 'name', 'contact', 'state', 'rings', 'time'}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 class Subscriber:
     """A paho client on '#': every message as (topic, payload, retain)."""
 
@@ -119,13 +113,12 @@ with ctidtest.Harness(timeout=240) as h:
                   TZ='UTC', LC_ALL='C.UTF-8')
 
     # The broker: a user and password, nobody anonymous.
-    port = free_port()
+    port, tls_port = ctidtest.free_ports(2)
     passwd = os.path.join(tmp, 'mosquitto.passwd')
     subprocess.run(['mosquitto_passwd', '-c', '-b', passwd, USER, PASSWORD], check=True,
                    capture_output=True)
     os.chmod(passwd, 0o600)
     # and a TLS listener, its certificate made here (for 127.0.0.1)
-    tls_port = free_port()
     cert, key = os.path.join(tmp, 'broker.pem'), os.path.join(tmp, 'broker.key')
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
                     '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext',

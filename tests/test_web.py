@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import ctidtest
 
@@ -426,6 +427,21 @@ with ctidtest.Harness(timeout=240) as h:
             403, 'events with the cookie from another site: 403')
     first = ws(who=None, headers={'Cookie': cookie, 'Origin': url.rstrip('/')})
     second = ws()
+
+    def tcp_timer(local_port, remote_port):
+        """The kernel's timer on the daemon's end of a connection (the
+        "tr" column of /proc/net/tcp: 2 is the keep-alive timer)."""
+        for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+            with open(name) as f:
+                for row in f.read().splitlines()[1:]:
+                    cols = row.split()
+                    if (int(cols[1].rsplit(':', 1)[1], 16) == local_port
+                            and int(cols[2].rsplit(':', 1)[1], 16) == remote_port):
+                        return int(cols[5].split(':')[0], 16)
+        return None
+    web_port = urllib.parse.urlparse(url).port
+    tap.is_(tcp_timer(web_port, second.sock.getsockname()[1]), 2,
+            'a page is watched by the kernel\'s keep-alives (no ping timer of its own)')
 
     def messages(conn, until_event, limit=30):
         out = []

@@ -143,12 +143,24 @@ void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, i
 	struct client *c = g_new0(struct client, 1);
 	c->events = e;
 	c->conn = g_object_ref(conn);
+	/* libsoup wraps the connection in a SoupIOStream ("base-iostream"),
+	 * under TLS around a GTlsConnection ("base-io-stream"): the socket is
+	 * the innermost stream's */
 	GIOStream *io = soup_websocket_connection_get_io_stream(conn);
-	/* under TLS the socket is the base stream's */
-	while (io != NULL && G_IS_TLS_CONNECTION(io)) {
+	for (int depth = 0; io != NULL && !G_IS_SOCKET_CONNECTION(io) && depth < 4; depth++) {
+		GObjectClass *klass = G_OBJECT_GET_CLASS(io);
+		const char *prop = g_object_class_find_property(klass, "base-iostream") != NULL
+					   ? "base-iostream"
+				   : g_object_class_find_property(klass, "base-io-stream") != NULL
+					   ? "base-io-stream"
+					   : NULL;
 		GIOStream *base = NULL;
-		g_object_get(io, "base-io-stream", &base, NULL);
-		g_object_unref(base); /* still held by the TLS connection */
+		if (prop != NULL) {
+			g_object_get(io, prop, &base, NULL);
+		}
+		if (base != NULL) {
+			g_object_unref(base); /* still held by the stream around it */
+		}
 		io = base;
 	}
 	if (io != NULL && G_IS_SOCKET_CONNECTION(io)) {
@@ -156,9 +168,18 @@ void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, i
 		/* an event is one small frame: send it now, not when the last
 		 * one was acknowledged (Nagle), which costs a delayed ACK */
 		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+		/* a page whose machine went away is found by the kernel's
+		 * keep-alives (30 s idle, then 3 probes 10 s apart), not by a
+		 * ping timer of libsoup's each: 200 pages' timers made every
+		 * turn of the main loop look at 200 more sources */
+		g_socket_set_keepalive(c->socket, TRUE);
+		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
+		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
+		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+	} else {
+		soup_websocket_connection_set_keepalive_interval(conn, 30);
 	}
 	soup_websocket_connection_set_max_incoming_payload_size(conn, 4096);
-	soup_websocket_connection_set_keepalive_interval(conn, 30);
 	c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
 	e->clients = g_list_prepend(e->clients, c);
 	e->n_clients++;

@@ -638,12 +638,6 @@ def measure_web(args, size, m):
 
 # An office: one server with modems, many desks.
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def measure_office(args, size, m):
     """One server with 4 modems and N desks (desk daemons sharing one private
     bus and one notification server, watched by bench_listen), calls at a
@@ -665,7 +659,7 @@ def measure_office(args, size, m):
     with ctidtest.Harness(timeout=7200, prefix='ctid-bench-') as h:
         s = Session(h, args.build, db, interval_ms=args.interval, modems=args.office_modems,
                     keep_open=args.keep_open)
-        port = free_port()
+        port = ctidtest.free_port()
         with open(s.config, 'w') as f:
             f.write('region = GB\nlisten = 127.0.0.1:%d\n' % port)
         url = 'http://127.0.0.1:%d/' % port

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 
+import ctidtest
 from benchlib import Session, proc_status
 
 NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
@@ -59,12 +60,6 @@ while True:
         print('ready', flush=True)
         said = True
 '''
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 class Reader(threading.Thread):
@@ -149,7 +144,7 @@ def cid_calls(sim, client, calls, fmt, nmbr_ns, done, on_call=None):
 
 
 def measure_ctid(h, args, db, calls):
-    port = free_port()
+    port = ctidtest.free_port()
     s = Session(h, args.build, db, interval_ms=args.ncid_interval, modems=1,
                 keep_open=args.keep_open)
     stages_file = h.path('stages.txt')
@@ -259,7 +254,7 @@ def measure_ncidd(h, args, size, calls):
                         log_name='modemsim-ncidd.log')
     if sim.expect('ready', 10) is None:
         return {'skipped': 'modemsim did not start'}
-    port = free_port()
+    port = ctidtest.free_port()
     p = lambda name: os.path.join(work, name)  # noqa: E731
     t_start = time.monotonic()
     daemon = h.spawn([ncidd, '-D', '-C', conf, '-t', link, '-p', str(port), '-A',

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 
+import ctidtest
 from benchlib import Session, proc_io, proc_status, web_token
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
@@ -207,17 +208,10 @@ while True:
 '''
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def attach_outputs(h, args, db, conf):
     """A mosquitto broker, a user for the web page; adds their settings to
     conf. Returns what start_crowd() needs."""
-    mqtt, web, ncid = free_port(), free_port(), free_port()
+    mqtt, web, ncid = ctidtest.free_ports(3)
     broker_conf = h.path('mosquitto.conf')
     import pwd
     with open(broker_conf, 'w') as f:
