@@ -344,6 +344,9 @@ with ctidtest.Harness(timeout=240) as h:
     daemon = start_ctid(log_name='ctid-3.log', url='mqtt://ctid@broker.ctid-test.invalid:1883')
     tap.ok(ctidtest.wait_for(lambda: 'ttyACM0' in daemon.log(), 10), 'ctid starts at once',
            daemon.log())
+    # the modem ready (its caller ID on) before the call, as slow as a
+    # sanitizer build may make its start-up
+    ctidtest.wait_for(lambda: 'ttyACM0, caller ID via' in daemon.log(), 30)
     sim.send('call 01632960777 rings=1')
 
     def logged():
