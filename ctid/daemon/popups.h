@@ -50,13 +50,13 @@ struct popups *popups_create(const struct popups_options *o, const struct popups
 /* NULL is a no-op. */
 void popups_destroy(struct popups *p);
 
-/* Shows or updates the popup of call e. line: the line's name when the user
- * has several lines, else NULL. can_dial: whether Call back is offered. */
 /* fn(key) once the notification server answered the popup of key
  * (notify_set_shown); popups_async() says whether that will happen at all. */
 void popups_set_shown(struct popups *p, void (*fn)(uint64_t key, void *data), void *data);
 bool popups_async(const struct popups *p);
 
+/* Shows or updates the popup of call e. line: the line's name when the user
+ * has several lines, else NULL. can_dial: whether Call back is offered. */
 void popups_show_call(struct popups *p, const struct call_entry *e, const char *line, bool can_dial);
 /* What the popup of call e shows (its strings borrowed from e and line),
  * for the other outputs that show the same. */

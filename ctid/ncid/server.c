@@ -322,7 +322,9 @@ static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 	(void)cond;
 	struct ncid_server *s = data;
 	g_mutex_lock(&s->lock);
-	reap_locked(s); /* an event may name a doomed client */
+	if (s->reaper != 0) {
+		reap_locked(s); /* an event may name a doomed client */
+	}
 	for (int budget = 256; budget > 0; budget--) {
 		struct epoll_event ev;
 		if (epoll_wait(fd, &ev, 1, 0) != 1) {

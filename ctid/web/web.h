@@ -69,10 +69,11 @@ void web_destroy(struct web *w);
  * Publishes an event to every connected page: type is "call-started",
  * "call-updated", "call-ended", "reminder", "modem-added" or
  * "modem-removed"; key the member that holds object ("call", "reminder",
- * "modem"), both string literals; object one JSON object (copied). Kept in a ring of the last
- * WEB_EVENTS_KEPT for pages that reconnect with ?since=. live: the call's
- * key (0 for other events): the latest event of a call until its
- * call-ended is what a page that connects afresh gets first.
+ * "modem"), both string literals; object one JSON object (copied). Kept
+ * in a ring of the last WEB_EVENTS_KEPT for pages that reconnect with
+ * ?since=. live: the call's key (0 for other events): the latest event of
+ * a call until its call-ended is what a page that connects afresh gets
+ * first.
  */
 #define WEB_EVENTS_KEPT 256
 void web_publish(struct web *w, const char *type, const char *key, const char *object, uint64_t live);

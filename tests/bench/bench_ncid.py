@@ -17,49 +17,16 @@ tests/bench/build-ncidd; without it the ncidd column says how to build it.
 import os
 import queue
 import socket
-import sys
 import threading
 import time
 
 import ctidtest
-from benchlib import Session, proc_status
+from bench_path import stage_budget
+from benchlib import Session, proc_status, spawn_crowd
 
 NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
              'checkout 7de7b301c57017e625e84266b75252b0c7ac8e3a && tests/bench/build-ncidd '
              '/tmp/ncid')
-
-
-# N NCID clients that read what comes and throw it away: prints "ready"
-# once every one had its start-up ("300"), then reads once a second, so that
-# their own wake-ups (on other machines, in an office) do not take this
-# machine's CPU from ctid at the moment of a call.
-CROWD = r'''
-import selectors, socket, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-sel = selectors.DefaultSelector()
-pending = set()
-for _ in range(n):
-    s = socket.create_connection(('127.0.0.1', port))
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ, [b''])
-    pending.add(s)
-said = False
-while True:
-    if said:
-        time.sleep(1)  # started: read what came once a second, as a batch
-    for key, _ in sel.select(1):
-        data = key.fileobj.recv(65536)
-        if not data:
-            sel.unregister(key.fileobj)
-            continue
-        if key.fileobj in pending:
-            key.data[0] += data
-            if b'\n300 ' in key.data[0]:
-                pending.discard(key.fileobj)
-    if not pending and not said:
-        print('ready', flush=True)
-        said = True
-'''
 
 
 class Reader(threading.Thread):
@@ -197,9 +164,7 @@ def measure_ctid(h, args, db, calls):
     # the crowd lives in a process of its own, one thread reading them all
     # (as many clients on other machines would), so that its reads do not
     # hold up this process's stamps
-    crowd = h.spawn_lines([sys.executable, '-c', CROWD, str(port), str(args.ncid_clients)],
-                          log_name='ncid-crowd.log')
-    crowd.expect('ready', 60)
+    crowd = spawn_crowd(h, ncid_port=port, n_ncid=args.ncid_clients, log_name='ncid-crowd.log')
     stuck = socket.socket()
     stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     stuck.connect(('127.0.0.1', port))
@@ -220,7 +185,6 @@ def measure_ctid(h, args, db, calls):
     out['notify_crowd'] = summary(notify['crowd'], n)
     out['notify_after'] = summary(notify['after'], n)
     # where the time goes, stage by stage (common/stages.h), in each case
-    from bench_path import stage_budget
     out['stages'] = {case: stage_budget(stages_file, t0s) for case, t0s in starts.items()}
     client.close()
     return out

@@ -32,35 +32,21 @@ import os
 import random
 import shutil
 import sqlite3
+import pwd
 import subprocess
-import sys
 import time
 
 import ctidtest
-from benchlib import Session, proc_io, proc_status, web_token
+from benchlib import Session, proc_io, proc_status, spawn_crowd, web_token
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
 
 
-def task_cpu_ns(pid):
-    """CPU time of every thread of pid, in ns (schedstat's first field)."""
-    total = 0
-    try:
-        for tid in os.listdir('/proc/%d/task' % pid):
-            try:
-                with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
-                    total += int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-    except OSError:
-        pass
-    return total
-
-
 def thread_cpu_ns(pid):
-    """CPU time of pid's threads by name: ctid (the main loop), ctid-notify
-    (libnotify's), gdbus (GDBus's worker), the rest."""
+    """CPU time of pid's threads by name, in ns (schedstat's first field):
+    ctid (the main loop), ctid-notify (libnotify's), gdbus (GDBus's
+    worker), the rest."""
     out = {}
     try:
         tids = os.listdir('/proc/%d/task' % pid)
@@ -76,6 +62,11 @@ def thread_cpu_ns(pid):
             continue
         out[name] = out.get(name, 0) + ns
     return out
+
+
+def task_cpu_ns(pid):
+    """CPU time of every thread of pid, in ns."""
+    return sum(thread_cpu_ns(pid).values())
 
 
 def notify_floor(s, calls):
@@ -168,52 +159,11 @@ class Quota:
                 pass
 
 
-# The outputs' clients: N WebSocket pages and M NCID clients in a process
-# of their own, reading what comes once a second and throwing it away (as
-# pages and clients on other machines would, without taking this machine's
-# CPU at the moment of a call). Prints "ready" once all are connected.
-OUTPUT_CROWD = r'''
-import base64, os, socket, sys, time
-web, token, ws, ncid, n_ncid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-socks = []
-for _ in range(ws):
-    s = socket.create_connection(('127.0.0.1', web))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
-               'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
-               'Authorization: Bearer %s\r\n\r\n' % (web, key, token)).encode())
-    head = b''
-    while b'\r\n\r\n' not in head:
-        head += s.recv(4096)
-    if not head.startswith(b'HTTP/1.1 101'):
-        sys.exit('events: %r' % head[:80])
-    socks.append(s)
-for _ in range(n_ncid):
-    s = socket.create_connection(('127.0.0.1', ncid))
-    got = b''
-    while b'\n300 ' not in got:
-        got += s.recv(65536)
-    socks.append(s)
-for s in socks:
-    s.setblocking(False)
-print('ready', flush=True)
-while True:
-    time.sleep(1)
-    for s in socks:
-        try:
-            while s.recv(65536):
-                pass
-        except BlockingIOError:
-            pass
-'''
-
-
 def attach_outputs(h, args, db, conf):
     """A mosquitto broker, a user for the web page; adds their settings to
-    conf. Returns what start_crowd() needs."""
+    conf. Returns the ports and token the crowd of clients needs."""
     mqtt, web, ncid = ctidtest.free_ports(3)
     broker_conf = h.path('mosquitto.conf')
-    import pwd
     with open(broker_conf, 'w') as f:
         f.write('listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nuser %s\n'
                 % (mqtt, pwd.getpwuid(os.getuid()).pw_name))
@@ -228,7 +178,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
              floor=False, outputs=False):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). outputs: with the web page's, NCID's and MQTT's
-    clients attached (--ws-clients pages, --ncid-clients NCID clients)."""
+    clients attached (--ws-clients pages, --path-ncid-clients NCID clients)."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
                 keep_open=args.keep_open)
@@ -244,11 +194,9 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 300)
     s.settle(quiet=3.0, timeout=600)  # the start-up reminders shown
     if outputs:
-        crowd = h.spawn_lines([sys.executable, '-c', OUTPUT_CROWD, str(out_ports['web']),
-                               out_ports['token'], str(args.ws_clients), str(out_ports['ncid']),
-                               str(args.path_ncid_clients)], log_name='output-crowd.log')
-        if crowd.expect('ready', 120) is None:
-            raise RuntimeError('the outputs\' clients did not connect: ' + crowd.log())
+        spawn_crowd(h, ncid_port=out_ports['ncid'], n_ncid=args.path_ncid_clients,
+                    web_port=out_ports['web'], token=out_ports['token'], n_ws=args.ws_clients,
+                    log_name='output-crowd.log')
     sim = s.sims[0]
     for number, name in warmup:
         n_done = sim.done

@@ -111,6 +111,60 @@ def cpu_ticks(pid):
         return 0
 
 
+# A crowd of clients in a process of its own: N_WS WebSocket pages of
+# /api/v1/events and N_NCID NCID clients. Prints "ready" once every page is
+# upgraded and every NCID client had its start-up ("300"), then reads what
+# comes once a second and throws it away, as pages and clients on other
+# machines would, without taking this machine's CPU at the moment of a call.
+CROWD = r'''
+import base64, os, socket, sys, time
+web, token, n_ws, ncid, n_ncid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+socks = []
+for _ in range(n_ws):
+    s = socket.create_connection(('127.0.0.1', web))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n'
+               'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
+               'Authorization: Bearer %s\r\n\r\n' % (web, key, token)).encode())
+    head = b''
+    while b'\r\n\r\n' not in head:
+        head += s.recv(4096)
+    if not head.startswith(b'HTTP/1.1 101'):
+        sys.exit('events: %r' % head[:80])
+    socks.append(s)
+# every NCID client connects first: their HELLO windows run at once
+clients = [socket.create_connection(('127.0.0.1', ncid)) for _ in range(n_ncid)]
+for s in clients:
+    got = b''
+    while b'\n300 ' not in got:
+        data = s.recv(65536)
+        if not data:
+            sys.exit('an NCID client was closed before its start-up ended')
+        got += data
+socks += clients
+for s in socks:
+    s.setblocking(False)
+print('ready', flush=True)
+while True:
+    time.sleep(1)
+    for s in socks:
+        try:
+            while s.recv(65536):
+                pass
+        except BlockingIOError:
+            pass
+'''
+
+
+def spawn_crowd(h, ncid_port=0, n_ncid=0, web_port=0, token='', n_ws=0, log_name='crowd.log'):
+    """Starts CROWD; returns it once all its clients are connected."""
+    crowd = h.spawn_lines([PYTHON, '-c', CROWD, str(web_port), token or '-', str(n_ws),
+                           str(ncid_port), str(n_ncid)], log_name=log_name)
+    if crowd.expect('ready', 120) is None:
+        raise RuntimeError('the crowd of clients did not connect: ' + crowd.log())
+    return crowd
+
+
 def web_token(build, db):
     """An admin user "bench" in db and an API token of theirs, for the web
     page's routes and events."""
