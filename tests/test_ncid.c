@@ -126,9 +126,11 @@ static void test_startup(void) {
 	ok(g_str_has_suffix(got, "CID: x\r\n"), "a started client gets what is broadcast");
 	g_free(got);
 	/* a gateway's line from an address that is not a gateway's is ignored */
-	send_text(no_log, "CALL: ###DATE12041526...LINE7711...NMBR12125551070...NAMEX+++\n");
+	send_text(no_log, "CALL: ###DATE12041526...LINE7711...NMBR12125551070...NAMEX+++\n"
+			  "MSG: buy now\n");
 	got = read_until(no_log, "never");
 	is_int(g.lines->len, 0, "no gateway: a CALL: line goes nowhere");
+	ok(strstr(got, "buy now") == NULL, "no gateway: a MSG: line is not relayed");
 	g_free(got);
 	close(quiet);
 	close(no_log);
@@ -182,6 +184,38 @@ static void test_gateway(void) {
 	g_ptr_array_free(g.lines, TRUE);
 }
 
+/* §3.5: a gateway's MSG: and NOT: lines reach every client, filled in; a
+ * bad one is not relayed and the next still is. */
+static void test_relay(void) {
+	struct gateway_seen g = {g_ptr_array_new_with_free_func(g_free)};
+	struct ncid_server *s = server_new("127.0.0.1", &g);
+	int reader = connect_to(s);
+	g_free(read_until(reader, "300 "));
+	int phone = connect_to(s);
+	send_text(phone, "HELLO: IDENT: client NCID Android 1.9\r\nHELLO: CMD: no_log\r\n");
+	g_free(read_until(phone, "300 "));
+	send_text(phone, "NOT: Battery is 100.0% (Full) "
+			 "###DATE*09052016*TIME*0111*NAME*-*NMBR*-*LINE*Tabby*MTYPE*IN*\r\n"
+			 "MSG: hi ###DATE*yesterday*\r\nMSG: Lunch is here\n");
+	char *got = read_until(reader, "MSG: ");
+	ok(strstr(got, "NOT: Battery is 100.0% (Full) ***DATE*09052016*TIME*0111*NAME*-*NMBR*-*"
+		       "LINE*Tabby*MTYPE*IN*\r\n") != NULL,
+	   "a phone's NOT: reaches the other client");
+	ok(strstr(got, "yesterday") == NULL, "a MSG: with a bad DATE is not relayed");
+	ok(strstr(got, "\nMSG: Lunch is here ***DATE*") != NULL &&
+		   strstr(got, "*LINE*NO-LINE*MTYPE*-*\r\n") != NULL,
+	   "a bare MSG: reaches it filled in");
+	g_free(got);
+	got = read_until(phone, "MSG: ");
+	ok(strstr(got, "MSG: Lunch is here ***") != NULL, "the sender gets its message too");
+	g_free(got);
+	is_int(g.lines->len, 0, "messages are no calls");
+	close(reader);
+	close(phone);
+	ncid_server_destroy(s);
+	g_ptr_array_free(g.lines, TRUE);
+}
+
 /* A client that never reads is dropped once its queue passes
  * NCID_SERVER_QUEUE_MAX, and broadcasting never waits for it. */
 static void test_stuck_client(void) {
@@ -219,6 +253,7 @@ static void test_stuck_client(void) {
 int main(void) {
 	test_startup();
 	test_gateway();
+	test_relay();
 	test_stuck_client();
 	char *s = ncid_greeting("1.2");
 	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5";
@@ -273,19 +308,34 @@ int main(void) {
 	   "name cut to %d bytes at a character boundary (%zu)", NCID_FIELD_MAX, nlen);
 	g_free(s);
 
-	/* §4.4, API 4003-4004 (an OUT call there; ctid's are incoming). */
+	/* §3.2, test-client.data: OUT: *DATE*07142011*TIME*0905*LINE*VOIP*NMBR*12345*... */
+	struct ncid_call out = {.when = at(2011, 7, 14, 9, 5, 0),
+				.line = "VOIP",
+				.number = "12345",
+				.outgoing = true};
+	s = ncid_format_call("OUT", &out);
+	is_str(s, "OUT: *DATE*07142011*TIME*0905*LINE*VOIP*NMBR*12345*MESG*NONE*NAME*NO NAME*\r\n",
+	       "a call placed: OUT line as NCID's test data has it");
+	g_free(s);
+
+	/* §4.4, API 4003-4004: a call placed, answered. */
 	struct ncid_call e = {
 		.when = at(2016, 9, 6, 17, 51, 12),
 		.line = "Smarty",
 		.number = "4075557777",
 		.name = "JOHN ON CELL",
+		.outgoing = true,
 	};
 	struct tm end = at(2016, 9, 6, 17, 58, 9);
 	s = ncid_format_end(&e, &end, true);
 	is_str(s,
 	       "END: *HTYPE*BYE*DATE*09062016*TIME*1751*SCALL*09/06/2016 17:51:12*ECALL*09/06/2016 "
-	       "17:58:09*CTYPE*IN*LINE*Smarty*NMBR*4075557777*NAME*JOHN ON CELL*\r\n",
-	       "END line, answered");
+	       "17:58:09*CTYPE*OUT*LINE*Smarty*NMBR*4075557777*NAME*JOHN ON CELL*\r\n",
+	       "END line of a call placed, answered, as API 4004 has it");
+	g_free(s);
+	e.outgoing = false;
+	s = ncid_format_end(&e, &end, true);
+	ok(strstr(s, "*CTYPE*IN*LINE*") != NULL, "END line of a call that came in: CTYPE IN");
 	g_free(s);
 	s = ncid_format_end(&e, &end, false);
 	ok(g_str_has_prefix(s, "END: *HTYPE*CANCEL*"), "END line, not answered");
@@ -319,6 +369,52 @@ int main(void) {
 	s = ncid_format_msg(NULL, &when, NULL, "");
 	is_str(s, "MSG:  ***DATE*04102014*TIME*0515*NAME*-*NMBR*-*LINE*NO-LINE*MTYPE*-*\r\n",
 	       "no text, name or number");
+	g_free(s);
+
+	/* §3.5: what clients and gateways send, relayed. API 3965-3966: */
+	const char *why = NULL;
+	const char *not = "NOT: Battery is 100.0% (Full) "
+			  "###DATE*09052016*TIME*0111*NAME*-*NMBR*-*LINE*Tabby*MTYPE*IN*";
+	s = ncid_relay_msg(not, strlen(not ), &when, &why);
+	is_str(s,
+	       "NOT: Battery is 100.0% (Full) ***DATE*09052016*TIME*0111*NAME*-*NMBR*-*"
+	       "LINE*Tabby*MTYPE*IN*\r\n",
+	       "a phone's NOT: line relayed as API 3966 has it");
+	g_free(s);
+	const char *msg = "MSG: Lunch is here, *all* of you";
+	s = ncid_relay_msg(msg, strlen(msg), &when, &why);
+	is_str(s,
+	       "MSG: Lunch is here,  all  of you ***DATE*04102014*TIME*0515*NAME*-*NMBR*-*"
+	       "LINE*NO-LINE*MTYPE*-*\r\n",
+	       "a client's bare MSG: gets the time and the fields ncidd fills");
+	g_free(s);
+	msg = "MSG: order ready ###NMBR*02079460018*NAME*Ivan Petrov*X-EXTRA*1*TIME*1230";
+	s = ncid_relay_msg(msg, strlen(msg), &when, &why);
+	is_str(s,
+	       "MSG: order ready ***DATE*04102014*TIME*1230*NAME*Ivan Petrov*NMBR*02079460018*"
+	       "LINE*NO-LINE*MTYPE*-*\r\n",
+	       "fields in any order, in the server's order out; unknown ones dropped");
+	g_free(s);
+	static const char *const refused[] = {
+		"MSG: ",
+		"MSG:    ###LINE*1*",
+		"MSG: hi ###DATE*2016*",
+		"MSG: hi ###TIME*12:30*",
+		"MSG: hi ###MTYPE*SPAM*",
+		"MSG: hi ###NAME*aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa*",
+		"MSG: hi ###NAME",
+		"CID: *DATE*01032003*",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		why = NULL;
+		s = ncid_relay_msg(refused[i], strlen(refused[i]), &when, &why);
+		ok(s == NULL && why != NULL, "refused: \"%s\" (%s)", refused[i],
+		   why != NULL ? why : "");
+		g_free(s);
+	}
+	char ctl[] = "MSG: hi ###LINE*a\x01b*";
+	s = ncid_relay_msg(ctl, strlen(ctl), &when, &why);
+	ok(s == NULL, "refused: a control character in a field (%s)", why);
 	g_free(s);
 	return tap_done();
 }

@@ -9,7 +9,8 @@ and END: lines, a reminder's MSG: line and HELLO: CMD: no_log; 50 idle
 clients and one that never reads do not keep a call from the client that
 reads. A gateway speaking as sip2ncid does (its man page's CALL: line, NCID
 1.6's test data's CALLINFO:) becomes a line whose calls are logged, popped
-(python3-dbusmock's notification server) and sent to NCID clients.
+(python3-dbusmock's notification server) and sent to NCID clients; wc2ncid's
+call placed becomes OUT:/OUTLOG: lines, and a phone's NOT: is relayed.
 
 Usage: test_ncid.py CTID CTIDCTL MODEMSIM
 """
@@ -291,6 +292,32 @@ with ctidtest.Harness(timeout=180) as h:
             "logged on line 1122 as a missed call of the contact")
     tap.ok('NCID gateway at 127.0.0.1: line 1122' in daemon.log(), 'the log names the gateway',
            daemon.log()[-2000:])
+    # wc2ncid's call placed, NCID 1.6's test-gw-calls.data (§4.2, §4.4):
+    # an OUT: line, not CID:, and END: with CTYPE OUT.
+    gw.sock.sendall(b'CALL: ###DATE11021228...CALLOUT...LINEWC01...NMBR407...NAMENONAME+++\r\n')
+    out = first.until('OUT: ')
+    label, pairs = fields(out or '')
+    tap.is_([k for k, _ in pairs], CID_FIELDS, "a call placed: an OUT: line in CID:'s order")
+    got = dict(pairs)
+    tap.is_((got.get('DATE', '')[:4] + got.get('TIME', ''), got.get('LINE'), got.get('NMBR')),
+            ('11021228', 'WC01', '407'), "the OUT: line has the gateway's stamp, line, number")
+    gw.sock.sendall(b'CALLINFO: ###BYE...DATE11021228...SCALL11/02/2016 12:27:52...ECALL11/02/'
+                    b'2016 12:28:52...CALLOUT...LINEWC01...NMBR407...NAME4173217+++\r\n')
+    end = first.until('END: ')
+    got = dict(fields(end or '')[1])
+    tap.is_((got.get('HTYPE'), got.get('CTYPE'), got.get('LINE')), ('BYE', 'OUT', 'WC01'),
+            'its END: says BYE, CTYPE OUT')
+    # NCID Android's notice (API 3965-3966) reaches every client (§3.5)
+    gw.sock.sendall(b'NOT: Battery is 100.0% (Full) ###DATE*09052016*TIME*0111*NAME*-*NMBR*-*'
+                    b'LINE*Tabby*MTYPE*IN*\r\n')
+    tap.is_(first.until('NOT: '), 'NOT: Battery is 100.0% (Full) ***DATE*09052016*TIME*0111*'
+            'NAME*-*NMBR*-*LINE*Tabby*MTYPE*IN*', "a gateway's NOT: line is relayed")
+    placed = Client(port)
+    log = [l for l in placed.startup() if l.startswith(('CIDLOG: ', 'OUTLOG: '))]
+    tap.ok(log and log[-1].startswith('OUTLOG: ') and '*NMBR*407*' in log[-1],
+           'a client connecting now gets the call placed as OUTLOG:', log[-3:])
+    placed.close()
+
     # what a gateway sends that is no call is logged, not taken
     gw.sock.sendall(b'CALL: garbage\n' + b'CALLINFO: ###HANGUP+++\n')
     tap.ok(ctidtest.wait_for(lambda: 'cannot read' in daemon.log(), 5),

@@ -138,8 +138,11 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		return;
 	}
 	if (info->outgoing) {
-		/* placed from the office: logged, but nobody is to be told of it
-		 * (announcing it would pop it up as a call coming in) */
+		/* placed from the office: logged, but not announced (it would pop
+		 * up as a call coming in); NCID clients tell OUT: lines apart */
+		if (d->ncid != NULL) {
+			ncidout_call(d->ncid, change, e);
+		}
 		if (change == CALL_ENDED) {
 			calls_forget_ended(d->calls);
 		}

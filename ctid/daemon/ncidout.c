@@ -59,10 +59,8 @@ static const char *withheld_text(const char *why) {
 
 static int add_log_line(const struct db_call *c, void *data) {
 	GPtrArray *lines = data;
-	if (c->outgoing) {
-		return 0; /* OUTLOG: lines are not served yet */
-	}
 	struct ncid_call nc = {
+		.outgoing = c->outgoing,
 		.line = c->line,
 		.number = c->withheld != NULL ? withheld_text(c->withheld) : c->number,
 		/* the contact's, else the telco's, else NO NAME (ncid.c) */
@@ -70,7 +68,7 @@ static int add_log_line(const struct db_call *c, void *data) {
 									      : c->name,
 	};
 	local_tm(c->started, &nc.when);
-	g_ptr_array_add(lines, ncid_format_call("CIDLOG", &nc));
+	g_ptr_array_add(lines, ncid_format_call(c->outgoing ? "OUTLOG" : "CIDLOG", &nc));
 	return 0;
 }
 
@@ -218,6 +216,7 @@ static void ncid_view(const struct call_entry *e, struct ncid_call *nc) {
 		.name = e->match.name[0] != '\0' ? e->match.name
 			: i->name[0] != '\0'	 ? i->name
 						 : withheld_call(i->name_withheld),
+		.outgoing = i->outgoing,
 	};
 	local_tm(i->started_wall / 1000, &nc->when);
 	if (i->has_date && i->has_time) {
@@ -230,8 +229,13 @@ static void ncid_view(const struct call_entry *e, struct ncid_call *nc) {
 	}
 }
 
+/* §3.2: CID: for a call that came in, OUT: for one placed */
+static const char *call_label(const struct ncid_call *nc) {
+	return nc->outgoing ? "OUT" : "CID";
+}
+
 static void send_cid(struct ncidout *o, const struct ncid_call *nc) {
-	broadcast(o, ncid_format_call("CID", nc), NULL);
+	broadcast(o, ncid_format_call(call_label(nc), nc), NULL);
 }
 
 /* Sends the held CID: line of key (all of them for 0), as it stands. */
@@ -301,12 +305,12 @@ void ncidout_call(struct ncidout *o, enum call_change change, const struct call_
 		return;
 	}
 	if (change == CALL_STARTED) {
-		if (nc.name == NULL && e->match.contact_id == 0) {
+		if (nc.name == NULL && e->match.contact_id == 0 && !nc.outgoing) {
 			hold_cid(o, e, &nc);
 			return;
 		}
 		/* the CID line first: that one is waited for */
-		broadcast(o, ncid_format_call("CID", &nc), rings_line(o, e, false));
+		broadcast(o, ncid_format_call(call_label(&nc), &nc), rings_line(o, e, false));
 		return;
 	}
 	send_held(o, e->key); /* ended before its CID: line went */

@@ -2,6 +2,7 @@
  * NCID's server lines (see ncid.h); sections cited are those of
  * /work/research/ncid.md.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -85,7 +86,7 @@ char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool an
 	append_stamp(out, &c->when);
 	g_string_append(out, "ECALL*");
 	append_stamp(out, ended);
-	g_string_append(out, "CTYPE*IN*LINE*");
+	g_string_append(out, c->outgoing ? "CTYPE*OUT*LINE*" : "CTYPE*IN*LINE*");
 	append_field(out, c->line, "-");
 	g_string_append(out, "NMBR*");
 	append_field(out, c->number, "NO-NUMBER");
@@ -127,5 +128,143 @@ char *ncid_format_msg(const char *text, const struct tm *when, const char *name,
 	append_field(out, number, "-");
 	/* §3.3: NO-LINE for a message; MTYPE "-": neither IN nor OUT */
 	g_string_append(out, "LINE*NO-LINE*MTYPE*-*\r\n");
+	return g_string_free(out, FALSE);
+}
+
+/* The fields a message may carry after " ###" (§3.5), in the server's order. */
+enum { MSG_DATE, MSG_TIME, MSG_NAME, MSG_NMBR, MSG_LINE, MSG_MTYPE, MSG_FIELDS };
+
+static bool all_digits(const char *s, size_t len, size_t want) {
+	if (len != want) {
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Reads "LABEL*value*LABEL*value*..." into the fields; *why on a bad one. */
+static bool read_msg_fields(const char *p, const char *end, const char *val[], size_t vlen[],
+			    const char **why) {
+	static const char *const labels[MSG_FIELDS] = {"DATE", "TIME", "NAME",
+						       "NMBR", "LINE", "MTYPE"};
+	while (p < end && *p == '*') {
+		p++;
+	}
+	while (p < end) {
+		const char *star = memchr(p, '*', (size_t)(end - p));
+		if (star == NULL) {
+			*why = "a field without its value";
+			return false;
+		}
+		const char *v = star + 1;
+		const char *vend = memchr(v, '*', (size_t)(end - v));
+		if (vend == NULL) {
+			vend = end; /* the last field may lack its closing "*" */
+		}
+		for (int k = 0; k < MSG_FIELDS; k++) {
+			if ((size_t)(star - p) == strlen(labels[k]) &&
+			    memcmp(p, labels[k], (size_t)(star - p)) == 0) {
+				val[k] = v;
+				vlen[k] = (size_t)(vend - v);
+			}
+		}
+		/* other fields are dropped, as clients ignore unknown ones (§3.1) */
+		p = vend < end ? vend + 1 : end;
+	}
+	if ((val[MSG_DATE] != NULL && !all_digits(val[MSG_DATE], vlen[MSG_DATE], 8)) ||
+	    (val[MSG_TIME] != NULL && !all_digits(val[MSG_TIME], vlen[MSG_TIME], 4))) {
+		*why = "a DATE that is not mmddyyyy or a TIME that is not hhmm";
+		return false;
+	}
+	for (int k = 0; k < MSG_FIELDS; k++) {
+		if (val[k] == NULL) {
+			continue;
+		}
+		if (vlen[k] > NCID_FIELD_MAX) {
+			*why = "a field longer than 50 bytes";
+			return false;
+		}
+		for (size_t i = 0; i < vlen[k]; i++) {
+			if ((unsigned char)val[k][i] < 0x20 || val[k][i] == 0x7F) {
+				*why = "a control character in a field";
+				return false;
+			}
+		}
+	}
+	if (val[MSG_MTYPE] != NULL) {
+		static const char *const types[] = {"IN", "OUT", "-", "SYS", "USER"};
+		bool known = false;
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			known = known || (vlen[MSG_MTYPE] == strlen(types[i]) &&
+					  memcmp(val[MSG_MTYPE], types[i], vlen[MSG_MTYPE]) == 0);
+		}
+		if (!known) {
+			*why = "an MTYPE other than IN, OUT, SYS, USER or -";
+			return false;
+		}
+	}
+	return true;
+}
+
+static void append_given(GString *out, const char *v, size_t len, const char *fallback) {
+	if (v != NULL && len > 0) {
+		g_string_append_len(out, v, (gssize)len);
+	} else {
+		g_string_append(out, fallback);
+	}
+	g_string_append_c(out, '*');
+}
+
+char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char **why) {
+	const char *label = len >= 5 && memcmp(s, "MSG: ", 5) == 0   ? "MSG: "
+			    : len >= 5 && memcmp(s, "NOT: ", 5) == 0 ? "NOT: "
+								     : NULL;
+	if (label == NULL) {
+		*why = "not a MSG: or NOT: line";
+		return NULL;
+	}
+	const char *text = s + 5, *end = s + len;
+	const char *fields = g_strstr_len(text, (gssize)(end - text), " ###");
+	const char *text_end = fields != NULL ? fields : end;
+	while (text < text_end && *text == ' ') {
+		text++;
+	}
+	while (text_end > text && text_end[-1] == ' ') {
+		text_end--;
+	}
+	if (text == text_end) {
+		*why = "no text";
+		return NULL;
+	}
+	const char *val[MSG_FIELDS] = {0};
+	size_t vlen[MSG_FIELDS] = {0};
+	if (fields != NULL && !read_msg_fields(fields + 4, end, val, vlen, why)) {
+		return NULL;
+	}
+	GString *out = g_string_new(label);
+	/* the text as sent, "*" and control characters made spaces (as in
+	 * ncid_format_msg()) */
+	append_clean(out, text, (size_t)(text_end - text));
+	g_string_append(out, " ***DATE*");
+	char date[40], time_[24];
+	snprintf(date, sizeof(date), "%02d%02d%04d", now->tm_mon + 1, now->tm_mday,
+		 now->tm_year + 1900);
+	snprintf(time_, sizeof(time_), "%02d%02d", now->tm_hour, now->tm_min);
+	append_given(out, val[MSG_DATE], vlen[MSG_DATE], date);
+	g_string_append(out, "TIME*");
+	append_given(out, val[MSG_TIME], vlen[MSG_TIME], time_);
+	g_string_append(out, "NAME*");
+	append_given(out, val[MSG_NAME], vlen[MSG_NAME], "-");
+	g_string_append(out, "NMBR*");
+	append_given(out, val[MSG_NMBR], vlen[MSG_NMBR], "-");
+	g_string_append(out, "LINE*");
+	append_given(out, val[MSG_LINE], vlen[MSG_LINE], "NO-LINE");
+	g_string_append(out, "MTYPE*");
+	append_given(out, val[MSG_MTYPE], vlen[MSG_MTYPE], "-");
+	g_string_append(out, "\r\n");
 	return g_string_free(out, FALSE);
 }

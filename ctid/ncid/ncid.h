@@ -22,6 +22,7 @@ struct ncid_call {
 	const char *line;   /* line id; none: "-" (§3.3) */
 	const char *number; /* none: "NO-NUMBER"; withheld: ncid_withheld_name() */
 	const char *name;   /* none: "NO NAME" (§3.3) */
+	bool outgoing;	    /* placed from here: OUT: lines, CTYPE OUT (§3.2, §4.4) */
 };
 
 /* Why a number is missing, as NCID writes it (§3.3: the built-in aliases
@@ -43,7 +44,8 @@ char *ncid_greeting(const char *version);
 /*
  * A call line (§3.2): "LABEL: *DATE*mmddyyyy*TIME*hhmm*LINE*…*NMBR*…*MESG*NONE*NAME*…*"
  * in the server's fixed field order. label is "CID" for a live call,
- * "CIDLOG" for one replayed from the log (§3.2). Fields are cut to
+ * "CIDLOG" for one replayed from the log, "OUT" and "OUTLOG" for a call
+ * placed (§3.2). Fields are cut to
  * NCID_FIELD_MAX bytes (at a UTF-8 boundary); "*", CR, LF and other control
  * characters in them become spaces so a field never ends early. A new
  * string; g_free() it.
@@ -53,8 +55,9 @@ char *ncid_format_call(const char *label, const struct ncid_call *c);
 /*
  * The END line of a call (§4.4):
  * "END: *HTYPE*BYE|CANCEL*DATE*…*TIME*…*SCALL*mm/dd/yyyy
- * hh:mm:ss*ECALL*…*CTYPE*IN*LINE*…*NMBR*…*NAME*…*". answered: BYE (hung up after answer), else
- * CANCEL. ended is the local time the call ended. A new string; g_free() it.
+ * hh:mm:ss*ECALL*…*CTYPE*IN*LINE*…*NMBR*…*NAME*…*" (CTYPE OUT for a call placed).
+ * answered: BYE (hung up after answer), else CANCEL. ended is the local time the call ended. A new
+ * string; g_free() it.
  */
 char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool answered);
 
@@ -83,5 +86,20 @@ const char *ncid_startup_end(enum ncid_log log);
  * new string; g_free() it.
  */
 char *ncid_format_msg(const char *text, const struct tm *when, const char *name, const char *number);
+
+/*
+ * A MSG: or NOT: line a client sent (§3.5), as every client gets it:
+ * "MSG: TEXT" or "NOT: TEXT ###DATE*mmddyyyy*TIME*hhmm*NAME*…*NMBR*…*LINE*…*MTYPE*IN*"
+ * becomes "MSG: TEXT ***DATE*…*TIME*…*NAME*…*NMBR*…*LINE*…*MTYPE*…*": the
+ * fields given are kept, in the server's order; those missing are filled
+ * as ncidd fills them (now, "-", NO-LINE, "-"); "*" and control
+ * characters in the text become spaces. s is the line without its
+ * line break, len its length. Returns a new string (g_free() it), or NULL
+ * with *why set (a static string) for a line that is no such message, one
+ * with no text, or a field that is not one (a DATE of other than 8 digits,
+ * a TIME of other than 4, a field longer than NCID_FIELD_MAX or with a
+ * control character, an unknown MTYPE).
+ */
+char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char **why);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -222,6 +223,26 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/* §3.5: a message or a phone's notice from a gateway goes to every client,
+ * as ncidd relays it (ncid_relay_msg()). */
+static void relay_msg(struct client *c, const char *s, size_t len) {
+	time_t t = time(NULL);
+	struct tm now;
+	if (localtime_r(&t, &now) == NULL) {
+		memset(&now, 0, sizeof(now));
+	}
+	const char *why = NULL;
+	char *line = ncid_relay_msg(s, len, &now, &why);
+	if (line == NULL) {
+		log_warn("NCID: a message from %s was not relayed (%s): %.*s", c->peer, why,
+			 (int)(len < 120 ? len : 120), s);
+		return;
+	}
+	log_info("NCID: relaying a message from %s: %.*s", c->peer, (int)(len < 120 ? len : 120), s);
+	ncid_server_broadcast(c->server, line);
+	g_free(line);
+}
+
 /* One line from c. Returns false when c was dropped. */
 static bool client_line(struct client *c, const char *s, size_t len) {
 	struct ncid_server *srv = c->server;
@@ -243,8 +264,10 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 			return false;
 		}
 	}
-	if (!has_prefix(s, len, "CALL: ") && !has_prefix(s, len, "CALLINFO: ")) {
-		return true; /* HELLO too late, REQ:, MSG:, "+" relays, garbage (§2, §4.5) */
+	bool call = has_prefix(s, len, "CALL: ") || has_prefix(s, len, "CALLINFO: ");
+	bool msg = has_prefix(s, len, "MSG: ") || has_prefix(s, len, "NOT: ");
+	if (!call && !msg) {
+		return true; /* HELLO too late, REQ:, "+" relays, garbage (§2, §4.5) */
 	}
 	if (!c->gateway) {
 		if (!c->warned) {
@@ -254,7 +277,9 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 		}
 		return true;
 	}
-	if (srv->gateway != NULL) {
+	if (msg) {
+		relay_msg(c, s, len);
+	} else if (srv->gateway != NULL) {
 		srv->gateway(s, len, c->peer, srv->data);
 	}
 	return true;

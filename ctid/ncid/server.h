@@ -14,7 +14,8 @@
  * dropped, never waited for; a line longer than NCID_LINE_MAX is skipped
  * to its end, so garbage and endless lines cost nothing. CALL: and
  * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
- * address is one of the gateways'; other lines are read and ignored.
+ * address is one of the gateways', and their MSG: and NOT: lines (§3.5)
+ * go to every client (ncid_relay_msg()); other lines are read and ignored.
  *
  * Broadcast lines are sent by a thread of the server's own at nice 10, so
  * that a hundred clients' sends never stand between a call and its popup;
