@@ -63,6 +63,11 @@ void config_finish(struct config *c) {
 	config_mqtt_finish(&c->mqtt);
 	free(c->ncid_listen);
 	free(c->ncid_gateways);
+	free(c->ncid_department);
+	for (int i = 0; i < c->n_ncid_lines; i++) {
+		free(c->ncid_lines[i].number);
+		free(c->ncid_lines[i].department);
+	}
 	config_init(c);
 }
 
@@ -237,6 +242,56 @@ static const char *apply_ncid_listen(struct config *c, const char *value) {
 	return NULL;
 }
 
+/* ncid-department = NAME and ncid-department.LINE = NAME; key is what
+ * follows "ncid-department" ("" or ".LINE"). */
+static const char *apply_ncid_department(struct config *c, const char *key, const char *value) {
+	if (utf8_check_text(value, DB_NAME_MAX, false) < 0) {
+		return "ncid-department must be one line of text";
+	}
+	if (key[0] == '\0') {
+		config_set_string(&c->ncid_department, value);
+		return NULL;
+	}
+	const char *line = key + 1;
+	size_t n = strlen(line);
+	bool ok = key[0] == '.' && n > 0 && n <= CONFIG_NCID_LINE_MAX;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = line[i] > ' ' && line[i] < 0x7F && line[i] != '*';
+	}
+	if (!ok) {
+		return "ncid-department.LINE wants a gateway's LINE field, such as "
+		       "ncid-department.1122 = sales (no blanks or \"*\", at most 50 bytes)";
+	}
+	struct config_number *d = NULL;
+	for (int i = 0; i < c->n_ncid_lines; i++) {
+		if (strcmp(c->ncid_lines[i].number, line) == 0) {
+			d = &c->ncid_lines[i];
+		}
+	}
+	if (d == NULL) {
+		if (c->n_ncid_lines >= CONFIG_MAX_NUMBERS) {
+			return "at most 16 gateway lines with their own department";
+		}
+		d = &c->ncid_lines[c->n_ncid_lines++];
+		*d = (struct config_number){0};
+		config_set_string(&d->number, line);
+	}
+	config_set_string(&d->department, value);
+	return NULL;
+}
+
+const char *config_ncid_department(const struct config *c, const char *line) {
+	if (c == NULL) {
+		return NULL;
+	}
+	for (int i = 0; line != NULL && i < c->n_ncid_lines; i++) {
+		if (strcmp(c->ncid_lines[i].number, line) == 0) {
+			return c->ncid_lines[i].department;
+		}
+	}
+	return c->ncid_department;
+}
+
 /* ncid-gateways = 127.0.0.1, 192.168.1.0/24, ::1 (or none). */
 static const char *apply_ncid_gateways(struct config *c, const char *value) {
 	if (strcmp(value, "none") != 0) {
@@ -364,6 +419,8 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 		return apply_ncid_listen(c, value);
 	} else if (!strcmp(key, "ncid-gateways")) {
 		return apply_ncid_gateways(c, value);
+	} else if (!strncmp(key, "ncid-department", 15)) {
+		return apply_ncid_department(c, key + 15, value);
 	} else if (!strcmp(key, "verbose")) {
 		if (!parse_int(value, 0, 3, &n)) {
 			return "verbose must be 0 to 3";
@@ -657,6 +714,12 @@ void config_foreach(const struct config *c,
 	fn("ncid-listen", c->ncid_listen != NULL ? c->ncid_listen : "", data);
 	fn("ncid-gateways",
 	   c->ncid_gateways != NULL ? c->ncid_gateways : CONFIG_DEFAULT_NCID_GATEWAYS, data);
+	fn("ncid-department", c->ncid_department != NULL ? c->ncid_department : "", data);
+	for (int i = 0; i < c->n_ncid_lines; i++) {
+		char key[80];
+		snprintf(key, sizeof(key), "ncid-department.%s", c->ncid_lines[i].number);
+		fn(key, c->ncid_lines[i].department, data);
+	}
 	config_mqtt_foreach(c, fn, data);
 }
 

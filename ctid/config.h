@@ -128,9 +128,16 @@ struct config {
 	 * CALLINFO: lines are taken, separated by commas or blanks; "none"
 	 * for no gateway; NULL: CONFIG_DEFAULT_NCID_GATEWAYS */
 	char *ncid_gateways;
+	/* ncid-department = NAME: the department of NCID gateways' calls;
+	 * ncid-department.LINE = NAME: of those on one gateway LINE (held in
+	 * config_number's number). NULL, none: no department. */
+	char *ncid_department;
+	struct config_number ncid_lines[CONFIG_MAX_NUMBERS];
+	int n_ncid_lines;
 };
 
 #define CONFIG_DEFAULT_NCID_GATEWAYS "127.0.0.0/8, ::1"
+#define CONFIG_NCID_LINE_MAX	     50 /* a gateway's LINE field (NCID's CIDSIZE) */
 
 /* A setting from the command line: a key of the file and its value. */
 struct config_override {
@@ -213,6 +220,10 @@ char *config_default_token_file(void);
 /* Whether a desk following c->lines shows a call of line and department
  * (either may be NULL): yes when it follows none, or one of them. */
 bool config_follows(const struct config *c, const char *line, const char *department);
+
+/* The department of a call an NCID gateway reported on its LINE field
+ * line: ncid-department.LINE, else ncid-department, else NULL. */
+const char *config_ncid_department(const struct config *c, const char *line);
 
 /* The department of a call of a network line to its number called (which
  * may be NULL or ""): that number's, else the section's, else NULL. */

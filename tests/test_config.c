@@ -118,6 +118,44 @@ static void test_layers(void) {
 	config_finish(&c);
 }
 
+/* ncid-department and ncid-department.LINE: NCID gateways' lines. */
+static void test_ncid_department(void) {
+	struct config c;
+	int ret = build(&c,
+			"ncid-department = front desk\n"
+			"ncid-department.1122 = sales\n"
+			"ncid-department.WC01 = service # wc2ncid's first line\n"
+			"ncid-department.1122 = shop\n",
+			0, NULL);
+	is_int(ret, 0, "ncid-department and two gateway lines' own");
+	is_str(config_ncid_department(&c, "1122"), "shop", "a line's department, the last said");
+	is_str(config_ncid_department(&c, "WC01"), "service", "another line's");
+	is_str(config_ncid_department(&c, "VOIP"), "front desk", "other lines: ncid-department");
+	is_int(c.n_ncid_lines, 2, "one entry a line");
+	config_finish(&c);
+	ok(config_ncid_department(&c, "1122") == NULL, "config_finish() forgets them");
+	is_int(build(&c, NULL, 0, NULL), 0, "no file");
+	ok(config_ncid_department(&c, "1122") == NULL, "no department by default");
+	config_finish(&c);
+	static const char *const bad_files[] = {
+		"ncid-department.=sales\n",
+		"ncid-department.a*b = sales\n",
+		"ncid-department.123456789012345678901234567890123456789012345678901 = sales\n",
+		"ncid-departments = sales\n",
+	};
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		is_int(build(&c, bad_files[i], 0, NULL), -EINVAL, "refused: %s", bad_files[i]);
+		config_finish(&c);
+	}
+	char many[64 * (CONFIG_MAX_NUMBERS + 1)] = "";
+	for (int i = 0; i <= CONFIG_MAX_NUMBERS; i++) {
+		size_t n = strlen(many);
+		snprintf(many + n, sizeof(many) - n, "ncid-department.L%d = d\n", i);
+	}
+	is_int(build(&c, many, 0, NULL), -EINVAL, "at most %d gateway lines", CONFIG_MAX_NUMBERS);
+	config_finish(&c);
+}
+
 /* [fritzbox] and --fritzbox HOST[:PORT]. */
 static void test_fritzbox(void) {
 	struct config c;
@@ -362,6 +400,7 @@ int main(void) {
 	test_syntax();
 	test_layers();
 	test_fritzbox();
+	test_ncid_department();
 	test_ami();
 	test_mqtt();
 	test_ncid();

@@ -125,6 +125,9 @@ with ctidtest.Harness(timeout=180) as h:
                     today, 'black shoe cream'], env=env, capture_output=True, timeout=20,
                    check=True)
     server = ctidtest.NotificationServer(h, bus)
+    os.makedirs(os.path.join(tmp, 'config', 'ctid'))
+    with open(os.path.join(tmp, 'config', 'ctid', 'ctid.conf'), 'w') as f:
+        f.write('ncid-department = front desk\nncid-department.1122 = sales\n')
 
     sim = h.spawn_lines([MODEMSIM, '--dialect', 'conexant', '--interval', '200', '--timestamps',
                          '--link', os.path.join(devdir, 'ttyACM0')], log_name='modemsim.log')
@@ -286,10 +289,10 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(end is not None and end.startswith('END: *HTYPE*CANCEL*') and '*LINE*1122*' in end,
            "CALLINFO CANCEL ends it: END: CANCEL", end)
     row = ctidtest.wait_for(lambda: sqlite3.connect(db).execute(
-        "SELECT line, number, state, contact_id IS NOT NULL FROM calls WHERE line = '1122' "
-        "AND ended IS NOT NULL").fetchone(), 5)
-    tap.is_(row, ('1122', '02079460018', 'missed', 1),
-            "logged on line 1122 as a missed call of the contact")
+        "SELECT line, number, state, contact_id IS NOT NULL, department FROM calls "
+        "WHERE line = '1122' AND ended IS NOT NULL").fetchone(), 5)
+    tap.is_(row, ('1122', '02079460018', 'missed', 1, 'sales'),
+            "logged on line 1122 as a missed call of the contact, for ncid-department.1122")
     tap.ok('NCID gateway at 127.0.0.1: line 1122' in daemon.log(), 'the log names the gateway',
            daemon.log()[-2000:])
     # wc2ncid's call placed, NCID 1.6's test-gw-calls.data (§4.2, §4.4):
@@ -307,6 +310,11 @@ with ctidtest.Harness(timeout=180) as h:
     got = dict(fields(end or '')[1])
     tap.is_((got.get('HTYPE'), got.get('CTYPE'), got.get('LINE')), ('BYE', 'OUT', 'WC01'),
             'its END: says BYE, CTYPE OUT')
+    row = ctidtest.wait_for(lambda: sqlite3.connect(db).execute(
+        "SELECT direction, state, department FROM calls WHERE line = 'WC01' "
+        "AND ended IS NOT NULL").fetchone(), 5)
+    tap.is_(row, ('out', 'answered', 'front desk'),
+            'logged as placed and answered, for ncid-department (no line of its own)')
     # NCID Android's notice (API 3965-3966) reaches every client (§3.5)
     gw.sock.sendall(b'NOT: Battery is 100.0% (Full) ###DATE*09052016*TIME*0111*NAME*-*NMBR*-*'
                     b'LINE*Tabby*MTYPE*IN*\r\n')

@@ -834,8 +834,12 @@ const char *line_department(const struct line *line) {
 }
 
 const char *line_call_department(const struct line *line, const struct call_info *call) {
-	if (line->kind == LINE_MODEM || line->kind == LINE_GATEWAY) {
-		return line->department; /* none for a gateway's */
+	if (line->kind == LINE_MODEM) {
+		return line->department;
+	}
+	if (line->kind == LINE_GATEWAY) {
+		/* read at each call: a reloaded configuration applies at once */
+		return config_ncid_department(line->owner->opts.config, line->path + strlen("ncid:"));
 	}
 	return config_box_department(net_box(line), call != NULL ? call->called : NULL);
 }
