@@ -689,6 +689,62 @@ with ctidtest.Harness(timeout=240) as h:
 
     daemon.stop()
 
+    # A page that stops reading is dropped once WEB_CLIENT_QUEUE (256)
+    # events wait for it; a page that reads gets every event meanwhile.
+    # The events come from an NCID gateway (sip2ncid's CALL:/CALLINFO:
+    # lines, research/ncid.md §4), the fastest source of calls there is.
+    busy = h.spawn([CTID, '--listen', '127.0.0.1:0', '--ncid-listen', '127.0.0.1:0',
+                    '--device-dir', devdir, '--database', db, '--region', 'GB', '--bus',
+                    'none', '--no-notify', '-v'], env=env, log_name='ctid-stuck.log')
+    busy_url = web_url(busy)
+    found = ctidtest.wait_for(lambda: re.search(r'NCID server at 127\.0\.0\.1:(\d+)',
+                                                busy.log()), 10)
+    if tap.ok(busy_url and found, 'a daemon with the page and an NCID port', busy.log()):
+        busy_api = busy_url + 'api/v1/'
+        port = urllib.parse.urlparse(busy_url).port
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # before connect
+        stuck.connect(('127.0.0.1', port))
+        stuck.sendall(('GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n'
+                       'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+                       'Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n'
+                       % (port, tokens['anna'])).encode())
+        head = b''
+        while b'\r\n\r\n' not in head:
+            head += stuck.recv(1)  # the handshake only: not a byte of an event
+        tap.ok(head.startswith(b'HTTP/1.1 101'), 'the stuck page is connected', head[:40])
+        reader = websocket.create_connection(
+            busy_api.replace('http', 'ws') + 'events', timeout=30,
+            header=['Authorization: Bearer ' + tokens['anna']])
+        status = lambda: requests.get(busy_api + 'status', timeout=10, headers={  # noqa: E731
+            'Authorization': 'Bearer ' + tokens['anna']}).json()['web']['clients']
+        tap.is_(status(), 2, 'two pages are connected')
+        gw = socket.create_connection(('127.0.0.1', int(found.group(1))), 10)
+        gw.sendall(b'HELLO: IDENT: gateway sip2ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
+        calls = ended = events = 0
+        # 50 calls at a time until the page is dropped (about 300 events
+        # here), 2,000 at most
+        while calls < 2000 and 'stopped reading' not in busy.log():
+            for i in range(calls, calls + 50):
+                gw.sendall(b'CALL: ###DATE05311233...LINE1122...NMBR0113496%04d...NAMEX+++\r\n'
+                           b'CALLINFO: ###CANCEL...LINE1122...NMBR0113496%04d+++\r\n' % (i, i))
+            calls += 50
+            while ended < calls:
+                msg = json.loads(reader.recv())
+                events += 1
+                ended += msg.get('event') == 'call-ended'
+        tap.ok(ended == calls, 'the page that reads got all %d calls (%d events)'
+               % (calls, events))
+        tap.ok('stopped reading' in busy.log(),
+               'the page that stopped reading was dropped, and the log says so',
+               busy.log()[-1500:])
+        tap.ok(ctidtest.wait_for(lambda: status() == 1, 20), 'one page is left connected')
+        gw.close()
+        reader.close()
+        stuck.close()
+        busy.stop()
+
     # Another address than loopback: TLS only, with a certificate made once.
     tls = h.spawn([CTID, '--listen', '127.0.0.1:0', '--listen', '0.0.0.0:0', '--device-dir',
                    devdir, '--database', db, '--region', 'GB', '--bus', 'none', '--no-notify',

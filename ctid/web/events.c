@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "stages.h"
@@ -176,6 +177,10 @@ void web_events_connected(struct web_events *e, SoupWebsocketConnection *conn, i
 		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
 		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
 		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+		/* the kernel would let a page that stopped reading hold a
+		 * megabyte or more (autotuning: 2 x cwnd x MSS) before its
+		 * socket is seen full; a page's events are a few KiB a call */
+		g_socket_set_option(c->socket, SOL_SOCKET, SO_SNDBUF, WEB_CLIENT_SNDBUF, NULL);
 	} else {
 		soup_websocket_connection_set_keepalive_interval(conn, 30);
 	}

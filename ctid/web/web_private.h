@@ -8,15 +8,16 @@
 #include "json.h"
 #include "web.h"
 
-#define WEB_BODY_MAX	 (1024 * 1024) /* bytes of a request's body */
-#define WEB_SESSION_DAYS 30	       /* a browser's login lasts this long unused */
-#define WEB_LOGIN_FAILS	 10	       /* failed logins allowed per window ... */
-#define WEB_LOGIN_WINDOW 600	       /* ... of this many seconds */
-#define WEB_CLIENT_QUEUE 256	       /* messages a slow page may have waiting */
-#define WEB_CHECK_EVERY	 8	       /* events between looks at a page's socket */
-#define WEB_COOKIE	 "ctid_session"
-#define WEB_RESTORE_MAX	 ((int64_t)16 << 30) /* bytes of a database to restore */
-#define WEB_RESTORE_PATH "/api/v1/restore"
+#define WEB_BODY_MAX	  (1024 * 1024) /* bytes of a request's body */
+#define WEB_SESSION_DAYS  30		/* a browser's login lasts this long unused */
+#define WEB_LOGIN_FAILS	  10		/* failed logins allowed per window ... */
+#define WEB_LOGIN_WINDOW  600		/* ... of this many seconds */
+#define WEB_CLIENT_QUEUE  256		/* messages a slow page may have waiting */
+#define WEB_CHECK_EVERY	  8		/* events between looks at a page's socket */
+#define WEB_CLIENT_SNDBUF (64 * 1024)	/* a page's socket buffer (the kernel doubles it) */
+#define WEB_COOKIE	  "ctid_session"
+#define WEB_RESTORE_MAX	  ((int64_t)16 << 30) /* bytes of a database to restore */
+#define WEB_RESTORE_PATH  "/api/v1/restore"
 
 struct web_events;
 struct web_throttle;
