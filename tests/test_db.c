@@ -64,6 +64,30 @@ static void test_open(void) {
 	sqlite3_step(s);
 	is_int(sqlite3_column_int(s, 0), 1, "foreign keys are enforced");
 	sqlite3_finalize(s);
+	/* a call nobody handled costs calls_handled_by no page, and the
+	 * activity of a user (handled_by = ?) still reads through it */
+	struct db_call call = {.started = 1796543400,
+			       .line = "shop",
+			       .number = "02079460018",
+			       .state = DB_CALL_RINGING};
+	int64_t id = 0;
+	ok(db_call_add(db, &call, &id) == 0 && id > 0, "a call is logged");
+	sqlite3_prepare_v2(db->sql,
+			   "EXPLAIN QUERY PLAN SELECT id FROM calls k WHERE"
+			   " k.handled_by = 'anna' COLLATE NOCASE ORDER BY k.started",
+			   -1, &s, NULL);
+	sqlite3_step(s);
+	const char *plan = (const char *)sqlite3_column_text(s, 3);
+	ok(plan != NULL && strstr(plan, "calls_handled_by") != NULL,
+	   "a user's handled calls are found through it: %s", plan != NULL ? plan : "");
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db->sql, "SELECT sql FROM sqlite_master WHERE name = 'calls_handled_by'",
+			   -1, &s, NULL);
+	sqlite3_step(s);
+	const char *sql = (const char *)sqlite3_column_text(s, 0);
+	ok(sql != NULL && strstr(sql, "WHERE handled_by IS NOT NULL") != NULL,
+	   "calls_handled_by holds only handled calls: %s", sql != NULL ? sql : "");
+	sqlite3_finalize(s);
 	db_close(db);
 	db_close(NULL);
 
