@@ -219,6 +219,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         time.sleep(0.5)
     cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
     threads0 = thread_cpu_ns(d.pid)
+    written0 = proc_io(d.pid).get('write_bytes', 0)
     done = []
     for number, name in calls:
         if cold:
@@ -242,6 +243,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
     threads1 = thread_cpu_ns(d.pid)
+    written = proc_io(d.pid).get('write_bytes', 0) - written0
     by_thread = {name: round((ns - threads0.get(name, 0)) / 1e6 / max(len(calls), 1), 3)
                  for name, ns in threads1.items() if ns > threads0.get(name, 0)}
     if recorder is not None:
@@ -256,6 +258,8 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         'cpu_ms_per_call_by_thread': by_thread,
         # what the kernel read from the disk for the daemon, a call
         'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
+        # what the daemon wrote (the log's pages, checkpoints), on average
+        'disk_write_kb_per_call': round(written / 1024 / max(len(calls), 1), 1),
         'wall_s': round(wall, 1),
         'rss_kb': proc_status(d.pid),
         'stages': stage_budget(stages_file, [c.get('t0') for c in done]),
