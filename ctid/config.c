@@ -262,22 +262,31 @@ static const char *apply_ncid_department(struct config *c, const char *key, cons
 		return "ncid-department.LINE wants a gateway's LINE field, such as "
 		       "ncid-department.1122 = sales (no blanks or \"*\", at most 50 bytes)";
 	}
-	struct config_number *d = NULL;
-	for (int i = 0; i < c->n_ncid_lines; i++) {
-		if (strcmp(c->ncid_lines[i].number, line) == 0) {
-			d = &c->ncid_lines[i];
-		}
-	}
+	struct config_number *d = config_number_entry(c->ncid_lines, &c->n_ncid_lines, line);
 	if (d == NULL) {
-		if (c->n_ncid_lines >= CONFIG_MAX_NUMBERS) {
-			return "at most 16 gateway lines with their own department";
-		}
-		d = &c->ncid_lines[c->n_ncid_lines++];
-		*d = (struct config_number){0};
-		config_set_string(&d->number, line);
+		return c->n_ncid_lines >= CONFIG_MAX_NUMBERS
+			       ? "at most 16 gateway lines with their own department"
+			       : "out of memory";
 	}
-	config_set_string(&d->department, value);
-	return NULL;
+	return config_set_string(&d->department, value) < 0 ? "out of memory" : NULL;
+}
+
+struct config_number *config_number_entry(struct config_number *list, int *n, const char *key) {
+	for (int i = 0; i < *n; i++) {
+		if (strcmp(list[i].number, key) == 0) {
+			return &list[i];
+		}
+	}
+	if (*n >= CONFIG_MAX_NUMBERS) {
+		return NULL;
+	}
+	struct config_number *e = &list[*n];
+	*e = (struct config_number){0};
+	if (config_set_string(&e->number, key) < 0) {
+		return NULL;
+	}
+	(*n)++;
+	return e;
 }
 
 const char *config_ncid_department(const struct config *c, const char *line) {

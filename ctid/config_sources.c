@@ -138,21 +138,11 @@ static const char *set_number_department(struct config_box *f, const char *numbe
 		return "department.NUMBER wants one of the box's numbers, digits only "
 		       "(department.3012345 = shop)";
 	}
-	struct config_number *n = NULL;
-	for (int i = 0; i < f->n_numbers; i++) {
-		if (strcmp(f->numbers[i].number, number) == 0) {
-			n = &f->numbers[i];
-		}
-	}
+	struct config_number *n = config_number_entry(f->numbers, &f->n_numbers, number);
 	if (n == NULL) {
-		if (f->n_numbers >= CONFIG_MAX_NUMBERS) {
-			return "at most 16 numbers with their own department";
-		}
-		n = &f->numbers[f->n_numbers++];
-		*n = (struct config_number){0};
-		if (set_string(&n->number, number) < 0) {
-			return "out of memory";
-		}
+		return f->n_numbers >= CONFIG_MAX_NUMBERS
+			       ? "at most 16 numbers with their own department"
+			       : "out of memory";
 	}
 	return set_string(&n->department, value) < 0 ? "out of memory" : NULL;
 }
