@@ -1171,6 +1171,8 @@ def path_table(results):
             fmt(c[1].get('notify_floor_cpu_ms_per_call'), 3) for c in cols])
         rows.append(['read from the disk a call, p50 (KB)'] + [
             fmt(c[1].get('disk_read_kb_per_call'), 0) for c in cols])
+        rows.append(['pages written to the log a call (WAL frames)'] + [
+            fmt(c[1].get('wal_frames_per_call'), 2) for c in cols])
         rows.append(['written to the disk a call, mean (KB)'] + [
             fmt(c[1].get('disk_write_kb_per_call'), 1) for c in cols])
         rows.append(['calls / complete'] + ['%d / %d' % (c[1]['calls'], c[1]['complete'])
