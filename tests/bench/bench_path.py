@@ -191,7 +191,10 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     d = s.start_daemon()
     if quota is not None:
         quota.add(d.pid)
-    s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 300)
+    s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events)
+           or not d.alive(), 300)
+    if not d.alive():  # another build that cannot open this file's schema, say
+        raise RuntimeError('%s exited at start-up: %s' % (ctid, d.log()[-400:]))
     s.settle(quiet=3.0, timeout=600)  # the start-up reminders shown
     if outputs:
         spawn_crowd(h, ncid_port=out_ports['ncid'], n_ncid=args.path_ncid_clients,
@@ -366,12 +369,17 @@ def measure_path(args, size, m, harness, scratch_copy, log):
     for label, ctid in builds:
         r = out.setdefault(label, {'ctid': ctid})
         log('%d: call path, %s build: friendly case, %d calls' % (size, label, n))
-        with harness() as h:
-            db = scratch_copy(m['db'], 'path-%d.db' % size)
-            # each caller once before: the measured call is their second
-            r['friendly'] = one_case(h, args, db, ctid, friendly,
-                                     'call {number} "{name}" rings=1', False,
-                                     warmup=friendly[:min(len(hot), n)])
+        try:
+            with harness() as h:
+                db = scratch_copy(m['db'], 'path-%d.db' % size)
+                # each caller once before: the measured call is their second
+                r['friendly'] = one_case(h, args, db, ctid, friendly,
+                                         'call {number} "{name}" rings=1', False,
+                                         warmup=friendly[:min(len(hot), n)])
+        except RuntimeError as e:
+            log('%d: call path, %s build: skipped: %s' % (size, label, e))
+            del out[label]
+            continue
         log('%d: call path, %s build: realistic case, %d calls' % (size, label, len(real)))
         with harness() as h:
             db = scratch_copy(m['db'], 'path-%d.db' % size)
