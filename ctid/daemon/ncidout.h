@@ -6,10 +6,11 @@
  * them): each client gets the last NCIDOUT_LOG_MAX calls of the log as
  * CIDLOG: lines (OUTLOG: for calls placed), then a CID: line when a call
  * comes in (OUT: when one is placed), CIDINFO: lines with its rings and an
- * END: line when it ends, and a MSG: line when a reminder falls due. NAME is the contact's name when the number matched,
- * else the telco's, else NO NAME. NCID gateways' CALL: and CALLINFO: lines,
- * from the addresses ncid-gateways allows, go to the owner's gateway
- * function: they are calls of lines like any other.
+ * END: line when it ends, and a MSG: line when a reminder falls due. NAME
+ * is the contact's name when the number matched, else the telco's, else NO
+ * NAME. NCID gateways' CALL: and CALLINFO: lines, from the addresses
+ * ncid-gateways allows, go to the owner's gateway function: they are calls
+ * of lines like any other.
  */
 
 #include "calls.h"
