@@ -271,24 +271,6 @@ static const char *apply_ncid_department(struct config *c, const char *key, cons
 	return config_set_string(&d->department, value) < 0 ? "out of memory" : NULL;
 }
 
-struct config_number *config_number_entry(struct config_number *list, int *n, const char *key) {
-	for (int i = 0; i < *n; i++) {
-		if (strcmp(list[i].number, key) == 0) {
-			return &list[i];
-		}
-	}
-	if (*n >= CONFIG_MAX_NUMBERS) {
-		return NULL;
-	}
-	struct config_number *e = &list[*n];
-	*e = (struct config_number){0};
-	if (config_set_string(&e->number, key) < 0) {
-		return NULL;
-	}
-	(*n)++;
-	return e;
-}
-
 const char *config_ncid_department(const struct config *c, const char *line) {
 	if (c == NULL) {
 		return NULL;

@@ -221,11 +221,6 @@ char *config_default_token_file(void);
  * (either may be NULL): yes when it follows none, or one of them. */
 bool config_follows(const struct config *c, const char *line, const char *department);
 
-/* The entry of key (a number, a LINE) in list, one of *n entries, added
- * at the end when new; NULL when the list holds CONFIG_MAX_NUMBERS already
- * or memory ran out. */
-struct config_number *config_number_entry(struct config_number *list, int *n, const char *key);
-
 /* The department of a call an NCID gateway reported on its LINE field
  * line: ncid-department.LINE, else ncid-department, else NULL. */
 const char *config_ncid_department(const struct config *c, const char *line);

@@ -133,6 +133,24 @@ const char *config_apply_fritzbox_address(struct config *c, const char *value) {
 	return err;
 }
 
+struct config_number *config_number_entry(struct config_number *list, int *n, const char *key) {
+	for (int i = 0; i < *n; i++) {
+		if (strcmp(list[i].number, key) == 0) {
+			return &list[i];
+		}
+	}
+	if (*n >= CONFIG_MAX_NUMBERS) {
+		return NULL;
+	}
+	struct config_number *e = &list[*n];
+	*e = (struct config_number){0};
+	if (set_string(&e->number, key) < 0) {
+		return NULL;
+	}
+	(*n)++;
+	return e;
+}
+
 static const char *set_number_department(struct config_box *f, const char *number, const char *value) {
 	if (!valid_number(number)) {
 		return "department.NUMBER wants one of the box's numbers, digits only "

@@ -26,5 +26,9 @@ void config_mqtt_foreach(const struct config *c,
 /* Checks the sections as a whole once everything is read; logs what is
  * wrong ("where: ...") and returns -EINVAL, else 0. */
 int config_check_sources(const struct config *c, const char *where);
+/* The entry of key (a number, a LINE) in list, one of *n entries, added
+ * at the end when new; NULL when the list holds CONFIG_MAX_NUMBERS already
+ * or memory ran out. */
+struct config_number *config_number_entry(struct config_number *list, int *n, const char *key);
 
 #endif
