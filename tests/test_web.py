@@ -471,13 +471,21 @@ with ctidtest.Harness(timeout=240) as h:
     # the pages' events wait for the popup: sending them to many pages must
     # not take the CPU the popup needs at that moment (the daemon's own
     # stage marks, common/stages.h, in the order it made them)
+    # (or, when the popup takes longer than that, as under the sanitizers
+    # on a busy machine, once WEB_WAIT_MS = 20 ms passed)
     with open(stages) as f:
-        marks = [line.split()[0] for line in f]
+        stamped = [(line.split()[0], int(line.split()[1])) for line in f if len(line.split()) > 1]
+    marks = [name for name, _ in stamped]
     handed = marks.index('handed') if 'handed' in marks else len(marks)
     after = marks[handed:]
+    waited = None
+    if 'web-sent' in after:
+        sent_at = stamped[handed + after.index('web-sent')][1]
+        waited = (sent_at - stamped[handed][1]) / 1e6
     tap.ok('web-sent' in after and 'notify-reply' in after
-           and after.index('notify-reply') < after.index('web-sent'),
-           'the page gets the call once the popup reached the server', after[:12])
+           and (after.index('notify-reply') < after.index('web-sent') or waited >= 20),
+           'the page gets the call once the popup reached the server (or 20 ms passed): '
+           'after %s ms' % (None if waited is None else round(waited, 1)), after[:12])
     tap.ok(card.get('company') == 'Pozdniakov & Sons'
            and 'Offered the new cream' in [n['text'] for n in card.get('notes', [])]
            and card.get('requests') == ['Generation P'],
