@@ -45,6 +45,18 @@ static int64_t count_in(const char *path) {
 	return n;
 }
 
+/* Column col of the first row sql gives, as a new string, or NULL. */
+static char *first_text(struct db *db, const char *sql, int col) {
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL) != SQLITE_OK) {
+		return NULL;
+	}
+	const unsigned char *t = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, col) : NULL;
+	char *out = t != NULL ? strdup((const char *)t) : NULL;
+	sqlite3_finalize(s);
+	return out;
+}
+
 static void test_open(void) {
 	char *path = path_in_tmp("sub/dir/ctid.db");
 	struct db *db = db_open(path, 0);
@@ -64,30 +76,26 @@ static void test_open(void) {
 	sqlite3_step(s);
 	is_int(sqlite3_column_int(s, 0), 1, "foreign keys are enforced");
 	sqlite3_finalize(s);
-	/* a call nobody handled costs calls_handled_by no page, and the
-	 * activity of a user (handled_by = ?) still reads through it */
+	/* calls nobody handled are not in calls_handled_by, and the activity
+	 * of a user (handled_by = ?) still reads through it */
 	struct db_call call = {.started = 1796543400,
 			       .line = "shop",
 			       .number = "02079460018",
 			       .state = DB_CALL_RINGING};
 	int64_t id = 0;
 	ok(db_call_add(db, &call, &id) == 0 && id > 0, "a call is logged");
-	sqlite3_prepare_v2(db->sql,
-			   "EXPLAIN QUERY PLAN SELECT id FROM calls k WHERE"
-			   " k.handled_by = 'anna' COLLATE NOCASE ORDER BY k.started",
-			   -1, &s, NULL);
-	sqlite3_step(s);
-	const char *plan = (const char *)sqlite3_column_text(s, 3);
+	char *plan = first_text(db,
+				"EXPLAIN QUERY PLAN SELECT id FROM calls k WHERE"
+				" k.handled_by = 'anna' COLLATE NOCASE ORDER BY k.started",
+				3);
 	ok(plan != NULL && strstr(plan, "calls_handled_by") != NULL,
 	   "a user's handled calls are found through it: %s", plan != NULL ? plan : "");
-	sqlite3_finalize(s);
-	sqlite3_prepare_v2(db->sql, "SELECT sql FROM sqlite_master WHERE name = 'calls_handled_by'",
-			   -1, &s, NULL);
-	sqlite3_step(s);
-	const char *sql = (const char *)sqlite3_column_text(s, 0);
+	free(plan);
+	char *sql =
+		first_text(db, "SELECT sql FROM sqlite_master WHERE name = 'calls_handled_by'", 0);
 	ok(sql != NULL && strstr(sql, "WHERE handled_by IS NOT NULL") != NULL,
 	   "calls_handled_by holds only handled calls: %s", sql != NULL ? sql : "");
-	sqlite3_finalize(s);
+	free(sql);
 	db_close(db);
 	db_close(NULL);
 

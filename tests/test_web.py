@@ -731,8 +731,8 @@ with ctidtest.Harness(timeout=240) as h:
         gw = socket.create_connection(('127.0.0.1', int(found.group(1))), 10)
         gw.sendall(b'HELLO: IDENT: gateway sip2ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
         calls = ended = events = 0
-        # 50 calls at a time until the page is dropped (about 300 events
-        # here), 2,000 at most
+        # 50 calls at a time until the page is dropped (200 calls, 400
+        # events here), 2,000 at most
         while calls < 2000 and 'stopped reading' not in busy.log():
             for i in range(calls, calls + 50):
                 gw.sendall(b'CALL: ###DATE05311233...LINE1122...NMBR0113496%04d...NAMEX+++\r\n'

@@ -2,7 +2,6 @@
  * NCID's server lines (see ncid.h); sections cited are those of
  * /work/research/ncid.md.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -49,10 +48,21 @@ static void append_field(GString *out, const char *s, const char *fallback) {
 	g_string_append_c(out, '*');
 }
 
+/* §3.2: DATE mmddyyyy, TIME hhmm (24-hour). */
+static void append_date(GString *out, const struct tm *t) {
+	g_string_append_printf(out, "%02d%02d%04d", t->tm_mon + 1, t->tm_mday, t->tm_year + 1900);
+}
+
+static void append_hhmm(GString *out, const struct tm *t) {
+	g_string_append_printf(out, "%02d%02d", t->tm_hour, t->tm_min);
+}
+
 static void append_date_time(GString *out, const struct tm *t) {
-	/* §3.2: DATE mmddyyyy, TIME hhmm (24-hour). */
-	g_string_append_printf(out, "DATE*%02d%02d%04d*TIME*%02d%02d*", t->tm_mon + 1, t->tm_mday,
-			       t->tm_year + 1900, t->tm_hour, t->tm_min);
+	g_string_append(out, "DATE*");
+	append_date(out, t);
+	g_string_append(out, "*TIME*");
+	append_hhmm(out, t);
+	g_string_append_c(out, '*');
 }
 
 char *ncid_format_call(const char *label, const struct ncid_call *c) {
@@ -249,14 +259,16 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	/* the text as sent, "*" and control characters made spaces (as in
 	 * ncid_format_msg()) */
 	append_clean(out, text, (size_t)(text_end - text));
+	/* DATE and TIME are the server's now where not given, as ncidd's */
+	GString *date = g_string_new(NULL), *hhmm = g_string_new(NULL);
+	append_date(date, now);
+	append_hhmm(hhmm, now);
 	g_string_append(out, " ***DATE*");
-	char date[40], time_[24];
-	snprintf(date, sizeof(date), "%02d%02d%04d", now->tm_mon + 1, now->tm_mday,
-		 now->tm_year + 1900);
-	snprintf(time_, sizeof(time_), "%02d%02d", now->tm_hour, now->tm_min);
-	append_given(out, val[MSG_DATE], vlen[MSG_DATE], date);
+	append_given(out, val[MSG_DATE], vlen[MSG_DATE], date->str);
 	g_string_append(out, "TIME*");
-	append_given(out, val[MSG_TIME], vlen[MSG_TIME], time_);
+	append_given(out, val[MSG_TIME], vlen[MSG_TIME], hhmm->str);
+	g_string_free(date, TRUE);
+	g_string_free(hhmm, TRUE);
 	g_string_append(out, "NAME*");
 	append_given(out, val[MSG_NAME], vlen[MSG_NAME], "-");
 	g_string_append(out, "NMBR*");

@@ -55,9 +55,9 @@ char *ncid_format_call(const char *label, const struct ncid_call *c);
 /*
  * The END line of a call (§4.4):
  * "END: *HTYPE*BYE|CANCEL*DATE*…*TIME*…*SCALL*mm/dd/yyyy
- * hh:mm:ss*ECALL*…*CTYPE*IN*LINE*…*NMBR*…*NAME*…*" (CTYPE OUT for a call placed).
- * answered: BYE (hung up after answer), else CANCEL. ended is the local time the call ended. A new
- * string; g_free() it.
+ * hh:mm:ss*ECALL*…*CTYPE*IN*LINE*…*NMBR*…*NAME*…*" (CTYPE OUT for a call
+ * placed). answered: BYE (hung up after answer), else CANCEL. ended is the
+ * local time the call ended. A new string; g_free() it.
  */
 char *ncid_format_end(const struct ncid_call *c, const struct tm *ended, bool answered);
 

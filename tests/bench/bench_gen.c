@@ -138,12 +138,12 @@ static int check(int ret, const char *what, int64_t i) {
 
 /*
  * Calls are logged one by one in the order they rang, as ctid logs them,
- * with the call log's indexes in place: a log grown that way has index
- * pages about two thirds full, where calls_contact and calls_e164 made by
- * CREATE INDEX came out packed, and every call the benchmark then placed
- * split a full page of each (15 to 18 pages written to the log for one
- * call instead of about 8). add_call() notes a call; log_calls() writes
- * them all, oldest first.
+ * with the call log's indexes in place: a log grown that way has room in
+ * its index pages, where calls_contact and calls_e164 made by CREATE INDEX
+ * came out packed, and every call the benchmark then placed split a full
+ * page of each (15 to 19 pages written to the log for one call instead of
+ * 8 or 9). add_call() notes a call; generate() logs them all, oldest first
+ * (log_call()).
  */
 struct pending_call {
 	int64_t contact, started;
@@ -155,10 +155,8 @@ struct pending_call {
 static struct pending_call *pending;
 static size_t n_pending, pending_cap;
 
-static int add_call(struct db *db, int64_t contact, const char *number, int64_t started,
-		    enum db_call_state state, bool handled, struct counts *n) {
-	(void)db;
-	(void)n;
+static int add_call(int64_t contact, const char *number, int64_t started, enum db_call_state state,
+		    bool handled) {
 	if (n_pending == pending_cap) {
 		size_t cap = pending_cap ? pending_cap * 2 : 4096;
 		struct pending_call *p = realloc(pending, cap * sizeof(*p));
@@ -183,26 +181,22 @@ static int by_started(const void *a, const void *b) {
 }
 
 static int log_call(struct db *db, const struct pending_call *p, struct counts *n) {
-	int64_t contact = p->contact, started = p->started;
-	const char *number = p->number;
-	enum db_call_state state = p->state;
-	bool handled = p->handled;
 	struct phone_number pn;
-	phone_normalize(number, "GB", &pn);
+	phone_normalize(p->number, "GB", &pn);
 	struct db_call c = {
-		.started = started,
-		.ended = started + 20,
+		.started = p->started,
+		.ended = p->started + 20,
 		.line = "shop",
-		.number = number,
+		.number = p->number,
 		.e164 = pn.e164[0] != '\0' ? pn.e164 : NULL,
-		.contact_id = contact,
-		.rings = state == DB_CALL_MISSED ? 5 : 2,
-		.state = state,
+		.contact_id = p->contact,
+		.rings = p->state == DB_CALL_MISSED ? 5 : 2,
+		.state = p->state,
 	};
 	int64_t id;
 	int ret = db_call_add(db, &c, &id);
-	if (ret == 0 && handled) {
-		ret = db_call_mark_handled(db, id, started + 3600);
+	if (ret == 0 && p->handled) {
+		ret = db_call_mark_handled(db, id, p->started + 3600);
 	}
 	n->calls += ret == 0;
 	return ret;
@@ -251,7 +245,7 @@ static int fill_hot(struct db *db, int64_t i, int64_t now, struct counts *n) {
 	bench_mobile(i, number, sizeof(number));
 	for (int k = 4; k > 0 && ret == 0; k--) {
 		enum db_call_state st = k == 1 ? DB_CALL_MISSED : DB_CALL_ANSWERED;
-		ret = add_call(db, id, number, now - k * 86400 * 9 - 3600, st, false, n);
+		ret = add_call(id, number, now - k * 86400 * 9 - 3600, st, false);
 	}
 	return check(ret, "history", i);
 }
@@ -290,9 +284,9 @@ static int fill_some(struct db *db, int64_t i, int64_t now, struct counts *n) {
 				bench_landline(i, number, sizeof(number));
 			}
 			bool missed = (hk >> 1) % 10 < 3;
-			ret = add_call(db, id, number, now - (int64_t)((hk >> 8) % (400 * 86400)),
+			ret = add_call(id, number, now - (int64_t)((hk >> 8) % (400 * 86400)),
 				       missed ? DB_CALL_MISSED : DB_CALL_ANSWERED,
-				       missed && (hk >> 40) % 3 != 0, n);
+				       missed && (hk >> 40) % 3 != 0);
 		}
 	}
 	if (ret == 0 && (h >> 40) % 100 < 2) {
@@ -429,8 +423,8 @@ static int generate(const char *path, const char *manifest, int64_t contacts) {
 	char number[32];
 	for (int64_t k = 0; k < contacts / 20 && ret == 0; k++) {
 		bench_mobile(contacts + k, number, sizeof(number));
-		ret = add_call(db, 0, number, now - (int64_t)(bench_hash((uint64_t)k, 7) % 31536000),
-			       k % 3 ? DB_CALL_MISSED : DB_CALL_ANSWERED, k % 2 == 0, &n);
+		ret = add_call(0, number, now - (int64_t)(bench_hash((uint64_t)k, 7) % 31536000),
+			       k % 3 ? DB_CALL_MISSED : DB_CALL_ANSWERED, k % 2 == 0);
 	}
 	qsort(pending, n_pending, sizeof(*pending), by_started);
 	for (size_t k = 0; k < n_pending && ret == 0; k++) {
