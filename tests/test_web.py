@@ -50,6 +50,37 @@ def web_url(daemon, scheme='http', timeout=10):
     return found[0] if found else None
 
 
+def polled_fds(pid):
+    """How many descriptors pid's main thread is waiting on in poll(), from
+    /proc/PID/syscall (x86_64's poll and ppoll, aarch64's ppoll: the count
+    is the second argument); None while it is not in one, or elsewhere."""
+    calls = {'x86_64': ('7', '271'), 'aarch64': ('73',)}.get(os.uname().machine, ())
+    try:
+        with open('/proc/%d/syscall' % pid) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    if len(fields) < 3 or fields[0] not in calls:
+        return None
+    return int(fields[2], 16)
+
+
+def thread_names(pid):
+    names = []
+    for tid in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return sorted(names)
+
+
+def web_status_clients(api, token):
+    return requests.get(api + 'status', timeout=10, headers={
+        'Authorization': 'Bearer ' + token}).json()['web']['clients']
+
+
 def substitute(path):
     return path.replace('{id}', '1').replace('{name}', 'anna')
 
@@ -709,6 +740,26 @@ with ctidtest.Harness(timeout=240) as h:
                                                 busy.log()), 10)
     if tap.ok(busy_url and found, 'a daemon with the page and an NCID port', busy.log()):
         busy_api = busy_url + 'api/v1/'
+        # the pages live on a thread of their own: the loop that reads
+        # the modems and pops the calls up polls no page's socket
+        polled_before = ctidtest.wait_for(lambda: polled_fds(busy.pid), 10)
+        pages = [websocket.create_connection(busy_api.replace('http', 'ws') + 'events',
+                                             timeout=10,
+                                             header=['Authorization: Bearer ' + tokens['anna']])
+                 for _ in range(30)]
+        threads = thread_names(busy.pid)
+        tap.ok('ctid-web' in threads, 'the pages have a thread of their own', threads)
+        if os.uname().machine not in ('x86_64', 'aarch64'):
+            tap.skip('poll()\'s system call number is not known on %s' % os.uname().machine)
+        else:
+            polled_with = ctidtest.wait_for(
+                lambda: polled_fds(busy.pid) if web_status_clients(busy_api, tokens['anna']) == 30 else None, 10)
+            tap.ok(polled_before and polled_with and polled_with < polled_before + 5,
+                   'with 30 pages open the main loop polls %s descriptors, %d without'
+                   % (polled_with, polled_before))
+        for page in pages:
+            page.close()
+        ctidtest.wait_for(lambda: web_status_clients(busy_api, tokens['anna']) == 0, 10)
         port = urllib.parse.urlparse(busy_url).port
         stuck = socket.socket()
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # before connect

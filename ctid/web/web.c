@@ -297,17 +297,44 @@ static void on_events_early(SoupServer *server, SoupServerMessage *msg, const ch
 	}
 }
 
+struct upgrade {
+	struct web *web;
+	int64_t since;
+};
+
+/* The 101 is out: the connection is the events thread's from here on. */
+static void on_upgraded(SoupServerMessage *msg, gpointer data) {
+	struct upgrade *u = data;
+	g_object_ref(msg);
+	GIOStream *stream = soup_server_message_steal_connection(msg);
+	if (stream != NULL) {
+		web_events_connected(u->web->events, stream, soup_server_message_get_uri(msg),
+				     soup_message_headers_get_one(soup_server_message_get_request_headers(
+									  msg),
+								  "Origin"),
+				     u->since);
+		g_object_unref(stream);
+	}
+	g_object_unref(msg);
+}
+
+/* GET /api/v1/events, authenticated by on_events_early. The upgrade is
+ * libsoup's; the connection is then handed to the events' thread (not
+ * soup_server_add_websocket_handler(), whose connection would live on this
+ * thread's loop). No permessage-deflate: an event is a small frame, and
+ * compressing it for each of 200 pages costs more than it saves on a LAN. */
 static void on_events(SoupServer *server, SoupServerMessage *msg, const char *path,
-		      SoupWebsocketConnection *conn, gpointer data) {
+		      GHashTable *query, gpointer data) {
 	struct web *w = data;
-	GHashTable *query =
-		soup_form_decode(g_uri_get_query(soup_server_message_get_uri(msg)) != NULL
-					 ? g_uri_get_query(soup_server_message_get_uri(msg))
-					 : "");
-	const char *since = g_hash_table_lookup(query, "since");
-	int64_t id = since != NULL ? strtoll(since, NULL, 10) : -1;
-	web_events_connected(w->events, conn, id);
-	g_hash_table_unref(query);
+	if (!soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
+		return; /* libsoup answered (400: not a WebSocket handshake) */
+	}
+	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
+	struct upgrade *u = g_new(struct upgrade, 1);
+	u->web = w;
+	u->since = since != NULL ? strtoll(since, NULL, 10) : -1;
+	g_signal_connect_data(msg, "wrote-informational", G_CALLBACK(on_upgraded), u,
+			      (GClosureNotify)(void (*)(void))g_free, 0);
 }
 
 /* The URLs of the sockets the last listen added, with scheme. (Not
@@ -423,8 +450,7 @@ struct web *web_create(const struct web_options *o, const struct web_hooks *h, v
 	soup_server_add_early_handler(w->server, NULL, on_early, w, NULL);
 	soup_server_add_early_handler(w->server, "/api/v1/events", on_events_early, w, NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
-	soup_server_add_websocket_handler(w->server, "/api/v1/events", NULL, NULL, on_events, w,
-					  NULL);
+	soup_server_add_handler(w->server, "/api/v1/events", on_events, w, NULL);
 	GTlsCertificate *cert = NULL;
 	GPtrArray *urls = g_ptr_array_new();
 	GHashTable *seen = g_hash_table_new(NULL, NULL);
