@@ -221,6 +221,25 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(pops and pops[0].summary == '<b>Markup</b> & Co',
            'the summary is plain text, as the spec says', pops)
 
+    # 6b. The log goes into the file once the line is quiet (a checkpoint,
+    # which writes the database file: its mtime moves), on a thread and a
+    # connection that last: the second checkpoint runs on the first's.
+    def checkpointers():
+        return sorted(tid for tid in os.listdir('/proc/%d/task' % daemon.pid)
+                      if open('/proc/%d/task/%s/comm' % (daemon.pid, tid)).read().strip()
+                      == 'ctid-checkpoint')
+
+    seen = []
+    for number in ('01632960998', '01632960997'):
+        mtime = os.stat(db).st_mtime_ns
+        sim.send('call %s rings=1' % number)
+        events(monitor, 'CallEnded')
+        checkpointed = ctidtest.wait_for(lambda: os.stat(db).st_mtime_ns != mtime, 15)
+        seen.append(checkpointers())
+        tap.ok(checkpointed, 'a quiet line: the call\'s log went into the file (%s)' % number)
+    tap.ok(len(seen[0]) == 1 and seen[1] == seen[0],
+           'one checkpoint thread with its connection for both, not one each', seen)
+
     # 7. The D-Bus API.
     conn = bus.connection()
     obj = conn.get_object('org.ctid.Ctid1', '/org/ctid/Ctid1')
@@ -285,7 +304,7 @@ with ctidtest.Harness(timeout=240) as h:
             'id', 'started', 'ended'}
     tap.ok(status == 0 and calls and all(want <= set(c) for c in calls),
            'ctidctl calls --json has the keys of --replay plus id, started, ended', calls[:1])
-    tap.is_(len(calls), 7, 'every call is in the log once')
+    tap.is_(len(calls), 9, 'every call is in the log once')
     status, out, err = ctl('calls', '--missed')
     tap.ok(status == 0 and 'Unknown' not in out and '01632 960999' in out,
            'ctidctl calls --missed lists the stranger', out)

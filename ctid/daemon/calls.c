@@ -43,10 +43,13 @@ struct calls {
 	int write_error;	  /* the last failed write's -errno; 0 while writes succeed */
 	int64_t unwritable_since; /* when writing began to fail */
 	guint checkpoint;	  /* pending: the log goes into the file once quiet */
-	GThread *checkpointer;	  /* the last checkpoint's thread, or NULL */
-	gint checkpointing;	  /* it runs (atomic) */
-	int data_version;	  /* db_data_version() when last asked */
-	guint update_timer;	  /* pending: a ringing call's changes are written */
+	GThread *checkpointer;	  /* the checkpoints' thread, from the first one on */
+	GMutex ck_lock;
+	GCond ck_cond;
+	int ck_want;	    /* CK_IDLE, CK_RUN or CK_QUIT (under ck_lock) */
+	gint checkpointing; /* one was asked for and has not ended (atomic) */
+	int data_version;   /* db_data_version() when last asked */
+	guint update_timer; /* pending: a ringing call's changes are written */
 };
 
 enum db_call_state calls_db_state(enum call_state s) {
@@ -161,20 +164,63 @@ static bool reopen_helps(int err) {
  * here, once no call is ringing and nothing was written for a few seconds:
  * a one-shot timer, re-armed by each write, so an idle daemon never wakes.
  */
+enum { CK_IDLE, CK_RUN, CK_QUIT };
+
 /* A checkpoint's own thread and connection: its fsyncs (tens of ms) never
  * hold up the main loop, where the next call's NMBR line may be waiting
  * to be read (tests/bench/run --only path: a call's line read 30 ms late,
  * behind a checkpoint that ran between its first ring and its number). A
- * passive checkpoint waits for no writer, and no writer waits for it. */
+ * passive checkpoint waits for no writer, and no writer waits for it.
+ * Both live as long as the daemon: a thread and a connection made for each
+ * checkpoint read and parsed the schema every time, 1.5 M of the 1.8 M
+ * instructions a checkpoint cost, as much again as the call before it
+ * (callgrind, tests/bench/run --only path --callgrind). */
 static gpointer checkpoint_thread(gpointer data) {
 	struct calls *c = data;
-	struct db *db = db_open(c->path, DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET | DB_OPEN_NO_CREATE);
-	if (db != NULL) {
-		db_checkpoint(db);
-		db_close(db);
+	struct db *db = NULL;
+	g_mutex_lock(&c->ck_lock);
+	for (;;) {
+		while (c->ck_want == CK_IDLE) {
+			g_cond_wait(&c->ck_cond, &c->ck_lock);
+		}
+		if (c->ck_want == CK_QUIT) {
+			break;
+		}
+		c->ck_want = CK_IDLE;
+		g_mutex_unlock(&c->ck_lock);
+		if (db != NULL && db_moved(db)) {
+			db_close(db); /* the file was replaced: the new one's */
+			db = NULL;
+		}
+		if (db == NULL) {
+			db = db_open(c->path,
+				     DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET | DB_OPEN_NO_CREATE);
+		}
+		if (db != NULL) {
+			db_checkpoint(db);
+		}
+		g_atomic_int_set(&c->checkpointing, 0);
+		g_mutex_lock(&c->ck_lock);
 	}
-	g_atomic_int_set(&c->checkpointing, 0);
+	g_mutex_unlock(&c->ck_lock);
+	db_close(db);
 	return NULL;
+}
+
+/* Ends the checkpoints' thread (after the one it runs) and closes its
+ * connection; the next checkpoint starts them again. */
+static void checkpointer_stop(struct calls *c) {
+	if (c->checkpointer == NULL) {
+		return;
+	}
+	g_mutex_lock(&c->ck_lock);
+	c->ck_want = CK_QUIT;
+	g_cond_signal(&c->ck_cond);
+	g_mutex_unlock(&c->ck_lock);
+	g_thread_join(c->checkpointer);
+	c->checkpointer = NULL;
+	c->ck_want = CK_IDLE;
+	g_atomic_int_set(&c->checkpointing, 0);
 }
 
 static gboolean checkpoint_cb(gpointer data) {
@@ -188,11 +234,14 @@ static gboolean checkpoint_cb(gpointer data) {
 		return G_SOURCE_CONTINUE; /* the last one is still at it */
 	}
 	c->checkpoint = 0;
-	if (c->checkpointer != NULL) {
-		g_thread_join(c->checkpointer); /* done: it said so */
-	}
 	g_atomic_int_set(&c->checkpointing, 1);
-	c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
+	if (c->checkpointer == NULL) {
+		c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
+	}
+	g_mutex_lock(&c->ck_lock);
+	c->ck_want = CK_RUN;
+	g_cond_signal(&c->ck_cond);
+	g_mutex_unlock(&c->ck_lock);
 	return G_SOURCE_REMOVE;
 }
 
@@ -466,6 +515,8 @@ struct calls *calls_create(const char *path, const struct calls_listener *l, voi
 		free(c);
 		return NULL;
 	}
+	g_mutex_init(&c->ck_lock);
+	g_cond_init(&c->ck_cond);
 	c->listener = *l;
 	c->data = data;
 	c->db = db_open(path, DB_OPEN_LAZY_CHECKPOINT);
@@ -511,9 +562,7 @@ void calls_destroy(struct calls *c) {
 	if (c->checkpoint != 0) {
 		g_source_remove(c->checkpoint);
 	}
-	if (c->checkpointer != NULL) {
-		g_thread_join(c->checkpointer);
-	}
+	checkpointer_stop(c);
 	if (c->update_timer != 0) {
 		g_source_remove(c->update_timer);
 	}
@@ -523,6 +572,8 @@ void calls_destroy(struct calls *c) {
 		entry_free(a);
 	}
 	db_close(c->db);
+	g_mutex_clear(&c->ck_lock);
+	g_cond_clear(&c->ck_cond);
 	free(c->path);
 	free(c);
 }
@@ -531,10 +582,7 @@ int calls_restore(struct calls *c, const char *source, char *why, size_t whysz) 
 	/* db_restore refuses while any connection has the file open: this one
 	 * goes first (and a checkpoint's), and a new one opens whichever file
 	 * is then in place */
-	if (c->checkpointer != NULL) {
-		g_thread_join(c->checkpointer);
-		c->checkpointer = NULL;
-	}
+	checkpointer_stop(c);
 	db_close(c->db);
 	c->db = NULL;
 	int ret = db_restore(c->path, source, why, whysz);
