@@ -1164,7 +1164,8 @@ def path_table(results):
                                              for c in cols])
         rows.append(['CPU per call (ms)'] + [fmt(c[1]['cpu_ms_per_call'], 3) for c in cols])
         for thread, what in (('ctid', 'main loop'), ('ctid-notify', 'libnotify thread'),
-                             ('gdbus', 'GDBus worker')):
+                             ('gdbus', 'GDBus worker'), ('ctid-web', 'web pages\' thread'),
+                             ('ctid-ncid', 'NCID clients\' thread')):
             rows.append(['  of it %s' % what] + [
                 fmt(c[1].get('cpu_ms_per_call_by_thread', {}).get(thread), 3) for c in cols])
         rows.append(['libnotify alone, the same 2 popups'] + [
@@ -1184,6 +1185,14 @@ def path_table(results):
             lines.append('| ' + ' | '.join(c.ljust(widths[i]) for i, c in enumerate(x)) + ' |')
         if 'skipped' in box:
             lines.append('small box: skipped: ' + box['skipped'])
+        for label in ('this', 'other'):
+            ins = path.get(label, {}).get('realistic', {}).get('instructions')
+            if ins:
+                lines.append('instructions a call, realistic case with its checkpoint '
+                             '(callgrind, thousands), %s build: %s' % (
+                                 label if label == 'this' else '--ctid', ', '.join(
+                                     '%s %s' % (k, '{:,}'.format(v))
+                                     for k, v in sorted(ins.items(), key=lambda kv: -kv[1]))))
         perf = path.get('this', {}).get('realistic', {}).get('perf')
         if perf:
             lines.append('top costs (perf, realistic case, self):')
@@ -1336,6 +1345,9 @@ def main():
     ap.add_argument('--ctid', help='another build\'s ctid, timed beside this one (path)')
     ap.add_argument('--cpu-quota', type=int, default=0, metavar='PCT',
                     help='also run the realistic case with the daemon held to PCT %% of a CPU')
+    ap.add_argument('--callgrind', type=int, default=0, metavar='N',
+                    help='count the instructions of N realistic calls, each build, '
+                    'under valgrind\'s callgrind (path)')
     ap.add_argument('--perf', action='store_true',
                     help='perf record the daemon during the realistic case; name the top costs')
     ap.add_argument('--lookups', type=int, default=20000)

@@ -25,7 +25,11 @@ over the calls, history writes, rings and ends included.
 --cpu-quota PCT runs the daemon in a cgroup limited to PCT % of one CPU
 (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us): a Raspberry Pi next to the
 router. --perf records the daemon with perf during the realistic case and
-names the top costs (realistic case).
+names the top costs (realistic case). --callgrind N places N realistic
+calls under valgrind's callgrind, each followed by its checkpoint, and
+counts the instructions each thread spent on them: a figure that does not
+swing with the machine, as CPU time does on a shared one (the same build's
+CPU a call went from 4.8 to 15-30 ms between runs an hour apart here).
 """
 
 import os
@@ -61,6 +65,48 @@ def thread_cpu_ns(pid):
         except (OSError, ValueError, IndexError):
             continue
         out[name] = out.get(name, 0) + ns
+    return out
+
+
+def thread_names(pid):
+    """pid's threads' names, in the order they were made (by thread id)."""
+    out = []
+    try:
+        tids = sorted(int(t) for t in os.listdir('/proc/%d/task' % pid))
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open('/proc/%d/task/%d/comm' % (pid, tid)) as f:
+                out.append(f.read().strip())
+        except OSError:
+            out.append('?')
+    return out
+
+
+def callgrind_threads(base, names, calls):
+    """Instructions a call by thread from callgrind's first dump (BASE.1-NN
+    for valgrind's thread NN, made in the order of names; a thread that
+    ended leaves its number to the next one made), in thousands, and their
+    total."""
+    by = {}
+    n = 1
+    while True:
+        path = '%s.1-%02d' % (base, n)
+        if not os.path.exists(path):
+            break
+        total = 0
+        with open(path) as f:
+            for line in f:
+                if line.startswith(('totals:', 'summary:')):
+                    total = max(total, int(line.split()[1]))
+        # the first is the main loop's (named after valgrind's tool under it)
+        name = 'ctid' if n == 1 else names[n - 1] if n <= len(names) else 'ended threads'
+        by[name] = by.get(name, 0) + total
+        n += 1
+    out = {k: round(v / 1000 / max(calls, 1)) for k, v in by.items()
+           if v >= 500 * max(calls, 1)}
+    out['all'] = round(sum(by.values()) / 1000 / max(calls, 1))
     return out
 
 
@@ -175,10 +221,12 @@ def attach_outputs(h, args, db, conf):
 
 
 def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
-             floor=False, outputs=False):
+             floor=False, outputs=False, callgrind=False):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). outputs: with the web page's, NCID's and MQTT's
-    clients attached (--ws-clients pages, --path-ncid-clients NCID clients)."""
+    clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
+    callgrind: under valgrind's callgrind, counting the instructions the
+    calls cost each thread, each call followed by its checkpoint."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
                 keep_open=args.keep_open)
@@ -188,7 +236,10 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     out_ports = attach_outputs(h, args, db, conf) if outputs else None
     with open(s.config, 'w') as f:
         f.write(''.join(conf) if outputs else 'region = GB\nlisten = none\n')
-    d = s.start_daemon()
+    cg_out = h.path('callgrind.out')
+    d = s.start_daemon(wrapper=('valgrind', '--tool=callgrind', '--separate-threads=yes',
+                                '--compress-strings=no', '--callgrind-out-file=' + cg_out)
+                       if callgrind else ())
     if quota is not None:
         quota.add(d.pid)
     s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events)
@@ -226,10 +277,13 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                                      h.path('perf.data'), '-p', str(d.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
+    if callgrind:
+        subprocess.run(['callgrind_control', '-z', str(d.pid)], capture_output=True, timeout=60)
     cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
     threads0 = thread_cpu_ns(d.pid)
     written0 = proc_io(d.pid).get('write_bytes', 0)
     done = []
+    mtime0 = os.stat(db).st_mtime_ns
     for number, name in calls:
         if cold:
             evict_db(db)
@@ -241,6 +295,12 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         s.wait(lambda: len(sim.nmbr) > n_nmbr and sim.done > n_done and s.find(
             start=start, kind='signal', member='CallEnded') is not None, 30)
         s.settle(quiet=0.2, timeout=10)
+        if callgrind:
+            # a call minutes after the last one pays for its own checkpoint
+            # (the write-ahead log copied into the file once the line is
+            # quiet, which writes the file): counted with it
+            s.wait(lambda: os.stat(db).st_mtime_ns != mtime0, 60)
+            mtime0 = os.stat(db).st_mtime_ns
         reads = proc_io(d.pid).get('read_bytes', 0) - io0.get('read_bytes', 0)
         if len(sim.nmbr) <= n_nmbr:
             done.append({'missing': 'nmbr'})
@@ -284,6 +344,10 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                           'mqtt': True}
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
+    if callgrind:
+        names = thread_names(d.pid)
+        subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
+        out['instructions'] = callgrind_threads(cg_out, names, len(calls))
     if floor:
         out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(calls))
     d.stop()
@@ -366,48 +430,55 @@ def measure_path(args, size, m, harness, scratch_copy, log):
     builds = [('this', os.path.join(args.build, 'ctid/ctid'))]
     if args.ctid:
         builds.append(('other', os.path.abspath(args.ctid)))
-    for label, ctid in builds:
-        r = out.setdefault(label, {'ctid': ctid})
-        log('%d: call path, %s build: friendly case, %d calls' % (size, label, n))
-        try:
-            with harness() as h:
-                db = scratch_copy(m['db'], 'path-%d.db' % size)
-                # each caller once before: the measured call is their second
-                r['friendly'] = one_case(h, args, db, ctid, friendly,
-                                         'call {number} "{name}" rings=1', False,
-                                         warmup=friendly[:min(len(hot), n)])
-        except RuntimeError as e:
-            log('%d: call path, %s build: skipped: %s' % (size, label, e))
-            del out[label]
-            continue
-        log('%d: call path, %s build: realistic case, %d calls' % (size, label, len(real)))
-        with harness() as h:
-            db = scratch_copy(m['db'], 'path-%d.db' % size)
-            r['realistic'] = one_case(h, args, db, ctid, real,
-                                      'call {number} "{name}" name_delay=0.1 rings=2', False,
-                                      floor=label == 'this')
-        if label == 'this' and os.path.exists('/usr/sbin/mosquitto'):
-            log('%d: call path, %s build: realistic case with %d WebSocket pages, %d NCID '
-                'clients and an MQTT broker' % (size, label, args.ws_clients,
-                                                args.path_ncid_clients))
-            with harness() as h:
-                db = scratch_copy(m['db'], 'path-%d.db' % size)
-                r['outputs'] = one_case(h, args, db, ctid, real,
-                                        'call {number} "{name}" name_delay=0.1 rings=2', False,
-                                        outputs=True)
-        if args.perf and label == 'this' and shutil.which('perf') is not None:
+    # case by case, each build in turn: the two builds' figures of a case
+    # are minutes apart, not a whole pass (this machine's speed drifts)
+    cases = [('friendly', friendly, 'call {number} "{name}" rings=1', {}),
+             ('realistic', real, 'call {number} "{name}" name_delay=0.1 rings=2', {})]
+    if os.path.exists('/usr/sbin/mosquitto'):
+        cases.append(('outputs', real, 'call {number} "{name}" name_delay=0.1 rings=2',
+                      {'outputs': True}))
+    cases.append(('cold', real, 'call {number} "{name}" name_delay=0.1 rings=2', {'cold': True}))
+    for case, calls, fmt, opts in cases:
+        for label, ctid in builds:
+            if case != 'friendly' and label not in out:
+                continue  # skipped at the first case
+            r = out.setdefault(label, {'ctid': ctid})
+            what = case if case != 'outputs' else (
+                'realistic case with %d WebSocket pages, %d NCID clients and an MQTT broker'
+                % (args.ws_clients, args.path_ncid_clients))
+            log('%d: call path, %s build: %s, %d calls' % (size, label, what, len(calls)))
+            try:
+                with harness() as h:
+                    db = scratch_copy(m['db'], 'path-%d.db' % size, cold=opts.get('cold', False))
+                    r[case] = one_case(
+                        h, args, db, ctid, calls, fmt, opts.get('cold', False),
+                        # each hot caller once before: the measured call is their second
+                        warmup=friendly[:min(len(hot), n)] if case == 'friendly' else (),
+                        floor=case == 'realistic', outputs=opts.get('outputs', False))
+            except RuntimeError as e:
+                if case != 'friendly':
+                    raise
+                log('%d: call path, %s build: skipped: %s' % (size, label, e))
+                del out[label]
+        if case == 'realistic' and args.callgrind and shutil.which('valgrind') is not None:
+            # deterministic, where the CPU time swings with the machine
+            for label, ctid in builds:
+                if label not in out:
+                    continue
+                log('%d: call path, %s build: realistic, %d calls under callgrind'
+                    % (size, label, args.callgrind))
+                with harness() as h:
+                    db = scratch_copy(m['db'], 'path-%d.db' % size)
+                    out[label]['realistic']['instructions'] = one_case(
+                        h, args, db, ctid, real[:args.callgrind], fmt, False,
+                        callgrind=True).get('instructions')
+        if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
             with harness() as h:
                 db = scratch_copy(m['db'], 'path-%d.db' % size)
-                r['realistic']['perf'] = one_case(
-                    h, args, db, ctid, real, 'call {number} "{name}" name_delay=0.1 rings=2',
-                    False, perf=True).get('perf')
-        log('%d: call path, %s build: cold case, %d calls' % (size, label, len(real)))
-        with harness() as h:
-            db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
-            r['cold'] = one_case(h, args, db, ctid, real,
-                                 'call {number} "{name}" name_delay=0.1 rings=2', True)
+                out['this']['realistic']['perf'] = one_case(
+                    h, args, db, builds[0][1], real, fmt, False, perf=True).get('perf')
     if args.cpu_quota:
         quota = Quota(args.cpu_quota)
         if quota.path is None:
