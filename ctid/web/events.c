@@ -54,6 +54,7 @@ struct job {
 	bool ended;    /* the call of live ended */
 	/* JOB_PAGE */
 	GIOStream *stream;
+	GSocket *socket;
 	GUri *uri;
 	char *origin;
 	int64_t since;
@@ -76,6 +77,7 @@ struct web_events {
 static void job_free(struct job *j) {
 	g_free(j->text);
 	g_clear_object(&j->stream);
+	g_clear_object(&j->socket);
 	if (j->uri != NULL) {
 		g_uri_unref(j->uri);
 	}
@@ -147,30 +149,6 @@ static void publish(struct web_events *e, struct job *j) {
 	stage_mark(STAGE_WEB_SENT);
 }
 
-/* The socket under libsoup's streams: SoupIOStream ("base-iostream"), under
- * TLS around a GTlsConnection ("base-io-stream"); NULL if none is found. */
-static GSocket *socket_of(GIOStream *io) {
-	for (int depth = 0; io != NULL && !G_IS_SOCKET_CONNECTION(io) && depth < 4; depth++) {
-		GObjectClass *klass = G_OBJECT_GET_CLASS(io);
-		const char *prop = g_object_class_find_property(klass, "base-iostream") != NULL
-					   ? "base-iostream"
-				   : g_object_class_find_property(klass, "base-io-stream") != NULL
-					   ? "base-io-stream"
-					   : NULL;
-		GIOStream *base = NULL;
-		if (prop != NULL) {
-			g_object_get(io, prop, &base, NULL);
-		}
-		if (base != NULL) {
-			g_object_unref(base); /* still held by the stream around it */
-		}
-		io = base;
-	}
-	return io != NULL && G_IS_SOCKET_CONNECTION(io)
-		       ? g_socket_connection_get_socket(G_SOCKET_CONNECTION(io))
-		       : NULL;
-}
-
 /* A page's connection, made on this thread so that its sources are this
  * thread's context's. */
 static void page(struct web_events *e, struct job *j) {
@@ -180,32 +158,14 @@ static void page(struct web_events *e, struct job *j) {
 	struct client *c = g_new0(struct client, 1);
 	c->events = e;
 	c->conn = conn;
-	GSocket *socket = socket_of(j->stream);
-	if (socket != NULL) {
-		c->socket = g_object_ref(socket);
-		/* an event is one small frame: send it now, not when the last
-		 * one was acknowledged (Nagle), which costs a delayed ACK */
-		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-		/* a page whose machine went away is found by the kernel's
-		 * keep-alives (30 s idle, then 3 probes 10 s apart), not by a
-		 * ping timer of libsoup's each: 200 pages' timers made every
-		 * turn of the loop look at 200 more sources */
-		g_socket_set_keepalive(c->socket, TRUE);
-		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
-		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
-		g_socket_set_option(c->socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
-		/* the kernel would let a page that stopped reading hold a
-		 * megabyte or more (autotuning: 2 x cwnd x MSS) before its
-		 * socket is seen full; a page's events are a few KiB a call */
-		g_socket_set_option(c->socket, SOL_SOCKET, SO_SNDBUF, WEB_CLIENT_SNDBUF, NULL);
-	} else {
+	c->socket = g_steal_pointer(&j->socket);
+	if (c->socket == NULL) {
 		soup_websocket_connection_set_keepalive_interval(conn, 30);
 	}
 	soup_websocket_connection_set_max_incoming_payload_size(conn, 4096);
 	c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
 	e->clients = g_list_prepend(e->clients, c);
-	int n = atomic_fetch_add(&e->n_clients, 1) + 1;
-	log_debug("Web: an events client joined (%d connected)", n);
+	log_debug("Web: an events client joined (%d connected)", atomic_load(&e->n_clients));
 	int64_t since = j->since;
 	if (since < 0) {
 		/* a page that just opened sees the calls ringing now */
@@ -345,11 +305,32 @@ void web_events_publish(struct web_events *e, const char *type, const char *key,
 	hand(e, j);
 }
 
-void web_events_connected(struct web_events *e, GIOStream *stream, GUri *uri, const char *origin,
-			  int64_t since) {
+void web_events_tune_socket(GSocket *socket) {
+	/* an event is one small frame: send it now, not when the last one was
+	 * acknowledged (Nagle), which costs a delayed ACK */
+	g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+	/* a page whose machine went away is found by the kernel's keep-alives
+	 * (30 s idle, then 3 probes 10 s apart), not by a ping timer of
+	 * libsoup's each: 200 pages' timers made every turn of the loop look
+	 * at 200 more sources */
+	g_socket_set_keepalive(socket, TRUE);
+	g_socket_set_option(socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
+	g_socket_set_option(socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
+	g_socket_set_option(socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+	/* the kernel would let a page that stopped reading hold a megabyte or
+	 * more (autotuning: 2 x cwnd x MSS) before its socket is seen full; a
+	 * page's events are a few KiB a call */
+	g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, WEB_CLIENT_SNDBUF, NULL);
+}
+
+void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *socket, GUri *uri,
+			  const char *origin, int64_t since) {
+	/* counted from here: a page that has its 101 is in the status */
+	atomic_fetch_add(&e->n_clients, 1);
 	struct job *j = g_new0(struct job, 1);
 	j->kind = JOB_PAGE;
 	j->stream = g_object_ref(stream);
+	j->socket = socket != NULL ? g_object_ref(socket) : NULL;
 	j->uri = g_uri_ref(uri);
 	j->origin = g_strdup(origin);
 	j->since = since;

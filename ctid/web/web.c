@@ -299,8 +299,16 @@ static void on_events_early(SoupServer *server, SoupServerMessage *msg, const ch
 
 struct upgrade {
 	struct web *web;
+	GSocket *socket;
 	int64_t since;
 };
+
+static void upgrade_free(gpointer data, GClosure *closure) {
+	(void)closure;
+	struct upgrade *u = data;
+	g_clear_object(&u->socket);
+	g_free(u);
+}
 
 /* The 101 is out: the connection is the events thread's from here on. */
 static void on_upgraded(SoupServerMessage *msg, gpointer data) {
@@ -308,7 +316,8 @@ static void on_upgraded(SoupServerMessage *msg, gpointer data) {
 	g_object_ref(msg);
 	GIOStream *stream = soup_server_message_steal_connection(msg);
 	if (stream != NULL) {
-		web_events_connected(u->web->events, stream, soup_server_message_get_uri(msg),
+		web_events_connected(u->web->events, stream, u->socket,
+				     soup_server_message_get_uri(msg),
 				     soup_message_headers_get_one(soup_server_message_get_request_headers(
 									  msg),
 								  "Origin"),
@@ -330,11 +339,18 @@ static void on_events(SoupServer *server, SoupServerMessage *msg, const char *pa
 		return; /* libsoup answered (400: not a WebSocket handshake) */
 	}
 	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
-	struct upgrade *u = g_new(struct upgrade, 1);
+	struct upgrade *u = g_new0(struct upgrade, 1);
 	u->web = w;
 	u->since = since != NULL ? strtoll(since, NULL, 10) : -1;
-	g_signal_connect_data(msg, "wrote-informational", G_CALLBACK(on_upgraded), u,
-			      (GClosureNotify)(void (*)(void))g_free, 0);
+	/* the socket set up before the 101 leaves: a page that has its answer
+	 * is on the kernel's keep-alives already */
+	GSocket *socket = soup_server_message_get_socket(msg);
+	if (socket != NULL) {
+		u->socket = g_object_ref(socket);
+		web_events_tune_socket(socket);
+	}
+	g_signal_connect_data(msg, "wrote-informational", G_CALLBACK(on_upgraded), u, upgrade_free,
+			      0);
 }
 
 /* The URLs of the sockets the last listen added, with scheme. (Not

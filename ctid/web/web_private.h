@@ -162,10 +162,12 @@ void web_events_destroy(struct web_events *e);
 void web_events_publish(struct web_events *e, const char *type, const char *key, const char *object,
 			uint64_t live);
 int web_events_clients(const struct web_events *e);
-/* A page's events connection, taken from libsoup after the upgrade; since
- * is ?since=ID, or -1. */
-void web_events_connected(struct web_events *e, GIOStream *stream, GUri *uri, const char *origin,
-			  int64_t since);
+/* Sets a page's socket up for events (before its 101 goes out). */
+void web_events_tune_socket(GSocket *socket);
+/* A page's events connection, taken from libsoup after the upgrade, with
+ * its socket (or NULL); since is ?since=ID, or -1. */
+void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *socket, GUri *uri,
+			  const char *origin, int64_t since);
 
 /* The self-signed certificate (cert.c): loads dir/web.crt and web.key or
  * makes them. Returns a new certificate or NULL after logging why. */
