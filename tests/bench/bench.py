@@ -1345,6 +1345,8 @@ def main():
     ap.add_argument('--ctid', help='another build\'s ctid, timed beside this one (path)')
     ap.add_argument('--cpu-quota', type=int, default=0, metavar='PCT',
                     help='also run the realistic case with the daemon held to PCT %% of a CPU')
+    ap.add_argument('--path-cases', default='friendly,realistic,outputs,cold',
+                    help='the call path\'s cases to time')
     ap.add_argument('--callgrind', type=int, default=0, metavar='N',
                     help='count the instructions of N realistic calls, each build, '
                     'under valgrind\'s callgrind (path)')
