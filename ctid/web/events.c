@@ -251,8 +251,7 @@ static gpointer thread_main(gpointer data) {
 	return NULL;
 }
 
-struct web_events *web_events_create(struct web *w) {
-	(void)w;
+struct web_events *web_events_create(void) {
 	struct web_events *e = g_new0(struct web_events, 1);
 	e->next_id = 1;
 	e->live = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -287,7 +286,7 @@ void web_events_destroy(struct web_events *e) {
 }
 
 int web_events_clients(const struct web_events *e) {
-	return e != NULL ? atomic_load(&((struct web_events *)e)->n_clients) : 0;
+	return e != NULL ? atomic_load(&e->n_clients) : 0;
 }
 
 void web_events_publish(struct web_events *e, const char *type, const char *key, const char *object,

@@ -462,7 +462,7 @@ struct web *web_create(const struct web_options *o, const struct web_hooks *h, v
 	w->resource = web_get_resource();
 	w->server = soup_server_new("server-header", "ctid/" CTID_VERSION " ", NULL);
 	w->throttle = web_throttle_create();
-	w->events = web_events_create(w);
+	w->events = web_events_create();
 	soup_server_add_early_handler(w->server, NULL, on_early, w, NULL);
 	soup_server_add_early_handler(w->server, "/api/v1/events", on_events_early, w, NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);

@@ -157,7 +157,7 @@ void web_link_new(struct web_request *r);
 void web_link_login(struct web *w, SoupServerMessage *msg, const char *link, GHashTable *query);
 
 /* Live events (events.c). */
-struct web_events *web_events_create(struct web *w);
+struct web_events *web_events_create(void);
 void web_events_destroy(struct web_events *e);
 void web_events_publish(struct web_events *e, const char *type, const char *key, const char *object,
 			uint64_t live);
