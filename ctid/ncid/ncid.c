@@ -2,6 +2,7 @@
  * NCID's server lines (see ncid.h); sections cited are those of
  * /work/research/ncid.md.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -49,20 +50,22 @@ static void append_field(GString *out, const char *s, const char *fallback) {
 }
 
 /* §3.2: DATE mmddyyyy, TIME hhmm (24-hour). */
-static void append_date(GString *out, const struct tm *t) {
-	g_string_append_printf(out, "%02d%02d%04d", t->tm_mon + 1, t->tm_mday, t->tm_year + 1900);
-}
+struct date_time {
+	char date[40]; /* room for three of any int, as -Wformat-truncation asks */
+	char hhmm[24];
+};
 
-static void append_hhmm(GString *out, const struct tm *t) {
-	g_string_append_printf(out, "%02d%02d", t->tm_hour, t->tm_min);
+static struct date_time date_time(const struct tm *t) {
+	struct date_time d;
+	snprintf(d.date, sizeof(d.date), "%02d%02d%04d", t->tm_mon + 1, t->tm_mday,
+		 t->tm_year + 1900);
+	snprintf(d.hhmm, sizeof(d.hhmm), "%02d%02d", t->tm_hour, t->tm_min);
+	return d;
 }
 
 static void append_date_time(GString *out, const struct tm *t) {
-	g_string_append(out, "DATE*");
-	append_date(out, t);
-	g_string_append(out, "*TIME*");
-	append_hhmm(out, t);
-	g_string_append_c(out, '*');
+	struct date_time d = date_time(t);
+	g_string_append_printf(out, "DATE*%s*TIME*%s*", d.date, d.hhmm);
 }
 
 char *ncid_format_call(const char *label, const struct ncid_call *c) {
@@ -260,15 +263,11 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	 * ncid_format_msg()) */
 	append_clean(out, text, (size_t)(text_end - text));
 	/* DATE and TIME are the server's now where not given, as ncidd's */
-	GString *date = g_string_new(NULL), *hhmm = g_string_new(NULL);
-	append_date(date, now);
-	append_hhmm(hhmm, now);
+	struct date_time d = date_time(now);
 	g_string_append(out, " ***DATE*");
-	append_given(out, val[MSG_DATE], vlen[MSG_DATE], date->str);
+	append_given(out, val[MSG_DATE], vlen[MSG_DATE], d.date);
 	g_string_append(out, "TIME*");
-	append_given(out, val[MSG_TIME], vlen[MSG_TIME], hhmm->str);
-	g_string_free(date, TRUE);
-	g_string_free(hhmm, TRUE);
+	append_given(out, val[MSG_TIME], vlen[MSG_TIME], d.hhmm);
 	g_string_append(out, "NAME*");
 	append_given(out, val[MSG_NAME], vlen[MSG_NAME], "-");
 	g_string_append(out, "NMBR*");
