@@ -128,6 +128,23 @@ def wait_for(predicate, timeout=5.0, interval=0.02):
         time.sleep(interval)
 
 
+def threads(pid):
+    """pid's threads as (tid, name), in the order they were made (by thread
+    id); [] when pid is gone. A thread that ends meanwhile is named '?'."""
+    try:
+        tids = sorted(int(t) for t in os.listdir('/proc/%d/task' % pid))
+    except OSError:
+        return []
+    out = []
+    for tid in tids:
+        try:
+            with open('/proc/%d/task/%d/comm' % (pid, tid)) as f:
+                out.append((tid, f.read().strip()))
+        except OSError:
+            out.append((tid, '?'))
+    return out
+
+
 def popups_settled(daemon, server, timeout=10.0):
     """Waits until every popup a daemon running with -v -v showed has reached
     server and the newest call's popup says how it ended; returns how many

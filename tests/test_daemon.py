@@ -225,9 +225,7 @@ with ctidtest.Harness(timeout=240) as h:
     # which writes the database file: its mtime moves), on a thread and a
     # connection that last: the second checkpoint runs on the first's.
     def checkpointers():
-        return sorted(tid for tid in os.listdir('/proc/%d/task' % daemon.pid)
-                      if open('/proc/%d/task/%s/comm' % (daemon.pid, tid)).read().strip()
-                      == 'ctid-checkpoint')
+        return [tid for tid, name in ctidtest.threads(daemon.pid) if name == 'ctid-checkpoint']
 
     seen = []
     for number in ('01632960998', '01632960997'):

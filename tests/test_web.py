@@ -65,17 +65,6 @@ def polled_fds(pid):
     return int(fields[2], 16)
 
 
-def thread_names(pid):
-    names = []
-    for tid in os.listdir('/proc/%d/task' % pid):
-        try:
-            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
-                names.append(f.read().strip())
-        except OSError:
-            pass
-    return sorted(names)
-
-
 def web_status_clients(api, token):
     return requests.get(api + 'status', timeout=10, headers={
         'Authorization': 'Bearer ' + token}).json()['web']['clients']
@@ -747,13 +736,14 @@ with ctidtest.Harness(timeout=240) as h:
                                              timeout=10,
                                              header=['Authorization: Bearer ' + tokens['anna']])
                  for _ in range(30)]
-        threads = thread_names(busy.pid)
+        threads = sorted(name for _, name in ctidtest.threads(busy.pid))
         tap.ok('ctid-web' in threads, 'the pages have a thread of their own', threads)
         if os.uname().machine not in ('x86_64', 'aarch64'):
             tap.skip('poll()\'s system call number is not known on %s' % os.uname().machine)
         else:
             polled_with = ctidtest.wait_for(
-                lambda: polled_fds(busy.pid) if web_status_clients(busy_api, tokens['anna']) == 30 else None, 10)
+                lambda: (polled_fds(busy.pid)
+                         if web_status_clients(busy_api, tokens['anna']) == 30 else None), 10)
             tap.ok(polled_before and polled_with and polled_with < polled_before + 5,
                    'with 30 pages open the main loop polls %s descriptors, %d without'
                    % (polled_with, polled_before))
@@ -776,9 +766,7 @@ with ctidtest.Harness(timeout=240) as h:
         reader = websocket.create_connection(
             busy_api.replace('http', 'ws') + 'events', timeout=30,
             header=['Authorization: Bearer ' + tokens['anna']])
-        status = lambda: requests.get(busy_api + 'status', timeout=10, headers={  # noqa: E731
-            'Authorization': 'Bearer ' + tokens['anna']}).json()['web']['clients']
-        tap.is_(status(), 2, 'two pages are connected')
+        tap.is_(web_status_clients(busy_api, tokens['anna']), 2, 'two pages are connected')
         gw = socket.create_connection(('127.0.0.1', int(found.group(1))), 10)
         gw.sendall(b'HELLO: IDENT: gateway sip2ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
         calls = ended = events = 0
@@ -798,7 +786,8 @@ with ctidtest.Harness(timeout=240) as h:
         tap.ok('stopped reading' in busy.log(),
                'the page that stopped reading was dropped, and the log says so',
                busy.log()[-1500:])
-        tap.ok(ctidtest.wait_for(lambda: status() == 1, 20), 'one page is left connected')
+        tap.ok(ctidtest.wait_for(lambda: web_status_clients(busy_api, tokens['anna']) == 1, 20),
+               'one page is left connected')
         gw.close()
         reader.close()
         stuck.close()

@@ -52,35 +52,13 @@ def thread_cpu_ns(pid):
     ctid (the main loop), ctid-notify (libnotify's), gdbus (GDBus's
     worker), the rest."""
     out = {}
-    try:
-        tids = os.listdir('/proc/%d/task' % pid)
-    except OSError:
-        return out
-    for tid in tids:
+    for tid, name in ctidtest.threads(pid):
         try:
-            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
-                name = f.read().strip()
-            with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+            with open('/proc/%d/task/%d/schedstat' % (pid, tid)) as f:
                 ns = int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             continue
         out[name] = out.get(name, 0) + ns
-    return out
-
-
-def thread_names(pid):
-    """pid's threads' names, in the order they were made (by thread id)."""
-    out = []
-    try:
-        tids = sorted(int(t) for t in os.listdir('/proc/%d/task' % pid))
-    except OSError:
-        return out
-    for tid in tids:
-        try:
-            with open('/proc/%d/task/%d/comm' % (pid, tid)) as f:
-                out.append(f.read().strip())
-        except OSError:
-            out.append('?')
     return out
 
 
@@ -350,7 +328,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
     if callgrind:
-        names = thread_names(d.pid)
+        names = [name for _, name in ctidtest.threads(d.pid)]
         subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
         out['instructions'] = callgrind_threads(cg_out, names, len(calls))
     if floor:
@@ -437,12 +415,13 @@ def measure_path(args, size, m, harness, scratch_copy, log):
         builds.append(('other', os.path.abspath(args.ctid)))
     # case by case, each build in turn: the two builds' figures of a case
     # are minutes apart, not a whole pass (this machine's speed drifts)
+    # the realistic calls: NMBR alone, NAME 100 ms later, then rings
+    late_name = 'call {number} "{name}" name_delay=0.1 rings=2'
     cases = [('friendly', friendly, 'call {number} "{name}" rings=1', {}),
-             ('realistic', real, 'call {number} "{name}" name_delay=0.1 rings=2', {})]
+             ('realistic', real, late_name, {})]
     if os.path.exists('/usr/sbin/mosquitto'):
-        cases.append(('outputs', real, 'call {number} "{name}" name_delay=0.1 rings=2',
-                      {'outputs': True}))
-    cases.append(('cold', real, 'call {number} "{name}" name_delay=0.1 rings=2', {'cold': True}))
+        cases.append(('outputs', real, late_name, {'outputs': True}))
+    cases.append(('cold', real, late_name, {'cold': True}))
     wanted = set(args.path_cases.split(','))
     skipped = set()
     for case, calls, fmt, opts in cases:
@@ -480,7 +459,7 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     # a caller of its own first: the statements a call
                     # needs are prepared once in a daemon's life, not per call
                     out[label].setdefault('realistic', {})['instructions'] = one_case(
-                        h, args, db, ctid, real[:args.callgrind], fmt, False,
+                        h, args, db, ctid, real[:args.callgrind], late_name, False,
                         warmup=friendly[:1], callgrind=True).get('instructions')
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
@@ -488,7 +467,7 @@ def measure_path(args, size, m, harness, scratch_copy, log):
             with harness() as h:
                 db = scratch_copy(m['db'], 'path-%d.db' % size)
                 out['this'].setdefault('realistic', {})['perf'] = one_case(
-                    h, args, db, builds[0][1], real, fmt, False, perf=True).get('perf')
+                    h, args, db, builds[0][1], real, late_name, False, perf=True).get('perf')
     if args.cpu_quota:
         quota = Quota(args.cpu_quota)
         if quota.path is None:
@@ -501,7 +480,7 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     db = scratch_copy(m['db'], 'path-%d.db' % size, cold=True)
                     out['small_box'] = one_case(
                         h, args, db, os.path.join(args.build, 'ctid/ctid'), real,
-                        'call {number} "{name}" name_delay=0.1 rings=2', True, quota=quota)
+                        late_name, True, quota=quota)
                     out['small_box']['cpu_quota_pct'] = args.cpu_quota
             finally:
                 quota.close()

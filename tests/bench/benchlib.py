@@ -81,21 +81,14 @@ def proc_io(pid):
 def context_switches(pid):
     """{tid: (name, voluntary + involuntary switches)} for every thread."""
     out = {}
-    base = '/proc/%d/task' % pid
-    try:
-        tids = os.listdir(base)
-    except OSError:
-        return out
-    for tid in tids:
+    for tid, name in ctidtest.threads(pid):
         try:
-            with open('%s/%s/comm' % (base, tid)) as f:
-                name = f.read().strip()
             n = 0
-            with open('%s/%s/status' % (base, tid)) as f:
+            with open('/proc/%d/task/%d/status' % (pid, tid)) as f:
                 for line in f:
                     if line.startswith(('voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches')):
                         n += int(line.split()[1])
-            out[int(tid)] = (name, n)
+            out[tid] = (name, n)
         except OSError:
             pass
     return out
