@@ -92,6 +92,9 @@ static void watch_start(struct watch *w) {
 	}
 	w->source = g_unix_fd_source_new(dbus_watch_get_unix_fd(w->watch), cond);
 	g_source_set_callback(w->source, (GSourceFunc)(void (*)(void))watch_cb, w, NULL);
+	/* not blocked while dispatched: GLib would take the descriptor out of
+	 * the poll and back, waking the loop twice (nothing here runs it) */
+	g_source_set_can_recurse(w->source, TRUE);
 	g_source_attach(w->source, w->loop->ctx);
 }
 
