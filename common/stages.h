@@ -6,8 +6,10 @@
  * stage budget (tests/bench/run prints it). Off unless the environment
  * variable CTID_STAGES names a file when the first mark is made: then each
  * mark appends one line, "STAGE NANOSECONDS\n" (CLOCK_REALTIME, comparable
- * with the other processes' stamps), with one write(). Off, a mark costs a
- * load and a branch. Any thread may mark.
+ * with the other processes' stamps), through a shared mapping of the file:
+ * no system call. The file's unwritten end reads as NUL bytes; one process
+ * at a time marks into a file (a later one starts after the earlier marks).
+ * Off, a mark costs a load and a branch. Any thread may mark.
  */
 
 enum stage {
