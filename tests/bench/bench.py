@@ -1170,6 +1170,16 @@ def path_table(results):
                 fmt(c[1].get('cpu_ms_per_call_by_thread', {}).get(thread), 3) for c in cols])
         rows.append(['libnotify alone, the same 2 popups'] + [
             fmt(c[1].get('notify_floor_cpu_ms_per_call'), 3) for c in cols])
+        rows.append(['  the same at the calls\' pace'] + [
+            '%s (%s s apart)' % (fmt(c[1]['notify_floor_paced'].get('cpu_ms_per_call'), 3),
+                                 fmt(c[1]['notify_floor_paced']['gap_ms'] / 1000, 1))
+            if c[1].get('notify_floor_paced') else '-' for c in cols])
+        rows.append(['context switches a call, all threads'] + [
+            fmt(sum(c[1]['switches_per_call_by_thread'].values()), 1)
+            if 'switches_per_call_by_thread' in c[1] else '-' for c in cols])
+        rows.append(['  main loop / libnotify / GDBus'] + [
+            ' / '.join(fmt(c[1].get('switches_per_call_by_thread', {}).get(t), 1)
+                       for t in ('ctid', 'ctid-notify', 'gdbus')) for c in cols])
         rows.append(['read from the disk a call, p50 (KB)'] + [
             fmt(c[1].get('disk_read_kb_per_call'), 0) for c in cols])
         rows.append(['pages written to the log a call (WAL frames)'] + [
@@ -1193,6 +1203,15 @@ def path_table(results):
                                  label if label == 'this' else '--ctid', ', '.join(
                                      '%s %s' % (k, '{:,}'.format(v))
                                      for k, v in sorted(ins.items(), key=lambda kv: -kv[1]))))
+        for label in ('this', 'other'):
+            sc = path.get(label, {}).get('realistic', {}).get('syscalls')
+            if sc:
+                lines.append('system calls a call, realistic case (perf trace), %s build: %s '
+                             '(%s); commonest: %s' % (
+                                 label if label == 'this' else '--ctid', fmt(sc['total'], 1),
+                                 ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sorted(
+                                     sc['by_thread'].items(), key=lambda kv: -kv[1])),
+                                 ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sc['top'])))
         perf = path.get('this', {}).get('realistic', {}).get('perf')
         if perf:
             lines.append('top costs (perf, realistic case, self):')
@@ -1350,6 +1369,9 @@ def main():
     ap.add_argument('--callgrind', type=int, default=0, metavar='N',
                     help='count the instructions of N realistic calls, each build, '
                     'under valgrind\'s callgrind (path)')
+    ap.add_argument('--syscalls', type=int, default=0, metavar='N',
+                    help='count the system calls of N realistic calls by thread, each build, '
+                    'under perf trace (path)')
     ap.add_argument('--perf', action='store_true',
                     help='perf record the daemon during the realistic case; name the top costs')
     ap.add_argument('--lookups', type=int, default=20000)

@@ -37,11 +37,12 @@ import random
 import shutil
 import sqlite3
 import pwd
+import re
 import subprocess
 import time
 
 import ctidtest
-from benchlib import Session, proc_io, proc_status, spawn_crowd, web_token
+from benchlib import Session, context_switches, proc_io, proc_status, spawn_crowd, web_token
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
@@ -88,17 +89,53 @@ def callgrind_threads(base, names, calls):
     return out
 
 
+def by_name_per_call(before, after, calls):
+    """context_switches() before and after: each thread name's count a call."""
+    out = {}
+    for tid, (name, n) in after.items():
+        out[name] = out.get(name, 0) + n - before.get(tid, (name, 0))[1]
+    return {name: round(n / max(calls, 1), 1) for name, n in out.items() if n > 0}
+
+
+def perf_trace_summary(path, calls):
+    """perf trace -s's summary: system calls a call by thread name, and the
+    commonest system calls over all threads."""
+    by_thread, by_call, name = {}, {}, None
+    try:
+        with open(path) as f:
+            for line in f:
+                head = re.match(r'^ (.+) \((\d+)\), (\d+) events', line)
+                row = re.match(r'^\s+([a-z_0-9]+)\s+(\d+)\s+(\d+)\s', line)
+                if head:
+                    name = head.group(1)
+                elif row and name is not None:
+                    n = int(row.group(2))
+                    by_thread[name] = by_thread.get(name, 0) + n
+                    by_call[row.group(1)] = by_call.get(row.group(1), 0) + n
+    except OSError:
+        return None
+    per = max(calls, 1)
+    return {
+        'by_thread': {k: round(v / per, 1) for k, v in by_thread.items()},
+        'total': round(sum(by_thread.values()) / per, 1),
+        'top': [[k, round(v / per, 1)] for k, v in
+                sorted(by_call.items(), key=lambda kv: -kv[1])[:8]],
+    }
+
+
 def task_cpu_ns(pid):
     """CPU time of every thread of pid, in ns."""
     return sum(thread_cpu_ns(pid).values())
 
 
-def notify_floor(s, calls):
+def notify_floor(s, calls, gap_ms=20):
     """libnotify alone showing a call's two popups, against the session's
-    server: its CPU per call (ms), or None."""
+    server, gap_ms apart: its CPU per call (ms), or None."""
     try:
-        p = subprocess.run([os.path.join(s.build, 'tests/bench/notify_floor'), str(calls)],
-                           env=s.env, capture_output=True, text=True, timeout=120)
+        p = subprocess.run([os.path.join(s.build, 'tests/bench/notify_floor'), str(calls),
+                            str(int(gap_ms))],
+                           env=s.env, capture_output=True, text=True,
+                           timeout=120 + calls * gap_ms / 1000)
     except (OSError, subprocess.TimeoutExpired):
         return None
     parts = p.stdout.split()
@@ -199,12 +236,13 @@ def attach_outputs(h, args, db, conf):
 
 
 def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
-             floor=False, outputs=False, callgrind=False):
+             floor=False, outputs=False, callgrind=False, syscalls=False):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
     callgrind: under valgrind's callgrind, counting the instructions the
-    calls cost each thread, each call followed by its checkpoint."""
+    calls cost each thread, each call followed by its checkpoint. syscalls:
+    under perf trace, counting the system calls they cost each thread."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
                 keep_open=args.keep_open)
@@ -260,8 +298,14 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                                      h.path('perf.data'), '-p', str(d.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
+    if syscalls:
+        recorder = subprocess.Popen(['perf', 'trace', '-s', '-o', h.path('trace.txt'),
+                                     '-p', str(d.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # (perf trace prints nothing once it is attached)
     if callgrind:
         subprocess.run(['callgrind_control', '-z', str(d.pid)], capture_output=True, timeout=60)
+    switches0 = context_switches(d.pid)
     cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
     threads0 = thread_cpu_ns(d.pid)
     written0 = proc_io(d.pid).get('write_bytes', 0)
@@ -295,6 +339,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
     threads1 = thread_cpu_ns(d.pid)
+    switches1 = context_switches(d.pid)
     written = proc_io(d.pid).get('write_bytes', 0) - written0
     try:  # empty when timing began: what the calls added (unless checkpointed meanwhile)
         frames = (os.path.getsize(db + '-wal') - 32) / (24 + 4096)
@@ -312,6 +357,9 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                                    if c.get('notify_ns') is not None]),
         'cpu_ms_per_call': round(cpu / 1e6 / max(len(calls), 1), 3),
         'cpu_ms_per_call_by_thread': by_thread,
+        # each a thread going to sleep and being woken (or preempted): the
+        # hand-offs a call costs, a figure the machine's speed does not move
+        'switches_per_call_by_thread': by_name_per_call(switches0, switches1, len(calls)),
         # what the kernel read from the disk for the daemon, a call
         'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
         # what the daemon wrote (the log's pages, checkpoints), on average
@@ -327,12 +375,19 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                           'mqtt': True}
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
+    if syscalls:
+        out['syscalls'] = perf_trace_summary(h.path('trace.txt'), len(calls))
     if callgrind:
         names = [name for _, name in ctidtest.threads(d.pid)]
         subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
         out['instructions'] = callgrind_threads(cg_out, names, len(calls))
     if floor:
         out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(calls))
+        # the same popups at the calls' pace: after as long idle as each call
+        pace_ms = min(wall * 1000 / max(len(calls), 1), 5000)
+        out['notify_floor_paced'] = {
+            'gap_ms': round(pace_ms),
+            'cpu_ms_per_call': notify_floor(s, min(len(calls), 10), pace_ms)}
     d.stop()
     return out
 
@@ -461,6 +516,19 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     out[label].setdefault('realistic', {})['instructions'] = one_case(
                         h, args, db, ctid, real[:args.callgrind], late_name, False,
                         warmup=friendly[:1], callgrind=True).get('instructions')
+        if case == 'realistic' and args.syscalls and shutil.which('perf') is not None:
+            # system calls, which the CPU time of this machine's kernel
+            # hides: a figure that does not swing
+            for label, ctid in builds:
+                if label not in out:
+                    continue
+                log('%d: call path, %s build: realistic, %d calls under perf trace'
+                    % (size, label, args.syscalls))
+                with harness() as h:
+                    db = scratch_copy(m['db'], 'path-%d.db' % size)
+                    out[label].setdefault('realistic', {})['syscalls'] = one_case(
+                        h, args, db, ctid, real[:args.syscalls], late_name, False,
+                        warmup=friendly[:1], syscalls=True).get('syscalls')
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
