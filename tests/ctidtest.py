@@ -145,6 +145,43 @@ def threads(pid):
     return out
 
 
+class SelfWakeups:
+    """strace of a process's main thread alone (-p without -f) while the
+    with-block runs: how often its loop woke itself. Its own wake-ups are
+    writes to the eventfds it polls; writes to other threads' eventfds are
+    hand-offs. After the block: .writes (eventfd writes), .woken (those to
+    its own), .own (the eventfds it polls), .attached, .traced (the trace)."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path = pid, path
+
+    def __enter__(self):
+        self.tracer = subprocess.Popen(['strace', '-y', '-e', 'trace=poll,read,write',
+                                        '-o', self.path, '-p', str(self.pid)],
+                                       stderr=subprocess.PIPE, text=True)
+        self.first = self.tracer.stderr.readline()
+        self.attached = 'attached' in self.first
+        return self
+
+    def __exit__(self, *exc):
+        import re
+        self.tracer.send_signal(signal.SIGINT)
+        self.tracer.wait(10)
+        self.tracer.stderr.close()
+        with open(self.path) as f:
+            self.traced = f.read()
+        self.own = set(re.findall(r'\{fd=(\d+)<anon_inode:\[eventfd\]>, events=POLLIN',
+                                  self.traced))
+        self.writes = re.findall(r'^write\((\d+)<anon_inode:\[eventfd\]>', self.traced, re.M)
+        self.woken = [fd for fd in self.writes if fd in self.own]
+        return False
+
+    def __str__(self):
+        return '%d eventfd writes, %d to its own %s%s' % (
+            len(self.writes), len(self.woken), sorted(self.own),
+            '' if self.attached else '; strace: ' + self.first.strip())
+
+
 def popups_settled(daemon, server, timeout=10.0):
     """Waits until every popup a daemon running with -v -v showed has reached
     server and the newest call's popup says how it ended; returns how many

@@ -224,6 +224,21 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(watcher.wait('ctid/last_caller', 'Ivan "Pozdniakov" <b>'),
            'the last caller sensor names the contact')
 
+    # The broker's acknowledgements (a PUBACK for each state published) do
+    # not make the main loop wake itself: GLib blocked the socket's source
+    # for each dispatch, out of the poll and back, two wake-ups each.
+    # (the trace goes to a folder of its own: in the database's, the
+    # daemon's watch for other programs' writes would see each line)
+    start = len(watcher.all())
+    trace = os.path.join(h.mkdtemp('strace'), 'main.strace')
+    with ctidtest.SelfWakeups(daemon.pid, trace) as w:
+        sim.send('call 02079460018 rings=2 answer=2')
+        idle = watcher.wait('ctid/line/ttyACM0/state', 'ringing', start=start) and \
+            watcher.wait('ctid/line/ttyACM0/state', 'idle', start=start)
+    tap.ok(idle and w.attached and w.own and len(w.woken) <= 2,
+           'a call published: the main loop does not wake itself (%s)' % w,
+           watcher.all()[start:])
+
     # What a new subscriber (Home Assistant starting later) gets at once.
     want = {'ctid/status', 'ctid/line/ttyACM0/state', 'ctid/missed', 'ctid/last_caller',
             'ctid/last_call', 'homeassistant/event/ctid_ctid_line_ttyACM0/config',

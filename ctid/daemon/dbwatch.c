@@ -77,6 +77,8 @@ struct dbwatch *dbwatch_create(const char *path, void (*fn)(void *data), void *d
 	w->data = data;
 	w->io = g_unix_fd_source_new(fd, G_IO_IN);
 	g_source_set_callback(w->io, (GSourceFunc)(void (*)(void))on_events, w, NULL);
+	/* not blocked while dispatched: that wakes the loop twice a burst */
+	g_source_set_can_recurse(w->io, TRUE);
 	g_source_attach(w->io, NULL);
 	return w;
 }

@@ -42,7 +42,8 @@ struct mqtt {
 	GPtrArray *subscriptions;
 	int fd; /* the watched socket, or -1 */
 	GIOCondition cond;
-	guint watch, misc_timer, retry_timer;
+	GSource *watch; /* on the socket, or NULL */
+	guint misc_timer, retry_timer;
 	int backoff; /* seconds before the next attempt */
 	bool connected;
 	bool lost;	       /* a loop call failed: reconnect */
@@ -122,11 +123,16 @@ static void schedule_retry(struct mqtt *m) {
 	m->backoff = m->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : m->backoff * 2;
 }
 
-static void stop_watch(struct mqtt *m) {
-	if (m->watch != 0) {
-		g_source_remove(m->watch);
-		m->watch = 0;
+static void drop_watch(struct mqtt *m) {
+	if (m->watch != NULL) {
+		g_source_destroy(m->watch);
+		g_source_unref(m->watch);
+		m->watch = NULL;
 	}
+}
+
+static void stop_watch(struct mqtt *m) {
+	drop_watch(m);
 	if (m->misc_timer != 0) {
 		g_source_remove(m->misc_timer);
 		m->misc_timer = 0;
@@ -178,10 +184,13 @@ static void update(struct mqtt *m) {
 		return;
 	}
 	if (fd != m->fd || cond != m->cond) {
-		if (m->watch != 0) {
-			g_source_remove(m->watch);
-		}
-		m->watch = g_unix_fd_add(fd, cond, fd_cb, m);
+		drop_watch(m);
+		m->watch = g_unix_fd_source_new(fd, cond);
+		g_source_set_callback(m->watch, (GSourceFunc)(void (*)(void))fd_cb, m, NULL);
+		/* not blocked while dispatched: GLib would take the socket out of
+		 * the poll and back, waking the loop twice (at every PUBACK) */
+		g_source_set_can_recurse(m->watch, TRUE);
+		g_source_attach(m->watch, m->context);
 		m->fd = fd;
 		m->cond = cond;
 	}

@@ -557,6 +557,8 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 	s->sender = g_thread_new("ctid-ncid", sender_main, s);
 	s->epsrc = g_unix_fd_source_new(s->epfd, G_IO_IN);
 	g_source_set_callback(s->epsrc, (GSourceFunc)(void (*)(void))on_clients, s, NULL);
+	/* not blocked while dispatched: that wakes the loop twice a read */
+	g_source_set_can_recurse(s->epsrc, TRUE);
 	g_source_attach(s->epsrc, NULL);
 	s->version = g_strdup(opts->version);
 	s->gateways = gateways;
