@@ -11,7 +11,6 @@ Usage: test_load.py CTID CTIDCTL MODEMSIM [--minutes M]
 """
 
 import argparse
-import json
 import os
 import sqlite3
 import subprocess

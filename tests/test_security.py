@@ -20,7 +20,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import time
 
 import ctidtest
 
