@@ -116,16 +116,6 @@ static int rows_read(struct db *db, sqlite3_stmt *s, struct rows *r) {
  * caller): in one read transaction they agree with each other, and SQLite
  * does not open and close one around every statement.
  */
-static bool snapshot_begin(struct db *db) {
-	return sqlite3_get_autocommit(db->sql) && db_begin_read(db) == 0;
-}
-
-static void snapshot_end(struct db *db, bool began) {
-	if (began) {
-		db_commit(db);
-	}
-}
-
 /* Runs a ROW_COLS query with optional ?1 since and ?2 until. */
 static int rows_query(struct db *db, const char *sql, int64_t since, int64_t until,
 		      const char *lines, struct rows *r) {
@@ -407,7 +397,7 @@ int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed
 	struct db_missed *groups = NULL;
 	int64_t *ids = NULL;
 	size_t n_groups = 0;
-	bool began = snapshot_begin(db);
+	bool began = db_snapshot_begin(db);
 	int ret = rows_query(db, sql, f->since, f->until, f->lines, &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
@@ -440,7 +430,7 @@ int db_missed_foreach(struct db *db, const struct db_missed_filter *f, db_missed
 		i = j;
 	}
 	reached_finish(&reached);
-	snapshot_end(db, began);
+	db_snapshot_end(db, began);
 	if (ret == 0 && n_groups > 0) {
 		qsort(groups, n_groups, sizeof(*groups), missed_cmp);
 	}
@@ -466,13 +456,13 @@ int db_call_top_callers(struct db *db, int64_t since, int64_t until, int limit,
 	struct rows r = {0};
 	struct db_caller_counts *groups = NULL;
 	size_t n_groups = 0;
-	bool began = snapshot_begin(db);
+	bool began = db_snapshot_begin(db);
 	int ret = rows_query(db, ROW_COLS " WHERE k.started >= ?1 AND k.started < ?2", since, until,
 			     NULL, &r);
 	if (ret == 0) {
 		ret = rows_group(db, &r);
 	}
-	snapshot_end(db, began);
+	db_snapshot_end(db, began);
 	if (ret == 0 && r.n > 0 && (groups = calloc(r.n, sizeof(*groups))) == NULL) {
 		ret = -ENOMEM;
 	}

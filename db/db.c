@@ -120,6 +120,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			       " number IS ?4 AND e164 IS ?7 AND contact_id IS ?11",
 	/* db_missed_foreach()'s rows, counted (the calls_missed index) */
 	[STMT_MISSED_COUNT] = "SELECT count(*) FROM calls WHERE state = 'missed' AND handled IS NULL",
+	[STMT_SNAPSHOT_BEGIN] = "BEGIN DEFERRED",
+	[STMT_SNAPSHOT_END] = "COMMIT",
 	[STMT_CALL_GET] = "SELECT " CALL_COLS " FROM calls k"
 			  " LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.id = ?1",
 	[STMT_CALL_HANDLE] = "UPDATE calls SET handled = ?2, handled_by = ?3 WHERE id = ?1",
@@ -673,6 +675,27 @@ int db_begin_read(struct db *db) {
 
 int db_commit(struct db *db) {
 	return exec(db, "COMMIT");
+}
+
+/* (prepared once, unlike db_begin_read(): a call's card begins one) */
+static bool step_done(struct db *db, enum db_stmt id) {
+	sqlite3_stmt *s = db_stmt(db, id);
+	if (s == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE;
+}
+
+bool db_snapshot_begin(struct db *db) {
+	return sqlite3_get_autocommit(db->sql) && step_done(db, STMT_SNAPSHOT_BEGIN);
+}
+
+void db_snapshot_end(struct db *db, bool began) {
+	if (began && !step_done(db, STMT_SNAPSHOT_END)) {
+		log_error("Database %s: ending a read: %s", db->path, sqlite3_errmsg(db->sql));
+	}
 }
 
 int db_rollback(struct db *db) {

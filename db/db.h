@@ -97,6 +97,12 @@ int db_begin(struct db *db);
 int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+/* A read transaction around queries that belong together (a caller's card:
+ * one snapshot, and the log's read lock taken once, where each query on its
+ * own takes and drops it, two fcntl() calls), unless a transaction is open
+ * already. Returns whether it began one; pass that to db_snapshot_end(). */
+bool db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db, bool began);
 
 /* SQLite's message for the last error on this connection. */
 const char *db_errmsg(struct db *db);

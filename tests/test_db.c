@@ -655,6 +655,36 @@ static void test_checkpoint(void) {
 	db_close(db);
 }
 
+/* db_snapshot_begin(): the queries until db_snapshot_end() see one
+ * snapshot, whatever another connection commits meanwhile. */
+static void test_snapshot(void) {
+	char *path = path_in_tmp("snapshot.db");
+	struct db *reader = db_open(path, 0), *writer = db_open(path, 0);
+	ok(reader != NULL && writer != NULL, "two connections to one file");
+	if (reader == NULL || writer == NULL) {
+		db_close(reader);
+		db_close(writer);
+		return;
+	}
+	db_set_region(reader, "GB");
+	db_set_region(writer, "GB");
+	struct db_match m;
+	bool began = db_snapshot_begin(reader);
+	ok(began, "a snapshot begins where no transaction is open");
+	ok(!db_snapshot_begin(reader), "and not inside one");
+	db_lookup(reader, "020 7946 0099", &m);
+	ok(m.contact_id == 0, "nobody has the number yet");
+	ok(add_contact(writer, "Late Comer", NULL, "020 7946 0099") > 0,
+	   "another connection adds a contact with it meanwhile");
+	db_lookup(reader, "020 7946 0099", &m);
+	ok(m.contact_id == 0, "inside the snapshot the reader still sees nobody");
+	db_snapshot_end(reader, began);
+	db_lookup(reader, "020 7946 0099", &m);
+	ok(m.contact_id > 0, "after it, the contact");
+	db_close(reader);
+	db_close(writer);
+}
+
 /* A string of n bytes of 'a' whose last character is the two-byte "é". */
 static char *text_of(size_t n) {
 	char *s = malloc(n + 1);
@@ -738,6 +768,7 @@ int main(void) {
 	test_due_scan(db);
 	test_backup(db);
 	test_checkpoint();
+	test_snapshot();
 	test_limits(db);
 	db_close(db);
 	char cmd[300];

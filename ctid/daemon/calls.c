@@ -437,11 +437,14 @@ static void load_history(struct calls *c, struct call_entry *e) {
 	int y, m, day;
 	civil_today(&y, &m, &day);
 	const char *key = e->match.e164[0] ? e->match.e164 : e->info.number;
+	/* the card's half-dozen queries in one read */
+	bool began = db_snapshot_begin(c->db);
 	int ret = db_history_get(c->db, e->match.contact_id, key, e->id, y, m, day, &e->history);
 	e->history_ok = ret == 0;
 	if (e->match.contact_id > 0) {
 		db_contact_get(c->db, e->match.contact_id, take_company, e);
 	}
+	db_snapshot_end(c->db, began);
 }
 
 /* The call source's seq names, or a new one at the end of the list. */
