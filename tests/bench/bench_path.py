@@ -502,33 +502,25 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                 log('%d: call path, %s build: skipped: %s' % (size, label, e))
                 skipped.add(label)
                 del out[label]
-        if case == 'realistic' and args.callgrind and shutil.which('valgrind') is not None:
-            # deterministic, where the CPU time swings with the machine
+        # passes of their own under a tool, each build: counts that do not
+        # swing with the machine, where the CPU time does
+        for what, tool, n_calls, option, key in (
+                ('callgrind', 'valgrind', args.callgrind, 'callgrind', 'instructions'),
+                ('perf trace', 'perf', args.syscalls, 'syscalls', 'syscalls')):
+            if case != 'realistic' or not n_calls or shutil.which(tool) is None:
+                continue
             for label, ctid in builds:
                 if label not in out:
                     continue
-                log('%d: call path, %s build: realistic, %d calls under callgrind'
-                    % (size, label, args.callgrind))
+                log('%d: call path, %s build: realistic, %d calls under %s'
+                    % (size, label, n_calls, what))
                 with harness() as h:
                     db = scratch_copy(m['db'], 'path-%d.db' % size)
                     # a caller of its own first: the statements a call
                     # needs are prepared once in a daemon's life, not per call
-                    out[label].setdefault('realistic', {})['instructions'] = one_case(
-                        h, args, db, ctid, real[:args.callgrind], late_name, False,
-                        warmup=friendly[:1], callgrind=True).get('instructions')
-        if case == 'realistic' and args.syscalls and shutil.which('perf') is not None:
-            # system calls, which the CPU time of this machine's kernel
-            # hides: a figure that does not swing
-            for label, ctid in builds:
-                if label not in out:
-                    continue
-                log('%d: call path, %s build: realistic, %d calls under perf trace'
-                    % (size, label, args.syscalls))
-                with harness() as h:
-                    db = scratch_copy(m['db'], 'path-%d.db' % size)
-                    out[label].setdefault('realistic', {})['syscalls'] = one_case(
-                        h, args, db, ctid, real[:args.syscalls], late_name, False,
-                        warmup=friendly[:1], syscalls=True).get('syscalls')
+                    out[label].setdefault('realistic', {})[key] = one_case(
+                        h, args, db, ctid, real[:n_calls], late_name, False,
+                        warmup=friendly[:1], **{option: True}).get(key)
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
