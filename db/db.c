@@ -694,7 +694,11 @@ bool db_snapshot_begin(struct db *db) {
 
 void db_snapshot_end(struct db *db, bool began) {
 	if (began && !step_done(db, STMT_SNAPSHOT_END)) {
+		/* left open, it would hold every write after it uncommitted */
 		log_error("Database %s: ending a read: %s", db->path, sqlite3_errmsg(db->sql));
+		if (!sqlite3_get_autocommit(db->sql)) {
+			db_rollback(db);
+		}
 	}
 }
 
