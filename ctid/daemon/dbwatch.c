@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dbwatch.h"
+#include "fd_watch.h"
 #include "log.h"
 
 #define DEBOUNCE_MS 100
@@ -75,11 +76,7 @@ struct dbwatch *dbwatch_create(const char *path, void (*fn)(void *data), void *d
 	w->wal_name = g_strconcat(w->name, "-wal", NULL);
 	w->fn = fn;
 	w->data = data;
-	w->io = g_unix_fd_source_new(fd, G_IO_IN);
-	g_source_set_callback(w->io, (GSourceFunc)(void (*)(void))on_events, w, NULL);
-	/* not blocked while dispatched: that wakes the loop twice a burst */
-	g_source_set_can_recurse(w->io, TRUE);
-	g_source_attach(w->io, NULL);
+	w->io = fd_watch_new(fd, G_IO_IN, on_events, w, NULL);
 	return w;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ami.h"
+#include "fd_watch.h"
 #include "fritzbox.h"
 #include "lines.h"
 #include "log.h"
@@ -178,15 +179,7 @@ static void line_sync(struct line *line) {
 			if (events & POLLOUT) {
 				cond |= G_IO_OUT;
 			}
-			line->io = g_unix_fd_source_new(fd, cond);
-			g_source_set_callback(line->io, (GSourceFunc)(void (*)(void))io_cb, line,
-					      NULL);
-			/* never dispatched inside itself (nothing here runs the loop),
-			 * and GLib blocks a source that cannot recurse for its dispatch
-			 * by taking its descriptor out of the poll and back: two
-			 * wake-ups of the loop by itself at every read */
-			g_source_set_can_recurse(line->io, TRUE);
-			g_source_attach(line->io, NULL);
+			line->io = fd_watch_new(fd, cond, io_cb, line, NULL);
 		}
 	}
 	int64_t deadline = line->modem != NULL ? modem_deadline(line->modem) : -1;

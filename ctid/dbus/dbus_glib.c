@@ -2,6 +2,7 @@
 #include <stdbool.h>
 
 #include "dbus_glib.h"
+#include "fd_watch.h"
 
 struct loop {
 	GMainContext *ctx;
@@ -90,12 +91,7 @@ static void watch_start(struct watch *w) {
 	if (flags & DBUS_WATCH_WRITABLE) {
 		cond |= G_IO_OUT;
 	}
-	w->source = g_unix_fd_source_new(dbus_watch_get_unix_fd(w->watch), cond);
-	g_source_set_callback(w->source, (GSourceFunc)(void (*)(void))watch_cb, w, NULL);
-	/* not blocked while dispatched: GLib would take the descriptor out of
-	 * the poll and back, waking the loop twice (nothing here runs it) */
-	g_source_set_can_recurse(w->source, TRUE);
-	g_source_attach(w->source, w->loop->ctx);
+	w->source = fd_watch_new(dbus_watch_get_unix_fd(w->watch), cond, watch_cb, w, w->loop->ctx);
 }
 
 static void watch_stop(struct watch *w) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fd_watch.h"
 #include "log.h"
 #include "mqtt.h"
 
@@ -185,12 +186,7 @@ static void update(struct mqtt *m) {
 	}
 	if (fd != m->fd || cond != m->cond) {
 		drop_watch(m);
-		m->watch = g_unix_fd_source_new(fd, cond);
-		g_source_set_callback(m->watch, (GSourceFunc)(void (*)(void))fd_cb, m, NULL);
-		/* not blocked while dispatched: GLib would take the socket out of
-		 * the poll and back, waking the loop twice (at every PUBACK) */
-		g_source_set_can_recurse(m->watch, TRUE);
-		g_source_attach(m->watch, m->context);
+		m->watch = fd_watch_new(fd, cond, fd_cb, m, m->context);
 		m->fd = fd;
 		m->cond = cond;
 	}

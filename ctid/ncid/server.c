@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "fd_watch.h"
 #include "log.h"
 #include "ncid.h"
 #include "server.h"
@@ -555,11 +556,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 	g_mutex_init(&s->lock);
 	s->lines = g_async_queue_new();
 	s->sender = g_thread_new("ctid-ncid", sender_main, s);
-	s->epsrc = g_unix_fd_source_new(s->epfd, G_IO_IN);
-	g_source_set_callback(s->epsrc, (GSourceFunc)(void (*)(void))on_clients, s, NULL);
-	/* not blocked while dispatched: that wakes the loop twice a read */
-	g_source_set_can_recurse(s->epsrc, TRUE);
-	g_source_attach(s->epsrc, NULL);
+	s->epsrc = fd_watch_new(s->epfd, G_IO_IN, on_clients, s, NULL);
 	s->version = g_strdup(opts->version);
 	s->gateways = gateways;
 	s->log = opts->log;
