@@ -23,6 +23,7 @@ Set CTID_TEST_KEEP=1 to keep the temporary directory (bus config, logs).
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -164,7 +165,6 @@ class SelfWakeups:
         return self
 
     def __exit__(self, *exc):
-        import re
         self.tracer.send_signal(signal.SIGINT)
         self.tracer.wait(10)
         self.tracer.stderr.close()
@@ -186,7 +186,6 @@ def popups_settled(daemon, server, timeout=10.0):
     """Waits until every popup a daemon running with -v -v showed has reached
     server and the newest call's popup says how it ended; returns how many
     Notify calls the server has then (the start of what comes next)."""
-    import re
     shown = re.compile(r'The popup of call (\d+) \((\w+)\) is notification')
 
     def done():

@@ -386,10 +386,10 @@ void mqttout_call(struct mqttout *o, enum call_change change, const struct call_
 	g_free(line);
 	/* a call that rang out is one more missed call nobody handled; no other
 	 * end changes the count */
-	if (change == CALL_ENDED && e->info.state == CALL_STATE_MISSED) {
-		if (o->missed >= 0 && o->missed_timer == 0) {
+	if (change == CALL_ENDED && e->info.state == CALL_STATE_MISSED && o->missed_timer == 0) {
+		if (o->missed >= 0) {
 			publish_missed(o, o->missed + 1);
-		} else if (o->missed_timer == 0) {
+		} else {
 			o->missed_timer = g_timeout_add(MISSED_RECOUNT_MS, recount_cb, o);
 		}
 	}
