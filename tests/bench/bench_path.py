@@ -27,7 +27,8 @@ over the calls, history writes, rings and ends included.
 router. --perf records the daemon with perf during the realistic case and
 names the top costs (realistic case). --callgrind N places N realistic
 calls under valgrind's callgrind, each followed by its checkpoint, and
-counts the instructions each thread spent on them: a figure that does not
+counts the instructions each thread spent on them (the dumps are left in
+tests/bench/out/callgrind-SIZE-BUILD/ for callgrind_annotate): a figure that does not
 swing with the machine, as CPU time does on a shared one (the same build's
 CPU a call went from 4.8 to 15-30 ms between runs an hour apart here).
 """
@@ -67,7 +68,11 @@ def callgrind_threads(base, names, calls):
     """Instructions a call by thread from callgrind's first dump (BASE.1-NN
     for valgrind's thread NN, made in the order of names; a thread that
     ended leaves its number to the next one made), in thousands, and their
-    total."""
+    total. The dump's "summary:" is what ran since callgrind_control -z;
+    its "totals:", the sum of its cost lines, also counts costs from
+    before it (at a million contacts, 21 M instructions of SQLite's in the
+    main loop with no caller in the dump, for one call that cost 1.1 M), so
+    it is not read."""
     by = {}
     n = 1
     while True:
@@ -77,8 +82,9 @@ def callgrind_threads(base, names, calls):
         total = 0
         with open(path) as f:
             for line in f:
-                if line.startswith(('totals:', 'summary:')):
-                    total = max(total, int(line.split()[1]))
+                if line.startswith('summary:'):
+                    total = int(line.split()[1])
+                    break
         # the first is the main loop's (named after valgrind's tool under it)
         name = 'ctid' if n == 1 else names[n - 1] if n <= len(names) else 'ended threads'
         by[name] = by.get(name, 0) + total
@@ -240,8 +246,9 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
-    callgrind: under valgrind's callgrind, counting the instructions the
-    calls cost each thread, each call followed by its checkpoint. syscalls:
+    callgrind: a folder: under valgrind's callgrind, counting the
+    instructions the calls cost each thread, each call followed by its
+    checkpoint; the dumps are left in the folder for callgrind_annotate. syscalls:
     under perf trace, counting the system calls they cost each thread."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
@@ -381,6 +388,11 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         names = [name for _, name in ctidtest.threads(d.pid)]
         subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
         out['instructions'] = callgrind_threads(cg_out, names, len(calls))
+        shutil.rmtree(callgrind, ignore_errors=True)
+        os.makedirs(callgrind)
+        for name in os.listdir(os.path.dirname(cg_out)):
+            if name.startswith('callgrind.out.'):
+                shutil.copy(os.path.join(os.path.dirname(cg_out), name), callgrind)
     if floor:
         out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(calls))
         # the same popups at the calls' pace: after as long idle as each call
@@ -520,7 +532,10 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     # needs are prepared once in a daemon's life, not per call
                     out[label].setdefault('realistic', {})[key] = one_case(
                         h, args, db, ctid, real[:n_calls], late_name, False,
-                        warmup=friendly[:1], **{option: True}).get(key)
+                        warmup=friendly[:1], **{option: True if option != 'callgrind' else
+                                               os.path.join(os.path.dirname(args.output),
+                                                            'callgrind-%d-%s' % (size, label))}
+                    ).get(key)
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
