@@ -206,7 +206,7 @@ struct db_match {
 	bool withheld;	    /* the number was P, O, PRIVATE ... */
 	int suffix_digits;  /* digits compared, for a suffix match */
 	char e164[17];	    /* the incoming number in E.164, or "" */
-	char name[128];	    /* the contact's name, or "" */
+	char name[DB_NAME_MAX + 1]; /* the contact's name, or "" */
 };
 
 /*

@@ -16,7 +16,7 @@
 struct candidates {
 	int n;
 	int64_t id;
-	char name[128];
+	char name[DB_NAME_MAX + 1];
 };
 
 static int probe(struct db *db, sqlite3_stmt *s, struct candidates *out) {
