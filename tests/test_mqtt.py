@@ -34,6 +34,10 @@ try:
     import paho.mqtt.client as paho
 except ImportError:
     tap.skip_all('python3-paho-mqtt is not installed')
+try:
+    import jinja2.sandbox
+except ImportError:
+    tap.skip_all('python3-jinja2 is not installed')
 
 USER, PASSWORD = 'ctid', 'not-a-real-secret'
 CALL_KEYS = {'event', 'line', 'number', 'e164', 'name', 'contact', 'state', 'rings', 'time'}
@@ -263,6 +267,20 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_((last.get('state_topic'), last.get('json_attributes_topic')),
             ('ctid/last_caller', 'ctid/last_call'), 'last caller sensor: state and attributes')
     tap.is_(last.get('device', {}).get('identifiers'), ['ctid_ctid'], 'the same device')
+    # Home Assistant drops the attributes it keeps for itself ("state",
+    # "name" before 2024: MQTT_ATTRIBUTES_BLOCKED in its mqtt/mixins.py)
+    # after json_attributes_template (Jinja, sandboxed) made them: the
+    # template renders the last call with them under other names.
+    template = jinja2.sandbox.ImmutableSandboxedEnvironment().from_string(
+        last.get('json_attributes_template', ''))
+    call = json.loads(got.get('ctid/last_call', ('{}',))[0])
+    attrs = json.loads(template.render(value_json=call) or '{}')
+    for blocked in ('state', 'name', 'friendly_name', 'icon', 'unique_id'):
+        attrs.pop(blocked, None)
+    tap.ok(call.get('state') and attrs.get('call_state') == call.get('state') and
+           attrs.get('caller') == call.get('name') and attrs.get('number') == call.get('number'),
+           "the last call's attributes keep its state and name past Home Assistant's filter",
+           (call, attrs))
     missed = json.loads(got.get('homeassistant/sensor/ctid_ctid_missed/config', ('{}',))[0])
     tap.is_((missed.get('state_topic'), missed.get('state_class')), ('ctid/missed', 'measurement'),
             'missed calls sensor: a numeric state')
@@ -313,6 +331,19 @@ with ctidtest.Harness(timeout=240) as h:
     code, _, err = ctl('calls', 'handle', *ids)
     tap.ok(code == 0 and watcher.wait('ctid/missed', '0', start=n),
            'ctidctl calls handle: ctid/missed turns 0', (err, watcher.all()[n:]))
+
+    # A contact's name longer than the 255 characters Home Assistant takes
+    # for a sensor's state: the first 255, whole characters; all of it in
+    # the last call's attributes.
+    long_name = 'Жук ' * 70 + 'и сыновья'
+    ctl('contact', 'add', '--name', long_name, '--phone', '020 7946 0777')
+    watcher.clear()
+    sim.send('call 02079460777 rings=1')
+    tap.ok(watcher.wait('ctid/last_caller', long_name[:255]),
+           'a %d-character name: the sensor gets its first 255' % len(long_name),
+           [m for m in watcher.all() if m[0] == 'ctid/last_caller'])
+    call = watcher.wait_call('call-started')
+    tap.is_((call or {}).get('name'), long_name, 'the call event has all of it')
 
     # The settings in effect name the broker, never its password.
     p = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True, timeout=20)

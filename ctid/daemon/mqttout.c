@@ -2,7 +2,7 @@
  * The daemon's calls as MQTT topics and Home Assistant entities (see
  * mqttout.h). Payload keys of the discovery configs follow Home Assistant's
  * MQTT documentation as summarised, with sources, in
- * /work/research/mqtt-ha.md (cited below by its section numbers).
+ * doc/mqtt-ha.md (cited below by its section numbers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,8 +111,11 @@ static void write_event_config(struct json_writer *w, const void *a, const void 
 }
 
 /* §3: a sensor needs state_topic; the state stays short (a name or number,
- * under the 255 characters a sensor takes), the call's details go to
- * json_attributes_topic, a topic of its own as the docs advise. */
+ * at most the 255 characters a sensor takes: see mqttout_call()), the
+ * call's details go to json_attributes_topic, a topic of its own as the
+ * docs advise. Home Assistant drops the attributes "state" and (before
+ * 2024) "name" (MQTT_ATTRIBUTES_BLOCKED): the template adds them as
+ * call_state and caller. */
 static void write_last_caller_config(struct json_writer *w, const void *a, const void *b) {
 	const struct mqttout *o = a;
 	char *uid = g_strdup_printf("%s_last_caller", o->node);
@@ -122,6 +125,8 @@ static void write_last_caller_config(struct json_writer *w, const void *a, const
 	write_common(w, o, uid, "Last caller");
 	key_str(w, "state_topic", state);
 	key_str(w, "json_attributes_topic", attrs);
+	key_str(w, "json_attributes_template",
+		"{{ dict(value_json, call_state=value_json.state, caller=value_json.name) | tojson }}");
 	key_str(w, "icon", "mdi:phone-incoming");
 	json_object_end(w);
 	g_free(uid);
@@ -375,9 +380,16 @@ void mqttout_call(struct mqttout *o, enum call_change change, const struct call_
 				     : e->formatted[0] != '\0'	 ? e->formatted
 				     : e->info.number[0] != '\0' ? e->info.number
 								 : "withheld";
+		/* §3: Home Assistant refuses a sensor's state longer than 255
+		 * characters (a telco's name may be 1,023 bytes): the first 255,
+		 * the whole name in ctid/last_call */
+		char *state = g_utf8_validate(caller, -1, NULL)
+				      ? g_utf8_substring(caller, 0, MIN(g_utf8_strlen(caller, -1), 255))
+				      : g_strndup(caller, 255);
 		topic = g_strdup_printf("%s/last_caller", o->prefix);
-		mqtt_publish(o->mqtt, topic, caller, true);
+		mqtt_publish(o->mqtt, topic, state, true);
 		g_free(topic);
+		g_free(state);
 	}
 	topic = g_strdup_printf("%s/last_call", o->prefix);
 	publish_text(o, topic, json, true);
