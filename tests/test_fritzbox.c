@@ -1,7 +1,7 @@
 /*
  * The FRITZ!Box call monitor's parser, fed with lines boxes sent. Time is
  * passed in: nothing sleeps. Each transcript names where it was published
- * (collected in /work/research/fritzbox.md); numbers masked by their
+ * (collected in doc/fritzbox.md); numbers masked by their
  * authors ("xxx") are kept as they were.
  */
 #include <errno.h>

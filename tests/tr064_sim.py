@@ -12,7 +12,7 @@ dial, "refused USER" for a login that failed. Commands on standard input:
     on     it is on again
     quit
 
-What the box says follows research/fritzbox.md section 4 (sources there):
+What the box says follows doc/fritzbox.md section 4 (sources there):
 the realm "HTTPS Access", qop=auth; the request's SoapAction header
 urn:dslforum-org:service:X_VoIP:1#X_AVM-DE_DialNumber on
 /upnp/control/x_voip; a UPnPError with errorCode 501 "Action Failed" when

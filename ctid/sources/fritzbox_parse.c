@@ -1,5 +1,5 @@
 /* The FRITZ!Box call monitor's lines to call events. Field positions and
- * their meaning: /work/research/fritzbox.md (home-assistant, FHEM, jfritz and
+ * their meaning: doc/fritzbox.md (home-assistant, FHEM, jfritz and
  * a1fbox read them alike). */
 #include <errno.h>
 #include <stdlib.h>

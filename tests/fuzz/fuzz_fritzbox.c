@@ -4,7 +4,7 @@
  * bytes a line, so overlong ones are exercised), each line fed to the parser
  * with time moving on; a lost connection is simulated where the first byte
  * says. The seeds (corpus/fritzbox/) are transcripts from
- * research/fritzbox.md, named after their source: petermost/FritzBoxCallMonitor,
+ * doc/fritzbox.md, named after their source: petermost/FritzBoxCallMonitor,
  * bufemc/a1fbox, neutrino-images/ni-neutrino-plugins, jfritz-org/jfritz and
  * the broken stamp of home-assistant/core issue #130955.
  */
