@@ -63,6 +63,7 @@ void config_finish(struct config *c) {
 	config_mqtt_finish(&c->mqtt);
 	free(c->ncid_listen);
 	free(c->ncid_gateways);
+	free(c->ncid_editors);
 	free(c->ncid_department);
 	for (int i = 0; i < c->n_ncid_lines; i++) {
 		free(c->ncid_lines[i].number);
@@ -283,8 +284,8 @@ const char *config_ncid_department(const struct config *c, const char *line) {
 	return c->ncid_department;
 }
 
-/* ncid-gateways = 127.0.0.1, 192.168.1.0/24, ::1 (or none). */
-static const char *apply_ncid_gateways(struct config *c, const char *value) {
+/* ncid-gateways, ncid-editors = 127.0.0.1, 192.168.1.0/24, ::1 (or none). */
+static const char *apply_addresses(char **field, const char *value, const char *bad_value) {
 	if (strcmp(value, "none") != 0) {
 		char **parts = g_strsplit_set(value, ", \t", -1);
 		bool bad = false;
@@ -298,11 +299,10 @@ static const char *apply_ncid_gateways(struct config *c, const char *value) {
 		}
 		g_strfreev(parts);
 		if (bad) {
-			return "ncid-gateways wants addresses or ranges, such as 127.0.0.1, "
-			       "192.168.1.0/24, ::1, or none";
+			return bad_value;
 		}
 	}
-	config_set_string(&c->ncid_gateways, value);
+	config_set_string(field, value);
 	return NULL;
 }
 
@@ -409,7 +409,13 @@ static const char *apply_main(struct config *c, const char *key, const char *val
 	} else if (!strcmp(key, "ncid-listen")) {
 		return apply_ncid_listen(c, value);
 	} else if (!strcmp(key, "ncid-gateways")) {
-		return apply_ncid_gateways(c, value);
+		return apply_addresses(&c->ncid_gateways, value,
+				       "ncid-gateways wants addresses or ranges, such as 127.0.0.1, "
+				       "192.168.1.0/24, ::1, or none");
+	} else if (!strcmp(key, "ncid-editors")) {
+		return apply_addresses(&c->ncid_editors, value,
+				       "ncid-editors wants addresses or ranges, such as 127.0.0.1, "
+				       "192.168.1.0/24, ::1, or none");
 	} else if (!strncmp(key, "ncid-department", 15)) {
 		return apply_ncid_department(c, key + 15, value);
 	} else if (!strcmp(key, "verbose")) {
@@ -705,6 +711,8 @@ void config_foreach(const struct config *c,
 	fn("ncid-listen", c->ncid_listen != NULL ? c->ncid_listen : "", data);
 	fn("ncid-gateways",
 	   c->ncid_gateways != NULL ? c->ncid_gateways : CONFIG_DEFAULT_NCID_GATEWAYS, data);
+	fn("ncid-editors", c->ncid_editors != NULL ? c->ncid_editors : CONFIG_DEFAULT_NCID_EDITORS,
+	   data);
 	fn("ncid-department", c->ncid_department != NULL ? c->ncid_department : "", data);
 	for (int i = 0; i < c->n_ncid_lines; i++) {
 		char key[80];

@@ -128,6 +128,10 @@ struct config {
 	 * CALLINFO: lines are taken, separated by commas or blanks; "none"
 	 * for no gateway; NULL: CONFIG_DEFAULT_NCID_GATEWAYS */
 	char *ncid_gateways;
+	/* ncid-editors = addresses and ranges as ncid-gateways, whose NCID
+	 * clients' alias jobs (REQ: alias add|modify) name contacts; "none";
+	 * NULL: CONFIG_DEFAULT_NCID_EDITORS */
+	char *ncid_editors;
 	/* ncid-department = NAME: the department of NCID gateways' calls;
 	 * ncid-department.LINE = NAME: of those on one gateway LINE (held in
 	 * config_number's number). NULL, none: no department. */
@@ -137,6 +141,7 @@ struct config {
 };
 
 #define CONFIG_DEFAULT_NCID_GATEWAYS "127.0.0.0/8, ::1"
+#define CONFIG_DEFAULT_NCID_EDITORS  "127.0.0.0/8, ::1"
 #define CONFIG_NCID_LINE_MAX	     50 /* a gateway's LINE field (NCID's CIDSIZE) */
 
 /* A setting from the command line: a key of the file and its value. */

@@ -1,6 +1,6 @@
 /*
  * NCID line formatting. Expected lines follow the examples quoted, with
- * their sources, in /work/research/ncid.md (section numbers below).
+ * their sources, in doc/ncid.md (section numbers below).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "jobs.h"
 #include "ncid.h"
 #include "server.h"
 #include "tap.h"
@@ -88,7 +89,8 @@ static char *read_until(int fd, const char *want) {
 		if (n > 0) {
 			g_string_append_len(got, buf, n);
 		}
-		const char *at_ = strstr(got->str, needle);
+		const char *at_ = g_str_has_prefix(got->str, want) ? got->str
+								   : strstr(got->str, needle);
 		if (at_ != NULL && strstr(at_ + 1, "\r\n") != NULL) {
 			break;
 		}
@@ -109,14 +111,14 @@ static void test_startup(void) {
 	send_text(no_log, "HELLO: IDENT: client test 1\nHELLO: CMD: no_log\r\n");
 	char *got = read_until(quiet, "300 ");
 	is_str(got,
-	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2\r\n"
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n"
 	       "CIDLOG: *DATE*01032003*TIME*1254*LINE*-*NMBR*1*MESG*NONE*NAME*A*\r\n"
 	       "250 End of call log\r\n300 End of connection startup\r\n",
 	       "a client that sent nothing: greeting, call log, 250, 300");
 	g_free(got);
 	got = read_until(no_log, "300 ");
 	is_str(got,
-	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2\r\n"
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n"
 	       "251 Call log not sent\r\n300 End of connection startup\r\n",
 	       "HELLO: CMD: no_log: 251 and no call log");
 	g_free(got);
@@ -250,15 +252,187 @@ static void test_stuck_client(void) {
 	ncid_server_destroy(s);
 }
 
+/* §7.2, §8: client jobs as NCID's clients send them (ncid.sh's REQ: lines,
+ * the API's examples), and what ctid makes of them. */
+static void test_job_parse(void) {
+	static const struct {
+		const char *line;
+		enum ncid_job_kind kind;
+		const char *number, *alias, *name, *line_id; /* NULL: not checked */
+	} cases[] = {
+		{"REQ: YO", NCID_JOB_YO, NULL, NULL, NULL, NULL},
+		{"REQ: ACK  ", NCID_JOB_ACK, NULL, NULL, NULL, NULL},
+		{"REQ: RELOAD", NCID_JOB_RELOAD, NULL, NULL, NULL, NULL},
+		{"REQ: REREAD", NCID_JOB_REREAD, NULL, NULL, NULL, NULL},
+		{"REQ: UPDATE", NCID_JOB_UPDATE, NULL, NULL, NULL, NULL},
+		{"REQ: UPDATES", NCID_JOB_UPDATES, NULL, NULL, NULL, NULL},
+		{"REQ: yo", NCID_JOB_UNKNOWN, NULL, NULL, NULL, NULL},
+		{"REQ: PLAY", NCID_JOB_UNKNOWN, NULL, NULL, NULL, NULL},
+		{"WRK: ACCEPT LOGS", NCID_JOB_WORK, NULL, NULL, "ACCEPT LOGS", NULL},
+		{"WRK: maybe", NCID_JOB_UNKNOWN, NULL, NULL, NULL, NULL},
+		{"REQ: INFO 4075551212&&JOHN SMITH", NCID_JOB_INFO, "4075551212", NULL,
+		 "JOHN SMITH", NULL},
+		{"REQ: INFO 4075551212&&JOHN SMITH&&POTS", NCID_JOB_INFO, "4075551212", NULL,
+		 "JOHN SMITH", "POTS"},
+		{"REQ: INFO ", NCID_JOB_BAD, NULL, NULL, NULL, NULL},
+		{"REQ: INFO 4075551212", NCID_JOB_BAD, NULL, NULL, NULL, NULL},
+		{"REQ: alias add \"4075551212&&John on Cell\" \"NOALIAS&&JOHN SMITH\"",
+		 NCID_JOB_ALIAS, "4075551212", "John on Cell", "JOHN SMITH", NULL},
+		{"REQ: alias modify \"4075551212&&Say \"hi\" \" there\" \"NMBRONLY&&J\"",
+		 NCID_JOB_ALIAS, "4075551212", "Say \"hi\" \" there", "J", NULL},
+		{"REQ: alias remove \"4075551212&&\" \"NMBRONLY&&JOHN SMITH\"", NCID_JOB_ALIAS,
+		 "4075551212", "", "JOHN SMITH", NULL},
+		{"REQ: alias add 4075551212&&John", NCID_JOB_BAD, NULL, NULL, NULL, NULL},
+		{"REQ: alias add \"4075551212 John\" \"NOALIAS&&J\"", NCID_JOB_BAD, NULL, NULL,
+		 NULL, NULL},
+		{"REQ: alias rename \"1&&a\" \"NOALIAS&&b\"", NCID_JOB_BAD, NULL, NULL, NULL, NULL},
+		{"REQ: black add \"4075551212\" \"telemarketer\"", NCID_JOB_BLACK, "4075551212",
+		 NULL, "telemarketer", NULL},
+		{"REQ: white remove \"JOHN SMITH\" \"\"", NCID_JOB_WHITE, "JOHN SMITH", NULL, "",
+		 NULL},
+		{"REQ: black modify \"1\" \"\"", NCID_JOB_BAD, NULL, NULL, NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ncid_job j;
+		const char *l = cases[i].line;
+		if (!ok(ncid_job_parse(l, strlen(l), &j), "a job: %s", l)) {
+			continue;
+		}
+		bool same = j.kind == cases[i].kind &&
+			    (cases[i].number == NULL || g_strcmp0(j.number, cases[i].number) == 0) &&
+			    (cases[i].alias == NULL || g_strcmp0(j.alias, cases[i].alias) == 0) &&
+			    (cases[i].name == NULL || g_strcmp0(j.name, cases[i].name) == 0) &&
+			    (cases[i].line_id == NULL || g_strcmp0(j.line, cases[i].line_id) == 0);
+		ok(same, "%s: kind %d (%d) number '%s' alias '%s' name '%s' line '%s'%s%s", l,
+		   (int)j.kind, (int)cases[i].kind, j.number ? j.number : "-",
+		   j.alias ? j.alias : "-", j.name ? j.name : "-", j.line ? j.line : "-",
+		   j.why ? ": " : "", j.why ? j.why : "");
+		ok(j.kind != NCID_JOB_BAD || j.why != NULL, "%s: a bad job says why", l);
+		ncid_job_clear(&j);
+	}
+	struct ncid_job j = {.kind = NCID_JOB_YO};
+	ok(!ncid_job_parse("CALL: ###", 9, &j) && j.kind == NCID_JOB_YO,
+	   "a CALL: line is no job, and the job is untouched");
+	ok(!ncid_job_parse("REQ:YO", 6, &j), "REQ: wants its space");
+	/* s need not end in NUL: the length is the line */
+	ok(ncid_job_parse("REQ: YOYO", 7, &j) && j.kind == NCID_JOB_YO, "the length is the line");
+	ncid_job_clear(&j);
+	/* §7.2: the two INFO lines of REQ: INFO with a line id (ncidd ends
+	 * the first with a space, which the Tk client's lindex ignores) */
+	char *s = ncid_format_block(NCID_BLOCK_PERMITTED, "alias NOALIAS NOALIAS\nneither");
+	is_str(s,
+	       "403 Start of data defining permitted requests\r\nINFO: alias NOALIAS NOALIAS\r\n"
+	       "INFO: neither\r\n411 End of response\r\n",
+	       "403 block: INFO: lines, 411");
+	g_free(s);
+	s = ncid_format_block(NCID_BLOCK_STATUS, "Smith\rJ added\x7f");
+	is_str(s,
+	       "402 Start of data showing status of handled request\r\nRESP: Smith J added \r\n"
+	       "411 End of response\r\n",
+	       "402 block: RESP: lines, control characters made spaces, 411");
+	g_free(s);
+	s = ncid_format_block(NCID_BLOCK_OK, "nothing to reload");
+	is_str(s, "400 Start of data requiring OK\r\nINFO: nothing to reload\r\n410 End of data\r\n",
+	       "400 block: INFO:, 410");
+	g_free(s);
+	s = ncid_format_block(NCID_BLOCK_DECIDE, "x");
+	ok(g_str_has_prefix(s, "401 Start of data requiring ACCEPT or REJECT\r\n") &&
+		   g_str_has_suffix(s, "410 End of data\r\n"),
+	   "401 block: 410");
+	g_free(s);
+	s = ncid_format_ack("REQ: YO", 7);
+	is_str(s, "ACK: REQ: YO\r\n", "§8: ACK: REQ: YO");
+	g_free(s);
+}
+
+/* A job the server handed to its owner: "job KIND|PEER|EDITOR|NUMBER" among
+ * the gateway's lines. */
+static char *on_job(const struct ncid_job *job, const char *peer, bool editor, void *data) {
+	struct gateway_seen *g = data;
+	g_ptr_array_add(g->lines, g_strdup_printf("job %d|%s|%d|%s", (int)job->kind, peer, editor,
+						  job->number != NULL ? job->number : ""));
+	return job->kind == NCID_JOB_INFO ? ncid_format_block(NCID_BLOCK_PERMITTED, "alias NOALIAS")
+					  : NULL;
+}
+
+/* Feature sets 3 and 4 on the wire: REQ: YO and REQ: ACK answered by the
+ * server, REQ: ACK then acknowledging a gateway's lines, REQ: REREAD the
+ * call log again, other jobs handed over with the editor's flag, an
+ * unknown job answered by nothing. */
+static void test_jobs(void) {
+	struct gateway_seen g = {g_ptr_array_new_with_free_func(g_free)};
+	for (int editors = 0; editors < 2; editors++) {
+		struct ncid_server_options o = {
+			.host = "127.0.0.1",
+			.version = "t",
+			.gateways = "127.0.0.1",
+			.editors = editors ? "::1, 127.0.0.0/8" : NULL,
+			.log = one_call_log,
+			.gateway = on_gateway,
+			.job = on_job,
+			.data = &g,
+		};
+		char *why = NULL;
+		struct ncid_server *s = ncid_server_create(&o, &why);
+		ok(s != NULL, "a server with jobs (%s)", why != NULL ? why : "");
+		g_free(why);
+		if (s == NULL) {
+			continue;
+		}
+		int fd = connect_to(s);
+		send_text(fd, "HELLO: IDENT: client ncid 1.6\nHELLO: CMD: no_log\n");
+		g_free(read_until(fd, "300 "));
+		send_text(fd, "REQ: YO\nREQ: PLAY\nREQ: REREAD\n");
+		char *got = read_until(fd, "300 ");
+		is_str(got,
+		       "ACK: REQ: YO\r\n"
+		       "CIDLOG: *DATE*01032003*TIME*1254*LINE*-*NMBR*1*MESG*NONE*NAME*A*\r\n"
+		       "250 End of call log\r\n300 End of connection startup\r\n",
+		       "REQ: YO acknowledged, an unknown job answered by nothing, REQ: REREAD the "
+		       "log although the client said no_log");
+		g_free(got);
+		send_text(fd, "CALL: ###DATE05311233...LINE1122...NMBR1...NAMEA+++\n");
+		send_text(fd, "REQ: ACK\nCALL: ###DATE05311234...LINE1122...NMBR2...NAMEB+++\n"
+			      "MSG: hi\nNOT: x\n");
+		got = read_until(fd, "ACK: NOT: ");
+		ok(strstr(got, "ACK: CALL: ###DATE05311233") == NULL,
+		   "no ACK before the client asks for them");
+		ok(strstr(got, "ACK: REQ: ACK\r\nACK: CALL: ###DATE05311234...LINE1122...NMBR2..."
+			       "NAMEB+++\r\n") != NULL,
+		   "REQ: ACK acknowledged, then the CALL: line after it");
+		ok(strstr(got, "ACK: MSG: ") == NULL && strstr(got, "ACK: NOT: x\r\n") != NULL,
+		   "a NOT: line acknowledged, a MSG: line not (as ncidd)");
+		g_free(got);
+		send_text(fd, "REQ: INFO 02079460018&&X\n");
+		got = read_until(fd, "411 ");
+		ok(g_str_has_suffix(got, "403 Start of data defining permitted requests\r\n"
+					 "INFO: alias NOALIAS\r\n411 End of response\r\n"),
+		   "REQ: INFO answered with the owner's block");
+		g_free(got);
+		char want[64];
+		snprintf(want, sizeof(want), "job %d|127.0.0.1|%d|02079460018", (int)NCID_JOB_INFO,
+			 editors);
+		ok(g.lines->len > 0 &&
+			   g_strcmp0(g_ptr_array_index(g.lines, g.lines->len - 1), want) == 0,
+		   "the owner had REQ: INFO from 127.0.0.1, editor %d: %s", editors,
+		   g.lines->len > 0 ? (char *)g_ptr_array_index(g.lines, g.lines->len - 1) : "");
+		close(fd);
+		ncid_server_destroy(s);
+	}
+	g_ptr_array_free(g.lines, TRUE);
+}
+
 int main(void) {
+	test_job_parse();
+	test_jobs();
 	test_startup();
 	test_gateway();
 	test_relay();
 	test_stuck_client();
 	char *s = ncid_greeting("1.2");
 	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5";
-	 * ctid speaks sets 1 and 2. */
-	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1 2\r\n", "greeting");
+	 * ctid speaks sets 1 to 4. */
+	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n", "greeting");
 	g_free(s);
 
 	/* §3.2, test-client.data: CID:
@@ -384,7 +558,7 @@ int main(void) {
 	const char *msg = "MSG: Lunch is here, *all* of you";
 	s = ncid_relay_msg(msg, strlen(msg), &when, &why);
 	is_str(s,
-	       "MSG: Lunch is here,  all  of you ***DATE*04102014*TIME*0515*NAME*-*NMBR*-*"
+	       "MSG: Lunch is here,  all  of you ***DATE*04102014*TIME*0515*NAME*NO NAME*NMBR*NO-NUMBER*"
 	       "LINE*NO-LINE*MTYPE*-*\r\n",
 	       "a client's bare MSG: gets the time and the fields ncidd fills");
 	g_free(s);

@@ -3,7 +3,7 @@
 
 The modem simulator on a pseudo-terminal, a real SQLite file, ctid serving
 NCID clients with --ncid-listen on a free port (port 0; the log names it). A
-client written from NCID's protocol documentation (/work/research/ncid.md,
+client written from NCID's protocol documentation (doc/ncid.md,
 sections cited) checks the start-up lines, the call log and the live CID:
 and END: lines, a reminder's MSG: line and HELLO: CMD: no_log; 50 idle
 clients and one that never reads do not keep a call from the client that
@@ -11,6 +11,9 @@ reads. A gateway speaking as sip2ncid does (its man page's CALL: line, NCID
 1.6's test data's CALLINFO:) becomes a line whose calls are logged, popped
 (python3-dbusmock's notification server) and sent to NCID clients; wc2ncid's
 call placed becomes OUT:/OUTLOG: lines, and a phone's NOT: is relayed.
+Client jobs as NCID's Tk client sends them (§7, §8): REQ: YO, REQ: INFO,
+an alias added and renamed (a contact, from an editor's address only),
+RELOAD, UPDATE and REREAD with the new name, the caller's next CID: line.
 
 Usage: test_ncid.py CTID CTIDCTL MODEMSIM
 """
@@ -116,6 +119,10 @@ with ctidtest.Harness(timeout=180) as h:
                        capture_output=True, timeout=20)
     tap.ok(p.returncode != 0 and b'ncid-gateways' in p.stderr, 'a gateway range that is none is '
            'refused', p.stderr)
+    p = subprocess.run([CTID, '--check-config', '--ncid-editors', 'the office'], env=env,
+                       capture_output=True, timeout=20)
+    tap.ok(p.returncode != 0 and b'ncid-editors wants addresses' in p.stderr,
+           'an editor that is no address is refused', p.stderr)
 
     subprocess.run([CTIDCTL, '--database', db, 'contact', 'add', '--name', 'Ivan Petrov*Jr',
                     '--phone', '020 7946 0018'], env=env, capture_output=True, timeout=20,
@@ -134,7 +141,8 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
     daemon = h.spawn([CTID, '--listen', 'none', '--device-dir', devdir,
                       '--database', db, '--ring-timeout', '1', '--region', 'GB',
-                      '--ncid-listen', '127.0.0.1:0', '-v', '-v'], env=env, log_name='ctid.log')
+                      '--ncid-listen', '127.0.0.1:0', '--ncid-editors', '127.0.0.1', '-v', '-v'],
+                     env=env, log_name='ctid.log')
     found = ctidtest.wait_for(
         lambda: re.search(r'NCID server at 127\.0\.0\.1:(\d+)', daemon.log()), 10)
     tap.ok(found, 'the log names the NCID port', daemon.log())
@@ -148,7 +156,7 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(len(lines) == 4, 'four start-up lines with an empty call log', lines)
     lines += [''] * 4
     tap.ok(lines[0].startswith('200 Server: ctid (NCID) '), '200 names the server', lines[0])
-    tap.is_(lines[1], '210 API: 1.5 Feature Set 1 2', '210: API 1.5, feature sets 1 and 2')
+    tap.is_(lines[1], '210 API: 1.5 Feature Set 1 2 3 4', '210: API 1.5, feature sets 1 to 4')
     tap.is_(lines[2], '252 Call log empty', '252 for an empty call log')
     tap.is_(lines[3], '300 End of connection startup', '300 ends the start-up')
 
@@ -330,6 +338,83 @@ with ctidtest.Harness(timeout=180) as h:
     gw.sock.sendall(b'CALL: garbage\n' + b'CALLINFO: ###HANGUP+++\n')
     tap.ok(ctidtest.wait_for(lambda: 'cannot read' in daemon.log(), 5),
            'a line it cannot read is said in the log', daemon.log()[-1000:])
+
+    # Client jobs (§7) as NCID's Tk client sends them (ncid.sh): what a
+    # number's alias is, an alias added, the log updated and read again.
+    def block(client, job, end):
+        client.sock.sendall(job.encode() + b'\n')
+        lines = []
+        while True:
+            line = client.line()
+            if line is None or line.startswith(('250 ', '300 ')) and end == '300 ':
+                lines.append(line)
+                if line is None or line.startswith(end):
+                    return lines
+                continue
+            lines.append(line)
+            if line.startswith(end):
+                return lines
+
+    tk = Client(port, hello=False)
+    tk.sock.sendall(b'HELLO: IDENT: client ncid (NCID) 1.6\nHELLO: CMD: no_log\n')
+    tk.startup()
+    tap.is_(block(tk, 'REQ: YO', 'ACK: '), ['ACK: REQ: YO'], '§8: REQ: YO is acknowledged')
+    tap.is_(block(tk, 'REQ: INFO 02079460018&&PETROV I&&ttyACM0', '411 '),
+            ['403 Start of data defining permitted requests', 'INFO: alias NMBRONLY NOALIAS',
+             'INFO: neither', '411 End of response'],
+            "REQ: INFO: a contact's number has an alias (NMBRONLY), its line none")
+    tap.is_(block(tk, 'REQ: INFO 01632960555&&SMITH J', '411 ')[1:3],
+            ['INFO: alias NOALIAS', 'INFO: neither'], 'an unknown number has none')
+    got = block(tk, 'REQ: alias add "01632960555&&John Smith" "NOALIAS&&SMITH J"', '411 ')
+    tap.is_(got, ['402 Start of data showing status of handled request',
+                  'RESP: John Smith added, number 01632960555', '411 End of response'],
+            'REQ: alias add from an editor: a contact added (402, RESP:, 411)')
+    row = sqlite3.connect(db).execute(
+        "SELECT c.name FROM contacts c JOIN phones p ON p.contact_id = c.id "
+        "WHERE p.raw = '01632960555'").fetchall()
+    tap.is_(row, [('John Smith',)], 'the contact is in the database with the number')
+    tap.is_(block(tk, 'REQ: INFO 01632960555&&SMITH J', '411 ')[1], 'INFO: alias NMBRONLY',
+            'the number has its alias now')
+    got = block(tk, 'REQ: alias modify "01632960555&&John Smith (shoes)" "NMBRONLY&&SMITH J"',
+                '411 ')
+    tap.is_(got[1:2], ['RESP: John Smith renamed John Smith (shoes) (01632960555)'],
+            'REQ: alias modify renames the contact')
+    got = block(tk, 'REQ: alias remove "01632960555&&" "NMBRONLY&&SMITH J"', '411 ')
+    tap.ok(len(got) == 3 and 'nothing was changed' in got[1], 'REQ: alias remove removes no '
+           'contact, and says so', got)
+    got = block(tk, 'REQ: black add "01632960555" "pest"', '411 ')
+    tap.ok(len(got) == 3 and 'nothing was changed' in got[1],
+           'REQ: black add: ctid keeps no black list, and says so', got)
+    tap.is_(block(tk, 'REQ: RELOAD', '410 ')[0], '400 Start of data requiring OK',
+            'REQ: RELOAD: a 400 block')
+    got = block(tk, 'REQ: UPDATE', '410 ')
+    tap.ok(got[0] == '400 Start of data requiring OK' and got[1].startswith('INFO: no changes'),
+           'REQ: UPDATE: no changes, the log has the names as they are', got)
+    got = block(tk, 'REQ: REREAD', '300 ')
+    names = [dict(fields(l)[1]).get('NAME') for l in got
+             if l and l.startswith('CIDLOG: ') and '*NMBR*01632960555*' in l]
+    tap.is_(names, ['John Smith (shoes)'], "REQ: REREAD: the log again, the caller's new name")
+    tap.is_(got[-2:], ['250 End of call log', '300 End of connection startup'],
+            'REQ: REREAD ends as the start-up does')
+    sim.send('call 01632960555 "SMITH J" rings=1')
+    got = dict(fields(first.until('CID: ') or '')[1])
+    tap.is_(got.get('NAME'), 'John Smith (shoes)', "the caller's next CID: line has the name")
+    first.until('END: ')
+    # a client that is no editor (another loopback address) changes nothing
+    other = socket.socket()
+    other.bind(('127.0.0.2', 0))
+    other.connect(('127.0.0.1', port))
+    stranger = Client.__new__(Client)
+    stranger.sock, stranger.buf, stranger.at = other, b'', 0
+    stranger.startup()
+    got = block(stranger, 'REQ: alias modify "01632960555&&Mallory" "NMBRONLY&&X"', '411 ')
+    tap.ok(len(got) == 3 and got[1].startswith('RESP: denied: 127.0.0.2 is not one of '
+                                               'ncid-editors'), 'a client not in ncid-editors '
+           'is denied', got)
+    tap.is_(sqlite3.connect(db).execute("SELECT count(*) FROM contacts WHERE name = 'Mallory'")
+            .fetchone()[0], 0, 'and the contact keeps its name')
+    stranger.close()
+    tk.close()
 
     for c in idle + [noisy, first, later, quiet, gw]:
         c.close()

@@ -1,7 +1,7 @@
 /*
  * NCID gateways' CALL: and CALLINFO: lines to call events. The lines are
  * those NCID 1.6 publishes (collected with their sources in
- * /work/research/ncid.md §4): its gateway test data
+ * doc/ncid.md §4): its gateway test data
  * (test/test-gw-calls.data), the sip2ncid man page, yac2ncid's and
  * wc2ncid's formats, and the API document's NCID Android example. Time is
  * passed in: nothing sleeps.

@@ -720,7 +720,7 @@ with ctidtest.Harness(timeout=240) as h:
     # A page that stops reading is dropped once WEB_CLIENT_QUEUE (256)
     # events wait for it; a page that reads gets every event meanwhile.
     # The events come from an NCID gateway (sip2ncid's CALL:/CALLINFO:
-    # lines, research/ncid.md §4), the fastest source of calls there is.
+    # lines, doc/ncid.md §4), the fastest source of calls there is.
     busy = h.spawn([CTID, '--listen', '127.0.0.1:0', '--ncid-listen', '127.0.0.1:0',
                     '--device-dir', devdir, '--database', db, '--region', 'GB', '--bus',
                     'none', '--no-notify', '-v'], env=env, log_name='ctid-stuck.log')

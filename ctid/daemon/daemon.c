@@ -628,7 +628,8 @@ static void note_restart_needed(const struct config *old, const struct config *n
 		changed[n++] = "mqtt";
 	}
 	if (differ(old->ncid_listen, new->ncid_listen) ||
-	    differ(old->ncid_gateways, new->ncid_gateways)) {
+	    differ(old->ncid_gateways, new->ncid_gateways) ||
+	    differ(old->ncid_editors, new->ncid_editors)) {
 		changed[n++] = "ncid-listen";
 	}
 	bool listen_changed =

@@ -46,6 +46,8 @@ static const char usage[] =
 	"  --ncid-listen ADDR:PORT  serve NCID clients (NCID's port is 3333)\n"
 	"  --ncid-gateways LIST    addresses whose NCID gateways' calls are taken\n"
 	"                          (default 127.0.0.0/8, ::1; none: no gateway)\n"
+	"  --ncid-editors LIST     addresses whose NCID clients may name contacts\n"
+	"                          (default 127.0.0.0/8, ::1; none: nobody's)\n"
 	"  --print                 also print each screen-pop on standard output\n"
 	"  --config FILE           configuration (default $XDG_CONFIG_HOME/ctid/ctid.conf,\n"
 	"                          else /etc/ctid/ctid.conf)\n"
@@ -68,6 +70,7 @@ enum {
 	OPT_MQTT_NAMES,
 	OPT_NCID_LISTEN,
 	OPT_NCID_GATEWAYS,
+	OPT_NCID_EDITORS,
 	OPT_DEVICE_DIR,
 	OPT_DATABASE,
 	OPT_REGION,
@@ -158,6 +161,8 @@ static const char *setting_key(int opt) {
 		return "ncid-listen";
 	case OPT_NCID_GATEWAYS:
 		return "ncid-gateways";
+	case OPT_NCID_EDITORS:
+		return "ncid-editors";
 	default:
 		return NULL;
 	}
@@ -187,6 +192,7 @@ int main(int argc, char *argv[]) {
 		{"mqtt-names", required_argument, NULL, OPT_MQTT_NAMES},
 		{"ncid-listen", required_argument, NULL, OPT_NCID_LISTEN},
 		{"ncid-gateways", required_argument, NULL, OPT_NCID_GATEWAYS},
+		{"ncid-editors", required_argument, NULL, OPT_NCID_EDITORS},
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"replay", required_argument, NULL, OPT_REPLAY},

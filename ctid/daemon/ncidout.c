@@ -1,13 +1,16 @@
 /*
  * NCID clients' view of the daemon's calls (see ncidout.h). Sections cited
- * are those of /work/research/ncid.md.
+ * are those of doc/ncid.md.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
 #include <glib.h>
 
 #include "config.h"
+#include "jobs.h"
 #include "log.h"
 #include "ncid.h"
 #include "ncidout.h"
@@ -57,8 +60,13 @@ static const char *withheld_text(const char *why) {
 	return ncid_withheld_name(strcmp(why, "private") == 0 ? NCID_PRIVATE : NCID_OUT_OF_AREA);
 }
 
+struct log_lines {
+	GPtrArray *lines;
+	struct db *db;
+};
+
 static int add_log_line(const struct db_call *c, void *data) {
-	GPtrArray *lines = data;
+	struct log_lines *l = data;
 	struct ncid_call nc = {
 		.outgoing = c->outgoing,
 		.line = c->line,
@@ -67,8 +75,17 @@ static int add_log_line(const struct db_call *c, void *data) {
 		.name = c->contact_name != NULL && c->contact_name[0] != '\0' ? c->contact_name
 									      : c->name,
 	};
+	/* a caller who had no contact when they called may have one now (an
+	 * NCID client's REQ: alias add, say): their name as a new call would
+	 * have it */
+	struct db_match m = {0};
+	if ((c->contact_name == NULL || c->contact_name[0] == '\0') && c->withheld == NULL &&
+	    c->number != NULL && c->number[0] != '\0' && db_lookup(l->db, c->number, &m) == 0 &&
+	    m.contact_id != 0) {
+		nc.name = m.name;
+	}
 	local_tm(c->started, &nc.when);
-	g_ptr_array_add(lines, ncid_format_call(c->outgoing ? "OUTLOG" : "CIDLOG", &nc));
+	g_ptr_array_add(l->lines, ncid_format_call(c->outgoing ? "OUTLOG" : "CIDLOG", &nc));
 	return 0;
 }
 
@@ -80,7 +97,8 @@ static char *call_log(void *data) {
 	}
 	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
 	struct db_call_filter f = {.limit = NCIDOUT_LOG_MAX};
-	if (db_call_foreach(calls_db(o->calls), &f, add_log_line, lines) < 0) {
+	struct log_lines l = {lines, calls_db(o->calls)};
+	if (db_call_foreach(l.db, &f, add_log_line, &l) < 0) {
 		log_warn("NCID: could not read the call log; clients get none");
 	}
 	GString *out = g_string_new(NULL);
@@ -101,6 +119,129 @@ static void on_gateway(const char *line, size_t len, const char *peer, void *dat
 	struct ncidout *o = data;
 	if (o->gateway != NULL) {
 		o->gateway(line, len, peer, o->gateway_data);
+	}
+}
+
+/* A 402 block (§7.3) of one RESP: line, also said in the log. */
+static char *status(const char *peer, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static char *status(const char *peer, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	log_info("NCID client %s: %s", peer, text);
+	char *block = ncid_format_block(NCID_BLOCK_STATUS, text);
+	g_free(text);
+	return block;
+}
+
+/* §7.2 REQ: INFO: the alias a number has is its contact's name (NCID's
+ * NMBRONLY alias: a number's name); ctid keeps no alias of names or lines
+ * and no black or white list. */
+static char *info_job(struct ncidout *o, const struct ncid_job *job) {
+	struct db_match m = {0};
+	bool known = job->number[0] != '\0' &&
+		     db_lookup(calls_db(o->calls), job->number, &m) == 0 && m.contact_id != 0;
+	char *text = g_strdup_printf("alias %s%s\nneither", known ? "NMBRONLY" : "NOALIAS",
+				     job->line != NULL ? " NOALIAS" : "");
+	char *block = ncid_format_block(NCID_BLOCK_PERMITTED, text);
+	g_free(text);
+	return block;
+}
+
+/* A new contact called alias with the number. */
+static int add_contact(struct db *db, const char *alias, const char *number) {
+	struct db_contact c = {.name = alias};
+	int64_t id = 0;
+	int ret = db_begin(db);
+	if (ret < 0) {
+		return ret;
+	}
+	if ((ret = db_contact_add(db, &c, &id)) < 0 ||
+	    (ret = db_phone_add(db, id, number, "phone", NULL)) < 0) {
+		db_rollback(db);
+		return ret;
+	}
+	return db_commit(db);
+}
+
+/* §7.2 REQ: alias add|modify: the name of the number's contact, a new
+ * contact when it has none. Only from an editor's address; contacts are
+ * never removed over NCID, whose clients are not told who is asking. */
+static char *alias_job(struct ncidout *o, const struct ncid_job *job, const char *peer, bool editor) {
+	const char *number = job->number, *alias = job->alias;
+	if (!editor) {
+		return status(peer, "denied: %s is not one of ncid-editors; nothing was changed",
+			      peer);
+	}
+	if (job->action == NCID_JOB_REMOVE || alias[strspn(alias, " ")] == '\0') {
+		return status(peer, "ctid removes no contact for NCID clients (ctidctl and the web "
+				    "page do); nothing was changed");
+	}
+	if (db_check_text(alias, DB_NAME_MAX, false) < 0) {
+		return status(peer,
+			      "a name of at most %d bytes of text is wanted; nothing was changed",
+			      DB_NAME_MAX);
+	}
+	struct db *db = calls_db(o->calls);
+	struct db_match m = {0};
+	int ret = db_check_text(number, DB_NUMBER_MAX, false) < 0 ? -EINVAL
+								  : db_lookup(db, number, &m);
+	if (ret == 0 && m.withheld) {
+		ret = -EINVAL;
+	}
+	if (ret == 0 && m.ambiguous) {
+		return status(peer,
+			      "%s is the number of several contacts: change it with ctidctl or "
+			      "the web page; nothing was changed",
+			      number);
+	}
+	if (ret == 0 && m.contact_id != 0 && strcmp(m.name, alias) == 0) {
+		return status(peer, "%s is %s already", number, alias);
+	}
+	if (ret == 0 && m.contact_id != 0) {
+		struct db_contact c = {.id = m.contact_id, .name = alias};
+		ret = db_contact_update(db, &c);
+	} else if (ret == 0) {
+		ret = add_contact(db, alias, number);
+	}
+	if (ret == -EINVAL) {
+		return status(peer, "'%s' is not a phone number; nothing was changed", number);
+	}
+	if (ret < 0) {
+		return status(peer, "the contacts could not be changed (%s); nothing was changed",
+			      db_errmsg(db));
+	}
+	ncidout_log_changed(o); /* the names in its CIDLOG: lines */
+	if (m.contact_id != 0) {
+		return status(peer, "%s renamed %s (%s)", m.name, alias, number);
+	}
+	return status(peer, "%s added, number %s", alias, number);
+}
+
+/* §7: a client job. */
+static char *on_job(const struct ncid_job *job, const char *peer, bool editor, void *data) {
+	struct ncidout *o = data;
+	switch (job->kind) {
+	case NCID_JOB_INFO:
+		return info_job(o, job);
+	case NCID_JOB_ALIAS:
+		return alias_job(o, job, peer, editor);
+	case NCID_JOB_BLACK:
+	case NCID_JOB_WHITE:
+		return status(peer, "ctid keeps no black or white list; nothing was changed");
+	case NCID_JOB_RELOAD:
+		return ncid_format_block(NCID_BLOCK_OK, "ctid reads its contacts as they change: "
+							"there is nothing to reload");
+	case NCID_JOB_UPDATE:
+	case NCID_JOB_UPDATES:
+		/* as ncidd answers when its call log needs no change */
+		return ncid_format_block(NCID_BLOCK_OK, "no changes: ctid's call log gives each "
+							"caller the name their contact has now");
+	case NCID_JOB_BAD:
+		return status(peer, "%s; nothing was done", job->why);
+	default:
+		return NULL; /* WRK: no UPDATE waits for an answer */
 	}
 }
 
@@ -125,8 +266,11 @@ struct ncidout *ncidout_create(const struct config *config, struct calls *calls,
 		.version = CTID_VERSION,
 		.gateways = config->ncid_gateways != NULL ? config->ncid_gateways
 							  : CONFIG_DEFAULT_NCID_GATEWAYS,
+		.editors = config->ncid_editors != NULL ? config->ncid_editors
+							: CONFIG_DEFAULT_NCID_EDITORS,
 		.log = call_log,
 		.gateway = on_gateway,
+		.job = on_job,
 		.data = o,
 	};
 	o->gateway = gateway;

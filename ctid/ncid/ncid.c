@@ -1,6 +1,6 @@
 /*
  * NCID's server lines (see ncid.h); sections cited are those of
- * /work/research/ncid.md.
+ * doc/ncid.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +25,7 @@ const char *ncid_withheld_name(enum ncid_withheld w) {
 char *ncid_greeting(const char *version) {
 	/* §1.1: ncidd sends "200 Server: ncidd (NCID) 1.6" and "210 API: 1.5
 	 * Feature Set 1 2 3 4 5"; clients key on the code (§1.4). */
-	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1 2\r\n",
+	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n",
 			       version);
 }
 
@@ -209,6 +209,8 @@ static bool read_msg_fields(const char *p, const char *end, const char *val[], s
 		}
 	}
 	if (val[MSG_MTYPE] != NULL) {
+		/* API 1.5's IN, OUT and -; SYS and USER too, which it does not
+		 * list, so that a message from a newer client is not lost */
 		static const char *const types[] = {"IN", "OUT", "-", "SYS", "USER"};
 		bool known = false;
 		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -269,9 +271,9 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	g_string_append(out, "TIME*");
 	append_given(out, val[MSG_TIME], vlen[MSG_TIME], d.hhmm);
 	g_string_append(out, "NAME*");
-	append_given(out, val[MSG_NAME], vlen[MSG_NAME], "-");
+	append_given(out, val[MSG_NAME], vlen[MSG_NAME], "NO NAME");
 	g_string_append(out, "NMBR*");
-	append_given(out, val[MSG_NMBR], vlen[MSG_NMBR], "-");
+	append_given(out, val[MSG_NMBR], vlen[MSG_NMBR], "NO-NUMBER");
 	g_string_append(out, "LINE*");
 	append_given(out, val[MSG_LINE], vlen[MSG_LINE], "NO-LINE");
 	g_string_append(out, "MTYPE*");

@@ -4,7 +4,7 @@
 /*
  * NCID's client protocol, the lines a server sends (pure functions: no
  * clock, no socket). Line formats follow NCID 1.6 (API 1.5), as summarised
- * with sources in /work/research/ncid.md (cited below by its section
+ * with sources in doc/ncid.md (cited below by its section
  * numbers). Every line ends in CRLF (§1.1, writeClients in ncidd.c).
  */
 
@@ -36,9 +36,10 @@ enum ncid_withheld {
 const char *ncid_withheld_name(enum ncid_withheld w);
 
 /* The greeting (§1.1 steps 2-3): "200 Server: ctid (NCID) VERSION" and
- * "210 API: 1.5 Feature Set 1 2" (ctid speaks feature sets 1, modem and
- * device support, and 2, gateways' CALL: and CALLINFO: lines; §1.2). A new
- * string; g_free() it. */
+ * "210 API: 1.5 Feature Set 1 2 3 4" (ctid speaks feature sets 1, modem
+ * and device support; 2, gateways' CALL: and CALLINFO: lines; 3, client
+ * jobs; 4, acknowledgments; §1.2; not 5, relay jobs between clients). A
+ * new string; g_free() it. */
 char *ncid_greeting(const char *version);
 
 /*
@@ -92,7 +93,7 @@ char *ncid_format_msg(const char *text, const struct tm *when, const char *name,
  * "MSG: TEXT" or "NOT: TEXT ###DATE*mmddyyyy*TIME*hhmm*NAME*…*NMBR*…*LINE*…*MTYPE*IN*"
  * becomes "MSG: TEXT ***DATE*…*TIME*…*NAME*…*NMBR*…*LINE*…*MTYPE*…*": the
  * fields given are kept, in the server's order; those missing are filled
- * as ncidd fills them (now, "-", NO-LINE, "-"); "*" and control
+ * as ncidd's getINFO() fills them (now, NO NAME, NO-NUMBER, NO-LINE, "-"); "*" and control
  * characters in the text become spaces. s is the line without its
  * line break, len its length. Returns a new string (g_free() it), or NULL
  * with *why set (a static string) for a line that is no such message, one

@@ -1,6 +1,6 @@
 /*
  * NCID's TCP server (see server.h). Sections cited are those of
- * /work/research/ncid.md.
+ * doc/ncid.md.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "fd_watch.h"
+#include "jobs.h"
 #include "log.h"
 #include "ncid.h"
 #include "server.h"
@@ -26,6 +27,8 @@ struct client {
 	GSocket *sock;
 	char *peer;    /* its address, for the log */
 	bool gateway;  /* its address is a gateway's */
+	bool editor;   /* its address is an editor's: its alias jobs change contacts */
+	bool ack;      /* REQ: ACK: its CALL:, CALLINFO: and NOT: lines are acknowledged */
 	bool started;  /* had the call log and "300" */
 	bool no_log;   /* HELLO: CMD: no_log */
 	bool skipping; /* in a line longer than NCID_LINE_MAX */
@@ -45,8 +48,10 @@ struct ncid_server {
 	int port;
 	char *version;
 	GPtrArray *gateways; /* GInetAddressMask */
+	GPtrArray *editors;  /* GInetAddressMask */
 	char *(*log)(void *data);
 	void (*gateway)(const char *line, size_t len, const char *peer, void *data);
+	char *(*job)(const struct ncid_job *job, const char *peer, bool editor, void *data);
 	void *data;
 	/* struct client, oldest first: lines go out in that order, so a client
 	 * waits only for those that connected before it */
@@ -181,23 +186,28 @@ static bool client_send(struct client *c, const char *text) {
 	return c->want_out || client_flush(c);
 }
 
-/* §1.1 steps 5-8: the call log (or 251 for no_log), 250 or 252, 300, then
- * what was broadcast meanwhile. Returns false when c was dropped. */
+/* §1.1 steps 5-8: the call log (or 251 when not sent), 250 or 252, 300. */
+static void append_log(struct ncid_server *s, GString *out, bool send) {
+	enum ncid_log log = NCID_LOG_NOT_SENT;
+	if (send) {
+		char *calls = s->log != NULL ? s->log(s->data) : NULL;
+		log = calls != NULL && calls[0] != '\0' ? NCID_LOG_SENT : NCID_LOG_EMPTY;
+		if (log == NCID_LOG_SENT) {
+			g_string_append(out, calls);
+		}
+		g_free(calls);
+	}
+	g_string_append(out, ncid_startup_end(log));
+}
+
+/* The start-up's end (append_log(), no_log as the client said), then what
+ * was broadcast meanwhile. Returns false when c was dropped. */
 static bool client_start(struct client *c) {
 	struct ncid_server *s = c->server;
 	drop_source(&c->hello_src);
 	c->started = true;
 	GString *start = g_string_new(NULL);
-	enum ncid_log log = NCID_LOG_NOT_SENT;
-	if (!c->no_log) {
-		char *calls = s->log != NULL ? s->log(s->data) : NULL;
-		log = calls != NULL && calls[0] != '\0' ? NCID_LOG_SENT : NCID_LOG_EMPTY;
-		if (log == NCID_LOG_SENT) {
-			g_string_append(start, calls);
-		}
-		g_free(calls);
-	}
-	g_string_append(start, ncid_startup_end(log));
+	append_log(s, start, !c->no_log);
 	g_string_append_len(start, c->held->str, (gssize)c->held->len);
 	g_string_truncate(c->held, 0);
 	bool ok = client_send(c, start->str);
@@ -244,6 +254,43 @@ static void relay_msg(struct client *c, const char *s, size_t len) {
 	g_free(line);
 }
 
+/* Sends c a new string (freed). Returns false when c was dropped. */
+static bool client_reply(struct client *c, char *text) {
+	bool ok = client_send(c, text);
+	g_free(text);
+	if (!ok) {
+		client_drop(c, NULL);
+	}
+	return ok;
+}
+
+/* A REQ: or WRK: line from c (§7, §8). Returns false when c was dropped. */
+static bool client_job(struct client *c, const struct ncid_job *job, const char *s, size_t len) {
+	struct ncid_server *srv = c->server;
+	switch (job->kind) {
+	case NCID_JOB_ACK:
+		c->ack = true; /* and acknowledged, as REQ: YO is */
+		return client_reply(c, ncid_format_ack(s, len));
+	case NCID_JOB_YO:
+		return client_reply(c, ncid_format_ack(s, len));
+	case NCID_JOB_REREAD: {
+		/* §7.2: the call log again, as at start-up */
+		GString *out = g_string_new(NULL);
+		append_log(srv, out, true);
+		return client_reply(c, g_string_free(out, FALSE));
+	}
+	case NCID_JOB_UNKNOWN:
+		/* ncidd logs such a job and answers nothing */
+		log_info("NCID client %s: %.*s: no job ctid knows, ignored", c->peer,
+			 (int)(len < 80 ? len : 80), s);
+		return true;
+	default:
+		break;
+	}
+	char *reply = srv->job != NULL ? srv->job(job, c->peer, c->editor, srv->data) : NULL;
+	return reply == NULL || client_reply(c, reply);
+}
+
 /* One line from c. Returns false when c was dropped. */
 static bool client_line(struct client *c, const char *s, size_t len) {
 	struct ncid_server *srv = c->server;
@@ -265,10 +312,16 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 			return false;
 		}
 	}
+	struct ncid_job job;
+	if (ncid_job_parse(s, len, &job)) {
+		bool ok = client_job(c, &job, s, len);
+		ncid_job_clear(&job);
+		return ok;
+	}
 	bool call = has_prefix(s, len, "CALL: ") || has_prefix(s, len, "CALLINFO: ");
 	bool msg = has_prefix(s, len, "MSG: ") || has_prefix(s, len, "NOT: ");
 	if (!call && !msg) {
-		return true; /* HELLO too late, REQ:, "+" relays, garbage (§2, §4.5) */
+		return true; /* HELLO too late, "+" relays, garbage (§2, §4.5) */
 	}
 	if (!c->gateway) {
 		if (!c->warned) {
@@ -282,6 +335,10 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 		relay_msg(c, s, len);
 	} else if (srv->gateway != NULL) {
 		srv->gateway(s, len, c->peer, srv->data);
+	}
+	/* §8: CALL:, CALLINFO: and NOT: lines, as ncidd (not MSG:) */
+	if (c->ack && !has_prefix(s, len, "MSG: ")) {
+		return client_reply(c, ncid_format_ack(s, len));
 	}
 	return true;
 }
@@ -392,9 +449,9 @@ static GInetAddress *peer_address(GSocketConnection *conn) {
 	return a;
 }
 
-static bool is_gateway(struct ncid_server *s, GInetAddress *a) {
-	for (guint i = 0; a != NULL && i < s->gateways->len; i++) {
-		GInetAddressMask *m = g_ptr_array_index(s->gateways, i);
+static bool is_in(GPtrArray *masks, GInetAddress *a) {
+	for (guint i = 0; a != NULL && i < masks->len; i++) {
+		GInetAddressMask *m = g_ptr_array_index(masks, i);
 		if (g_inet_address_mask_get_family(m) == g_inet_address_get_family(a) &&
 		    g_inet_address_mask_matches(m, a)) {
 			return true;
@@ -416,7 +473,8 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	g_socket_set_blocking(c->sock, FALSE);
 	GInetAddress *a = peer_address(conn);
 	c->peer = a != NULL ? g_inet_address_to_string(a) : g_strdup("?");
-	c->gateway = is_gateway(s, a);
+	c->gateway = is_in(s->gateways, a);
+	c->editor = is_in(s->editors, a);
 	g_clear_object(&a);
 	c->in = g_string_new(NULL);
 	c->held = g_string_new(NULL);
@@ -484,8 +542,9 @@ static gpointer sender_main(gpointer data) {
 	}
 }
 
-/* The masks of a gateways setting; NULL (why set) when one is no address. */
-static GPtrArray *parse_gateways(const char *list, char **why) {
+/* The masks of an address list setting (ncid-gateways, ncid-editors);
+ * NULL (why set) when one is no address. */
+static GPtrArray *parse_masks(const char *key, const char *list, char **why) {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
 	if (list == NULL || strcmp(list, "none") == 0) {
 		return out;
@@ -498,7 +557,7 @@ static GPtrArray *parse_gateways(const char *list, char **why) {
 		GError *err = NULL;
 		GInetAddressMask *m = g_inet_address_mask_new_from_string(*p, &err);
 		if (m == NULL) {
-			*why = g_strdup_printf("ncid-gateways: %s: %s", *p, err->message);
+			*why = g_strdup_printf("%s: %s: %s", key, *p, err->message);
 			g_error_free(err);
 			g_strfreev(parts);
 			g_ptr_array_free(out, TRUE);
@@ -512,8 +571,13 @@ static GPtrArray *parse_gateways(const char *list, char **why) {
 
 struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, char **why) {
 	const char *host = opts->host;
-	GPtrArray *gateways = parse_gateways(opts->gateways, why);
+	GPtrArray *gateways = parse_masks("ncid-gateways", opts->gateways, why);
 	if (gateways == NULL) {
+		return NULL;
+	}
+	GPtrArray *editors = parse_masks("ncid-editors", opts->editors, why);
+	if (editors == NULL) {
+		g_ptr_array_free(gateways, TRUE);
 		return NULL;
 	}
 	GInetAddress *ia = strcmp(host, "*") == 0 ? g_inet_address_new_any(G_SOCKET_FAMILY_IPV6)
@@ -523,6 +587,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 	if (ia == NULL) {
 		*why = g_strdup_printf("%s is not an IP address", host);
 		g_ptr_array_free(gateways, TRUE);
+		g_ptr_array_free(editors, TRUE);
 		return NULL;
 	}
 	GSocketAddress *addr = g_inet_socket_address_new(ia, (guint16)opts->port);
@@ -539,6 +604,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 		g_object_unref(s->service);
 		g_free(s);
 		g_ptr_array_free(gateways, TRUE);
+		g_ptr_array_free(editors, TRUE);
 		return NULL;
 	}
 	g_object_unref(addr);
@@ -551,6 +617,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 		g_object_unref(s->service);
 		g_free(s);
 		g_ptr_array_free(gateways, TRUE);
+		g_ptr_array_free(editors, TRUE);
 		return NULL;
 	}
 	g_mutex_init(&s->lock);
@@ -559,8 +626,10 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 	s->epsrc = fd_watch_new(s->epfd, G_IO_IN, on_clients, s, NULL);
 	s->version = g_strdup(opts->version);
 	s->gateways = gateways;
+	s->editors = editors;
 	s->log = opts->log;
 	s->gateway = opts->gateway;
+	s->job = opts->job;
 	s->data = opts->data;
 	g_signal_connect(s->service, "incoming", G_CALLBACK(on_incoming), s);
 	g_socket_service_start(s->service);
@@ -589,6 +658,7 @@ void ncid_server_destroy(struct ncid_server *s) {
 	close(s->epfd);
 	g_object_unref(s->service);
 	g_ptr_array_free(s->gateways, TRUE);
+	g_ptr_array_free(s->editors, TRUE);
 	g_free(s->version);
 	g_free(s);
 }

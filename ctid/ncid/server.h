@@ -4,7 +4,7 @@
 /*
  * A TCP server speaking NCID's client protocol on the GLib main loop
  * (ncid.h formats the lines; sections cited are those of
- * /work/research/ncid.md). Each client gets the greeting at once, then,
+ * doc/ncid.md). Each client gets the greeting at once, then,
  * after its HELLO: lines (§2; at most NCID_HELLO_WAIT_MS later), the call
  * log the owner hands over with "250"/"252" ("251" for a client that said
  * HELLO: CMD: no_log) and "300", then every line broadcast.
@@ -15,7 +15,9 @@
  * to its end, so garbage and endless lines cost nothing. CALL: and
  * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
  * address is one of the gateways', and their MSG: and NOT: lines (§3.5)
- * go to every client (ncid_relay_msg()); other lines are read and ignored.
+ * go to every client (ncid_relay_msg()); client jobs (REQ: and WRK:
+ * lines, feature sets 3 and 4, jobs.h) are answered to the client that
+ * sent them; other lines are read and ignored.
  *
  * Broadcast lines are sent by a thread of the server's own at nice 10, so
  * that a hundred clients' sends never stand between a call and its popup;
@@ -23,7 +25,10 @@
  * the main loop.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "jobs.h"
 
 #define NCID_SERVER_QUEUE_MAX (256 * 1024)
 #define NCID_LINE_MAX	      1024 /* the longest line read from a client */
@@ -38,12 +43,20 @@ struct ncid_server_options {
 	/* Addresses and ADDR/BITS ranges of the gateways, separated by commas
 	 * or blanks, or "none"; NULL: none. */
 	const char *gateways;
+	/* Those of the editors, whose alias jobs may change contacts (the
+	 * job function is told); NULL: none. */
+	const char *editors;
 	/* The call log for a new client: CIDLOG: lines (CRLF-terminated,
 	 * ncid.h) as a new string the server g_free()s, or NULL for none. */
 	char *(*log)(void *data);
 	/* A CALL: or CALLINFO: line (without its line break) from a gateway at
 	 * peer (its address). */
 	void (*gateway)(const char *line, size_t len, const char *peer, void *data);
+	/* A client job (§7) from a client at peer, editor when its address is
+	 * one of the editors': the block that answers it (ncid_format_block())
+	 * as a new string the server sends and g_free()s, or NULL for none.
+	 * The server answers REQ: REREAD (§7.2), REQ: YO and REQ: ACK (§8) itself. */
+	char *(*job)(const struct ncid_job *job, const char *peer, bool editor, void *data);
 	void *data;
 };
 

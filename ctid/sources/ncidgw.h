@@ -5,7 +5,7 @@
  * NCID gateways (sip2ncid, wc2ncid, yac2ncid, obi2ncid, NCID Android...):
  * programs that see calls somewhere (SIP packets, a Whozz Calling box, a
  * phone) and tell an NCID server over TCP, one line per event (NCID API 1.5,
- * feature set 2; /work/research/ncid.md §4):
+ * feature set 2; doc/ncid.md §4):
  *
  *   CALL: ###DATE<mmddhhmm>...CALL<IN|OUT|PID|HUP|BLK|WID>...LINE<id>...NMBR<n>...NAME<name>+++
  *   CALLINFO:

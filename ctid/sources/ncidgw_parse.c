@@ -1,5 +1,5 @@
 /* NCID gateways' CALL: and CALLINFO: lines to call events. The formats and
- * how NCID's own server reads them: /work/research/ncid.md §4 (NCID 1.6,
+ * how NCID's own server reads them: doc/ncid.md §4 (NCID 1.6,
  * API 1.5: doc/NCID-API.md and server/ncidd.c). */
 #include <errno.h>
 #include <stdio.h>

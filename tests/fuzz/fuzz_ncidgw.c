@@ -3,7 +3,7 @@
  * a gateway, cut into lines at LF or CR as the NCID server does (at most
  * NCIDGW_INPUT_MAX + 16 bytes a line, so overlong ones are exercised), each
  * line fed to the parser with time moving on, calls expired now and then.
- * The seeds (corpus/ncidgw/) are the lines of /work/research/ncid.md §4:
+ * The seeds (corpus/ncidgw/) are the lines of doc/ncid.md §4:
  * NCID 1.6's test/test-gw-calls.data, the sip2ncid man page, yac2ncid's and
  * wc2ncid's formats, and the NCID API document's NCID Android example.
  */

@@ -4,7 +4,7 @@
  * into lines at LF or CR as the server does; whatever a line holds, what
  * goes out is NULL with a reason, or exactly one CRLF-ended line in the
  * form clients split ("LABEL: TEXT ***DATE*…*MTYPE*…*"). The seeds
- * (corpus/ncidmsg/) are /work/research/ncid.md §3.5's lines: the NCID API
+ * (corpus/ncidmsg/) are doc/ncid.md §3.5's lines: the NCID API
  * document's NOT: example and test-client.data's MSG:.
  */
 #include <stddef.h>
