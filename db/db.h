@@ -201,11 +201,11 @@ enum db_match_kind {
 
 struct db_match {
 	enum db_match_kind kind;
-	int64_t contact_id; /* 0 unless exactly one contact matched */
-	bool ambiguous;	    /* several contacts matched equally well */
-	bool withheld;	    /* the number was P, O, PRIVATE ... */
-	int suffix_digits;  /* digits compared, for a suffix match */
-	char e164[17];	    /* the incoming number in E.164, or "" */
+	int64_t contact_id;	    /* 0 unless exactly one contact matched */
+	bool ambiguous;		    /* several contacts matched equally well */
+	bool withheld;		    /* the number was P, O, PRIVATE ... */
+	int suffix_digits;	    /* digits compared, for a suffix match */
+	char e164[17];		    /* the incoming number in E.164, or "" */
 	char name[DB_NAME_MAX + 1]; /* the contact's name, or "" */
 };
 
