@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "fuzz_lines.h"
 #include "jobs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,12 +65,6 @@ static void check(const char *s, size_t len) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-	size_t start = 0;
-	for (size_t i = 0; i <= size; i++) {
-		if (i == size || data[i] == '\n' || data[i] == '\r') {
-			check((const char *)data + start, i - start);
-			start = i + 1;
-		}
-	}
+	fuzz_lines(data, size, check);
 	return 0;
 }
