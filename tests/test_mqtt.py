@@ -15,6 +15,7 @@ Usage: test_mqtt.py CTID CTIDCTL MODEMSIM
 import json
 import os
 import pwd
+import re
 import socket
 import subprocess
 import sys
@@ -242,6 +243,10 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(idle and w.attached and w.own and len(w.woken) <= 2,
            'a call published: the main loop does not wake itself (%s)' % w,
            watcher.all()[start:])
+    # nor do its writes to the database wake its watch for other programs'
+    inotify = re.findall(r'^read\(\d+<anon_inode:inotify>', w.traced, re.M)
+    tap.ok(w.attached and not inotify, "the call's writes do not wake the watch for other "
+           "programs' (%d reads of it)" % len(inotify))
 
     # What a new subscriber (Home Assistant starting later) gets at once.
     want = {'ctid/status', 'ctid/line/ttyACM0/state', 'ctid/missed', 'ctid/last_caller',

@@ -60,7 +60,8 @@ static gboolean on_events(gint fd, GIOCondition cond, gpointer data) {
 struct dbwatch *dbwatch_create(const char *path, void (*fn)(void *data), void *data) {
 	char *dir = g_path_get_dirname(path);
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd < 0 || inotify_add_watch(fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+	/* not IN_MODIFY: each of the daemon's own writes would wake it */
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
 		log_warn("Could not watch %s for changes by other programs: %s", dir,
 			 strerror(errno));
 		if (fd >= 0) {

@@ -2,11 +2,15 @@
 #define CTID_DAEMON_DBWATCH_H
 
 /*
- * Notices writes to the database file and its write-ahead log, whoever
- * makes them (ctidctl handling a call, another program), without polling:
- * an inotify watch on the file's folder, its bursts told once, DEBOUNCE_MS
- * after the last write. Nothing wakes while nothing is written. The daemon's
- * own writes are told too: calls_changed_elsewhere() tells them apart.
+ * Notices writes to the database file and its write-ahead log by other
+ * programs (ctidctl handling a call, a restore moving a file in place),
+ * without polling: an inotify watch on the file's folder for a file
+ * closed after writing or moved there, its bursts told once, DEBOUNCE_MS
+ * after the last. A program's writes are told when it closes the file, as
+ * ctidctl does when it exits; the daemon's connections keep theirs open,
+ * so its own writes, several a call, wake nothing. What is told may still
+ * be no change (a program that only read): calls_changed_elsewhere()
+ * tells.
  */
 
 struct dbwatch;
