@@ -18,8 +18,8 @@ hang, close, open, clients, quit), with
 and the reports "login ok EVENTS" or "login failed" for each Login, and
 "originate CHANNEL EXTEN CONTEXT async=ASYNC" for each Originate (answered
 "Response: Success" / "Message: Originate successfully queued", as Asterisk
-16 does for an asynchronous one: research/ami.md §4). What
-the server says follows research/ami.md: the banner "Asterisk Call
+16 does for an asynchronous one: doc/ami.md §4). What
+the server says follows doc/ami.md: the banner "Asterisk Call
 Manager/9.0.0" (Asterisk 20) with no blank line after it; "Response:
 Success" / "Message: Authentication accepted"; on a wrong secret "Response:
 Error" / "Message: Authentication failed", then the connection is closed.

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "ami.h"
 #include "tap.h"
 
@@ -152,6 +154,48 @@ static void test_missed(void) {
 }
 
 static void feed(struct ami_parser *p, const char *text);
+
+/* Asterisk's ids carry its SystemName ("pbx-1529936170.42") and may be 149
+ * characters long (AST_MAX_UNIQUEID, doc/ami.md §5.2): a fixture whose ids
+ * have a long one is followed as the same fixture is. */
+static void test_long_ids(void) {
+	char path[512];
+	snprintf(path, sizeof(path), "%s/ami/sweeney_cancel_ext_to_ext.txt", FIXTURES_DIR);
+	char *text = NULL;
+	if (!ok(g_file_get_contents(path, &text, NULL, NULL), "read %s", path)) {
+		return;
+	}
+	/* a 110-character SystemName before each channel's id */
+	GString *name = g_string_new("telephone-system-of-the-front-office");
+	while (name->len < 110) {
+		g_string_append(name, "-and-the-back-office");
+	}
+	g_string_truncate(name, 110);
+	g_string_append_c(name, '-');
+	GString *out = g_string_new(NULL);
+	char **lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l != NULL; l++) {
+		const char *colon = strstr(*l, "id: ");
+		bool id = colon != NULL && strchr(*l, ':') == colon + 2 && colon[4] != '\0';
+		if (id) {
+			g_string_append_len(out, *l, colon + 4 - *l);
+			g_string_append(out, name->str);
+			g_string_append(out, colon + 4);
+		} else if ((*l)[0] != '#') {
+			g_string_append(out, *l);
+		}
+		g_string_append_c(out, '\n');
+	}
+	struct ami_parser *p = fresh("from-internal");
+	feed(p, out->str);
+	is_int(nstarted, 1, "ids of %zu characters: the call is followed", name->len + 17);
+	is_int(last()->info.state, CALL_STATE_MISSED, "to its end, missed");
+	ami_parser_destroy(p);
+	g_strfreev(lines);
+	g_string_free(out, TRUE);
+	g_string_free(name, TRUE);
+	g_free(text);
+}
 
 /* The first change of a kind, coming in or going out. */
 static const struct change *find_change(enum call_change what, bool outgoing) {
@@ -348,5 +392,6 @@ int main(void) {
 	test_login();
 	test_channel_names();
 	test_many_at_once();
+	test_long_ids();
 	return tap_done();
 }

@@ -1,5 +1,5 @@
 /* AMI messages to call events. The events and their fields:
- * research/ami.md (Asterisk's AMI v2 specification and its generated event
+ * doc/ami.md (Asterisk's AMI v2 specification and its generated event
  * reference; transcripts from real PBXes). */
 #include <errno.h>
 #include <glib.h>
@@ -13,8 +13,10 @@
 
 #define MAX_HEADERS 96
 #define MSG_BYTES   12288
-#define ID_MAX	    64 /* "195176c06ab8-1529936170.42" with a SystemName */
-#define CHAN_MAX    96
+/* Asterisk's AST_MAX_UNIQUEID, its ids' room: "pbx-1529936170.42", the
+ * PBX's SystemName first (doc/ami.md §5.2) */
+#define ID_MAX	 150
+#define CHAN_MAX 96
 
 struct header {
 	const char *key, *value;
