@@ -19,7 +19,7 @@ It prints "ready PORT" once it listens, then reads one command a line:
 
 and reports "client N" when a client connects (N: how many there are),
 "gone N" when one leaves, and "ok" after each command. The box sends
-nothing on connect and needs nothing from the client (research:
+nothing on connect and needs nothing from the client (see
 doc/fritzbox.md §3).
 """
 

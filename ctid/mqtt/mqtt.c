@@ -277,7 +277,7 @@ struct mqtt *mqtt_create(const struct mqtt_options *o, const struct mqtt_hooks *
 	}
 	if (rc == MOSQ_ERR_SUCCESS && o->tls) {
 		/* 2.0.11 cannot reconnect with MOSQ_OPT_TLS_USE_OS_CERTS alone, so
-		 * the system's store is named (research notes §7) */
+		 * the system's store is named (doc/mqtt-ha.md §7) */
 		rc = o->ca_file != NULL
 			     ? mosquitto_tls_set(m->mosq, o->ca_file, NULL, NULL, NULL, NULL)
 			     : mosquitto_tls_set(m->mosq, NULL, "/etc/ssl/certs", NULL, NULL, NULL);
