@@ -113,8 +113,12 @@ class Manager(Box):
                     fields.get('channel'), fields.get('exten'), fields.get('context'),
                     fields.get('async')))
                 c.sendall(b'Response: Success\r\nMessage: Originate successfully queued\r\n\r\n')
-            elif 'action' in fields:
+            elif 'action' in fields and c not in self.logged_in:
                 c.sendall(b'Response: Error\r\nMessage: Permission denied\r\n\r\n')
+            elif 'action' in fields:  # manager.c: an action it has no handler for
+                c.sendall(('Response: Error\r\nMessage: Invalid/unknown command: %s. Use Action: '
+                           'ListCommands to show available commands.\r\n\r\n'
+                           % fields['action']).encode())
         self.pending[c] = buf
 
     def command(self, line):
