@@ -98,7 +98,7 @@ static char *call_log(void *data) {
 	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
 	struct db_call_filter f = {.limit = NCIDOUT_LOG_MAX};
 	struct log_lines l = {lines, calls_db(o->calls)};
-	if (db_call_foreach(l.db, &f, add_log_line, &l) < 0) {
+	if (l.db == NULL || db_call_foreach(l.db, &f, add_log_line, &l) < 0) {
 		log_warn("NCID: could not read the call log; clients get none");
 	}
 	GString *out = g_string_new(NULL);
@@ -139,9 +139,10 @@ static char *status(const char *peer, const char *fmt, ...) {
  * NMBRONLY alias: a number's name); ctid keeps no alias of names or lines
  * and no black or white list. */
 static char *info_job(struct ncidout *o, const struct ncid_job *job) {
+	struct db *db = calls_db(o->calls); /* NULL: a restore could not reopen it */
 	struct db_match m = {0};
-	bool known = job->number[0] != '\0' &&
-		     db_lookup(calls_db(o->calls), job->number, &m) == 0 && m.contact_id != 0;
+	bool known = db != NULL && job->number[0] != '\0' && db_lookup(db, job->number, &m) == 0 &&
+		     m.contact_id != 0;
 	char *text = g_strdup_printf("alias %s%s\nneither", known ? "NMBRONLY" : "NOALIAS",
 				     job->line != NULL ? " NOALIAS" : "");
 	char *block = ncid_format_block(NCID_BLOCK_PERMITTED, text);
@@ -184,6 +185,9 @@ static char *alias_job(struct ncidout *o, const struct ncid_job *job, const char
 			      DB_NAME_MAX);
 	}
 	struct db *db = calls_db(o->calls);
+	if (db == NULL) {
+		return status(peer, "the database is not open; nothing was changed");
+	}
 	struct db_match m = {0};
 	int ret = db_check_text(number, DB_NUMBER_MAX, false) < 0 ? -EINVAL
 								  : db_lookup(db, number, &m);
