@@ -302,6 +302,11 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_(error_of(api.ListCalls, dbus.Dictionary({'missed': 'yes'}, signature='sv'),
                      dbus.UInt32(5)),
             'org.freedesktop.DBus.Error.InvalidArgs', 'a filter of the wrong type')
+    # an unknown key whose 40th byte falls inside a character: the error
+    # names it in whole characters (libdbus aborts on one that is not UTF-8)
+    tap.is_(error_of(api.ListCalls, dbus.Dictionary({'x' * 39 + 'жук': True}, signature='sv'),
+                     dbus.UInt32(5)),
+            'org.freedesktop.DBus.Error.InvalidArgs', 'an unknown filter key cut inside a letter')
     tap.is_(error_of(api.AddNote, 'nobody-at-all', 'x'), 'org.ctid.Ctid1.Error.NotFound',
             'AddNote for an unknown contact: NotFound')
     tap.is_(error_of(api.AddNote, "'; DROP TABLE contacts; --", 'x'),

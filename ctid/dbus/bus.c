@@ -9,6 +9,7 @@
 #include "dbus_glib.h"
 #include "introspect.h"
 #include "log.h"
+#include "utf8.h"
 
 /* Bounds on what callers may send; libdbus already guarantees UTF-8. */
 #define MAX_NUMBER  64
@@ -269,11 +270,13 @@ static DBusMessage *method_list_calls(struct bus *bus, DBusMessage *msg) {
 	struct bus_call_filter f = {0};
 	const char *bad = "";
 	if (!read_filter(&it, &f, &bad)) {
+		/* the key's first 40 bytes, whole characters: libdbus aborts on
+		 * an error message that is not UTF-8 */
 		char text[160];
 		snprintf(text, sizeof(text),
-			 "ListCalls: bad filter key '%.40s' (missed b, unhandled b, since x, "
+			 "ListCalls: bad filter key '%.*s' (missed b, unhandled b, since x, "
 			 "contact x, number s)",
-			 bad);
+			 (int)utf8_prefix(bad, strlen(bad), 40), bad);
 		return invalid_args(msg, text);
 	}
 	dbus_message_iter_next(&it);
