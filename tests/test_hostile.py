@@ -139,6 +139,21 @@ with ctidtest.Harness(timeout=180) as h:
     names = sorted(c['name'] for c in json.loads(out)) if status == 0 else []
     tap.is_(names, sorted(NAMES), 'JSON: every name comes back exactly, escaped')
 
+    # Bytes that are not UTF-8 in a name, as a tool other than ctid may
+    # have written them (an import of a Latin-1 file with sqlite3, say): the
+    # sinks get whole characters, U+FFFD for each bad byte (libdbus and GLib
+    # abort or refuse on a string that is not UTF-8).
+    with sqlite3.connect(db) as conn:
+        cur = conn.execute("INSERT INTO contacts (name, company, created, updated) "
+                           "VALUES (CAST(? AS TEXT), 'Caf\xe9', 0, 0)", (b'Ren\xe9 L\xf6we',))
+        latin1 = cur.lastrowid
+        conn.execute("INSERT INTO notes (contact_id, kind, text, status, created) "
+                     "VALUES (?, 'request', CAST(? AS TEXT), 'open', 0)",
+                     (latin1, b'cr\xe8me noire'))
+        conn.execute("INSERT INTO phones (contact_id, label, raw, e164, digits, rdigits) "
+                     "VALUES (?, NULL, '01134968999', '+441134968999', '441134968999', "
+                     "'999869431144')", (latin1,))
+
     # The daemon: calls from the contacts and from the modem, popups, D-Bus,
     # the log.
     devdir = h.mkdtemp('dev')
@@ -153,7 +168,8 @@ with ctidtest.Harness(timeout=180) as h:
                       '--ring-timeout', '1', '-v', '-v'], env=benv, log_name='ctid.log')
     tap.ok(monitor.expect('{"event":"ModemAdded"', 10), 'the daemon runs')
     # calls from two contacts: markup, and a right-to-left override
-    calls = [('01134960000', None), ('0113496%04d' % NAMES.index('Ivan \u202eK0018'), None)]
+    calls = [('01134960000', None), ('0113496%04d' % NAMES.index('Ivan \u202eK0018'), None),
+             ('01134968999', None)]
     calls += [('0161496%04d' % k, n) for k, n in enumerate(HOSTILE['modem_names'])]
     events = []
     for number, name in calls:
@@ -166,7 +182,10 @@ with ctidtest.Harness(timeout=180) as h:
             'D-Bus: calls from the contacts carry them')
     tap.is_([e.get('contact_name') for e in events[:2]], [NAMES[0], 'Ivan \u202eK0018'],
             'D-Bus: the names exactly (data; clients escape)')
-    tap.is_([e.get('name') for e in events[2:]], HOSTILE['modem_names'],
+    tap.is_((events[2].get('contact_id'), events[2].get('contact_name')),
+            (latin1, 'Ren\ufffd L\ufffdwe'),
+            'D-Bus: bytes that are not UTF-8 in a name come as U+FFFD, the call goes on')
+    tap.is_([e.get('name') for e in events[3:]], HOSTILE['modem_names'],
             "D-Bus: the telco's names exactly")
     pops = server.wait_notify(2 * len(calls), 10)
     texts = [p.summary + '\n' + p.body for p in pops]

@@ -383,9 +383,9 @@ void mqttout_call(struct mqttout *o, enum call_change change, const struct call_
 		/* §3: Home Assistant refuses a sensor's state longer than 255
 		 * characters (a telco's name may be 1,023 bytes): the first 255,
 		 * the whole name in ctid/last_call */
-		char *state = g_utf8_validate(caller, -1, NULL)
-				      ? g_utf8_substring(caller, 0, MIN(g_utf8_strlen(caller, -1), 255))
-				      : g_strndup(caller, 255);
+		char *valid = g_utf8_make_valid(caller, -1); /* U+FFFD for a stray byte */
+		char *state = g_utf8_substring(valid, 0, MIN(g_utf8_strlen(valid, -1), 255));
+		g_free(valid);
 		topic = g_strdup_printf("%s/last_caller", o->prefix);
 		mqtt_publish(o->mqtt, topic, state, true);
 		g_free(topic);

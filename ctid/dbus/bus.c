@@ -29,6 +29,23 @@ struct bus {
 	unsigned int backoff;
 };
 
+/*
+ * Appends s (NULL: "") as a D-Bus string. libdbus aborts the process on a
+ * string that is not UTF-8, and text need not be: the database may hold
+ * bytes another program wrote (a Latin-1 file imported with sqlite3), the
+ * configuration and a path are the user's bytes. Each byte that is no
+ * part of a character becomes U+FFFD, as in ctid's JSON.
+ */
+static void append_str(DBusMessageIter *it, const char *s) {
+	const char *v = s != NULL ? s : "";
+	char *valid = g_utf8_validate(v, -1, NULL) ? NULL : g_utf8_make_valid(v, -1);
+	if (valid != NULL) {
+		v = valid;
+	}
+	dbus_message_iter_append_basic(it, DBUS_TYPE_STRING, &v);
+	g_free(valid);
+}
+
 /* Dictionaries */
 
 static void dict_open(DBusMessageIter *it, DBusMessageIter *dict) {
@@ -47,8 +64,13 @@ static void dict_entry(DBusMessageIter *dict, const char *key, int type, const c
 }
 
 static void dict_str(DBusMessageIter *dict, const char *key, const char *value) {
-	const char *v = value != NULL ? value : "";
-	dict_entry(dict, key, DBUS_TYPE_STRING, "s", &v);
+	DBusMessageIter entry, var;
+	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &var);
+	append_str(&var, value);
+	dbus_message_iter_close_container(&entry, &var);
+	dbus_message_iter_close_container(dict, &entry);
 }
 
 static void dict_x(DBusMessageIter *dict, const char *key, int64_t value) {
@@ -386,8 +408,9 @@ static DBusMessage *method_call_back(struct bus *bus, DBusMessage *msg) {
 		return error_reply(msg, ret, "CallBack failed");
 	}
 	DBusMessage *reply = dbus_message_new_method_return(msg);
-	const char *n = number;
-	dbus_message_append_args(reply, DBUS_TYPE_STRING, &n, DBUS_TYPE_INVALID);
+	DBusMessageIter it;
+	dbus_message_iter_init_append(reply, &it);
+	append_str(&it, number);
 	return reply;
 }
 
@@ -424,8 +447,8 @@ static void append_database(struct bus *bus, DBusMessageIter *it) {
 static void append_setting(const char *key, const char *value, void *ctx) {
 	DBusMessageIter pair;
 	dbus_message_iter_open_container(ctx, DBUS_TYPE_STRUCT, NULL, &pair);
-	dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &key);
-	dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &value);
+	append_str(&pair, key);
+	append_str(&pair, value);
 	dbus_message_iter_close_container(ctx, &pair);
 }
 
@@ -452,7 +475,7 @@ static void append_web(struct bus *bus, DBusMessageIter *it) {
 	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "as", &var);
 	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "s", &array);
 	for (size_t i = 0; urls != NULL && urls[i] != NULL; i++) {
-		dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &urls[i]);
+		append_str(&array, urls[i]);
 	}
 	dbus_message_iter_close_container(&var, &array);
 	dbus_message_iter_close_container(&entry, &var);
@@ -785,7 +808,9 @@ void bus_emit_modem_removed(struct bus *bus, const char *path) {
 	if (sig == NULL) {
 		return;
 	}
-	dbus_message_append_args(sig, DBUS_TYPE_STRING, &path, DBUS_TYPE_INVALID);
+	DBusMessageIter it;
+	dbus_message_iter_init_append(sig, &it);
+	append_str(&it, path);
 	send_signal(bus, sig);
 }
 
