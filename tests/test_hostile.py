@@ -214,6 +214,9 @@ with ctidtest.Harness(timeout=180) as h:
         found[name] = r.json().get('name') if r.ok else r.status_code
         ctype, csp = r.headers.get('Content-Type'), r.headers.get('Content-Security-Policy', '')
     tap.is_(found, {n: n for n in NAMES}, 'web: every name exactly, as JSON')
+    r = requests.get(api + 'contacts/%d' % latin1, headers=auth, timeout=10)
+    tap.is_((r.status_code, r.json().get('name') if r.ok else r.text[:200]),
+            (200, 'Ren\ufffd L\ufffdwe'), 'web: stray bytes in a name as U+FFFD, in valid JSON')
     tap.ok(ctype == 'application/json' and "default-src 'none'" in csp and
            r.headers.get('X-Content-Type-Options') == 'nosniff',
            'web: JSON under a policy that loads and runs nothing, never sniffed', r.headers)
