@@ -481,6 +481,28 @@ int main(void) {
 	ok(nlen <= NCID_FIELD_MAX && g_utf8_validate(name, (gssize)nlen, NULL),
 	   "name cut to %d bytes at a character boundary (%zu)", NCID_FIELD_MAX, nlen);
 	g_free(s);
+	/* bytes that are not UTF-8 (a database another program wrote): U+FFFD
+	 * each, the field still within NCID_FIELD_MAX bytes */
+	bad.name = "Ren\xe9 L\xf6we";
+	s = ncid_format_call("CID", &bad);
+	ok(strstr(s, "*NAME*Ren\xef\xbf\xbd L\xef\xbf\xbdwe*\r\n") != NULL,
+	   "stray bytes in a name become U+FFFD");
+	g_free(s);
+	bad.name = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
+	s = ncid_format_call("CID", &bad);
+	name = strstr(s, "*NAME*") + 6;
+	nlen = (size_t)(strchr(name, '*') - name);
+	ok(nlen <= NCID_FIELD_MAX && g_utf8_validate(s, -1, NULL),
+	   "20 stray bytes: %zu bytes of U+FFFD, the line UTF-8", nlen);
+	g_free(s);
+	char msg_bad[] = "MSG: caf\xe9 ###NAME*Ren\xe9*";
+	struct tm stamp = at(2026, 1, 2, 3, 4, 5);
+	const char *why2 = NULL;
+	s = ncid_relay_msg(msg_bad, strlen(msg_bad), &stamp, &why2);
+	ok(s != NULL && g_utf8_validate(s, -1, NULL) && strstr(s, "caf\xef\xbf\xbd ***") != NULL &&
+		   strstr(s, "*NAME*Ren\xef\xbf\xbd*") != NULL,
+	   "a relayed message's stray bytes become U+FFFD too");
+	g_free(s);
 
 	/* §3.2, test-client.data: OUT: *DATE*07142011*TIME*0905*LINE*VOIP*NMBR*12345*... */
 	struct ncid_call out = {.when = at(2011, 7, 14, 9, 5, 0),

@@ -30,22 +30,36 @@ char *ncid_greeting(const char *version) {
 }
 
 /* Appends s[0..len) with "*", CR, LF and the other control characters made
- * spaces, so that the text cannot end a field or a line early. */
+ * spaces, so that the text cannot end a field or a line early, and each
+ * byte that is no part of a character U+FFFD (a database another program
+ * wrote may hold them; clients read UTF-8). */
 static void append_clean(GString *out, const char *s, size_t len) {
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)s[i];
-		g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+		size_t n = utf8_char_len(s + i, len - i);
+		if (n == 0) {
+			g_string_append(out, "\xEF\xBF\xBD");
+			i++;
+		} else if (n == 1) {
+			g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+			i++;
+		} else {
+			g_string_append_len(out, s + i, (gssize)n);
+			i += n;
+		}
 	}
 }
 
 /* Appends s to out as one field: fallback when empty, at most
- * NCID_FIELD_MAX bytes cut at a UTF-8 boundary, no "*" or control
- * characters. */
+ * NCID_FIELD_MAX bytes cut at a character's end, no "*" or control
+ * characters, UTF-8. */
 static void append_field(GString *out, const char *s, const char *fallback) {
 	if (s == NULL || s[0] == '\0') {
 		s = fallback;
 	}
-	append_clean(out, s, utf8_prefix(s, strlen(s), NCID_FIELD_MAX));
+	char *valid = g_utf8_make_valid(s, -1);
+	append_clean(out, valid, utf8_prefix(valid, strlen(valid), NCID_FIELD_MAX));
+	g_free(valid);
 	g_string_append_c(out, '*');
 }
 
@@ -227,7 +241,7 @@ static bool read_msg_fields(const char *p, const char *end, const char *val[], s
 
 static void append_given(GString *out, const char *v, size_t len, const char *fallback) {
 	if (v != NULL && len > 0) {
-		g_string_append_len(out, v, (gssize)len);
+		append_clean(out, v, len); /* stray bytes as U+FFFD */
 	} else {
 		g_string_append(out, fallback);
 	}
