@@ -350,15 +350,14 @@ static void test_lookup(void) {
 	/* a long name in Cyrillic (two bytes a letter): the popup, D-Bus,
 	 * NCID and MQTT get all of it, and whole characters (D-Bus refuses
 	 * a string that is not UTF-8) */
-	char longname[256] = "";
+	char longname[512] = "";
 	for (int i = 0; i < 40; i++) {
 		strcat(longname, "Жук ");
 	}
 	strcat(longname, "и сыновья");
 	int64_t zhuk = add_contact(db, longname, NULL, "+380 44 123 4567");
 	db_lookup(db, "+380441234567", &m);
-	ok(m.contact_id == zhuk && strcmp(m.name, longname) == 0 &&
-		   utf8_valid(m.name, strlen(m.name)),
+	ok(m.contact_id == zhuk && strcmp(m.name, longname) == 0 && utf8_valid(m.name, strlen(m.name)),
 	   "a %zu-byte name comes whole with its match", strlen(longname));
 	db_close(db);
 
