@@ -151,13 +151,14 @@ class SelfWakeups:
     with-block runs: how often its loop woke itself. Its own wake-ups are
     writes to the eventfds it polls; writes to other threads' eventfds are
     hand-offs. After the block: .writes (eventfd writes), .woken (those to
-    its own), .own (the eventfds it polls), .attached, .traced (the trace)."""
+    its own), .own (the eventfds it polls), .attached, .traced (the trace,
+    each descriptor with what it is: a socket as TCP:[local->peer])."""
 
     def __init__(self, pid, path):
         self.pid, self.path = pid, path
 
     def __enter__(self):
-        self.tracer = subprocess.Popen(['strace', '-y', '-e', 'trace=poll,read,write',
+        self.tracer = subprocess.Popen(['strace', '-yy', '-e', 'trace=poll,read,write',
                                         '-o', self.path, '-p', str(self.pid)],
                                        stderr=subprocess.PIPE, text=True)
         self.first = self.tracer.stderr.readline()

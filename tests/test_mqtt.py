@@ -247,6 +247,11 @@ with ctidtest.Harness(timeout=240) as h:
     inotify = re.findall(r'^read\(\d+<anon_inode:inotify>', w.traced, re.M)
     tap.ok(w.attached and not inotify, "the call's writes do not wake the watch for other "
            "programs' (%d reads of it)" % len(inotify))
+    # nor does the broker: what a call publishes goes at QoS 0, no PUBACK
+    # comes back to be read (a dozen a call at QoS 1)
+    acks = re.findall(r'^read\(\d+<TCP:\[[^\]]*->127\.0\.0\.1:%d\]>' % port, w.traced, re.M)
+    tap.ok(w.attached and not acks, 'a call published: nothing to read from the broker '
+           '(%d reads)' % len(acks))
 
     # What a new subscriber (Home Assistant starting later) gets at once.
     want = {'ctid/status', 'ctid/line/ttyACM0/state', 'ctid/missed', 'ctid/last_caller',

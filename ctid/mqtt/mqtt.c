@@ -58,12 +58,23 @@ struct mqtt {
 
 static void update(struct mqtt *m);
 
+/*
+ * What calls publish goes at QoS 0. QoS 1 buys a resend when the link
+ * drops before the broker's PUBACK, which ctid needs nothing of: retained
+ * state is published again on every reconnect, events while the broker is
+ * away are dropped, and Home Assistant subscribes at QoS 0 (doc/mqtt-ha.md
+ * §5). It cost a PUBACK for each message, a dozen a call, each a wake-up
+ * of the main loop to read it. ctid/status, online, offline and the will,
+ * stays at QoS 1.
+ */
+#define CALL_QOS 0
+
 static void publish_retained(struct mqtt *m) {
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, m->retained);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
-		mosquitto_publish(m->mosq, NULL, k, (int)strlen(v), v, 1, true);
+		mosquitto_publish(m->mosq, NULL, k, (int)strlen(v), v, CALL_QOS, true);
 	}
 }
 
@@ -338,7 +349,8 @@ int mqtt_publish(struct mqtt *m, const char *topic, const char *payload, bool re
 		}
 		return -ENOTCONN;
 	}
-	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload), payload, 1, retain);
+	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload), payload, CALL_QOS,
+				   retain);
 	update(m);
 	if (rc == MOSQ_ERR_NO_CONN) {
 		return -ENOTCONN; /* lost just now: on_disconnect says so */
