@@ -319,6 +319,11 @@ with ctidtest.Harness(timeout=240) as h:
     broker = start_broker('mosquitto-2.log')
     tap.ok(watcher.wait('ctid/status', 'online', timeout=20), 'ctid reconnects: online again',
            daemon.log())
+    # the broker has the state again once a subscriber that was there sees
+    # it come (online, the first, says nothing of the rest); a new one then
+    # gets the broker's retained copies
+    watcher.wait('ctid/line/ttyACM0/state', 'idle', timeout=20)
+    watcher.wait('homeassistant/event/ctid_ctid_line_ttyACM0/config', timeout=20)
     got = retained(port, {'ctid/status', 'ctid/line/ttyACM0/state', 'ctid/missed',
                           'homeassistant/event/ctid_ctid_line_ttyACM0/config'})
     tap.is_(got.get('ctid/line/ttyACM0/state'), ('idle', True),
