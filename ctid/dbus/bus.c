@@ -52,25 +52,33 @@ static void dict_open(DBusMessageIter *it, DBusMessageIter *dict) {
 	dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY, "{sv}", dict);
 }
 
+/* Opens dict's entry key, its value a variant of signature sig, into var;
+ * entry_close() closes both. */
+static void entry_open(DBusMessageIter *dict, const char *key, const char *sig,
+		       DBusMessageIter *entry, DBusMessageIter *var) {
+	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, entry);
+	dbus_message_iter_append_basic(entry, DBUS_TYPE_STRING, &key);
+	dbus_message_iter_open_container(entry, DBUS_TYPE_VARIANT, sig, var);
+}
+
+static void entry_close(DBusMessageIter *dict, DBusMessageIter *entry, DBusMessageIter *var) {
+	dbus_message_iter_close_container(entry, var);
+	dbus_message_iter_close_container(dict, entry);
+}
+
 static void dict_entry(DBusMessageIter *dict, const char *key, int type, const char *sig,
 		       const void *value) {
 	DBusMessageIter entry, var;
-	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
-	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &var);
+	entry_open(dict, key, sig, &entry, &var);
 	dbus_message_iter_append_basic(&var, type, value);
-	dbus_message_iter_close_container(&entry, &var);
-	dbus_message_iter_close_container(dict, &entry);
+	entry_close(dict, &entry, &var);
 }
 
 static void dict_str(DBusMessageIter *dict, const char *key, const char *value) {
 	DBusMessageIter entry, var;
-	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
-	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &var);
+	entry_open(dict, key, "s", &entry, &var);
 	append_str(&var, value);
-	dbus_message_iter_close_container(&entry, &var);
-	dbus_message_iter_close_container(dict, &entry);
+	entry_close(dict, &entry, &var);
 }
 
 static void dict_x(DBusMessageIter *dict, const char *key, int64_t value) {
@@ -468,18 +476,14 @@ static void append_web(struct bus *bus, DBusMessageIter *it) {
 		bus->h->web(bus->data, &urls, &fingerprint);
 	}
 	DBusMessageIter dict, entry, var, array;
-	const char *key = "urls";
 	dict_open(it, &dict);
-	dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
-	dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "as", &var);
+	entry_open(&dict, "urls", "as", &entry, &var);
 	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "s", &array);
 	for (size_t i = 0; urls != NULL && urls[i] != NULL; i++) {
 		append_str(&array, urls[i]);
 	}
 	dbus_message_iter_close_container(&var, &array);
-	dbus_message_iter_close_container(&entry, &var);
-	dbus_message_iter_close_container(&dict, &entry);
+	entry_close(&dict, &entry, &var);
 	dict_str(&dict, "fingerprint", fingerprint != NULL ? fingerprint : "");
 	dbus_message_iter_close_container(it, &dict);
 }
