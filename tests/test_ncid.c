@@ -343,6 +343,15 @@ static void test_job_parse(void) {
 	s = ncid_format_ack("REQ: YO", 7);
 	is_str(s, "ACK: REQ: YO\r\n", "§8: ACK: REQ: YO");
 	g_free(s);
+	/* a line's "*" stays in its acknowledgment; stray bytes, here and in
+	 * blocks, become U+FFFD as in every line ctid sends */
+	const char *line = "NOT: hi ###NAME*Ren\xe9*";
+	s = ncid_format_ack(line, strlen(line));
+	is_str(s, "ACK: NOT: hi ###NAME*Ren\xef\xbf\xbd*\r\n", "ACK keeps * and is UTF-8");
+	g_free(s);
+	s = ncid_format_block(NCID_BLOCK_STATUS, "Ren\xe9 added");
+	ok(strstr(s, "RESP: Ren\xef\xbf\xbd added\r\n") != NULL, "a block's stray byte: U+FFFD");
+	g_free(s);
 }
 
 /* A job the server handed to its owner: "job KIND|PEER|EDITOR|NUMBER" among

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "jobs.h"
+#include "ncid_internal.h"
 
 /* The alias types NCID's server knows (§7.2): the second argument of an
  * alias job starts with one of them and "&&". */
@@ -78,10 +79,8 @@ static size_t divide(struct span inner, bool alias) {
 		}
 		struct span b = span_after(inner, i + 3);
 		for (size_t t = 0; t < G_N_ELEMENTS(alias_types); t++) {
-			char *typed = g_strconcat(alias_types[t], "&&", NULL);
-			bool is = span_starts(b, typed);
-			g_free(typed);
-			if (is) {
+			size_t n = strlen(alias_types[t]);
+			if (span_starts(b, alias_types[t]) && span_starts(span_after(b, n), "&&")) {
 				return i;
 			}
 		}
@@ -192,15 +191,6 @@ void ncid_job_clear(struct ncid_job *j) {
 	*j = (struct ncid_job){0};
 }
 
-/* Appends s[0..len) with control characters made spaces: nothing a client
- * sent or a contact holds can end a line early. */
-static void append_clean(GString *out, const char *s, size_t len) {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		g_string_append_c(out, ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
-	}
-}
-
 char *ncid_format_block(enum ncid_block block, const char *text) {
 	const char *open = "400 Start of data requiring OK";
 	const char *close = "410 End of data";
@@ -227,7 +217,7 @@ char *ncid_format_block(enum ncid_block block, const char *text) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		g_string_append(out, prefix);
-		append_clean(out, p, n);
+		ncid_append_clean(out, p, n, true);
 		g_string_append(out, "\r\n");
 		p = nl != NULL ? nl + 1 : NULL;
 	}
@@ -238,7 +228,7 @@ char *ncid_format_block(enum ncid_block block, const char *text) {
 
 char *ncid_format_ack(const char *line, size_t len) {
 	GString *out = g_string_new("ACK: ");
-	append_clean(out, line, len);
+	ncid_append_clean(out, line, len, true);
 	g_string_append(out, "\r\n");
 	return g_string_free(out, FALSE);
 }

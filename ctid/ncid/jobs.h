@@ -67,12 +67,13 @@ enum ncid_block {
 /*
  * A block: its opening line, each line of text (split at "\n") as an
  * INFO: line (RESP: for NCID_BLOCK_STATUS), its closing line; CRLF-ended,
- * control characters in text made spaces. A new string; g_free() it.
+ * control characters in text made spaces, stray bytes U+FFFD. A new
+ * string; g_free() it.
  */
 char *ncid_format_block(enum ncid_block block, const char *text);
 
 /* "ACK: LINE" (§8): the line a client sent, control characters made
- * spaces. A new string; g_free() it. */
+ * spaces, stray bytes U+FFFD. A new string; g_free() it. */
 char *ncid_format_ack(const char *line, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "ncid.h"
+#include "ncid_internal.h"
 #include "utf8.h"
 
 const char *ncid_withheld_name(enum ncid_withheld w) {
@@ -29,11 +30,7 @@ char *ncid_greeting(const char *version) {
 			       version);
 }
 
-/* Appends s[0..len) with "*", CR, LF and the other control characters made
- * spaces, so that the text cannot end a field or a line early, and each
- * byte that is no part of a character U+FFFD (a database another program
- * wrote may hold them; clients read UTF-8). */
-static void append_clean(GString *out, const char *s, size_t len) {
+void ncid_append_clean(GString *out, const char *s, size_t len, bool keep_star) {
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)s[i];
 		size_t n = utf8_char_len(s + i, len - i);
@@ -41,7 +38,8 @@ static void append_clean(GString *out, const char *s, size_t len) {
 			g_string_append(out, "\xEF\xBF\xBD");
 			i++;
 		} else if (n == 1) {
-			g_string_append_c(out, ch == '*' || ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+			bool blank = (ch == '*' && !keep_star) || ch < 0x20 || ch == 0x7F;
+			g_string_append_c(out, blank ? ' ' : (char)ch);
 			i++;
 		} else {
 			g_string_append_len(out, s + i, (gssize)n);
@@ -58,7 +56,7 @@ static void append_field(GString *out, const char *s, const char *fallback) {
 		s = fallback;
 	}
 	char *valid = g_utf8_make_valid(s, -1);
-	append_clean(out, valid, utf8_prefix(valid, strlen(valid), NCID_FIELD_MAX));
+	ncid_append_clean(out, valid, utf8_prefix(valid, strlen(valid), NCID_FIELD_MAX), false);
 	g_free(valid);
 	g_string_append_c(out, '*');
 }
@@ -145,7 +143,7 @@ const char *ncid_startup_end(enum ncid_log log) {
 
 char *ncid_format_msg(const char *text, const struct tm *when, const char *name, const char *number) {
 	GString *out = g_string_new("MSG: ");
-	append_clean(out, text != NULL ? text : "", text != NULL ? strlen(text) : 0);
+	ncid_append_clean(out, text != NULL ? text : "", text != NULL ? strlen(text) : 0, false);
 	/* §3.5: a space, "***", then the fields in the server's order */
 	g_string_append(out, " ***");
 	append_date_time(out, when);
@@ -241,7 +239,7 @@ static bool read_msg_fields(const char *p, const char *end, const char *val[], s
 
 static void append_given(GString *out, const char *v, size_t len, const char *fallback) {
 	if (v != NULL && len > 0) {
-		append_clean(out, v, len); /* stray bytes as U+FFFD */
+		ncid_append_clean(out, v, len, false); /* stray bytes as U+FFFD */
 	} else {
 		g_string_append(out, fallback);
 	}
@@ -277,7 +275,7 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	GString *out = g_string_new(label);
 	/* the text as sent, "*" and control characters made spaces (as in
 	 * ncid_format_msg()) */
-	append_clean(out, text, (size_t)(text_end - text));
+	ncid_append_clean(out, text, (size_t)(text_end - text), false);
 	/* DATE and TIME are the server's now where not given, as ncidd's */
 	struct date_time d = date_time(now);
 	g_string_append(out, " ***DATE*");

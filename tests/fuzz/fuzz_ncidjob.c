@@ -3,9 +3,9 @@
  * ncid_format_block(), ncid_format_ack()): the input is cut into lines at
  * LF or CR as the server does; whatever a line holds, a job's strings are
  * whole C strings within the line, a bad job says why, and the blocks and
- * acknowledgments made of what it holds are CRLF-ended lines with no other
- * CR or LF. The seeds (corpus/ncidjob/) are the jobs of doc/ncid.md §7 and
- * §8 as NCID's Tk client (ncid.sh) sends them.
+ * acknowledgments made of what it holds are CRLF-ended lines of UTF-8
+ * with no other CR or LF. The seeds (corpus/ncidjob/) are the jobs of
+ * doc/ncid.md §7 and §8 as NCID's Tk client (ncid.sh) sends them.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +18,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every line of s ends in CRLF, and no CR or LF is anywhere else. */
+/* Every line of s ends in CRLF, no CR or LF is anywhere else, and s is
+ * UTF-8. */
 static void check_lines(const char *s) {
 	size_t n = strlen(s);
-	if (n < 2 || s[n - 2] != '\r' || s[n - 1] != '\n') {
+	if (n < 2 || s[n - 2] != '\r' || s[n - 1] != '\n' || !g_utf8_validate(s, -1, NULL)) {
 		__builtin_trap();
 	}
 	for (size_t i = 0; i < n; i++) {
