@@ -342,17 +342,13 @@ with ctidtest.Harness(timeout=180) as h:
     # Client jobs (§7) as NCID's Tk client sends them (ncid.sh): what a
     # number's alias is, an alias added, the log updated and read again.
     def block(client, job, end):
+        """The lines that answer job, up to the one starting with end (or None)."""
         client.sock.sendall(job.encode() + b'\n')
         lines = []
         while True:
             line = client.line()
-            if line is None or line.startswith(('250 ', '300 ')) and end == '300 ':
-                lines.append(line)
-                if line is None or line.startswith(end):
-                    return lines
-                continue
             lines.append(line)
-            if line.startswith(end):
+            if line is None or line.startswith(end):
                 return lines
 
     tk = Client(port, hello=False)
