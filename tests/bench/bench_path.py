@@ -28,9 +28,10 @@ router. --perf records the daemon with perf during the realistic case and
 names the top costs (realistic case). --callgrind N places N realistic
 calls under valgrind's callgrind, each followed by its checkpoint, and
 counts the instructions each thread spent on them (the dumps are left in
-tests/bench/out/callgrind-SIZE-BUILD/ for callgrind_annotate): a figure that does not
-swing with the machine, as CPU time does on a shared one (the same build's
-CPU a call went from 4.8 to 15-30 ms between runs an hour apart here).
+tests/bench/out/callgrind-SIZE-BUILD/ for callgrind_annotate): a figure
+that does not swing with the machine, as CPU time does on a shared one (the
+same build's CPU a call went from 4.8 to 15-30 ms between runs an hour
+apart here).
 """
 
 import os
@@ -530,12 +531,12 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     db = scratch_copy(m['db'], 'path-%d.db' % size)
                     # a caller of its own first: the statements a call
                     # needs are prepared once in a daemon's life, not per call
+                    # callgrind's: the folder its dumps are left in
+                    value = True if option != 'callgrind' else os.path.join(
+                        os.path.dirname(args.output), 'callgrind-%d-%s' % (size, label))
                     out[label].setdefault('realistic', {})[key] = one_case(
                         h, args, db, ctid, real[:n_calls], late_name, False,
-                        warmup=friendly[:1], **{option: True if option != 'callgrind' else
-                                               os.path.join(os.path.dirname(args.output),
-                                                            'callgrind-%d-%s' % (size, label))}
-                    ).get(key)
+                        warmup=friendly[:1], **{option: value}).get(key)
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
