@@ -2,9 +2,9 @@
  * libmosquitto driven from the GLib main loop, as its header's "Network loop
  * (for use in other event loops)" describes: the socket watched for reading
  * (and for writing while mosquitto_want_write()), mosquitto_loop_misc()
- * every MISC_INTERVAL seconds for the keep-alive. The socket changes on every connect and the
- * library may close it inside any loop call, so the watch is checked again
- * after each one (see doc/mqtt-ha.md §7).
+ * every MISC_INTERVAL seconds for the keep-alive. The socket changes on
+ * every connect and the library may close it inside any loop call, so the
+ * watch is checked again after each one (see doc/mqtt-ha.md §7).
  *
  * mosquitto_connect_async() looks the broker's name up with getaddrinfo(),
  * which blocks (seconds, when DNS is away). For a name (not an address) it
