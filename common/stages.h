@@ -18,8 +18,8 @@ enum stage {
 	STAGE_MATCHED,	    /* the number was matched with the contacts */
 	STAGE_LOGGED,	    /* the call was written to the log */
 	STAGE_HISTORY,	    /* the caller's history was read */
-	STAGE_SIGNAL,	    /* the D-Bus signal was sent */
 	STAGE_HANDED,	    /* the popup's card went to the notification thread */
+	STAGE_SIGNAL,	    /* the D-Bus signal was sent */
 	STAGE_NOTIFY_SENT,  /* the notification thread calls the server */
 	STAGE_NOTIFY_REPLY, /* and has its answer */
 	STAGE_OUTPUTS,	    /* the other outputs (NCID, web, MQTT) had the event */

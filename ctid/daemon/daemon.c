@@ -124,7 +124,7 @@ static gboolean quit_cb(gpointer data) {
 	return G_SOURCE_REMOVE;
 }
 
-/* The log first, then D-Bus and the screen, then the outputs whose clients
+/* The log first, then the screen and D-Bus, then the outputs whose clients
  * may be many (NCID, MQTT, the web page): their fan-out never holds up the
  * popup (tests/bench/run prints the stage budget). */
 static void on_call(struct line *line, const struct call_info *info, enum call_change change,
@@ -148,8 +148,6 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		}
 		return;
 	}
-	service_call(d->service, change, e);
-	stage_mark(STAGE_SIGNAL);
 	const struct modem_info *mi = line_info(line);
 	const char *shown_line = lines_count(d->lines) > 1 ? line_name(line) : NULL;
 	bool can_dial = mi != NULL && mi->can_dial;
@@ -158,6 +156,10 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		stage_mark(STAGE_HANDED);
 		web_wait_for(d, e->key);
 	}
+	/* after the hand-off: libnotify's thread builds the popup on the other
+	 * core while this one marshals the signals */
+	service_call(d->service, change, e);
+	stage_mark(STAGE_SIGNAL);
 	if (d->ncid != NULL) {
 		ncidout_call(d->ncid, change, e);
 	}

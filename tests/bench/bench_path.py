@@ -46,7 +46,7 @@ import time
 import ctidtest
 from benchlib import Session, context_switches, proc_io, proc_status, spawn_crowd, web_token
 
-STAGES = ['read', 'event', 'matched', 'logged', 'history', 'signal', 'handed', 'notify-sent',
+STAGES = ['read', 'event', 'matched', 'logged', 'history', 'handed', 'signal', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
 
 
