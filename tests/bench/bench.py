@@ -1174,6 +1174,17 @@ def path_table(results):
             '%s (%s s apart)' % (fmt(c[1]['notify_floor_paced'].get('cpu_ms_per_call'), 3),
                                  fmt(c[1]['notify_floor_paced']['gap_ms'] / 1000, 1))
             if c[1].get('notify_floor_paced') else '-' for c in cols])
+        rows.append(['this machine: a system call / a thread waking another (us CPU)'] + [
+            '%s / %s' % (fmt(c[1]['handoff']['syscall_us'], 2), fmt(c[1]['handoff']['wake_us'], 1))
+            if c[1].get('handoff') else '-' for c in cols])
+        rows.append(['  a wake at the calls\' pace (us CPU)'] + [
+            fmt(c[1]['handoff_paced']['wake_us'], 1) if c[1].get('handoff_paced') else '-'
+            for c in cols])
+        rows.append(['  the call\'s switches at that price (ms CPU)'] + [
+            fmt(sum(c[1]['switches_per_call_by_thread'].values())
+                * c[1]['handoff_paced']['wake_us'] / 1000, 2)
+            if c[1].get('handoff_paced') and 'switches_per_call_by_thread' in c[1] else '-'
+            for c in cols])
         rows.append(['context switches a call, all threads'] + [
             fmt(sum(c[1]['switches_per_call_by_thread'].values()), 1)
             if 'switches_per_call_by_thread' in c[1] else '-' for c in cols])

@@ -149,6 +149,22 @@ def notify_floor(s, calls, gap_ms=20):
     return float(parts[3]) if p.returncode == 0 and len(parts) == 4 else None
 
 
+def handoff(s, rounds, gap_ms=0):
+    """This machine's price of a system call and of one thread waking
+    another (tests/bench/handoff), gap_ms apart: {'syscall_us', 'wake_us'},
+    or None."""
+    try:
+        p = subprocess.run([os.path.join(s.build, 'tests/bench/handoff'), str(rounds),
+                            str(int(gap_ms))], capture_output=True, text=True,
+                           timeout=120 + rounds * gap_ms / 1000)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    parts = p.stdout.split()
+    if p.returncode != 0 or len(parts) != 6:
+        return None
+    return {'syscall_us': float(parts[3]), 'wake_us': float(parts[5])}
+
+
 def pct(values, q):
     if not values:
         return None
@@ -401,6 +417,10 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         out['notify_floor_paced'] = {
             'gap_ms': round(pace_ms),
             'cpu_ms_per_call': notify_floor(s, min(len(calls), 10), pace_ms)}
+        # what the machine charges for the call's hand-offs and system calls,
+        # back to back and at the calls' pace
+        out['handoff'] = handoff(s, 5000)
+        out['handoff_paced'] = handoff(s, min(len(calls), 10), pace_ms)
     d.stop()
     return out
 
