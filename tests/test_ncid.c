@@ -111,14 +111,14 @@ static void test_startup(void) {
 	send_text(no_log, "HELLO: IDENT: client test 1\nHELLO: CMD: no_log\r\n");
 	char *got = read_until(quiet, "300 ");
 	is_str(got,
-	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n"
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4 5\r\n"
 	       "CIDLOG: *DATE*01032003*TIME*1254*LINE*-*NMBR*1*MESG*NONE*NAME*A*\r\n"
 	       "250 End of call log\r\n300 End of connection startup\r\n",
 	       "a client that sent nothing: greeting, call log, 250, 300");
 	g_free(got);
 	got = read_until(no_log, "300 ");
 	is_str(got,
-	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n"
+	       "200 Server: ctid (NCID) t\r\n210 API: 1.5 Feature Set 1 2 3 4 5\r\n"
 	       "251 Call log not sent\r\n300 End of connection startup\r\n",
 	       "HELLO: CMD: no_log: 251 and no call log");
 	g_free(got);
@@ -212,8 +212,42 @@ static void test_relay(void) {
 	ok(strstr(got, "MSG: Lunch is here ***") != NULL, "the sender gets its message too");
 	g_free(got);
 	is_int(g.lines->len, 0, "messages are no calls");
+
+	/* feature set 5: NCIDpop asks the phone for its battery through the
+	 * server (the phone's address is a gateway's) */
+	send_text(phone, "RLY: ###DATE*09052016*TIME*0111*TO*Tabby*FROM*Winny*CMD*BATTERY*\r\n"
+			 "RLY: battery please\r\n");
+	got = read_until(reader, "RLY: ");
+	ok(strstr(got, "RLY: ***DATE*09052016*TIME*0111*TO*Tabby*FROM*Winny*CMD*BATTERY*\r\n") != NULL,
+	   "a relay job reaches the other client, \"###\" made \"***\"");
+	g_free(got);
+	got = read_until(phone, "MSG: ctid:");
+	ok(strstr(got, "MSG: ctid: a relay job was not relayed: no ### before its fields ***") != NULL,
+	   "one with no fields: its sender is told why, in a message");
+	g_free(got);
 	close(reader);
 	close(phone);
+	ncid_server_destroy(s);
+
+	/* from an address in neither ncid-gateways nor ncid-editors: refused */
+	s = server_new("192.0.2.1", &g);
+	reader = connect_to(s);
+	g_free(read_until(reader, "300 "));
+	int desk = connect_to(s);
+	g_free(read_until(desk, "300 "));
+	send_text(desk, "RLY: ###TO*Smarty*FROM*Winny*CMD*PLACECALL*ARG1*4075557777*\r\n");
+	got = read_until(desk, "MSG: ");
+	ok(strstr(got, "MSG: ctid: relay jobs from this address are refused") != NULL,
+	   "a relay job from elsewhere is refused, and its sender told");
+	g_free(got);
+	ncid_server_broadcast(s, "MSG: after\r\n"); /* lines go out in order */
+	got = read_until(reader, "MSG: after");
+	ok(strstr(got, "MSG: after") != NULL && strstr(got, "RLY:") == NULL &&
+		   strstr(got, "refused") == NULL,
+	   "nobody else hears of it");
+	g_free(got);
+	close(reader);
+	close(desk);
 	ncid_server_destroy(s);
 	g_ptr_array_free(g.lines, TRUE);
 }
@@ -441,7 +475,8 @@ int main(void) {
 	char *s = ncid_greeting("1.2");
 	/* §1.1: "200 Server: ncidd (NCID) 1.6" / "210 API: 1.5 Feature Set 1 2 3 4 5";
 	 * ctid speaks sets 1 to 4. */
-	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n", "greeting");
+	is_str(s, "200 Server: ctid (NCID) 1.2\r\n210 API: 1.5 Feature Set 1 2 3 4 5\r\n",
+	       "greeting");
 	g_free(s);
 
 	/* §3.2, test-client.data: CID:
@@ -621,5 +656,46 @@ int main(void) {
 	s = ncid_relay_msg(ctl, strlen(ctl), &when, &why);
 	ok(s == NULL, "refused: a control character in a field (%s)", why);
 	g_free(s);
+
+	/* §4.5, feature set 5: relay jobs, as NCID-API's examples (l. 3963-4025)
+	 * show NCIDpop's line and ncidd's */
+	const char *rly = "RLY: ###DATE*09052016*TIME*0111*TO*Tabby*FROM*Winny*CMD*BATTERY*";
+	s = ncid_relay_job(rly, strlen(rly), &why);
+	is_str(s, "RLY: ***DATE*09052016*TIME*0111*TO*Tabby*FROM*Winny*CMD*BATTERY*\r\n",
+	       "a relay job: \"###\" becomes \"***\" (API: BATTERY)");
+	g_free(s);
+	rly = "RLY: Are you coming over to see the surprise eclipse tonight?###DATE*09052016*"
+	      "TIME*2138*TO*Smarty*FROM*Winny*CMD*TEXTMSG*ARG1*4075557777*";
+	s = ncid_relay_job(rly, strlen(rly), &why);
+	is_str(s,
+	       "RLY: Are you coming over to see the surprise eclipse tonight?***DATE*09052016*"
+	       "TIME*2138*TO*Smarty*FROM*Winny*CMD*TEXTMSG*ARG1*4075557777*\r\n",
+	       "with a message and an argument (API: TEXTMSG)");
+	g_free(s);
+	rly = "+RLY: ###TO*@all*FROM*Winny*CMD*RINGTONE*";
+	s = ncid_relay_job(rly, strlen(rly), &why);
+	is_str(s, "RLY: ***TO*@all*FROM*Winny*CMD*RINGTONE*\r\n",
+	       "+RLY: from a forwarding server, relayed as RLY:");
+	g_free(s);
+	char odd[] = "RLY: tea\r\x01 ###TO*Tabby*FROM*Winny*CMD*TEXTMSG*ARG1*caf\xe9*";
+	s = ncid_relay_job(odd, strlen(odd), &why);
+	is_str(s, "RLY: tea   ***TO*Tabby*FROM*Winny*CMD*TEXTMSG*ARG1*caf\xEF\xBF\xBD*\r\n",
+	       "control characters made spaces, a stray byte U+FFFD");
+	g_free(s);
+	static const char *const no_job[] = {
+		"RLY: battery please",			       /* ncidd 1.6 dies of this one */
+		"RLY: ###DATE*09052016*TO*Tabby*CMD*BATTERY*", /* no FROM */
+		"RLY: ###TO*Tabby*FROM*Winny*",		       /* no CMD */
+		"RLY: ###XTO*Tabby*FROM*Winny*CMD*BATTERY*",   /* no TO */
+		"MSG: ###TO*Tabby*FROM*Winny*CMD*BATTERY*",
+		"RLY:",
+	};
+	for (size_t i = 0; i < sizeof(no_job) / sizeof(no_job[0]); i++) {
+		why = NULL;
+		s = ncid_relay_job(no_job[i], strlen(no_job[i]), &why);
+		ok(s == NULL && why != NULL, "no relay job: \"%s\" (%s)", no_job[i],
+		   why != NULL ? why : "");
+		g_free(s);
+	}
 	return tap_done();
 }

@@ -141,7 +141,8 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(sim.expect('ready') is not None, 'the simulated modem is up')
     daemon = h.spawn([CTID, '--listen', 'none', '--device-dir', devdir,
                       '--database', db, '--ring-timeout', '1', '--region', 'GB',
-                      '--ncid-listen', '127.0.0.1:0', '--ncid-editors', '127.0.0.1', '-v', '-v'],
+                      '--ncid-listen', '127.0.0.1:0', '--ncid-editors', '127.0.0.1',
+                      '--ncid-gateways', '127.0.0.1', '-v', '-v'],
                      env=env, log_name='ctid.log')
     found = ctidtest.wait_for(
         lambda: re.search(r'NCID server at 127\.0\.0\.1:(\d+)', daemon.log()), 10)
@@ -156,7 +157,7 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(len(lines) == 4, 'four start-up lines with an empty call log', lines)
     lines += [''] * 4
     tap.ok(lines[0].startswith('200 Server: ctid (NCID) '), '200 names the server', lines[0])
-    tap.is_(lines[1], '210 API: 1.5 Feature Set 1 2 3 4', '210: API 1.5, feature sets 1 to 4')
+    tap.is_(lines[1], '210 API: 1.5 Feature Set 1 2 3 4 5', '210: API 1.5, feature sets 1 to 5')
     tap.is_(lines[2], '252 Call log empty', '252 for an empty call log')
     tap.is_(lines[3], '300 End of connection startup', '300 ends the start-up')
 
@@ -409,6 +410,20 @@ with ctidtest.Harness(timeout=180) as h:
            'is denied', got)
     tap.is_(sqlite3.connect(db).execute("SELECT count(*) FROM contacts WHERE name = 'Mallory'")
             .fetchone()[0], 0, 'and the contact keeps its name')
+
+    # Feature set 5: relay jobs (NCIDpop asking a phone to send a text),
+    # from an editor's address to every client; from the stranger's, refused.
+    stranger.sock.sendall(b'RLY: hi ###TO*Smarty*FROM*Mallory*CMD*TEXTMSG*ARG1*09005550000*\n')
+    got = stranger.until('MSG: ')
+    tap.ok(got and 'relay jobs from this address are refused' in got,
+           'a relay job from an address in neither ncid-gateways nor ncid-editors is refused',
+           got)
+    tk.sock.sendall(b'RLY: Are you coming over? ###DATE*12072026*TIME*0930*TO*Smarty*'
+                    b'FROM*Winny*CMD*TEXTMSG*ARG1*01632960555*\n')
+    got = first.until('RLY: ')
+    tap.is_(got, 'RLY: Are you coming over? ***DATE*12072026*TIME*0930*TO*Smarty*FROM*Winny*'
+            'CMD*TEXTMSG*ARG1*01632960555*',
+            "an editor's relay job reaches the other clients, ### made ***, and only it")
     stranger.close()
     tk.close()
 

@@ -26,7 +26,7 @@ const char *ncid_withheld_name(enum ncid_withheld w) {
 char *ncid_greeting(const char *version) {
 	/* §1.1: ncidd sends "200 Server: ncidd (NCID) 1.6" and "210 API: 1.5
 	 * Feature Set 1 2 3 4 5"; clients key on the code (§1.4). */
-	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1 2 3 4\r\n",
+	return g_strdup_printf("200 Server: ctid (NCID) %s\r\n210 API: 1.5 Feature Set 1 2 3 4 5\r\n",
 			       version);
 }
 
@@ -290,6 +290,54 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	append_given(out, val[MSG_LINE], vlen[MSG_LINE], "NO-LINE");
 	g_string_append(out, "MTYPE*");
 	append_given(out, val[MSG_MTYPE], vlen[MSG_MTYPE], "-");
+	g_string_append(out, "\r\n");
+	return g_string_free(out, FALSE);
+}
+
+/* Whether "LABEL*" opens a field pair of fields[0..len): at the start or
+ * right after a "*". */
+static bool has_field(const char *fields, size_t len, const char *label) {
+	size_t n = strlen(label);
+	for (size_t i = 0; i + n < len; i++) {
+		if ((i == 0 || fields[i - 1] == '*') && memcmp(fields + i, label, n) == 0 &&
+		    fields[i + n] == '*') {
+			return true;
+		}
+	}
+	return false;
+}
+
+char *ncid_relay_job(const char *s, size_t len, const char **why) {
+	if (len > 0 && s[0] == '+') {
+		s++; /* §4.5: from a forwarding server, relayed as any other */
+		len--;
+	}
+	if (len < 5 || memcmp(s, "RLY: ", 5) != 0) {
+		*why = "not a RLY: line";
+		return NULL;
+	}
+	const char *text = s + 5, *end = s + len;
+	const char *hashes = g_strstr_len(text, (gssize)(end - text), "###");
+	if (hashes == NULL) {
+		/* (ncidd 1.6 dies of such a line: strstr() gives NULL to strncpy) */
+		*why = "no ### before its fields";
+		return NULL;
+	}
+	const char *fields = hashes + 3;
+	size_t flen = (size_t)(end - fields);
+	static const char *const needed[] = {"TO", "FROM", "CMD"};
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (!has_field(fields, flen, needed[i])) {
+			*why = "no TO, FROM or CMD field";
+			return NULL;
+		}
+	}
+	/* §4.5: as sent, the first "###" made "***"; the text kept to one
+	 * line and UTF-8, the fields' "*" kept */
+	GString *out = g_string_new("RLY: ");
+	ncid_append_clean(out, text, (size_t)(hashes - text), true);
+	g_string_append(out, "***");
+	ncid_append_clean(out, fields, flen, true);
 	g_string_append(out, "\r\n");
 	return g_string_free(out, FALSE);
 }

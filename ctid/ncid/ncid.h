@@ -103,4 +103,17 @@ char *ncid_format_msg(const char *text, const struct tm *when, const char *name,
  */
 char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char **why);
 
+/*
+ * A relay job (feature set 5, §4.5): a client asks another client or a
+ * gateway (a phone running NCID Android, say) to do something, through the
+ * server. "RLY: TEXT ###DATE*…*TIME*…*TO*target*FROM*origin*CMD*command*ARG1*…*"
+ * (or "+RLY: …" from a forwarding server) becomes the line every client
+ * gets: the same with its first "###" made "***", control characters made
+ * spaces and stray bytes U+FFFD. s is the line without its line break.
+ * Returns a new string (g_free() it), or NULL with *why set (a static
+ * string) for a line that is no RLY: line, has no "###", or lacks a TO,
+ * FROM or CMD field.
+ */
+char *ncid_relay_job(const char *s, size_t len, const char **why);
+
 #endif

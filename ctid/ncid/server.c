@@ -264,6 +264,46 @@ static bool client_reply(struct client *c, char *text) {
 	return ok;
 }
 
+/* Tells c alone, in a message its user sees, why a line of its was not
+ * passed on. Returns false when c was dropped. */
+static bool client_refuse(struct client *c, const char *why) {
+	time_t t = time(NULL);
+	struct tm now;
+	if (localtime_r(&t, &now) == NULL) {
+		memset(&now, 0, sizeof(now));
+	}
+	return client_reply(c, ncid_format_msg(why, &now, NULL, NULL));
+}
+
+/* Feature set 5 (§4.5): a relay job goes to every client and gateway, the
+ * sender included (each ignores its own by FROM); from a gateway's or an
+ * editor's address only, since a job may have a phone dial or send a text.
+ * Returns false when c was dropped. */
+static bool relay_job(struct client *c, const char *s, size_t len) {
+	if (!c->gateway && !c->editor) {
+		log_warn("NCID: a relay job from %s refused: that address is in neither "
+			 "ncid-gateways nor ncid-editors",
+			 c->peer);
+		return client_refuse(c, "ctid: relay jobs from this address are refused (it is in "
+					"neither ncid-gateways nor ncid-editors)");
+	}
+	const char *why = NULL;
+	char *line = ncid_relay_job(s, len, &why);
+	if (line == NULL) {
+		log_warn("NCID: a relay job from %s was not relayed (%s): %.*s", c->peer, why,
+			 (int)(len < 120 ? len : 120), s);
+		char *text = g_strdup_printf("ctid: a relay job was not relayed: %s", why);
+		bool ok = client_refuse(c, text);
+		g_free(text);
+		return ok;
+	}
+	log_info("NCID: relaying a job from %s: %.*s", c->peer, (int)(len < 120 ? len : 120), s);
+	ncid_server_broadcast(c->server, line);
+	g_free(line);
+	/* §8: acknowledged as ncidd does, once relayed */
+	return !c->ack || client_reply(c, ncid_format_ack(s, len));
+}
+
 /* A REQ: or WRK: line from c (§7, §8). Returns false when c was dropped. */
 static bool client_job(struct client *c, const struct ncid_job *job, const char *s, size_t len) {
 	struct ncid_server *srv = c->server;
@@ -317,6 +357,9 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 		bool ok = client_job(c, &job, s, len);
 		ncid_job_clear(&job);
 		return ok;
+	}
+	if (has_prefix(s, len, "RLY: ") || has_prefix(s, len, "+RLY: ")) {
+		return relay_job(c, s, len);
 	}
 	bool call = has_prefix(s, len, "CALL: ") || has_prefix(s, len, "CALLINFO: ");
 	bool msg = has_prefix(s, len, "MSG: ") || has_prefix(s, len, "NOT: ");
