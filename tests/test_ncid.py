@@ -179,12 +179,26 @@ with ctidtest.Harness(timeout=180) as h:
         line = sim.expect('event nmbr', 10)
         return int(line.split()[2]) if line else 0
 
+    def sender_wakes():
+        """How often the NCID server's sender thread went to sleep so far."""
+        for tid, name in ctidtest.threads(daemon.pid):
+            if name == 'ctid-ncid':
+                with open('/proc/%d/task/%d/status' % (daemon.pid, tid)) as f:
+                    return int(re.search(r'^voluntary_ctxt_switches:\s*(\d+)', f.read(),
+                                         re.M).group(1))
+        return None
+
     # A call's latency with one client: the NMBR line written -> CID: read.
+    wakes = sender_wakes()
     sim.send('call 02079460018 "PETROV I" rings=1')
     t = nmbr_ns()
     tap.ok(first.until('CID: ') is not None, 'a CID: line for the call')
     alone_ms = (first.at - t) / 1e6
     tap.ok(first.until('END: ') is not None, 'and its END: line')
+    quiet.until('END: ')
+    tap.ok(wakes is not None and sender_wakes() == wakes,
+           'to two clients the lines go out from the main loop: the sender thread never '
+           'woke (%s, then %s)' % (wakes, sender_wakes()))
 
     # Clients that cost a socket each: 200 idle ones, one sending garbage and
     # an endless line, one that never reads (a tiny receive buffer).
@@ -197,6 +211,7 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(all(c.startup()[-1:] == ['300 End of connection startup'] for c in idle),
            'each of the 200 idle clients had its start-up')
 
+    wakes = sender_wakes()
     sim.send('call 02079460018 "PETROV I" rings=2')
     t = nmbr_ns()
     cid = first.line()
@@ -207,6 +222,9 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok(0 < crowd_ms < 250 and daemon.alive(),
            'with 200 idle clients, a noisy and a stuck one: CID: %.1f ms after NMBR '
            '(%.1f ms with one client)' % (crowd_ms, alone_ms))
+    # (it goes back to sleep once the line went to the 200 others)
+    tap.ok(wakes is not None and ctidtest.wait_for(lambda: sender_wakes() > wakes, 10),
+           "to 200 clients the sender thread sends them, off the popup's way")
     label, pairs = fields(cid or '')
     tap.is_([k for k, _ in pairs], CID_FIELDS, 'its fields in the classic order')
     got = dict(pairs)

@@ -64,12 +64,15 @@ struct ncid_server {
 	 * (tests/bench/run --only ncid), which on the main thread came right
 	 * after the popup's hand-off and held up the next thing the loop had to
 	 * do. A sender thread of its own, at a lower priority than the
-	 * notification's threads, sends them instead. The lock covers the
-	 * clients and everything in them; the sender never frees a client, it
-	 * marks it doomed and the main thread drops it (reap()).
+	 * notification's threads, sends them instead (to a few clients the
+	 * main thread sends itself). The lock covers the clients and
+	 * everything in them; the sender never frees a client, it marks it
+	 * doomed and the main thread drops it (reap()). Recursive: a gateway's
+	 * call, read with the lock held, comes back as lines to broadcast.
 	 */
-	GMutex lock;
+	GRecMutex lock;
 	GAsyncQueue *lines; /* char *, broadcast in order; QUIT ends the sender */
+	gint queued;	    /* lines pushed the sender has not finished with */
 	GThread *sender;
 	guint reaper; /* idle source: doomed clients to drop */
 };
@@ -116,10 +119,10 @@ static void reap_locked(struct ncid_server *s) {
 
 static gboolean reap(gpointer data) {
 	struct ncid_server *s = data;
-	g_mutex_lock(&s->lock);
+	g_rec_mutex_lock(&s->lock);
 	s->reaper = 0;
 	reap_locked(s);
-	g_mutex_unlock(&s->lock);
+	g_rec_mutex_unlock(&s->lock);
 	return G_SOURCE_REMOVE;
 }
 
@@ -221,11 +224,11 @@ static bool client_start(struct client *c) {
 static gboolean on_hello_over(gpointer data) {
 	struct client *c = data;
 	struct ncid_server *s = c->server;
-	g_mutex_lock(&s->lock); /* c is dropped on this thread only: still there */
+	g_rec_mutex_lock(&s->lock); /* c is dropped on this thread only: still there */
 	g_source_unref(c->hello_src);
 	c->hello_src = NULL;
 	client_start(c);
-	g_mutex_unlock(&s->lock);
+	g_rec_mutex_unlock(&s->lock);
 	return G_SOURCE_REMOVE;
 }
 
@@ -233,6 +236,8 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
 	size_t n = strlen(prefix);
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
+
+static void broadcast_locked(struct ncid_server *s, const char *line);
 
 /* §3.5: a message or a phone's notice from a gateway goes to every client,
  * as ncidd relays it (ncid_relay_msg()). */
@@ -250,7 +255,7 @@ static void relay_msg(struct client *c, const char *s, size_t len) {
 		return;
 	}
 	log_info("NCID: relaying a message from %s: %.*s", c->peer, (int)(len < 120 ? len : 120), s);
-	ncid_server_broadcast(c->server, line);
+	broadcast_locked(c->server, line);
 	g_free(line);
 }
 
@@ -298,7 +303,7 @@ static bool relay_job(struct client *c, const char *s, size_t len) {
 		return ok;
 	}
 	log_info("NCID: relaying a job from %s: %.*s", c->peer, (int)(len < 120 ? len : 120), s);
-	ncid_server_broadcast(c->server, line);
+	broadcast_locked(c->server, line);
 	g_free(line);
 	/* §8: acknowledged as ncidd does, once relayed */
 	return !c->ack || client_reply(c, ncid_format_ack(s, len));
@@ -447,7 +452,7 @@ static bool client_readable(struct client *c) {
 static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 	(void)cond;
 	struct ncid_server *s = data;
-	g_mutex_lock(&s->lock);
+	g_rec_mutex_lock(&s->lock);
 	if (s->reaper != 0) {
 		reap_locked(s); /* an event may name a doomed client */
 	}
@@ -465,7 +470,7 @@ static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 			client_readable(c);
 		}
 	}
-	g_mutex_unlock(&s->lock);
+	g_rec_mutex_unlock(&s->lock);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -510,7 +515,7 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	struct ncid_server *s = data;
 	struct client *c = g_new0(struct client, 1);
 	c->server = s;
-	g_mutex_lock(&s->lock);
+	g_rec_mutex_lock(&s->lock);
 	c->conn = g_object_ref(conn);
 	c->sock = g_socket_connection_get_socket(conn);
 	g_socket_set_blocking(c->sock, FALSE);
@@ -529,7 +534,7 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 		client_drop(c, "epoll_ctl failed");
-		g_mutex_unlock(&s->lock);
+		g_rec_mutex_unlock(&s->lock);
 		return TRUE;
 	}
 	c->hello_src = g_timeout_source_new(NCID_HELLO_WAIT_MS);
@@ -542,13 +547,13 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 		client_drop(c, NULL);
 	}
 	g_free(greeting);
-	g_mutex_unlock(&s->lock);
+	g_rec_mutex_unlock(&s->lock);
 	return TRUE;
 }
 
-/* The sender thread: each line to every client, oldest first. */
-static void fan_out(struct ncid_server *s, const char *line) {
-	g_mutex_lock(&s->lock);
+/* Each line to every client, oldest first: on the sender thread, or on the
+ * main one for a few clients (broadcast_locked()). Lock held. */
+static void fan_out_locked(struct ncid_server *s, const char *line) {
 	int sent = 0;
 	for (GList *l = s->clients.head; l != NULL; l = l->next) {
 		struct client *c = l->data;
@@ -566,7 +571,18 @@ static void fan_out(struct ncid_server *s, const char *line) {
 			g_string_append(c->held, line); /* sent after its start-up */
 		}
 	}
-	g_mutex_unlock(&s->lock);
+}
+
+/* Main thread, lock held: line to every client, now when they are few and
+ * the sender has nothing before it (only this thread queues lines: with
+ * none queued, none is in the sender's hands either), else by the sender. */
+static void broadcast_locked(struct ncid_server *s, const char *line) {
+	if (s->n_clients <= NCID_SERVER_INLINE_MAX && g_atomic_int_get(&s->queued) == 0) {
+		fan_out_locked(s, line);
+		return;
+	}
+	g_atomic_int_inc(&s->queued);
+	g_async_queue_push(s->lines, g_strdup(line));
 }
 
 static gpointer sender_main(gpointer data) {
@@ -580,8 +596,11 @@ static gpointer sender_main(gpointer data) {
 		if (line == QUIT) {
 			return NULL;
 		}
-		fan_out(s, line);
+		g_rec_mutex_lock(&s->lock);
+		fan_out_locked(s, line);
+		g_rec_mutex_unlock(&s->lock);
 		g_free(line);
+		g_atomic_int_dec_and_test(&s->queued);
 	}
 }
 
@@ -663,7 +682,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 		g_ptr_array_free(editors, TRUE);
 		return NULL;
 	}
-	g_mutex_init(&s->lock);
+	g_rec_mutex_init(&s->lock);
 	s->lines = g_async_queue_new();
 	s->sender = g_thread_new("ctid-ncid", sender_main, s);
 	s->epsrc = fd_watch_new(s->epfd, G_IO_IN, on_clients, s, NULL);
@@ -695,7 +714,7 @@ void ncid_server_destroy(struct ncid_server *s) {
 	while (s->clients.head != NULL) {
 		client_drop(s->clients.head->data, "ctid stops");
 	}
-	g_mutex_clear(&s->lock);
+	g_rec_mutex_clear(&s->lock);
 	g_source_destroy(s->epsrc);
 	g_source_unref(s->epsrc);
 	close(s->epfd);
@@ -715,5 +734,7 @@ size_t ncid_server_clients(const struct ncid_server *s) {
 }
 
 void ncid_server_broadcast(struct ncid_server *s, const char *line) {
-	g_async_queue_push(s->lines, g_strdup(line));
+	g_rec_mutex_lock(&s->lock);
+	broadcast_locked(s, line);
+	g_rec_mutex_unlock(&s->lock);
 }

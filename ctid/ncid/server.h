@@ -19,10 +19,12 @@
  * lines, feature sets 3 and 4, jobs.h) are answered to the client that
  * sent them; other lines are read and ignored.
  *
- * Broadcast lines are sent by a thread of the server's own at nice 10, so
- * that a hundred clients' sends never stand between a call and its popup;
- * everything else (accepting, reading, the start-up, dropping) stays on
- * the main loop.
+ * Broadcast lines to more than NCID_SERVER_INLINE_MAX clients are sent by
+ * a thread of the server's own at nice 10, so that a hundred clients'
+ * sends never stand between a call and its popup; to a few, at once by
+ * the caller (a send each, where waking the thread cost more and let the
+ * line wait for the popup's threads). Everything else (accepting, reading,
+ * the start-up, dropping) stays on the main loop.
  */
 
 #include <stdbool.h>
@@ -30,9 +32,10 @@
 
 #include "jobs.h"
 
-#define NCID_SERVER_QUEUE_MAX (256 * 1024)
-#define NCID_LINE_MAX	      1024 /* the longest line read from a client */
-#define NCID_HELLO_WAIT_MS    50   /* ncidd waits 10 ms (§1.1 step 4) */
+#define NCID_SERVER_QUEUE_MAX  (256 * 1024)
+#define NCID_LINE_MAX	       1024 /* the longest line read from a client */
+#define NCID_HELLO_WAIT_MS     50   /* ncidd waits 10 ms (§1.1 step 4) */
+#define NCID_SERVER_INLINE_MAX 8    /* clients the main loop sends a line to itself */
 
 struct ncid_server;
 
@@ -73,7 +76,8 @@ int ncid_server_port(const struct ncid_server *s);
 /* How many clients are connected. */
 size_t ncid_server_clients(const struct ncid_server *s);
 
-/* Sends line (CRLF-terminated) to every client that has had its start-up. */
+/* Sends line (CRLF-terminated) to every client that has had its start-up
+ * (main thread). */
 void ncid_server_broadcast(struct ncid_server *s, const char *line);
 
 #endif
