@@ -682,7 +682,21 @@ int main(void) {
 	is_str(s, "RLY: tea   ***TO*Tabby*FROM*Winny*CMD*TEXTMSG*ARG1*caf\xEF\xBF\xBD*\r\n",
 	       "control characters made spaces, a stray byte U+FFFD");
 	g_free(s);
+	rly = "RLY: hi***TO*victim*FROM*Boss*CMD*PLACECALL*ARG1*0900123*###TO*x*FROM*y*CMD*z*";
+	s = ncid_relay_job(rly, strlen(rly), &why);
+	is_str(s,
+	       "RLY: hi   TO victim FROM Boss CMD PLACECALL ARG1 0900123 ***TO*x*FROM*y*CMD*z*\r\n",
+	       "stars in the text are made spaces: the fields clients read are those checked");
+	g_free(s);
+	static const char nul[] = "RLY: a\0b###TO*Tabby*FROM*Winny*CMD*BATTERY*";
+	s = ncid_relay_job(nul, sizeof(nul) - 1, &why);
+	is_str(s, "RLY: a b***TO*Tabby*FROM*Winny*CMD*BATTERY*\r\n",
+	       "a NUL in the text is read past, and made a space");
+	g_free(s);
 	static const char *const no_job[] = {
+		"RLY: ###CMD*TO*FROM*",			       /* labels, no pairs */
+		"RLY: ###FROM*TO*CMD*x*",		       /* CMD's value is no label's */
+		"RLY: ###TO**FROM*Winny*CMD*BATTERY*",	       /* an empty TO */
 		"RLY: battery please",			       /* ncidd 1.6 dies of this one */
 		"RLY: ###DATE*09052016*TO*Tabby*CMD*BATTERY*", /* no FROM */
 		"RLY: ###TO*Tabby*FROM*Winny*",		       /* no CMD */

@@ -294,15 +294,25 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
 	return g_string_free(out, FALSE);
 }
 
-/* Whether "LABEL*" opens a field pair of fields[0..len): at the start or
- * right after a "*". */
+/* Whether fields[0..len), read as "LABEL*value*LABEL*value*...", has a
+ * pair labelled label with a value. */
 static bool has_field(const char *fields, size_t len, const char *label) {
-	size_t n = strlen(label);
-	for (size_t i = 0; i + n < len; i++) {
-		if ((i == 0 || fields[i - 1] == '*') && memcmp(fields + i, label, n) == 0 &&
-		    fields[i + n] == '*') {
+	const char *p = fields, *end = fields + len;
+	while (p < end) {
+		const char *star = memchr(p, '*', (size_t)(end - p));
+		if (star == NULL) {
+			return false;
+		}
+		const char *v = star + 1;
+		const char *vend = memchr(v, '*', (size_t)(end - v));
+		if (vend == NULL) {
+			vend = end; /* the last value may lack its closing "*" */
+		}
+		if ((size_t)(star - p) == strlen(label) &&
+		    memcmp(p, label, (size_t)(star - p)) == 0 && vend > v) {
 			return true;
 		}
+		p = vend < end ? vend + 1 : end;
 	}
 	return false;
 }
@@ -317,7 +327,7 @@ char *ncid_relay_job(const char *s, size_t len, const char **why) {
 		return NULL;
 	}
 	const char *text = s + 5, *end = s + len;
-	const char *hashes = g_strstr_len(text, (gssize)(end - text), "###");
+	const char *hashes = memmem(text, (size_t)(end - text), "###", 3);
 	if (hashes == NULL) {
 		/* (ncidd 1.6 dies of such a line: strstr() gives NULL to strncpy) */
 		*why = "no ### before its fields";
@@ -333,9 +343,11 @@ char *ncid_relay_job(const char *s, size_t len, const char **why) {
 		}
 	}
 	/* §4.5: as sent, the first "###" made "***"; the text kept to one
-	 * line and UTF-8, the fields' "*" kept */
+	 * line and UTF-8, and its "*" made spaces (clients split at the first
+	 * "***": the fields they read are those checked here); the fields'
+	 * "*" kept */
 	GString *out = g_string_new("RLY: ");
-	ncid_append_clean(out, text, (size_t)(hashes - text), true);
+	ncid_append_clean(out, text, (size_t)(hashes - text), false);
 	g_string_append(out, "***");
 	ncid_append_clean(out, fields, flen, true);
 	g_string_append(out, "\r\n");

@@ -32,7 +32,7 @@ struct client {
 	bool started;  /* had the call log and "300" */
 	bool no_log;   /* HELLO: CMD: no_log */
 	bool skipping; /* in a line longer than NCID_LINE_MAX */
-	bool warned;   /* told the log it is no gateway */
+	bool warned;   /* told the log it is no gateway (or editor, for relay jobs) */
 	GString *in;   /* the line being read */
 	GString *held; /* lines broadcast before it started */
 	GString *out;  /* bytes not yet sent, from out_off */
@@ -286,9 +286,12 @@ static bool client_refuse(struct client *c, const char *why) {
  * Returns false when c was dropped. */
 static bool relay_job(struct client *c, const char *s, size_t len) {
 	if (!c->gateway && !c->editor) {
-		log_warn("NCID: a relay job from %s refused: that address is in neither "
-			 "ncid-gateways nor ncid-editors",
-			 c->peer);
+		if (!c->warned) {
+			log_warn("NCID: relay jobs from %s refused: that address is in neither "
+				 "ncid-gateways nor ncid-editors",
+				 c->peer);
+			c->warned = true;
+		}
 		return client_refuse(c, "ctid: relay jobs from this address are refused (it is in "
 					"neither ncid-gateways nor ncid-editors)");
 	}
@@ -303,10 +306,13 @@ static bool relay_job(struct client *c, const char *s, size_t len) {
 		return ok;
 	}
 	log_info("NCID: relaying a job from %s: %.*s", c->peer, (int)(len < 120 ? len : 120), s);
-	broadcast_locked(c->server, line);
+	/* §8: acknowledged first, as ncidd does (a sender dropped meanwhile
+	 * still has its job relayed) */
+	struct ncid_server *srv = c->server;
+	bool ok = !c->ack || client_reply(c, ncid_format_ack(s, len));
+	broadcast_locked(srv, line);
 	g_free(line);
-	/* §8: acknowledged as ncidd does, once relayed */
-	return !c->ack || client_reply(c, ncid_format_ack(s, len));
+	return ok;
 }
 
 /* A REQ: or WRK: line from c (§7, §8). Returns false when c was dropped. */
@@ -573,16 +579,27 @@ static void fan_out_locked(struct ncid_server *s, const char *line) {
 	}
 }
 
-/* Main thread, lock held: line to every client, now when they are few and
- * the sender has nothing before it (only this thread queues lines: with
- * none queued, none is in the sender's hands either), else by the sender. */
-static void broadcast_locked(struct ncid_server *s, const char *line) {
-	if (s->n_clients <= NCID_SERVER_INLINE_MAX && g_atomic_int_get(&s->queued) == 0) {
-		fan_out_locked(s, line);
-		return;
-	}
+/* Main thread: whether a line goes to the clients at once, they being few
+ * and the sender having nothing before it (only this thread queues lines,
+ * and the sender counts one done after it let go of the lock: with none
+ * queued, none is in its hands either). */
+static bool broadcast_inline(struct ncid_server *s) {
+	return s->n_clients <= NCID_SERVER_INLINE_MAX && g_atomic_int_get(&s->queued) == 0;
+}
+
+/* Main thread: line for the sender to send. */
+static void queue_line(struct ncid_server *s, const char *line) {
 	g_atomic_int_inc(&s->queued);
 	g_async_queue_push(s->lines, g_strdup(line));
+}
+
+/* Main thread, lock held: line to every client, now or by the sender. */
+static void broadcast_locked(struct ncid_server *s, const char *line) {
+	if (broadcast_inline(s)) {
+		fan_out_locked(s, line);
+	} else {
+		queue_line(s, line);
+	}
 }
 
 static gpointer sender_main(gpointer data) {
@@ -734,7 +751,13 @@ size_t ncid_server_clients(const struct ncid_server *s) {
 }
 
 void ncid_server_broadcast(struct ncid_server *s, const char *line) {
-	g_rec_mutex_lock(&s->lock);
-	broadcast_locked(s, line);
+	if (!broadcast_inline(s)) {
+		/* never the lock: the sender may hold it for a line to 200
+		 * clients, and this thread does not wait for one at nice 10 */
+		queue_line(s, line);
+		return;
+	}
+	g_rec_mutex_lock(&s->lock); /* free: the sender has nothing in hand */
+	fan_out_locked(s, line);
 	g_rec_mutex_unlock(&s->lock);
 }
