@@ -420,7 +420,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         # what the machine charges for the call's hand-offs and system calls,
         # back to back and at the calls' pace
         out['handoff'] = handoff(s, 5000)
-        out['handoff_paced'] = handoff(s, min(len(calls), 10), pace_ms)
+        out['handoff_paced'] = handoff(s, min(len(calls), 20), pace_ms)
     d.stop()
     return out
 

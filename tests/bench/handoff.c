@@ -12,10 +12,13 @@
  *   "handoff ROUNDS syscall_us X wake_us Y"
  * syscall_us: the CPU of one getppid() (a system call that does nothing);
  * wake_us: the CPU, both threads together, of one thread waking another
- * through an eventfd (what GLib's main contexts use) and going back to
- * sleep: half a round trip between two threads. GAP_MS (default 0) apart:
- * after idle the same hand-off costs a virtual machine more (a vCPU to
- * wake, caches gone cold), so the bench also runs it at its calls' pace.
+ * through an eventfd (what GLib's main contexts use), its system calls not
+ * counted: each thread's CPU clock over the rounds, less syscall_us for
+ * each system call made, over the wakes. GAP_MS (default 0) apart, each
+ * round starts with the first thread waking from a sleep too (a third wake
+ * a round): after idle a wake costs a virtual machine more (caches gone
+ * cold), so the bench also runs it at its calls' pace. What waking an idle
+ * vCPU costs the host is nobody's CPU time here, as in ctid's figures.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -28,9 +31,9 @@
 
 static int ping_fd, pong_fd;
 
-static double cpu_us(void) {
+static double cpu_us(clockid_t clock) {
 	struct timespec t;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	clock_gettime(clock, &t);
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
@@ -66,42 +69,47 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	const long calls = 100000;
-	double t0 = cpu_us();
+	double t0 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
 	for (long i = 0; i < calls; i++) {
 		syscall(SYS_getppid);
 	}
-	double syscall_us = (cpu_us() - t0) / (double)calls;
+	double syscall_us = (cpu_us(CLOCK_THREAD_CPUTIME_ID) - t0) / (double)calls;
 
 	ping_fd = eventfd(0, EFD_CLOEXEC);
 	pong_fd = eventfd(0, EFD_CLOEXEC);
 	pthread_t thread;
-	if (ping_fd < 0 || pong_fd < 0 || pthread_create(&thread, NULL, echo, NULL) != 0) {
+	clockid_t echo_clock;
+	if (ping_fd < 0 || pong_fd < 0 || pthread_create(&thread, NULL, echo, NULL) != 0 ||
+	    pthread_getcpuclockid(thread, &echo_clock) != 0) {
 		perror("handoff");
 		return 1;
 	}
 	if (round_trip(1) < 0) { /* the thread is up and has slept once */
 		return 1;
 	}
-	double total = 0;
+	double main0 = cpu_us(CLOCK_THREAD_CPUTIME_ID), echo0 = cpu_us(echo_clock);
 	for (long i = 0; i < rounds; i++) {
 		if (gap_ms > 0) {
 			struct timespec gap = {gap_ms / 1000, gap_ms % 1000 * 1000 * 1000};
 			nanosleep(&gap, NULL);
 		}
-		/* what the reading of the clock costs is counted too: a few system
-		 * calls' worth, small beside two hand-offs */
-		t0 = cpu_us();
 		if (round_trip(1) < 0) {
 			return 1;
 		}
-		total += cpu_us() - t0;
 	}
+	/* (the echo thread is back asleep in read(): its clock has stopped) */
+	double total = cpu_us(CLOCK_THREAD_CPUTIME_ID) - main0 + cpu_us(echo_clock) - echo0;
+	/* a round: write and read on each side, and the sleep; two wakes, and
+	 * the sleep's end */
+	double per_round_syscalls = gap_ms > 0 ? 5 : 4;
+	double per_round_wakes = gap_ms > 0 ? 3 : 2;
+	double wake_us = (total - (double)rounds * per_round_syscalls * syscall_us) /
+			 ((double)rounds * per_round_wakes);
 	uint64_t quit = UINT64_MAX - 1;
 	if (write(ping_fd, &quit, sizeof(quit)) != sizeof(quit)) {
 		return 1;
 	}
 	pthread_join(thread, NULL);
-	printf("handoff %ld syscall_us %.3f wake_us %.3f\n", rounds, syscall_us,
-	       total / (double)rounds / 2);
+	printf("handoff %ld syscall_us %.3f wake_us %.3f\n", rounds, syscall_us, wake_us);
 	return 0;
 }
