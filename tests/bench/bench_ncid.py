@@ -131,7 +131,7 @@ def measure_ctid(h, args, db, calls):
     sim = s.sims[0]
     client = Reader(port)
     client.until('300 ', 30)
-    notify = {'alone': [], 'crowd': [], 'after': []}
+    notify = {'alone': [], 'no_name': [], 'crowd': [], 'after': []}
     phase = ['alone']
 
     since = [0]
@@ -151,7 +151,7 @@ def measure_ctid(h, args, db, calls):
                                                  member='CallEnded') is not None, 30)
         s.settle(quiet=0.2, timeout=10)
 
-    starts = {'alone': [], 'crowd': [], 'after': []}
+    starts = {'alone': [], 'no_name': [], 'crowd': [], 'after': []}
 
     def on_call(number, name, t0):
         starts[phase[0]].append(t0)
@@ -167,8 +167,9 @@ def measure_ctid(h, args, db, calls):
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
     out['name'] = summary(cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
                                     done, on_call), n)
+    phase[0] = 'no_name'
     out['no_name'] = summary(cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
-                                       done), n)
+                                       done, on_call), n)
     # the crowd lives in a process of its own, one thread reading them all
     # (as many clients on other machines would), so that its reads do not
     # hold up this process's stamps
@@ -190,6 +191,7 @@ def measure_ctid(h, args, db, calls):
     out['after'] = summary(cid_calls(sim, client, calls[3 * n:4 * n], 'call {number} "{name}" rings=1',
                                      nmbr_ns, done, on_call), n)
     out['notify_alone'] = summary(notify['alone'], n)
+    out['notify_no_name'] = summary(notify['no_name'], n)
     out['notify_crowd'] = summary(notify['crowd'], n)
     out['notify_after'] = summary(notify['after'], n)
     # where the time goes, stage by stage (common/stages.h), in each case
