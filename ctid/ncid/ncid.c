@@ -171,6 +171,33 @@ static bool all_digits(const char *s, size_t len, size_t want) {
 	return true;
 }
 
+/* One "LABEL*value*" of fields read from *p (up to end), *p moved past it;
+ * false for a label without its "*". The last value may lack its closing
+ * "*". */
+struct field_pair {
+	const char *label, *value;
+	size_t label_len, value_len;
+};
+
+static bool next_pair(const char **p, const char *end, struct field_pair *f) {
+	const char *star = memchr(*p, '*', (size_t)(end - *p));
+	if (star == NULL) {
+		return false;
+	}
+	const char *v = star + 1;
+	const char *vend = memchr(v, '*', (size_t)(end - v));
+	if (vend == NULL) {
+		vend = end;
+	}
+	*f = (struct field_pair){*p, v, (size_t)(star - *p), (size_t)(vend - v)};
+	*p = vend < end ? vend + 1 : end;
+	return true;
+}
+
+static bool is_label(const struct field_pair *f, const char *label) {
+	return f->label_len == strlen(label) && memcmp(f->label, label, f->label_len) == 0;
+}
+
 /* Reads "LABEL*value*LABEL*value*..." into the fields; *why on a bad one. */
 static bool read_msg_fields(const char *p, const char *end, const char *val[], size_t vlen[],
 			    const char **why) {
@@ -180,25 +207,18 @@ static bool read_msg_fields(const char *p, const char *end, const char *val[], s
 		p++;
 	}
 	while (p < end) {
-		const char *star = memchr(p, '*', (size_t)(end - p));
-		if (star == NULL) {
+		struct field_pair f;
+		if (!next_pair(&p, end, &f)) {
 			*why = "a field without its value";
 			return false;
 		}
-		const char *v = star + 1;
-		const char *vend = memchr(v, '*', (size_t)(end - v));
-		if (vend == NULL) {
-			vend = end; /* the last field may lack its closing "*" */
-		}
 		for (int k = 0; k < MSG_FIELDS; k++) {
-			if ((size_t)(star - p) == strlen(labels[k]) &&
-			    memcmp(p, labels[k], (size_t)(star - p)) == 0) {
-				val[k] = v;
-				vlen[k] = (size_t)(vend - v);
+			if (is_label(&f, labels[k])) {
+				val[k] = f.value;
+				vlen[k] = f.value_len;
 			}
 		}
 		/* other fields are dropped, as clients ignore unknown ones (§3.1) */
-		p = vend < end ? vend + 1 : end;
 	}
 	if ((val[MSG_DATE] != NULL && !all_digits(val[MSG_DATE], vlen[MSG_DATE], 8)) ||
 	    (val[MSG_TIME] != NULL && !all_digits(val[MSG_TIME], vlen[MSG_TIME], 4))) {
@@ -298,21 +318,11 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
  * pair labelled label with a value. */
 static bool has_field(const char *fields, size_t len, const char *label) {
 	const char *p = fields, *end = fields + len;
-	while (p < end) {
-		const char *star = memchr(p, '*', (size_t)(end - p));
-		if (star == NULL) {
-			return false;
-		}
-		const char *v = star + 1;
-		const char *vend = memchr(v, '*', (size_t)(end - v));
-		if (vend == NULL) {
-			vend = end; /* the last value may lack its closing "*" */
-		}
-		if ((size_t)(star - p) == strlen(label) &&
-		    memcmp(p, label, (size_t)(star - p)) == 0 && vend > v) {
+	struct field_pair f;
+	while (p < end && next_pair(&p, end, &f)) {
+		if (is_label(&f, label) && f.value_len > 0) {
 			return true;
 		}
-		p = vend < end ? vend + 1 : end;
 	}
 	return false;
 }
