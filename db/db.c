@@ -445,6 +445,25 @@ static int exec(struct db *db, const char *sql) {
 	return 0;
 }
 
+/* SQLite's auto-checkpoint (a passive one in the commit that fills the log
+ * past a limit), at DB_LAZY_CHECKPOINT_PAGES, and the owner told the
+ * log's size first (db_set_wal_watch()). */
+static int wal_hook(void *data, sqlite3 *sql, const char *name, int frames) {
+	struct db *db = data;
+	if (db->wal_watch != NULL) {
+		db->wal_watch(frames, db->wal_watch_data);
+	}
+	if (frames >= DB_LAZY_CHECKPOINT_PAGES) {
+		sqlite3_wal_checkpoint_v2(sql, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	return SQLITE_OK;
+}
+
+void db_set_wal_watch(struct db *db, void (*fn)(int frames, void *data), void *data) {
+	db->wal_watch = fn;
+	db->wal_watch_data = data;
+}
+
 /* An integer PRAGMA's value, or -errno. */
 static int read_pragma(struct db *db, const char *sql) {
 	sqlite3_stmt *s;
@@ -563,7 +582,7 @@ struct db *db_open(const char *path, int flags) {
 			goto fail;
 		}
 		if (flags & DB_OPEN_LAZY_CHECKPOINT) {
-			sqlite3_wal_autocheckpoint(db->sql, DB_LAZY_CHECKPOINT_PAGES);
+			sqlite3_wal_hook(db->sql, wal_hook, db);
 		}
 	} else {
 		int version = read_version(db);

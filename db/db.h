@@ -423,6 +423,15 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
  */
 int db_checkpoint(struct db *db);
 
+/*
+ * For a database opened with DB_OPEN_LAZY_CHECKPOINT: fn is called after
+ * each commit of this connection with the pages the write-ahead log holds
+ * (other connections' included), so that the owner can have a checkpoint
+ * run before the log grows to DB_LAZY_CHECKPOINT_PAGES, where the commit
+ * runs one itself. NULL: none.
+ */
+void db_set_wal_watch(struct db *db, void (*fn)(int frames, void *data), void *data);
+
 /* A number that changes whenever another connection (ctidctl, the web
  * page's of another process) commits a change, and only then; -errno. */
 int db_data_version(struct db *db);

@@ -113,6 +113,8 @@ struct db {
 	char region[3];
 	int min_suffix;
 	sqlite3_stmt *stmts[STMT_COUNT];
+	void (*wal_watch)(int frames, void *data); /* db_set_wal_watch() */
+	void *wal_watch_data;
 };
 
 /* The statements of schema version v (1-based), NULL-terminated, or NULL. */

@@ -639,6 +639,16 @@ static void test_backup(struct db *db) {
 	db_close(copy);
 }
 
+struct wal_seen {
+	int commits, last;
+};
+
+static void on_wal(int frames, void *data) {
+	struct wal_seen *seen = data;
+	seen->commits++;
+	seen->last = frames;
+}
+
 /* With DB_OPEN_LAZY_CHECKPOINT, commits leave their pages in the log until
  * db_checkpoint() copies them into the file. */
 static void test_checkpoint(void) {
@@ -649,11 +659,16 @@ static void test_checkpoint(void) {
 		return;
 	}
 	ok(db_checkpoint(db) > 0, "the new schema checkpointed");
+	struct wal_seen seen = {0};
+	db_set_wal_watch(db, on_wal, &seen);
 	for (int i = 0; i < 1000; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "Lazy %d", i);
 		add_contact(db, name, NULL, NULL);
 	}
+	ok(seen.commits >= 1000 && seen.last > 1000 && seen.last < DB_LAZY_CHECKPOINT_PAGES,
+	   "the watch hears each commit, the log's size growing (%d commits, %d pages)",
+	   seen.commits, seen.last);
 	/* What the file holds without its log: a copy of the file alone. */
 	char *copy = path_in_tmp("lazy-copy.db");
 	char cmd[700];
@@ -665,6 +680,21 @@ static void test_checkpoint(void) {
 	int64_t after = system(cmd) == 0 ? count_in(copy) : -1;
 	is_int((int)after, 1000, "then the file alone holds every contact");
 	unlink(copy);
+	add_contact(db, "After the checkpoint", NULL, NULL);
+	ok(seen.last > 0 && seen.last < 100, "the next commit starts the log afresh (%d pages)",
+	   seen.last);
+	/* SQLite's own checkpoint, in the commit that fills the log past
+	 * DB_LAZY_CHECKPOINT_PAGES, still runs beside the watch */
+	int peak = 0;
+	for (int i = 0; i < 20000 && seen.last >= peak; i++) {
+		peak = seen.last;
+		char name[32];
+		snprintf(name, sizeof(name), "Backstop %d", i);
+		add_contact(db, name, NULL, NULL);
+	}
+	ok(peak >= DB_LAZY_CHECKPOINT_PAGES && seen.last < 100,
+	   "past %d pages a commit checkpoints, and the log starts afresh (%d, then %d)",
+	   DB_LAZY_CHECKPOINT_PAGES, peak, seen.last);
 	db_close(db);
 }
 

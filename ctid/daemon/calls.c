@@ -12,10 +12,11 @@
 #include "output.h"
 #include "stages.h"
 
-#define WRITE_RETRY_MIN	   1
-#define WRITE_RETRY_MAX	   30
-#define CHECKPOINT_QUIET_S 3
-#define UPDATE_DELAY_MS	   10000
+#define WRITE_RETRY_MIN	       1
+#define WRITE_RETRY_MAX	       30
+#define CHECKPOINT_QUIET_S     3
+#define CHECKPOINT_BUSY_FRAMES 2000 /* pages in the log: 8 MB, 220 calls */
+#define UPDATE_DELAY_MS	       10000
 /* A call must never wait long for another process's lock: the write is
  * retried from the loop instead. */
 #define BUSY_TIMEOUT_MS 100
@@ -48,6 +49,7 @@ struct calls {
 	GCond ck_cond;
 	int ck_want;	    /* CK_IDLE, CK_RUN or CK_QUIT (under ck_lock) */
 	gint checkpointing; /* one was asked for and has not ended (atomic) */
+	int ck_busy_next;   /* the log's size that calls for a checkpoint at once (on_wal) */
 	int data_version;   /* db_data_version() when last asked */
 	guint update_timer; /* pending: a ringing call's changes are written */
 };
@@ -97,7 +99,10 @@ void calls_date(const struct call_info *i, char out[24]) {
 	}
 }
 
+static void on_wal(int frames, void *data);
+
 static void configure_db(struct calls *c) {
+	db_set_wal_watch(c->db, on_wal, c);
 	db_set_region(c->db, c->region);
 	db_set_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	if (c->min_suffix > 0) {
@@ -223,6 +228,18 @@ static void checkpointer_stop(struct calls *c) {
 	g_atomic_int_set(&c->checkpointing, 0);
 }
 
+/* Has the checkpoints' thread run one (main thread; not while one runs). */
+static void checkpoint_start(struct calls *c) {
+	g_atomic_int_set(&c->checkpointing, 1);
+	if (c->checkpointer == NULL) {
+		c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
+	}
+	g_mutex_lock(&c->ck_lock);
+	c->ck_want = CK_RUN;
+	g_cond_signal(&c->ck_cond);
+	g_mutex_unlock(&c->ck_lock);
+}
+
 static gboolean checkpoint_cb(gpointer data) {
 	struct calls *c = data;
 	for (struct active *a = c->list; a != NULL; a = a->next) {
@@ -234,15 +251,31 @@ static gboolean checkpoint_cb(gpointer data) {
 		return G_SOURCE_CONTINUE; /* the last one is still at it */
 	}
 	c->checkpoint = 0;
-	g_atomic_int_set(&c->checkpointing, 1);
-	if (c->checkpointer == NULL) {
-		c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
-	}
-	g_mutex_lock(&c->ck_lock);
-	c->ck_want = CK_RUN;
-	g_cond_signal(&c->ck_cond);
-	g_mutex_unlock(&c->ck_lock);
+	checkpoint_start(c);
 	return G_SOURCE_REMOVE;
+}
+
+/*
+ * A line that is never quiet for CHECKPOINT_QUIET_S (a busy office, or
+ * another program writing much, as ctidctl's import) would leave the log to
+ * grow to DB_LAZY_CHECKPOINT_PAGES, where a commit of the main loop's
+ * copies 40 MB itself: a call held up for the best part of a second. Past
+ * CHECKPOINT_BUSY_FRAMES the thread runs one at once instead, ringing
+ * calls or not (a passive checkpoint waits for no writer), and again each
+ * CHECKPOINT_BUSY_FRAMES more while it cannot empty the log.
+ */
+static void on_wal(int frames, void *data) {
+	struct calls *c = data;
+	if (frames < CHECKPOINT_BUSY_FRAMES) {
+		c->ck_busy_next = CHECKPOINT_BUSY_FRAMES;
+		return;
+	}
+	if (frames < c->ck_busy_next || g_atomic_int_get(&c->checkpointing)) {
+		return;
+	}
+	c->ck_busy_next = frames + CHECKPOINT_BUSY_FRAMES;
+	log_debug("The write-ahead log holds %d pages: a checkpoint now", frames);
+	checkpoint_start(c);
 }
 
 void calls_checkpoint_later(struct calls *c) {
