@@ -109,7 +109,8 @@ char *ncid_relay_msg(const char *s, size_t len, const struct tm *now, const char
  * server. "RLY: TEXT ###DATE*…*TIME*…*TO*target*FROM*origin*CMD*command*ARG1*…*"
  * (or "+RLY: …" from a forwarding server) becomes the line every client
  * gets: the same with its first "###" made "***", control characters made
- * spaces and stray bytes U+FFFD. s is the line without its line break.
+ * spaces, so is every "*" of the text before it (clients split at the first
+ * "***"), and stray bytes U+FFFD. s is the line without its line break.
  * Returns a new string (g_free() it), or NULL with *why set (a static
  * string) for a line that is no RLY: line, has no "###", or lacks a TO,
  * FROM or CMD field.

@@ -239,14 +239,20 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
 
 static void broadcast_locked(struct ncid_server *s, const char *line);
 
-/* §3.5: a message or a phone's notice from a gateway goes to every client,
- * as ncidd relays it (ncid_relay_msg()). */
-static void relay_msg(struct client *c, const char *s, size_t len) {
+/* The local time now, for the lines that carry one (all zero if unknown). */
+static struct tm local_now(void) {
 	time_t t = time(NULL);
 	struct tm now;
 	if (localtime_r(&t, &now) == NULL) {
 		memset(&now, 0, sizeof(now));
 	}
+	return now;
+}
+
+/* §3.5: a message or a phone's notice from a gateway goes to every client,
+ * as ncidd relays it (ncid_relay_msg()). */
+static void relay_msg(struct client *c, const char *s, size_t len) {
+	struct tm now = local_now();
 	const char *why = NULL;
 	char *line = ncid_relay_msg(s, len, &now, &why);
 	if (line == NULL) {
@@ -272,11 +278,7 @@ static bool client_reply(struct client *c, char *text) {
 /* Tells c alone, in a message its user sees, why a line of its was not
  * passed on. Returns false when c was dropped. */
 static bool client_refuse(struct client *c, const char *why) {
-	time_t t = time(NULL);
-	struct tm now;
-	if (localtime_r(&t, &now) == NULL) {
-		memset(&now, 0, sizeof(now));
-	}
+	struct tm now = local_now();
 	return client_reply(c, ncid_format_msg(why, &now, NULL, NULL));
 }
 
