@@ -67,7 +67,12 @@ with ctidtest.Harness(timeout=90) as h:
 
     daemon.stop()
     server.clear()
+    # the call once the new daemon has the modem (caller ID switched on):
+    # rung before, under the sanitizers, it came without its number
+    monitor = h.monitor(CTIDCTL, env)
     daemon = h.spawn(argv, env=env, log_name='ctid2.log')
+    tap.ok(monitor.expect('{"event":"ModemAdded"', 30) is not None,
+           'after a restart the modem is there again', daemon.log())
     sim.send('call 02079460018 rings=1')
     pops = ctidtest.wait_for(lambda: [p for p in server.notify_calls()
                                       if p.summary == 'No Birthday'], 10)
