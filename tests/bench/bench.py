@@ -13,6 +13,7 @@ the method.
 import argparse
 import base64
 import datetime
+import glob
 import json
 import os
 import platform
@@ -115,7 +116,62 @@ def machine(build):
                                         capture_output=True, text=True).stdout.strip()
     except OSError:
         pass
+    info['traits'] = machine_traits()
     return info
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return ''
+
+
+def damon_pageout_s():
+    """Seconds after which DAMON pages out memory nobody touched (the page
+    cache too), or None: the smallest minimum age of a running kdamond's
+    pageout schemes, in its aggregation intervals."""
+    base, found = '/sys/kernel/mm/damon/admin/kdamonds', []
+    for k in glob.glob(os.path.join(base, '[0-9]*')):
+        if read_text(os.path.join(k, 'state')) != 'on':
+            continue
+        for ctx in glob.glob(os.path.join(k, 'contexts', '[0-9]*')):
+            aggr = read_text(os.path.join(ctx, 'monitoring_attrs/intervals/aggr_us'))
+            for scheme in glob.glob(os.path.join(ctx, 'schemes', '[0-9]*')):
+                age = read_text(os.path.join(scheme, 'access_pattern/age/min'))
+                if read_text(os.path.join(scheme, 'action')) == 'pageout' and \
+                        aggr.isdigit() and age.isdigit():
+                    found.append(int(age) * int(aggr) / 1e6)
+    return min(found) if found else None
+
+
+def machine_traits():
+    """What about this machine moves the figures, in words: each system
+    call's price, where the kernel puts a woken thread, whether the page
+    cache keeps the database. (Found on the machine of 7 Dec 2026 with perf
+    sched: a call's threads ran one after the other on one vCPU while the
+    other idled, and the main loop slept on the disk for pages it had read a
+    minute before.)"""
+    traits = []
+    cpuinfo = read_text('/proc/cpuinfo')
+    m = re.search(r'^flags\s*:(.*)$', cpuinfo, re.M)
+    flags = set(m.group(1).split()) if m else set()
+    cmdline = read_text('/proc/cmdline').split()
+    if 'hypervisor' in flags:
+        traits.append('a virtual machine')
+    if 'PTI' in read_text('/sys/devices/system/cpu/vulnerabilities/meltdown'):
+        traits.append('page table isolation on%s (each system call and interrupt switches '
+                      'page tables)' % ('' if 'pcid' in flags else ', no PCID'))
+    pack = [a for a in cmdline if a.startswith('sched_vcpu_pack=')]
+    if pack:
+        traits.append('%s on the kernel command line (woken threads are put on the waker\'s '
+                      'vCPU: a call\'s threads take turns on one)' % pack[0])
+    pageout = damon_pageout_s()
+    if pageout is not None:
+        traits.append('DAMON pages out memory untouched for %g s, the page cache too: a database '
+                      'page not read for that long comes from the disk' % pageout)
+    return traits
 
 
 # Data.
@@ -1223,6 +1279,21 @@ def path_table(results):
                                  ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sorted(
                                      sc['by_thread'].items(), key=lambda kv: -kv[1])),
                                  ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sc['top'])))
+        for label in ('this', 'other'):
+            sc = path.get(label, {}).get('realistic', {}).get('sched')
+            if sc:
+                lines.append('the scheduler, realistic case (perf sched), %s build: the main '
+                             'loop slept on the disk %s times a call, %s ms; hand-offs a call '
+                             '(of them put on the waker\'s CPU while another idled; the woken '
+                             'thread\'s wait p50 / p90 / max us):' % (
+                                 label if label == 'this' else '--ctid',
+                                 fmt(sc['disk_sleeps_per_call'], 1),
+                                 fmt(sc['disk_ms_per_call'], 2)))
+                lines.extend('  %s: %s (%s), %s / %s / %s' % (
+                    k, fmt(v['per_call'], 1), fmt(v['packed_per_call'], 1),
+                    fmt(v['wait_us']['p50'], 0), fmt(v['wait_us']['p90'], 0),
+                    fmt(v['wait_us']['max'], 0))
+                    for k, v in sorted(sc['handoffs'].items(), key=lambda kv: -kv[1]['per_call']))
         perf = path.get('this', {}).get('realistic', {}).get('perf')
         if perf:
             lines.append('top costs (perf, realistic case, self):')
@@ -1383,6 +1454,10 @@ def main():
     ap.add_argument('--syscalls', type=int, default=0, metavar='N',
                     help='count the system calls of N realistic calls by thread, each build, '
                     'under perf trace (path)')
+    ap.add_argument('--sched', type=int, default=0, metavar='N',
+                    help='N realistic calls under perf record of the scheduler, each build: '
+                    'where the kernel put the threads each hand-off woke, how long they '
+                    'waited, the main loop\'s sleeps on the disk (path)')
     ap.add_argument('--perf', action='store_true',
                     help='perf record the daemon during the realistic case; name the top costs')
     ap.add_argument('--lookups', type=int, default=20000)
@@ -1453,6 +1528,8 @@ def main():
     print('ctid benchmarks, %s: %s, %d cores, Linux %s, disk %s, SQLite %s, %s build %s' % (
         mi['date'], mi['cpu'], mi['cores'], mi['kernel'], mi['disk'], mi['sqlite'],
         mi['buildtype'], mi.get('commit', '')))
+    if mi.get('traits'):
+        print('this machine: %s' % '; '.join(mi['traits']))
     print(table(results))
     budget = path_table(results)
     if budget:

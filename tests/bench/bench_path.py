@@ -130,6 +130,63 @@ def perf_trace_summary(path, calls):
     }
 
 
+def sched_summary(data, tids, calls):
+    """What the kernel's scheduler did with the daemon's threads (perf record
+    of sched_switch and sched_wakeup on every CPU): for each hand-off between
+    two of its threads (the waker's name -> the woken one's), how many a
+    call, how many put on the waker's own CPU while another CPU idled, and
+    how long the woken thread waited to run (us); and how often a call the
+    main loop slept on the disk (a switch out in state D) and for how long.
+    tids: the daemon's thread ids by name."""
+    try:
+        p = subprocess.run(['perf', 'script', '-i', data, '-F', 'cpu,tid,time,event,trace',
+                            '--ns'], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    names = {tid: name for tid, name in tids}
+    main = next((tid for tid, name in tids if name == 'ctid'), None)
+    idle, woken, handoffs, disk, asleep = {}, {}, {}, [], {}
+    row = re.compile(r'^\s*(\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+sched:(\w+):\s+(.*)$')
+    for line in p.stdout.splitlines():
+        m = row.match(line)
+        if not m:
+            continue
+        tid, cpu = int(m.group(1)), int(m.group(2))
+        ns = int(m.group(3)) * 10**9 + int(m.group(4))
+        kind, fields = m.group(5), dict(re.findall(r'(\w+)=(\S+)', m.group(6)))
+        if kind == 'sched_wakeup':
+            target = int(fields.get('pid', 0))
+            if tid in names and target in names:
+                other_idle = any(v for c, v in idle.items() if c != cpu)
+                woken[target] = (ns, names[tid], int(fields.get('target_cpu', -1)) == cpu
+                                 and other_idle)
+            if target == main and main in asleep:
+                disk.append(ns - asleep.pop(main))
+        elif kind == 'sched_switch':
+            nxt = int(fields.get('next_pid', -1))
+            idle[cpu] = nxt == 0
+            if int(fields.get('prev_pid', -1)) == main and fields.get('prev_state') == 'D':
+                asleep[main] = ns
+            if nxt in woken:
+                t0, waker, packed = woken.pop(nxt)
+                h = handoffs.setdefault('%s -> %s' % (waker, names[nxt]),
+                                        {'n': 0, 'packed': 0, 'waits': []})
+                h['n'] += 1
+                h['packed'] += packed
+                h['waits'].append((ns - t0) / 1e3)
+    per = max(calls, 1)
+    return {
+        'handoffs': {k: {'per_call': round(h['n'] / per, 1),
+                         'packed_per_call': round(h['packed'] / per, 1),
+                         'wait_us': {'p50': round(pct(h['waits'], 0.5), 1),
+                                     'p90': round(pct(h['waits'], 0.9), 1),
+                                     'max': round(max(h['waits']), 1)}}
+                     for k, h in handoffs.items()},
+        'disk_sleeps_per_call': round(len(disk) / per, 1),
+        'disk_ms_per_call': round(sum(disk) / 1e6 / per, 3),
+    }
+
+
 def task_cpu_ns(pid):
     """CPU time of every thread of pid, in ns."""
     return sum(thread_cpu_ns(pid).values())
@@ -259,14 +316,15 @@ def attach_outputs(h, args, db, conf):
 
 
 def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
-             floor=False, outputs=False, callgrind=False, syscalls=False):
+             floor=False, outputs=False, callgrind=False, syscalls=False, sched=False):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
     callgrind: a folder: under valgrind's callgrind, counting the
     instructions the calls cost each thread, each call followed by its
     checkpoint; the dumps are left in the folder for callgrind_annotate. syscalls:
-    under perf trace, counting the system calls they cost each thread."""
+    under perf trace, counting the system calls they cost each thread. sched:
+    under perf record of the scheduler's switches and wakes (sched_summary)."""
     stages_file = h.path('stages.txt')
     s = Session(h, args.build, db, interval_ms=args.path_interval, modems=1,
                 keep_open=args.keep_open)
@@ -327,6 +385,11 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
                                      '-p', str(d.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # (perf trace prints nothing once it is attached)
+    if sched:
+        recorder = subprocess.Popen(['perf', 'record', '-a', '-e', 'sched:sched_switch', '-e',
+                                     'sched:sched_wakeup', '-o', h.path('sched.data')],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
     if callgrind:
         subprocess.run(['callgrind_control', '-z', str(d.pid)], capture_output=True, timeout=60)
     switches0 = context_switches(d.pid)
@@ -401,6 +464,8 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         out['perf'] = perf_top(h.path('perf.data'), args.build)
     if syscalls:
         out['syscalls'] = perf_trace_summary(h.path('trace.txt'), len(calls))
+    if sched:
+        out['sched'] = sched_summary(h.path('sched.data'), ctidtest.threads(d.pid), len(calls))
     if callgrind:
         names = [name for _, name in ctidtest.threads(d.pid)]
         subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
@@ -539,7 +604,8 @@ def measure_path(args, size, m, harness, scratch_copy, log):
         # swing with the machine, where the CPU time does
         for what, tool, n_calls, option, key in (
                 ('callgrind', 'valgrind', args.callgrind, 'callgrind', 'instructions'),
-                ('perf trace', 'perf', args.syscalls, 'syscalls', 'syscalls')):
+                ('perf trace', 'perf', args.syscalls, 'syscalls', 'syscalls'),
+                ('perf sched', 'perf', args.sched, 'sched', 'sched')):
             if case != 'realistic' or not n_calls or shutil.which(tool) is None:
                 continue
             for label, ctid in builds:
