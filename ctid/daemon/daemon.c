@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,9 +156,18 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 		popups_show_call(d->popups, e, shown_line, can_dial);
 		stage_mark(STAGE_HANDED);
 		web_wait_for(d, e->key);
+		if (d->popups != NULL) {
+			/* The popup first, on one core too. A kernel that puts the
+			 * woken thread on this CPU (one core; a VM that packs its
+			 * vCPUs) left it waiting for the signals below: 108 us at
+			 * the median, 4 with the yield, and 30 context switches a
+			 * call became 21 (tests/bench/run --only path --sched 30,
+			 * 7 Dec 2026). With another core free, nothing to yield to. */
+			sched_yield();
+		}
 	}
-	/* after the hand-off: libnotify's thread builds the popup on the other
-	 * core while this one marshals the signals */
+	/* after the hand-off: with two cores, libnotify's thread builds the
+	 * popup on the other while this one marshals the signals */
 	service_call(d->service, change, e);
 	stage_mark(STAGE_SIGNAL);
 	if (d->ncid != NULL) {
