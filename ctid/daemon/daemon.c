@@ -152,27 +152,32 @@ static void on_call(struct line *line, const struct call_info *info, enum call_c
 	const struct modem_info *mi = line_info(line);
 	const char *shown_line = lines_count(d->lines) > 1 ? line_name(line) : NULL;
 	bool can_dial = mi != NULL && mi->can_dial;
+	bool handed = false;
 	if (change != CALL_UPDATED || visible) {
 		popups_show_call(d->popups, e, shown_line, can_dial);
 		stage_mark(STAGE_HANDED);
 		web_wait_for(d, e->key);
-		if (d->popups != NULL) {
-			/* The popup first, on one core too. A kernel that puts the
-			 * woken thread on this CPU (one core; a VM that packs its
-			 * vCPUs) left it waiting for the signals below: 108 us at
-			 * the median, 4 with the yield, and 30 context switches a
-			 * call became 21 (tests/bench/run --only path --sched 30,
-			 * 7 Dec 2026). With another core free, nothing to yield to. */
-			sched_yield();
-		}
+		handed = d->popups != NULL;
+	}
+	/* NCID's line before the yield: a write to each of a few clients (to
+	 * more, a wake of the server's thread), where waiting for the popup's
+	 * threads put the CID: line 0.1-0.4 ms later on one core */
+	if (d->ncid != NULL) {
+		ncidout_call(d->ncid, change, e);
+	}
+	if (handed) {
+		/* The popup first, on one core too. A kernel that puts the woken
+		 * thread on this CPU (one core; a VM that packs its vCPUs) left it
+		 * waiting for the signals below: 108 us at the median, 4 with the
+		 * yield, and 30 context switches a call became 21
+		 * (tests/bench/run --only path --sched 30, 7 Dec 2026). With
+		 * another core free, nothing to yield to. */
+		sched_yield();
 	}
 	/* after the hand-off: with two cores, libnotify's thread builds the
 	 * popup on the other while this one marshals the signals */
 	service_call(d->service, change, e);
 	stage_mark(STAGE_SIGNAL);
-	if (d->ncid != NULL) {
-		ncidout_call(d->ncid, change, e);
-	}
 	if (d->mqtt != NULL) {
 		mqttout_call(d->mqtt, change, e);
 	}
