@@ -459,6 +459,13 @@ void modem_dispatch(struct modem *m, short revents, struct call_time now) {
 			}
 			total += (size_t)n;
 			cid_parser_feed(m->parser, buf, (size_t)n, on_cid_event, m);
+			if ((size_t)n < sizeof(buf)) {
+				/* drained for now: what comes meanwhile makes the
+				 * descriptor readable again (the poll is level-
+				 * triggered), so no read() to hear EAGAIN, one a
+				 * line the modem sends */
+				break;
+			}
 		}
 		/* Hang-up with nothing to read: a tty that will never give
 		 * data again; polling it would spin. */

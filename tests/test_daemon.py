@@ -15,6 +15,7 @@ Usage: test_daemon.py CTID CTIDCTL MODEMSIM
 import json
 import os
 import signal
+import re
 import sqlite3
 import subprocess
 import sys
@@ -281,6 +282,12 @@ with ctidtest.Harness(timeout=240) as h:
         ctidtest.popups_settled(daemon, server)
     tap.ok(w.attached and w.own and 'read(' in w.traced and len(w.woken) <= 2,
            'a call: the main loop does not wake itself (%s)' % w)
+    # and reads each of the modem's lines once: a short read means the
+    # terminal has nothing more for now (a read() to hear EAGAIN was one more
+    # system call a line)
+    modem_reads = re.findall(r'^read\(\d+</dev/pts/\d+[^,]*,.*= (-?\d+)', w.traced, re.M)
+    tap.ok(modem_reads and all(int(n) > 0 for n in modem_reads),
+           'each read of the modem brings bytes: none ends in EAGAIN', modem_reads)
 
     # 7. The D-Bus API.
     conn = bus.connection()
