@@ -14,8 +14,8 @@ Usage: test_daemon.py CTID CTIDCTL MODEMSIM
 
 import json
 import os
-import signal
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -436,12 +436,8 @@ with ctidtest.Harness(timeout=240) as h:
     with open(stages) as f:
         marks = [line.split()[0] for line in f if len(line.split()) == 2]
     # each call's first hand-off: what came first after it, Notify or signal
-    order = []
-    for k, name in enumerate(marks):
-        if name == 'matched':
-            rest = marks[k:]
-            firsts = [m for m in rest if m in ('notify-sent', 'signal')]
-            order.append(firsts[0] if firsts else None)
+    order = [next((m for m in marks[k:] if m in ('notify-sent', 'signal')), None)
+             for k, name in enumerate(marks) if name == 'matched']
     tap.ok(order[1:] == ['notify-sent'] * 5,
            'on one CPU each popup is sent before the call\'s D-Bus signal', (order, marks[:40]))
     pinned.popen.terminate()

@@ -88,12 +88,9 @@ def stats_ms(ns_list):
 def machine(build):
     info = {'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
             'kernel': platform.release(), 'cores': os.cpu_count()}
-    try:
-        with open('/proc/cpuinfo') as f:
-            m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
-            info['cpu'] = m.group(1).strip() if m else platform.processor()
-    except OSError:
-        info['cpu'] = platform.processor()
+    cpuinfo = read_text('/proc/cpuinfo')
+    m = re.search(r'^model name\s*:\s*(.*)$', cpuinfo, re.M)
+    info['cpu'] = m.group(1).strip() if m else platform.processor()
     try:
         dev = subprocess.run(['findmnt', '-no', 'SOURCE', '--target', SRC], capture_output=True,
                              text=True).stdout.strip()
@@ -116,7 +113,7 @@ def machine(build):
                                         capture_output=True, text=True).stdout.strip()
     except OSError:
         pass
-    info['traits'] = machine_traits()
+    info['traits'] = machine_traits(cpuinfo)
     return info
 
 
@@ -146,15 +143,14 @@ def damon_pageout_s():
     return min(found) if found else None
 
 
-def machine_traits():
+def machine_traits(cpuinfo):
     """What about this machine moves the figures, in words: each system
     call's price, where the kernel puts a woken thread, whether the page
     cache keeps the database. (Found on the machine of 7 Dec 2026 with perf
     sched: a call's threads ran one after the other on one vCPU while the
     other idled, and the main loop slept on the disk for pages it had read a
-    minute before.)"""
+    minute before.) cpuinfo: /proc/cpuinfo's text."""
     traits = []
-    cpuinfo = read_text('/proc/cpuinfo')
     m = re.search(r'^flags\s*:(.*)$', cpuinfo, re.M)
     flags = set(m.group(1).split()) if m else set()
     cmdline = read_text('/proc/cmdline').split()

@@ -145,7 +145,7 @@ def sched_summary(data, tids, calls):
         return None
     names = {tid: name for tid, name in tids}
     main = next((tid for tid, name in tids if name == 'ctid'), None)
-    idle, woken, handoffs, disk, asleep = {}, {}, {}, [], {}
+    idle, woken, handoffs, disk, asleep_since = {}, {}, {}, [], None
     row = re.compile(r'^\s*(\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+sched:(\w+):\s+(.*)$')
     for line in p.stdout.splitlines():
         m = row.match(line)
@@ -160,13 +160,14 @@ def sched_summary(data, tids, calls):
                 other_idle = any(v for c, v in idle.items() if c != cpu)
                 woken[target] = (ns, names[tid], int(fields.get('target_cpu', -1)) == cpu
                                  and other_idle)
-            if target == main and main in asleep:
-                disk.append(ns - asleep.pop(main))
+            if target == main and asleep_since is not None:
+                disk.append(ns - asleep_since)
+                asleep_since = None
         elif kind == 'sched_switch':
             nxt = int(fields.get('next_pid', -1))
             idle[cpu] = nxt == 0
             if int(fields.get('prev_pid', -1)) == main and fields.get('prev_state') == 'D':
-                asleep[main] = ns
+                asleep_since = ns
             if nxt in woken:
                 t0, waker, packed = woken.pop(nxt)
                 h = handoffs.setdefault('%s -> %s' % (waker, names[nxt]),
