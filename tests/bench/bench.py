@@ -1243,6 +1243,9 @@ def path_table(results):
         rows.append(['  main loop / libnotify / GDBus'] + [
             ' / '.join(fmt(c[1].get('switches_per_call_by_thread', {}).get(t), 1)
                        for t in ('ctid', 'ctid-notify', 'gdbus')) for c in cols])
+        rows.append(['page faults a call, minor / major'] + [
+            '%s / %s' % tuple(fmt(n, 1) for n in c[1]['page_faults_per_call'])
+            if 'page_faults_per_call' in c[1] else '-' for c in cols])
         rows.append(['read from the disk a call, p50 (KB)'] + [
             fmt(c[1].get('disk_read_kb_per_call'), 0) for c in cols])
         rows.append(['pages written to the log a call (WAL frames)'] + [

@@ -44,7 +44,8 @@ import subprocess
 import time
 
 import ctidtest
-from benchlib import Session, context_switches, proc_io, proc_status, spawn_crowd, web_token
+from benchlib import (Session, context_switches, page_faults, proc_io, proc_status, spawn_crowd,
+                      web_token)
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'handed', 'signal', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
@@ -397,6 +398,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     cpu0, ticks0 = task_cpu_ns(d.pid), time.monotonic()
     threads0 = thread_cpu_ns(d.pid)
     written0 = proc_io(d.pid).get('write_bytes', 0)
+    faults0 = page_faults(d.pid)
     done = []
     mtime0 = os.stat(db).st_mtime_ns
     for number, name in calls:
@@ -428,6 +430,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     wall = time.monotonic() - ticks0
     threads1 = thread_cpu_ns(d.pid)
     switches1 = context_switches(d.pid)
+    faults = [b - a for a, b in zip(faults0, page_faults(d.pid))]
     written = proc_io(d.pid).get('write_bytes', 0) - written0
     try:  # empty when timing began: what the calls added (unless checkpointed meanwhile)
         frames = (os.path.getsize(db + '-wal') - 32) / (24 + 4096)
@@ -449,6 +452,8 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         # hand-offs a call costs, a figure the machine's speed does not move
         'switches_per_call_by_thread': by_name_per_call(switches0, switches1, len(calls)),
         # what the kernel read from the disk for the daemon, a call
+        # traps into the kernel for memory (major: from the disk), a call
+        'page_faults_per_call': [round(n / max(len(calls), 1), 1) for n in faults],
         'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
         # what the daemon wrote (the log's pages, checkpoints), on average
         'disk_write_kb_per_call': round(written / 1024 / max(len(calls), 1), 1),

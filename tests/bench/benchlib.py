@@ -94,6 +94,17 @@ def context_switches(pid):
     return out
 
 
+def page_faults(pid):
+    """(minor, major) page faults of the process so far: each a trap into
+    the kernel, a major one a read from the disk."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return int(fields[7]), int(fields[9])
+    except (OSError, IndexError, ValueError):
+        return 0, 0
+
+
 def cpu_ticks(pid):
     """utime + stime of the process, in clock ticks."""
     try:
