@@ -7,7 +7,9 @@ Two cases, each on a daemon of its own with a fresh copy of the database:
               calling the second time in a row;
   realistic   distinct contacts picked at random, each their first call of
               the day (none of their pages in SQLite's cache), NMBR alone,
-              NAME 100 ms later, then rings;
+              NAME 100 ms later, then rings; each call once the daemon
+              checkpointed the one before (a quiet line's log copied into
+              the file), as calls minutes apart at a desk find it;
   cold        the same, with the database file also dropped from the
               kernel's page cache before each call (after a reboot, or on
               a box short of memory): every page the call needs comes
@@ -189,6 +191,28 @@ def sched_summary(data, tids, calls):
     }
 
 
+def wait_checkpointed(pid, db, mtime, timeout=60):
+    """Waits until the daemon pid has checkpointed the log into db (the
+    file's mtime moves on from mtime) and its checkpoint thread waits for
+    the next (in futex(), syscall 202 on x86_64, not in a write or a sync
+    of its own). Returns db's new mtime."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.stat(db).st_mtime_ns != mtime:
+            idle = []
+            for tid, name in ctidtest.threads(pid):
+                if name == 'ctid-checkpoint':
+                    try:
+                        with open('/proc/%d/task/%d/syscall' % (pid, tid)) as f:
+                            idle.append(f.read().split()[0] == '202')
+                    except (OSError, IndexError):
+                        idle.append(False)
+            if idle and all(idle):
+                break
+        time.sleep(0.02)
+    return os.stat(db).st_mtime_ns
+
+
 def task_cpu_ns(pid):
     """CPU time of every thread of pid, in ns."""
     return sum(thread_cpu_ns(pid).values())
@@ -318,9 +342,11 @@ def attach_outputs(h, args, db, conf):
 
 
 def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
-             floor=False, outputs=False, callgrind=False, syscalls=False, sched=False):
+             floor=False, outputs=False, callgrind=False, syscalls=False, sched=False,
+             apart=True):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
-    the modemsim command). outputs: with the web page's, NCID's and MQTT's
+    the modemsim command). apart: each call once the one before was
+    checkpointed (wait_checkpointed), as at a desk; else back to back. outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
     callgrind: a folder: under valgrind's callgrind, counting the
     instructions the calls cost each thread, each call followed by its
@@ -412,12 +438,11 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         s.wait(lambda: len(sim.nmbr) > n_nmbr and sim.done > n_done and s.find(
             start=start, kind='signal', member='CallEnded') is not None, 30)
         s.settle(quiet=0.2, timeout=10)
-        if callgrind:
-            # a call minutes after the last one pays for its own checkpoint
-            # (the write-ahead log copied into the file once the line is
-            # quiet, which writes the file): counted with it
-            s.wait(lambda: os.stat(db).st_mtime_ns != mtime0, 60)
-            mtime0 = os.stat(db).st_mtime_ns
+        if apart or callgrind:
+            # a call minutes after the last one finds the log copied into
+            # the file (the checkpoint once the line is quiet), and under
+            # callgrind pays for its own checkpoint: counted with it
+            mtime0 = wait_checkpointed(d.pid, db, mtime0)
         reads = proc_io(d.pid).get('read_bytes', 0) - io0.get('read_bytes', 0)
         if len(sim.nmbr) <= n_nmbr:
             done.append({'missing': 'nmbr'})
@@ -576,7 +601,7 @@ def measure_path(args, size, m, harness, scratch_copy, log):
     # are minutes apart, not a whole pass (this machine's speed drifts)
     # the realistic calls: NMBR alone, NAME 100 ms later, then rings
     late_name = 'call {number} "{name}" name_delay=0.1 rings=2'
-    cases = [('friendly', friendly, 'call {number} "{name}" rings=1', {}),
+    cases = [('friendly', friendly, 'call {number} "{name}" rings=1', {'apart': False}),
              ('realistic', real, late_name, {})]
     if os.path.exists('/usr/sbin/mosquitto'):
         cases.append(('outputs', real, late_name, {'outputs': True}))
@@ -601,7 +626,8 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                         h, args, db, ctid, calls, fmt, opts.get('cold', False),
                         # each hot caller once before: the measured call is their second
                         warmup=friendly[:min(len(hot), n)] if case == 'friendly' else (),
-                        floor=case == 'realistic', outputs=opts.get('outputs', False))
+                        floor=case == 'realistic', outputs=opts.get('outputs', False),
+                        apart=opts.get('apart', True))
             except RuntimeError as e:
                 log('%d: call path, %s build: skipped: %s' % (size, label, e))
                 skipped.add(label)
