@@ -656,6 +656,20 @@ int main(void) {
 	s = ncid_relay_msg(ctl, strlen(ctl), &when, &why);
 	ok(s == NULL, "refused: a control character in a field (%s)", why);
 	g_free(s);
+	char c1[] = "MSG: hi ###NAME*Eve\xc2\x9b"
+		    "31m*";
+	s = ncid_relay_msg(c1, strlen(c1), &when, &why);
+	ok(s == NULL, "refused: a C1 control (CSI) in a field (%s)", why);
+	g_free(s);
+	/* an SMS's text is anyone's: a right-to-left override would show
+	 * "exe.jpg" for "gpj.exe" on every client */
+	char rlo[] = "NOT: SMS from 5551212: pay here \xe2\x80\xaegpj.exe\xe2\x80\xac \xc2\x85 now "
+		     "###DATE*01052026*TIME*1200*NAME*Eve*NMBR*5551212*LINE*cell*MTYPE*IN*";
+	s = ncid_relay_msg(rlo, strlen(rlo), &when, &why);
+	ok(s != NULL && strstr(s, "pay here  gpj.exe    now ***DATE") != NULL &&
+		   strstr(s, "\xe2\x80\xae") == NULL && strstr(s, "\xc2\x85") == NULL,
+	   "relayed text: bidirectional overrides and C1 controls become spaces (%s)", s);
+	g_free(s);
 
 	/* §4.5, feature set 5: relay jobs, as NCID-API's examples (l. 3963-4025)
 	 * show NCIDpop's line and ncidd's */

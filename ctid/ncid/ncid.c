@@ -42,7 +42,15 @@ void ncid_append_clean(GString *out, const char *s, size_t len, bool keep_star) 
 			g_string_append_c(out, blank ? ' ' : (char)ch);
 			i++;
 		} else {
-			g_string_append_len(out, s + i, (gssize)n);
+			/* C1 controls and bidirectional overrides too: a
+			 * relayed SMS could turn the text after it around */
+			uint32_t cp;
+			utf8_decode(s + i, len - i, &cp);
+			if (utf8_is_unsafe(cp)) {
+				g_string_append_c(out, ' ');
+			} else {
+				g_string_append_len(out, s + i, (gssize)n);
+			}
 			i += n;
 		}
 	}
@@ -233,11 +241,14 @@ static bool read_msg_fields(const char *p, const char *end, const char *val[], s
 			*why = "a field longer than 50 bytes";
 			return false;
 		}
-		for (size_t i = 0; i < vlen[k]; i++) {
-			if ((unsigned char)val[k][i] < 0x20 || val[k][i] == 0x7F) {
+		for (size_t i = 0; i < vlen[k];) {
+			uint32_t cp;
+			size_t n = utf8_decode(val[k] + i, vlen[k] - i, &cp);
+			if (n > 0 && utf8_is_unsafe(cp)) {
 				*why = "a control character in a field";
 				return false;
 			}
+			i += n > 0 ? n : 1; /* a stray byte: U+FFFD below */
 		}
 	}
 	if (val[MSG_MTYPE] != NULL) {

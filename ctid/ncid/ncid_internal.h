@@ -10,7 +10,8 @@
 
 /*
  * Appends s[0..len) as text that cannot end a line early: CR, LF and the
- * other control characters become spaces, so does "*" unless keep_star (a
+ * other control characters (C1 too) and the bidirectional controls
+ * become spaces, so does "*" unless keep_star (a
  * field's text, which a "*" would end), and each byte that is no part of
  * a character becomes U+FFFD (a database another program wrote, a
  * client's line; clients read UTF-8).
