@@ -212,8 +212,26 @@ static void test_bad_input(void) {
 	ncidgw_parser_destroy(p);
 }
 
+/* A gateway's clock a little ahead at New Year: its January stamp read on
+ * the server's 31 December is next year's, not eleven months ago. */
+static void test_new_year(void) {
+	struct ncidgw_parser *p = fresh();
+	now = 1798718400000LL; /* 2026-12-31T12:00:00Z: 31 December in any zone */
+	feed(p, "CALL: ###DATE01010000...CALLIN...LINE1122...NMBR13215551212...NAMEBig John+++");
+	is_int(changes[0].info.year * 10000 + changes[0].info.month * 100 + changes[0].info.day,
+	       20270101, "a January stamp read on 31 December is next year's");
+	feed(p, "CALLINFO: ###CANCEL...LINE1122...NMBR13215551212...DATE01010001+++");
+	now = 1798761600000LL + 86400000LL; /* 2027-01-02 */
+	feed(p, "CALL: ###DATE12311159...CALLIN...LINE1122...NMBR13215551213...NAMEBig John+++");
+	is_int(last()->info.year * 10000 + last()->info.month * 100 + last()->info.day, 20261231,
+	       "a December stamp read in January is last year's");
+	ncidgw_parser_destroy(p);
+	now = T0;
+}
+
 int main(void) {
 	test_sip2ncid();
+	test_new_year();
 	test_test_data();
 	test_other_gateways();
 	test_bad_input();

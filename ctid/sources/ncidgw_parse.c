@@ -199,15 +199,22 @@ static bool set_stamp(struct call_info *c, int year, int month, int day, int hou
 }
 
 /* §4.3: DATE is mmddhhmm in the gateway's local time, the year the
- * server's (last year's for a late-December stamp read in early January).
- * "DATE." (the server's time) or garbage: the local stamp stays. */
+ * server's: last year's for a late-December stamp read in early January,
+ * next year's for a January stamp read in December (the gateway's clock
+ * ahead at New Year). "DATE." (the server's time) or garbage: the local
+ * stamp stays. */
 static void stamp_date(struct call_info *c, struct span d) {
 	if (d.len != 8) {
 		return;
 	}
 	int month = digits(d.s, 2), day = digits(d.s + 2, 2);
-	set_stamp(c, month > c->month + 1 ? c->year - 1 : c->year, month, day, digits(d.s + 4, 2),
-		  digits(d.s + 6, 2));
+	int year = c->year;
+	if (month > c->month + 1) {
+		year--;
+	} else if (month < c->month - 10) {
+		year++;
+	}
+	set_stamp(c, year, month, day, digits(d.s + 4, 2), digits(d.s + 6, 2));
 }
 
 /* §4.4: SCALL is "mm/dd/yyyy hh:mm:ss". */
