@@ -109,6 +109,37 @@ static int walk_notes(struct db *db, sqlite3_stmt *s, db_note_fn fn, void *data,
 	return db_walk(db, s, note_row, &w, count);
 }
 
+/* An FTS5 query that every word of text matches, each as a prefix:
+ * "word"* with the words' own quotes doubled, so FTS syntax in the text
+ * stays text. Nothing of text is left out (it was cut at 512 bytes, and a
+ * quote near the end wrote past the buffer). NULL when out of memory. */
+static char *fts_all_words(const char *text) {
+	/* at worst a one-character word, a quote, takes 6 bytes for 2 */
+	char *q = malloc(3 * strlen(text) + 8);
+	if (q == NULL) {
+		return NULL;
+	}
+	size_t o = 0;
+	for (const char *p = text; *p != '\0';) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		q[o++] = '"';
+		for (; *p != '\0' && *p != ' '; p++) {
+			if (*p == '"') {
+				q[o++] = '"';
+			}
+			q[o++] = *p;
+		}
+		q[o++] = '"';
+		q[o++] = '*';
+		q[o++] = ' ';
+	}
+	q[o > 0 ? o - 1 : 0] = '\0';
+	return q;
+}
+
 int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn, void *data) {
 	enum db_stmt id;
 	if (f->author != NULL) {
@@ -135,30 +166,13 @@ int db_note_foreach(struct db *db, const struct db_note_filter *f, db_note_fn fn
 		sqlite3_bind_int64(s, 6, f->since);
 	}
 	if (id == STMT_NOTE_SEARCH) {
-		/* every word must occur; quoted so FTS syntax in the text stays text */
-		char q[512];
-		size_t o = 0;
-		const char *p = f->query;
-		while (*p != '\0' && o + 4 < sizeof(q)) {
-			while (*p == ' ') {
-				p++;
-			}
-			if (*p == '\0') {
-				break;
-			}
-			q[o++] = '"';
-			while (*p != '\0' && *p != ' ' && o + 3 < sizeof(q)) {
-				if (*p == '"') {
-					q[o++] = '"';
-				}
-				q[o++] = *p++;
-			}
-			q[o++] = '"';
-			q[o++] = '*';
-			q[o++] = ' ';
+		char *q = fts_all_words(f->query);
+		if (q == NULL) {
+			sqlite3_reset(s);
+			return -ENOMEM;
 		}
-		q[o > 0 ? o - 1 : 0] = '\0';
 		db_bind_text(s, 5, q);
+		free(q);
 	}
 	return walk_notes(db, s, fn, data, NULL);
 }

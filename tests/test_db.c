@@ -413,6 +413,27 @@ static void test_notes(struct db *db) {
 	struct db_note_filter q = {.query = "shoe cream"};
 	db_note_foreach(db, &q, capture_note, &cap);
 	is_int(cap.n, 2, "note text search finds both notes mentioning shoe cream");
+	/* every word counts, however long the query: one no note has, past
+	 * 512 bytes of words both notes have, finds none (the query was cut
+	 * there, and a quote at the cut wrote past its buffer) */
+	char longq[1200] = "";
+	for (int i = 0; i < 60; i++) {
+		strcat(longq, "shoe cream ");
+	}
+	strcat(longq, "\"\"\" nowhere\"");
+	memset(&cap, 0, sizeof(cap));
+	struct db_note_filter lq = {.query = longq};
+	is_int(db_note_foreach(db, &lq, capture_note, &cap), 0, "a query of %zu bytes is read",
+	       strlen(longq));
+	is_int(cap.n, 0, "its last word, which no note has, counts too");
+	char quotes[520];
+	memset(quotes, 'a', sizeof(quotes) - 2);
+	quotes[507] = '"';
+	quotes[508] = '\0';
+	memset(&cap, 0, sizeof(cap));
+	struct db_note_filter qq = {.query = quotes};
+	is_int(db_note_foreach(db, &qq, capture_note, &cap), 0,
+	       "a quote at byte 508 of a query is text");
 
 	memset(&cap, 0, sizeof(cap));
 	db_contact_search(db, "generation", 10, capture_contact, &cap);
