@@ -154,3 +154,24 @@ char *json_capture(void (*write)(struct json_writer *w, const void *a, const voi
 	}
 	return buf;
 }
+
+int json_text_depth(const char *s, size_t len) {
+	int depth = 0, deepest = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len && deepest <= JSON_READ_DEPTH_MAX; i++) {
+		if (in_string) {
+			if (s[i] == '\\') {
+				i++;
+			} else if (s[i] == '"') {
+				in_string = false;
+			}
+		} else if (s[i] == '"') {
+			in_string = true;
+		} else if (s[i] == '[' || s[i] == '{') {
+			deepest = ++depth > deepest ? depth : deepest;
+		} else if (s[i] == ']' || s[i] == '}') {
+			depth--;
+		}
+	}
+	return deepest;
+}

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #define JSON_MAX_DEPTH 16
+/* Arrays and objects in one another that JSON read from outside may have. */
+#define JSON_READ_DEPTH_MAX 32
 
 /*
  * A streaming JSON writer: commas and nesting are tracked so callers only
@@ -20,6 +22,14 @@ struct json_writer {
 };
 
 void json_init(struct json_writer *w, FILE *f);
+
+/*
+ * How deep arrays and objects nest in the JSON text s[0..len), counted up
+ * to one past JSON_READ_DEPTH_MAX: to be checked before a recursive parser
+ * (json-glib's) reads text from outside, which 100,000 brackets (200 KB)
+ * ran out of stack.
+ */
+int json_text_depth(const char *s, size_t len);
 
 /* Runs write(w, a, b) on a fresh writer; returns what it wrote as a new
  * string the caller frees, or NULL when out of memory. */
