@@ -215,6 +215,9 @@ static void chart(FILE *f, const struct report *r) {
 	}
 	int step = grid_step(max);
 	int top = (max + step - 1) / step * step;
+	if (top == 0) {
+		top = step; /* (no bucket has a call: an empty grid, not a division by 0) */
+	}
 	int plot_w = CHART_W - PAD_L - PAD_R, plot_h = CHART_H - PAD_T - PAD_B;
 	int bottom = PAD_T + plot_h;
 	fprintf(f,

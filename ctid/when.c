@@ -42,7 +42,9 @@ bool when_parse_since(const char *s, int64_t *out) {
 	}
 	tm.tm_mday -= (int)days;
 	*out = (int64_t)mktime(&tm);
-	return true;
+	/* the log's times are Unix times, where 0 is "none": a day before
+	 * 1970 read as "no start" (or, as an end, "no end") */
+	return *out > 0;
 }
 
 bool when_parse_until(const char *s, int64_t *out) {

@@ -10,7 +10,7 @@
 /* YYYY-MM-DD, a real date from year 1000. */
 bool when_parse_date(const char *s, int *y, int *m, int *d);
 /* YYYY-MM-DD, "today", "yesterday" or "Nd" (N days ago): the Unix time of
- * that day's local midnight. */
+ * that day's local midnight, which must be after 1 January 1970. */
 bool when_parse_since(const char *s, int64_t *out);
 /* The same date's end: the next local midnight. */
 bool when_parse_until(const char *s, int64_t *out);

@@ -167,8 +167,8 @@ bool web_query_since(struct web_request *r, const char *name, bool until, int64_
 	}
 	if (!(until ? when_parse_until(v, out) : when_parse_since(v, out))) {
 		web_error(r, 400,
-			  "%s must be YYYY-MM-DD, today, yesterday or a number of days ago such "
-			  "as 7d.",
+			  "%s must be YYYY-MM-DD (from 1970), today, yesterday or a number of days "
+			  "ago such as 7d.",
 			  name);
 		return false;
 	}
