@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -155,12 +156,15 @@ char *json_capture(void (*write)(struct json_writer *w, const void *a, const voi
 	return buf;
 }
 
-int json_text_depth(const char *s, size_t len) {
-	int depth = 0, deepest = 0;
+int json_text_check(const char *s, size_t len) {
+	int depth = 0;
 	bool in_string = false;
-	for (size_t i = 0; i < len && deepest <= JSON_READ_DEPTH_MAX; i++) {
+	for (size_t i = 0; i < len; i++) {
 		if (in_string) {
 			if (s[i] == '\\') {
+				if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0) {
+					return -EILSEQ;
+				}
 				i++;
 			} else if (s[i] == '"') {
 				in_string = false;
@@ -168,10 +172,12 @@ int json_text_depth(const char *s, size_t len) {
 		} else if (s[i] == '"') {
 			in_string = true;
 		} else if (s[i] == '[' || s[i] == '{') {
-			deepest = ++depth > deepest ? depth : deepest;
+			if (++depth > JSON_READ_DEPTH_MAX) {
+				return -ELOOP;
+			}
 		} else if (s[i] == ']' || s[i] == '}') {
 			depth--;
 		}
 	}
-	return deepest;
+	return 0;
 }

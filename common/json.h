@@ -24,12 +24,13 @@ struct json_writer {
 void json_init(struct json_writer *w, FILE *f);
 
 /*
- * How deep arrays and objects nest in the JSON text s[0..len), counted up
- * to one past JSON_READ_DEPTH_MAX: to be checked before a recursive parser
- * (json-glib's) reads text from outside, which 100,000 brackets (200 KB)
- * ran out of stack.
+ * Checks JSON text from outside before a parser reads it: -ELOOP when
+ * arrays and objects nest deeper than JSON_READ_DEPTH_MAX (json-glib
+ * parses recursively, and 100,000 brackets, 200 KB, ran it out of stack),
+ * -EILSEQ when a string holds \u0000 (which a C string would end at,
+ * cutting the text short without a word), else 0.
  */
-int json_text_depth(const char *s, size_t len);
+int json_text_check(const char *s, size_t len);
 
 /* Runs write(w, a, b) on a fresh writer; returns what it wrote as a new
  * string the caller frees, or NULL when out of memory. */

@@ -334,6 +334,18 @@ with ctidtest.Harness(timeout=240) as h:
     status, grew = flood('/api/v1/login', chunked=True)
     tap.ok(' 411 ' in status and grew < 16384,
            'a chunked body of 48 MiB: 411, %d kB more memory' % grew, status)
+    # A NUL would end a text early, unseen: refused wherever it can come
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna',
+             data=b'{"text": "json\\u0000this part was lost"}',
+             headers={'Content-Type': 'application/json'})
+    tap.ok(r.status_code == 422 and 'u0000' in r.json()['error'],
+           'a \\u0000 in a JSON string is 422', r.text)
+    r = requests.post(api + 'login', data=b'name=anna%00x&password=y', timeout=10,
+                      headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    tap.ok(r.status_code == 422 and '%00' in r.json()['error'], 'a %00 in a form is 422', r.text)
+    r = get('lookup?number=0207946%000018', 'anna')
+    tap.ok(r.status_code == 400 and '%00' in r.json()['error'],
+           'a %00 in a query is 400', r.text)
     # JSON nested beyond reason is refused, not parsed until the stack ends
     deep = b'[' * 100000 + b']' * 100000
     r = requests.post(api + 'login', data=deep, headers={'Content-Type': 'application/json'},

@@ -154,7 +154,7 @@ static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, 
 	gsize len;
 	const char *text = g_bytes_get_data(message, &len);
 	JsonParser *parser = json_parser_new_immutable();
-	if (json_text_depth(text, len) > JSON_READ_DEPTH_MAX ||
+	if (json_text_check(text, len) < 0 ||
 	    !json_parser_load_from_data(parser, text, (gssize)len, NULL) ||
 	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
 		log_warn("Desk: the server sent a message that is not a JSON object; ignored");
@@ -342,8 +342,7 @@ static void answer(struct remote *r, SoupMessage *msg, GBytes *bytes, GError *er
 	JsonNode *node = NULL;
 	JsonParser *parser = NULL;
 	if (bytes != NULL && g_bytes_get_size(bytes) > 0 &&
-	    json_text_depth(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)) <=
-		    JSON_READ_DEPTH_MAX) {
+	    json_text_check(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)) == 0) {
 		parser = json_parser_new_immutable();
 		if (json_parser_load_from_data(parser, g_bytes_get_data(bytes, NULL),
 					       (gssize)g_bytes_get_size(bytes), NULL)) {

@@ -80,7 +80,12 @@ static bool parse_body(struct web_request *r) {
 		soup_message_headers_get_content_type(soup_server_message_get_request_headers(r->msg),
 						      NULL);
 	if (type != NULL && strcmp(type, "application/x-www-form-urlencoded") == 0) {
-		/* the login form, posted without JavaScript */
+		/* the login form, posted without JavaScript; a NUL would end
+		 * the decoded value early, unseen */
+		if (g_strstr_len(body->data, (gssize)body->length, "%00") != NULL) {
+			web_error(r, 422, "A value holds %%00; ctid keeps no text with a NUL in it.");
+			return false;
+		}
 		GHashTable *form = soup_form_decode(body->data);
 		JsonObject *o = json_object_new();
 		GHashTableIter it;
@@ -98,8 +103,13 @@ static bool parse_body(struct web_request *r) {
 		web_error(r, 400, "The body is not UTF-8 JSON.");
 		return false;
 	}
-	if (json_text_depth(body->data, body->length) > JSON_READ_DEPTH_MAX) {
+	int bad = json_text_check(body->data, (size_t)body->length);
+	if (bad == -ELOOP) {
 		web_error(r, 400, "The JSON nests deeper than %d levels.", JSON_READ_DEPTH_MAX);
+		return false;
+	}
+	if (bad < 0) {
+		web_error(r, 422, "A string holds \\u0000; ctid keeps no text with a NUL in it.");
 		return false;
 	}
 	JsonParser *parser = json_parser_new_immutable();
@@ -125,6 +135,13 @@ static void api_request(struct web *w, SoupServerMessage *msg, const char *path,
 		.query = query,
 	};
 	common_headers(msg, "default-src 'none'; frame-ancestors 'none'");
+	/* a NUL, decoded, would end a query's value early, unseen (libsoup
+	 * refuses one in the path itself) */
+	const char *raw_query = g_uri_get_query(soup_server_message_get_uri(msg));
+	if (raw_query != NULL && strstr(raw_query, "%00") != NULL) {
+		web_error(&r, 400, "The query holds %%00; ctid reads no text with a NUL in it.");
+		return;
+	}
 	char buf[2][128];
 	const struct web_route *route = NULL;
 	bool path_known = false;
