@@ -679,6 +679,13 @@ with ctidtest.Harness(timeout=240) as h:
     r = s.get(url.rstrip('/') + rel, allow_redirects=False, timeout=10)
     tap.ok(r.status_code == 303 and s.get(api + 'session', timeout=10).json().get('user') ==
            'anna', 'which logs the caller in')
+    # a "%" that is no escape: the redirect could not be made (500, the
+    # link spent); the link leads to the page instead
+    bare = send('POST', 'links', 'anna').json()['url']
+    r = requests.get(url.rstrip('/') + bare + '?next=/%23/search?q=50%', allow_redirects=False,
+                     timeout=10)
+    tap.ok(r.status_code == 303 and r.headers.get('Location', '').endswith('/'),
+           'a next that is no address leads to the page', (r.status_code, r.headers))
     r = send('POST', 'links', 'anna', json={'next': 'https://evil.example/'})
     tap.ok(r.ok and r.json()['url'].endswith('/login/' + r.json()['url'].split('/login/')[1]
                                               .split('?')[0] + '?next=/'),

@@ -321,6 +321,13 @@ static const char *safe_next(const char *next) {
 	    strpbrk(next, "\r\n\\") != NULL || strlen(next) > 1000) {
 		return "/";
 	}
+	/* one the redirect can resolve (a bare "%" cannot be: libsoup then
+	 * answered 500 with no Location, the link spent) */
+	char *to = g_uri_resolve_relative("http://localhost/", next, SOUP_HTTP_URI_FLAGS, NULL);
+	if (to == NULL) {
+		return "/";
+	}
+	g_free(to);
 	return next;
 }
 
