@@ -591,6 +591,11 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_(json.loads(later.recv()).get('event'), 'resync',
             'a client from before a restart is told to resync')
     later.close()
+    # not an id: refused, not read as 0 (every kept event again) or past
+    # what an id can be (an overflow in the replay's arithmetic)
+    tap.is_([refused_handshake(path='events?since=' + v)
+             for v in ('abc', '-5', '1x', '9223372036854775807')], [400] * 4,
+            '?since= that is not an event id is 400')
 
     # A page that opens while a call rings sees it at once.
     sim.send('call 01134960000 rings=6')

@@ -314,6 +314,19 @@ static void on_early(SoupServer *server, SoupServerMessage *msg, const char *pat
 	}
 }
 
+/* ?since=ID on the events: the last event id a page had, 0 or more (the
+ * ids count up from 1 in a daemon's life). Returns whether s is one. */
+static bool parse_since(const char *s, int64_t *out) {
+	char *end;
+	errno = 0;
+	long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : -1;
+	if (v < 0 || errno != 0 || *end != '\0' || v > INT64_MAX / 2) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 /* The events' WebSocket: authenticated before the upgrade. */
 static void on_events_early(SoupServer *server, SoupServerMessage *msg, const char *path,
 			    GHashTable *query, gpointer data) {
@@ -327,6 +340,13 @@ static void on_events_early(SoupServer *server, SoupServerMessage *msg, const ch
 	};
 	if (body_refused(msg)) {
 		return; /* (this path's early handler is this one, not on_early) */
+	}
+	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
+	int64_t id;
+	if (since != NULL && !parse_since(since, &id)) {
+		common_headers(msg, "default-src 'none'");
+		web_error(&r, 400, "since must be the id of an event, a whole number from 0.");
+		return;
 	}
 	if (!web_authenticate(&r)) {
 		common_headers(msg, "default-src 'none'");
@@ -382,7 +402,9 @@ static void on_events(SoupServer *server, SoupServerMessage *msg, const char *pa
 	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
 	struct upgrade *u = g_new0(struct upgrade, 1);
 	u->web = w;
-	u->since = since != NULL ? strtoll(since, NULL, 10) : -1;
+	if (since == NULL || !parse_since(since, &u->since)) {
+		u->since = -1; /* (on_events_early refused one that is not an id) */
+	}
 	/* the socket set up before the 101 leaves: a page that has its answer
 	 * is on the kernel's keep-alives already */
 	GSocket *socket = soup_server_message_get_socket(msg);
