@@ -199,6 +199,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			    " WHERE t.hash = ?1 AND (t.expires IS NULL OR t.expires > ?2)",
 	[STMT_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
 	[STMT_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2",
+	[STMT_TOKEN_REVOKE_EXCEPT] =
+		"DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2 AND hash <> ?3",
 	[STMT_TOKEN_EXPIRE] = "DELETE FROM tokens WHERE expires IS NOT NULL AND expires <= ?1",
 };
 

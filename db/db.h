@@ -614,6 +614,8 @@ int db_token_find(struct db *db, const char *hash, int64_t now, db_token_fn fn, 
 int db_token_delete(struct db *db, const char *hash);
 /* Deletes every token of one kind of a user; writes how many to *count. */
 int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *count);
+/* The same but for the token of hash keep (the one in use). */
+int db_token_revoke_except(struct db *db, int64_t user, enum db_token_kind kind, const char *keep);
 /* Deletes the tokens that expired by now. */
 int db_token_expire(struct db *db, int64_t now);
 

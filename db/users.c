@@ -292,6 +292,20 @@ int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *c
 	return ret;
 }
 
+int db_token_revoke_except(struct db *db, int64_t user, enum db_token_kind kind, const char *keep) {
+	if (kind > DB_TOKEN_LINK || keep == NULL) {
+		return -EINVAL;
+	}
+	sqlite3_stmt *s = db_stmt(db, STMT_TOKEN_REVOKE_EXCEPT);
+	if (s == NULL) {
+		return -errno;
+	}
+	sqlite3_bind_int64(s, 1, user);
+	db_bind_text(s, 2, token_kinds[kind]);
+	db_bind_text(s, 3, keep);
+	return db_exec_stmt(db, s);
+}
+
 int db_token_expire(struct db *db, int64_t now) {
 	sqlite3_stmt *s = db_stmt(db, STMT_TOKEN_EXPIRE);
 	if (s == NULL) {

@@ -177,6 +177,15 @@ static void test_db_users(void) {
 	is_int(db_token_revoke(db, boris, DB_TOKEN_API, &n), 0, "a user's API tokens are revoked");
 	is_int(n, 2, "both");
 	is_int(db_token_find(db, "api-2", 1, NULL, NULL), -ENOENT, "and no longer found");
+	db_token_add(db, boris, DB_TOKEN_SESSION, "here", "c1", 0, NULL);
+	db_token_add(db, boris, DB_TOKEN_SESSION, "there", "c2", 0, NULL);
+	db_token_add(db, boris, DB_TOKEN_API, "api-3", NULL, 0, NULL);
+	is_int(db_token_revoke_except(db, boris, DB_TOKEN_SESSION, "here"), 0,
+	       "a user's sessions but one are revoked");
+	ok(db_token_find(db, "here", 1, NULL, NULL) == 0 &&
+		   db_token_find(db, "there", 1, NULL, NULL) == -ENOENT &&
+		   db_token_find(db, "api-3", 1, NULL, NULL) == 0,
+	   "that one stays, the other goes, an API token stays");
 
 	is_int(db_token_expire(db, 2000000001), 0, "expired tokens are deleted");
 	is_int(db_token_delete(db, digest), -ENOENT, "so the session is gone");

@@ -438,6 +438,19 @@ with ctidtest.Harness(timeout=240) as h:
     tap.ok(r.status_code == 200 and r.json().get('extension') is None, 'null clears it', r.text)
     tap.is_(send('PATCH', 'users/boss', 'boss', json={'role': 'seller'}).status_code, 409,
             'the last admin may not stop being one')
+    # one's own new password ends one's other browsers' sessions, not this one's
+    def browser(user):
+        b = requests.Session()
+        r = b.post(api + 'login', json={'user': user, 'password': PASSWORDS[user]}, timeout=10)
+        b.headers['X-CSRF-Token'] = r.json().get('csrf', '')
+        return b
+
+    here, there = browser('boss'), browser('boss')
+    r = here.patch(api + 'users/boss', json={'password': 'boss-secret-2'}, timeout=10)
+    tap.ok(r.status_code == 200 and here.get(api + 'session', timeout=10).status_code == 200
+           and there.get(api + 'session', timeout=10).status_code == 401,
+           'a new password of one\'s own logs one\'s other browser out, not this one', r.text)
+    here.patch(api + 'users/boss', json={'password': PASSWORDS['boss']}, timeout=10)
     ctl('user', 'token', 'vera')
     vtok = ctl('user', 'token', 'vera')[1].strip()
     ok_before = requests.get(api + 'session', headers={'Authorization': 'Bearer ' + vtok},

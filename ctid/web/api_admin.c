@@ -323,8 +323,13 @@ void web_api_user_patch(struct web_request *r) {
 	}
 	if (ret == 0 && has_password) {
 		ret = db_user_set_password(r->db, name, hash);
-		/* a new password logs the user's browsers out, but for this one */
-		if (ret == 0 && u.id != r->user.id) {
+		/* a new password logs the user's browsers out, but for this one
+		 * when they changed their own (a password someone else learnt
+		 * ends that one's session too) */
+		if (ret == 0 && u.id == r->user.id && r->user.session) {
+			ret = db_token_revoke_except(r->db, u.id, DB_TOKEN_SESSION,
+						     r->user.token_hash);
+		} else if (ret == 0) {
 			ret = db_token_revoke(r->db, u.id, DB_TOKEN_SESSION, NULL);
 		}
 	}

@@ -114,7 +114,11 @@ static bool find_token(struct db *db, const char *token, enum db_token_kind kind
 	char digest[AUTH_DIGEST_LEN + 1];
 	auth_token_digest(token, digest);
 	struct found f = {.user = user, .want = kind};
-	return db_token_find(db, digest, (int64_t)time(NULL), take_token, &f) == 0 && f.ok;
+	bool ok = db_token_find(db, digest, (int64_t)time(NULL), take_token, &f) == 0 && f.ok;
+	if (ok) {
+		memcpy(user->token_hash, digest, sizeof(digest));
+	}
+	return ok;
 }
 
 bool web_authenticate(struct web_request *r) {

@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 
+#include "auth.h"
 #include "json.h"
 #include "web.h"
 
@@ -49,7 +50,8 @@ struct web_user {
 	int64_t id;
 	char name[DB_USER_NAME_MAX + 1];
 	enum db_role role;
-	bool session; /* by cookie (needs CSRF on changes), not by token */
+	bool session;			      /* by cookie (needs CSRF on changes), not by token */
+	char token_hash[AUTH_DIGEST_LEN + 1]; /* of the session or token in use */
 	char csrf[80];
 };
 
