@@ -93,6 +93,13 @@ class Client:
         self.sock.close()
 
 
+def cpu_seconds(pid):
+    """The CPU time (s) pid's threads took so far."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def fields(line):
     """(label, [(name, value)...]) of a '*'-delimited line (§3.2)."""
     label, _, rest = line.partition(': *')
@@ -449,4 +456,50 @@ with ctidtest.Harness(timeout=180) as h:
         c.close()
     stuck.close()
     tap.ok(daemon.alive(), 'ctid runs on after the clients left', daemon.log())
+
+    # More clients than descriptors: with 256, a daemon takes 128 clients
+    # and closes the rest as they come. Accepting them all ran it out of
+    # descriptors, and GLib's accept then spun (all of a CPU, a warning a
+    # few microseconds).
+    small = h.spawn(['prlimit', '--nofile=256:256', CTID, '--bus', 'none', '--no-notify',
+                     '--listen', 'none', '--device-dir', h.mkdtemp('nodev'),
+                     '--database', os.path.join(tmp, 'small.db'),
+                     '--ncid-listen', '127.0.0.1:0'], env=env, log_name='ctid-small.log')
+    found = ctidtest.wait_for(
+        lambda: re.search(r'NCID server at 127\.0\.0\.1:(\d+)', small.log()), 10)
+    small_port = int(found.group(1)) if found else 0
+    crowd = []
+    for _ in range(300):
+        s = socket.create_connection(('127.0.0.1', small_port), timeout=10)
+        crowd.append(s)
+
+    def answered(s):
+        """b'200' for a client greeted, b'' for one closed, None for neither yet."""
+        s.settimeout(0.01)
+        try:
+            return s.recv(3)
+        except socket.timeout:
+            return None
+        except OSError:
+            return b''
+
+    states = {}
+    ctidtest.wait_for(lambda: states.update(
+        (k, states.get(k) or answered(s)) for k, s in enumerate(crowd)) or
+        all(v is not None for v in states.values()), 20)
+    greeted = sum(1 for v in states.values() if v == b'200')
+    closed = sum(1 for v in states.values() if v == b'')
+    cpu0 = cpu_seconds(small.pid)
+    time.sleep(1.0)  # the window measured: a second with every client connected
+    busy = cpu_seconds(small.pid) - cpu0
+    tap.ok(greeted == 128 and closed == 172 and busy < 0.2 and small.alive(),
+           '300 clients, 256 descriptors: %d greeted, %d closed at once, %.2f s of CPU in the '
+           'second after' % (greeted, closed, busy), small.log()[-300:])
+    for s in crowd[:10]:
+        s.close()
+    late = Client(small_port)
+    tap.ok(len(late.startup()) >= 3, 'once some left, a new client is greeted again')
+    late.close()
+    for s in crowd[10:]:
+        s.close()
 tap.done()

@@ -57,8 +57,10 @@ struct ncid_server {
 	 * waits only for those that connected before it */
 	GQueue clients;
 	size_t n_clients;
-	int epfd;	/* every client's socket */
-	GSource *epsrc; /* watches epfd */
+	size_t max_clients; /* more are closed as they connect */
+	bool full;	    /* at max_clients: said once in the log */
+	int epfd;	    /* every client's socket */
+	GSource *epsrc;	    /* watches epfd */
 	/*
 	 * The fan-out: a line to 200 clients is 200 send()s, 1 to 2 ms of CPU
 	 * (tests/bench/run --only ncid), which on the main thread came right
@@ -93,6 +95,7 @@ static void client_drop(struct client *c, const char *why) {
 	log_debug("NCID client dropped: %s", c->doomed != NULL ? c->doomed : why);
 	g_queue_unlink(&s->clients, &c->link);
 	s->n_clients--;
+	s->full = s->full && s->n_clients >= s->max_clients;
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	drop_source(&c->hello_src);
 	g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
@@ -516,11 +519,37 @@ static bool is_in(GPtrArray *masks, GInetAddress *a) {
 	return false;
 }
 
+/* Clients at once: half the descriptors this process may open (the rest
+ * are the modems', the database's, the web page's), NCID_SERVER_CLIENTS_MAX
+ * at most. ncidd takes 50. */
+static size_t clients_max(void) {
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 > NCID_SERVER_CLIENTS_MAX) {
+		return NCID_SERVER_CLIENTS_MAX;
+	}
+	return rl.rlim_cur / 2;
+}
+
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source,
 			    gpointer data) {
 	(void)service;
 	(void)source;
 	struct ncid_server *s = data;
+	if (s->n_clients >= s->max_clients) {
+		/* closed at once: left waiting to be accepted, they filled the
+		 * backlog; accepted all, they took every descriptor, and GLib
+		 * then retried the failing accept() without pause (100 % CPU,
+		 * 400,000 warnings in 3 s) */
+		if (!s->full) {
+			log_warn("NCID: %zu clients connected, as many as ctid takes (half its "
+				 "descriptors, 1,000 at most); more are refused until some leave",
+				 s->n_clients);
+			s->full = true;
+		}
+		g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+		return TRUE;
+	}
 	struct client *c = g_new0(struct client, 1);
 	c->server = s;
 	g_rec_mutex_lock(&s->lock);
@@ -702,6 +731,7 @@ struct ncid_server *ncid_server_create(const struct ncid_server_options *opts, c
 		return NULL;
 	}
 	g_rec_mutex_init(&s->lock);
+	s->max_clients = clients_max();
 	s->lines = g_async_queue_new();
 	s->sender = g_thread_new("ctid-ncid", sender_main, s);
 	s->epsrc = fd_watch_new(s->epfd, G_IO_IN, on_clients, s, NULL);

@@ -12,7 +12,9 @@
  * Clients cost a socket, a line of input and a bounded output queue each:
  * one whose queue passes NCID_SERVER_QUEUE_MAX (it does not read) is
  * dropped, never waited for; a line longer than NCID_LINE_MAX is skipped
- * to its end, so garbage and endless lines cost nothing. CALL: and
+ * to its end, so garbage and endless lines cost nothing. At most half
+ * the process's descriptors (NCID_SERVER_CLIENTS_MAX) are clients at once;
+ * more are closed as they connect. CALL: and
  * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
  * address is one of the gateways', and their MSG: and NOT: lines (§3.5)
  * go to every client (ncid_relay_msg()); client jobs (REQ: and WRK:
@@ -32,10 +34,11 @@
 
 #include "jobs.h"
 
-#define NCID_SERVER_QUEUE_MAX  (256 * 1024)
-#define NCID_LINE_MAX	       1024 /* the longest line read from a client */
-#define NCID_HELLO_WAIT_MS     50   /* ncidd waits 10 ms (§1.1 step 4) */
-#define NCID_SERVER_INLINE_MAX 8    /* clients the main loop sends a line to itself */
+#define NCID_SERVER_QUEUE_MAX	(256 * 1024)
+#define NCID_LINE_MAX		1024 /* the longest line read from a client */
+#define NCID_HELLO_WAIT_MS	50   /* ncidd waits 10 ms (§1.1 step 4) */
+#define NCID_SERVER_INLINE_MAX	8    /* clients the main loop sends a line to itself */
+#define NCID_SERVER_CLIENTS_MAX 1000 /* at once; fewer with fewer descriptors */
 
 struct ncid_server;
 
