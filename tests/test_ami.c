@@ -384,8 +384,37 @@ static void test_many_at_once(void) {
 	ami_parser_destroy(p);
 }
 
+/* A queue ringing every agent through Local channel pairs fills the legs'
+ * table (AMI_MAX_CHANNELS); a call that comes in then is still followed by
+ * its trunk, and its Hangup ends it. */
+static void test_full_table(void) {
+	struct ami_parser *p = fresh("from-pstn");
+	char text[512];
+	feed(p, "Event: Newchannel\nChannel: PJSIP/trunk-1\nCallerIDNum: 01134960001\n"
+		"Context: from-pstn\nExten: 555\nUniqueid: 100.1\nLinkedid: 100.1\n\n");
+	for (int i = 0; i < AMI_MAX_CHANNELS - 1; i++) {
+		snprintf(text, sizeof(text),
+			 "Event: Newchannel\nChannel: Local/%d@from-queue-%08x;1\n"
+			 "Context: from-queue\nUniqueid: 100.%d\nLinkedid: 100.1\n\n",
+			 i, (unsigned)i, i + 2);
+		feed(p, text);
+	}
+	feed(p, "Event: Newchannel\nChannel: PJSIP/trunk-2\nCallerIDNum: 01134960002\n"
+		"Context: from-pstn\nExten: 555\nUniqueid: 200.1\nLinkedid: 200.1\n\n"
+		"Event: Hangup\nChannel: PJSIP/trunk-2\nUniqueid: 200.1\nLinkedid: 200.1\n"
+		"Cause: 16\n\n");
+	ok(nstarted == 2 && nended == 1 && ami_parser_calls(p) == 1,
+	   "with the legs' table full, a new call starts and its hang-up ends it "
+	   "(%d started, %d ended, %d followed)",
+	   nstarted, nended, ami_parser_calls(p));
+	feed(p, "Event: Hangup\nChannel: PJSIP/trunk-1\nUniqueid: 100.1\nLinkedid: 100.1\n\n");
+	is_int(ami_parser_calls(p), 0, "and the queue's call ends with its trunk");
+	ami_parser_destroy(p);
+}
+
 int main(void) {
 	test_answered();
+	test_full_table();
 	test_missed();
 	test_caller();
 	test_outgoing();

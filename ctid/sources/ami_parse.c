@@ -259,10 +259,15 @@ static bool take_caller(struct call_info *i, const struct message *m) {
 	return changed;
 }
 
+/* A call's first channel (its trunk, which ends it) is always followed; a
+ * leg past AMI_MAX_CHANNELS is not, and the call still ends with its
+ * trunk. (A full table once left a new call ringing for good: announced
+ * without the channel whose Hangup ends it.) */
 static struct ami_channel *add_channel(struct ami_parser *p, const char *uniqueid, const char *name,
-				       struct ami_call *call) {
-	if (g_hash_table_size(p->channels) >= AMI_MAX_CHANNELS || strlen(uniqueid) >= ID_MAX) {
-		return NULL; /* too many legs: the call is still followed by its trunk */
+				       struct ami_call *call, bool first) {
+	if ((!first && g_hash_table_size(p->channels) >= AMI_MAX_CHANNELS) ||
+	    strlen(uniqueid) >= ID_MAX) {
+		return NULL;
 	}
 	struct ami_channel *ch = g_new0(struct ami_channel, 1);
 	ch->call = call;
@@ -328,7 +333,7 @@ static void start_call(struct ami_parser *p, const struct message *m, const char
 	i->state = CALL_STATE_RINGING;
 	call_info_local_stamp(i, now);
 	const char *channel = get_or(m, "Channel");
-	struct ami_channel *ch = add_channel(p, id, channel, c);
+	struct ami_channel *ch = add_channel(p, id, channel, c, true);
 	if (ch != NULL) {
 		ch->first = true;
 	}
@@ -362,7 +367,7 @@ static void on_newchannel(struct ami_parser *p, const struct message *m, int64_t
 	if (c == NULL) {
 		return;
 	}
-	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), c);
+	struct ami_channel *ch = add_channel(p, uid, get_or(m, "Channel"), c, false);
 	if (ch == NULL) {
 		return;
 	}
