@@ -616,6 +616,8 @@ int db_token_delete(struct db *db, const char *hash);
 int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *count);
 /* The same but for the token of hash keep (the one in use). */
 int db_token_revoke_except(struct db *db, int64_t user, enum db_token_kind kind, const char *keep);
+/* Calls fn with the hash of each token that has not expired by now. */
+int db_token_hashes(struct db *db, int64_t now, int (*fn)(const char *hash, void *data), void *data);
 /* Deletes the tokens that expired by now. */
 int db_token_expire(struct db *db, int64_t now);
 

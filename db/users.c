@@ -306,6 +306,26 @@ int db_token_revoke_except(struct db *db, int64_t user, enum db_token_kind kind,
 	return db_exec_stmt(db, s);
 }
 
+int db_token_hashes(struct db *db, int64_t now, int (*fn)(const char *hash, void *data), void *data) {
+	/* (rare, when tokens change: no statement kept for it) */
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db->sql,
+			       "SELECT hash FROM tokens WHERE expires IS NULL OR expires > ?1", -1,
+			       &s, NULL) != SQLITE_OK) {
+		return db_errno(sqlite3_errcode(db->sql));
+	}
+	sqlite3_bind_int64(s, 1, now);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(s, 0), data);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		ret = db_errno(rc);
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
 int db_token_expire(struct db *db, int64_t now) {
 	sqlite3_stmt *s = db_stmt(db, STMT_TOKEN_EXPIRE);
 	if (s == NULL) {

@@ -610,6 +610,40 @@ with ctidtest.Harness(timeout=240) as h:
              for v in ('abc', '-5', '1x', '9223372036854775807')], [400] * 4,
             '?since= that is not an event id is 400')
 
+    # A page whose login ended gets no more calls: closed when its user is
+    # deleted (here, or by ctidctl) or it logs out, the others kept.
+    def closed(conn, timeout=10):
+        """Whether the daemon closed conn within timeout s (a close frame)."""
+        conn.settimeout(timeout)
+        try:
+            while True:
+                op, data = conn.recv_data(control_frame=True)
+                if op == websocket.ABNF.OPCODE_CLOSE:
+                    return int.from_bytes(data[:2], 'big') if len(data) >= 2 else True
+        except (websocket.WebSocketException, OSError):
+            return True
+
+    kept = ws()
+    for user, remove in (('eve', lambda: send('DELETE', 'users/eve', 'boss').status_code),
+                         ('ivy', lambda: ctl('user', 'delete', 'ivy')[0])):
+        ctl('user', 'add', user, '--role', 'seller', '--password-stdin', stdin='%s-secret-1\n'
+            % user)
+        page = ws(who=None, headers={'Authorization': 'Bearer ' + ctl('user', 'token',
+                                                                        user)[1].strip()})
+        removed = remove()
+        tap.ok(removed in (0, 204) and closed(page) == 1008,
+               '%s deleted: their open page is closed (1008)' % user, removed)
+    leaving = requests.Session()
+    csrf = leaving.post(api + 'login', json={'user': 'anna', 'password': PASSWORDS['anna']},
+                        timeout=10).json().get('csrf', '')
+    page = websocket.create_connection(
+        api.replace('http', 'ws') + 'events', timeout=10, origin=url.rstrip('/'),
+        cookie='; '.join('%s=%s' % kv for kv in leaving.cookies.items()))
+    leaving.post(api + 'logout', headers={'X-CSRF-Token': csrf}, timeout=10)
+    tap.ok(closed(page) == 1008 and kept.connected, 'a page that logged out is closed, the '
+           'others kept')
+    kept.close()
+
     # A page that opens while a call rings sees it at once.
     sim.send('call 01134960000 rings=6')
     watcher = ws()

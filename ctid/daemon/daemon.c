@@ -290,13 +290,14 @@ static void on_gateway_line(const char *line, size_t len, const char *peer, void
 }
 
 /* The database was written: by another program, ctid's count of missed
- * calls waiting (ctidctl calls handle) and NCID's call log may be out of
- * date. */
+ * calls waiting (ctidctl calls handle), NCID's call log and the web
+ * page's logins (ctidctl user delete) may be out of date. */
 static void on_db_written(void *data) {
 	struct daemon *d = data;
 	if (!calls_changed_elsewhere(d->calls)) {
 		return;
 	}
+	web_tokens_changed(d->web);
 	if (d->mqtt != NULL) {
 		mqttout_missed_changed(d->mqtt);
 	}
@@ -766,7 +767,7 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 			goto fail;
 		}
 	}
-	if (d->mqtt != NULL || d->ncid != NULL) {
+	if (d->mqtt != NULL || d->ncid != NULL || d->web != NULL) {
 		d->dbwatch = dbwatch_create(d->database, on_db_written, d);
 	}
 	struct lines_options lo = {

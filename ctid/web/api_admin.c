@@ -344,6 +344,9 @@ void web_api_user_patch(struct web_request *r) {
 	}
 	log_info("Web: %s changed the user %s%s%s", r->user.name, name, has_role ? ": role " : "",
 		 has_role ? db_role_str(role) : "");
+	if (has_password) {
+		web_tokens_changed(r->web);
+	}
 	db_user_get(r->db, name, write_user, web_json(r));
 }
 
@@ -363,6 +366,7 @@ void web_api_user_delete(struct web_request *r) {
 		return;
 	}
 	log_info("Web: %s deleted the user %s", r->user.name, name);
+	web_tokens_changed(r->web);
 	web_reply(r, 204);
 }
 

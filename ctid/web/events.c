@@ -40,9 +40,10 @@ struct client {
 	int waiting;	 /* events sent while the socket was full */
 	unsigned sent;	 /* events sent, to look at the socket every few */
 	gulong closed_handler;
+	char *token_hash; /* of the session or token it was opened with */
 };
 
-enum job_kind { JOB_EVENT, JOB_PAGE, JOB_STOP };
+enum job_kind { JOB_EVENT, JOB_PAGE, JOB_TOKENS, JOB_STOP };
 
 /* What the daemon's thread hands the events' thread, in order. */
 struct job {
@@ -58,6 +59,9 @@ struct job {
 	GUri *uri;
 	char *origin;
 	int64_t since;
+	char *token_hash;
+	/* JOB_TOKENS: the hashes of the sessions and tokens that still hold */
+	GHashTable *valid;
 };
 
 struct web_events {
@@ -82,6 +86,10 @@ static void job_free(struct job *j) {
 		g_uri_unref(j->uri);
 	}
 	g_free(j->origin);
+	g_free(j->token_hash);
+	if (j->valid != NULL) {
+		g_hash_table_destroy(j->valid);
+	}
 	g_free(j);
 }
 
@@ -91,6 +99,7 @@ static void client_free(struct client *c) {
 	if (c->socket != NULL) {
 		g_object_unref(c->socket);
 	}
+	g_free(c->token_hash);
 	g_free(c);
 }
 
@@ -164,6 +173,7 @@ static void page(struct web_events *e, struct job *j) {
 	}
 	soup_websocket_connection_set_max_incoming_payload_size(conn, 4096);
 	c->closed_handler = g_signal_connect(conn, "closed", G_CALLBACK(on_closed), c);
+	c->token_hash = g_steal_pointer(&j->token_hash);
 	e->clients = g_list_prepend(e->clients, c);
 	log_debug("Web: an events client joined (%d connected)", atomic_load(&e->n_clients));
 	int64_t since = j->since;
@@ -188,6 +198,21 @@ static void page(struct web_events *e, struct job *j) {
 		struct kept *k = &e->ring[id % WEB_EVENTS_KEPT];
 		if (k->id == id && !send_to(c, k->text)) {
 			break;
+		}
+	}
+}
+
+/* A page whose login ended (logged out, its user deleted, a new password,
+ * its token revoked) gets no more calls: closed, 1008 (policy). */
+static void tokens(struct web_events *e, GHashTable *valid) {
+	for (GList *l = e->clients; l != NULL; l = l->next) {
+		struct client *c = l->data;
+		if ((c->token_hash == NULL || !g_hash_table_contains(valid, c->token_hash)) &&
+		    soup_websocket_connection_get_state(c->conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+			log_info("Web: closed an events client whose login ended");
+			soup_websocket_connection_close(c->conn,
+							SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+							"the login ended");
 		}
 	}
 }
@@ -218,6 +243,9 @@ static gboolean run_jobs(gpointer data) {
 			break;
 		case JOB_PAGE:
 			page(e, j);
+			break;
+		case JOB_TOKENS:
+			tokens(e, j->valid);
 			break;
 		case JOB_STOP:
 			stop(e);
@@ -323,7 +351,7 @@ void web_events_tune_socket(GSocket *socket) {
 }
 
 void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *socket, GUri *uri,
-			  const char *origin, int64_t since) {
+			  const char *origin, int64_t since, const char *token_hash) {
 	/* counted from here: a page that has its 101 is in the status */
 	atomic_fetch_add(&e->n_clients, 1);
 	struct job *j = g_new0(struct job, 1);
@@ -333,5 +361,13 @@ void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *sock
 	j->uri = g_uri_ref(uri);
 	j->origin = g_strdup(origin);
 	j->since = since;
+	j->token_hash = g_strdup(token_hash);
+	hand(e, j);
+}
+
+void web_events_tokens(struct web_events *e, GHashTable *valid) {
+	struct job *j = g_new0(struct job, 1);
+	j->kind = JOB_TOKENS;
+	j->valid = valid;
 	hand(e, j);
 }

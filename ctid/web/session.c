@@ -309,6 +309,7 @@ void web_logout(struct web_request *r) {
 		char digest[AUTH_DIGEST_LEN + 1];
 		auth_token_digest(token, digest);
 		db_token_delete(r->db, digest);
+		web_tokens_changed(r->web);
 	}
 	g_free(token);
 	set_cookie(r->web, r->msg, "", 0);

@@ -355,6 +355,10 @@ static void on_events_early(SoupServer *server, SoupServerMessage *msg, const ch
 		/* a page of another site may not open it with our cookie */
 		common_headers(msg, "default-src 'none'");
 		web_error(&r, 403, "The events may only be opened from ctid's own page.");
+	} else {
+		/* the page is closed when this login ends (web_tokens_changed) */
+		g_object_set_data_full(G_OBJECT(msg), "ctid-token", g_strdup(r.user.token_hash),
+				       g_free);
 	}
 }
 
@@ -362,12 +366,14 @@ struct upgrade {
 	struct web *web;
 	GSocket *socket;
 	int64_t since;
+	char *token_hash;
 };
 
 static void upgrade_free(gpointer data, GClosure *closure) {
 	(void)closure;
 	struct upgrade *u = data;
 	g_clear_object(&u->socket);
+	g_free(u->token_hash);
 	g_free(u);
 }
 
@@ -382,7 +388,7 @@ static void on_upgraded(SoupServerMessage *msg, gpointer data) {
 				     soup_message_headers_get_one(soup_server_message_get_request_headers(
 									  msg),
 								  "Origin"),
-				     u->since);
+				     u->since, u->token_hash);
 		g_object_unref(stream);
 	}
 	g_object_unref(msg);
@@ -402,6 +408,7 @@ static void on_events(SoupServer *server, SoupServerMessage *msg, const char *pa
 	const char *since = query != NULL ? g_hash_table_lookup(query, "since") : NULL;
 	struct upgrade *u = g_new0(struct upgrade, 1);
 	u->web = w;
+	u->token_hash = g_strdup(g_object_get_data(G_OBJECT(msg), "ctid-token"));
 	if (since == NULL || !parse_since(since, &u->since)) {
 		u->since = -1; /* (on_events_early refused one that is not an id) */
 	}
@@ -621,4 +628,22 @@ const char *web_fingerprint(const struct web *w) {
 
 int web_clients(const struct web *w) {
 	return w != NULL ? web_events_clients(w->events) : 0;
+}
+
+static int add_hash(const char *hash, void *data) {
+	g_hash_table_add(data, g_strdup(hash));
+	return 0;
+}
+
+void web_tokens_changed(struct web *w) {
+	if (w == NULL || web_events_clients(w->events) == 0) {
+		return;
+	}
+	struct db *db = w->hooks.db(w->data);
+	GHashTable *valid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (db == NULL || db_token_hashes(db, (int64_t)time(NULL), add_hash, valid) < 0) {
+		g_hash_table_destroy(valid); /* (none closed for want of the file) */
+		return;
+	}
+	web_events_tokens(w->events, valid);
 }

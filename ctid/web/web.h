@@ -99,5 +99,8 @@ const char *web_fingerprint(const struct web *w);
 
 /* How many pages are connected to the events. */
 int web_clients(const struct web *w);
+/* Sessions or tokens may have ended (a logout, a user deleted, a new
+ * password, ctidctl): the pages whose login ended are closed. */
+void web_tokens_changed(struct web *w);
 
 #endif

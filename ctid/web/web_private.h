@@ -167,9 +167,13 @@ int web_events_clients(const struct web_events *e);
 /* Sets a page's socket up for events (before its 101 goes out). */
 void web_events_tune_socket(GSocket *socket);
 /* A page's events connection, taken from libsoup after the upgrade, with
- * its socket (or NULL); since is ?since=ID, or -1. */
+ * its socket (or NULL); since is ?since=ID, or -1; token_hash the hash of
+ * the session or token it logged in with. */
 void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *socket, GUri *uri,
-			  const char *origin, int64_t since);
+			  const char *origin, int64_t since, const char *token_hash);
+/* Closes the pages whose token hash is not in valid (a set of hashes,
+ * taken). */
+void web_events_tokens(struct web_events *e, GHashTable *valid);
 
 /* The self-signed certificate (cert.c): loads dir/web.crt and web.key or
  * makes them. Returns a new certificate or NULL after logging why. */
