@@ -245,6 +245,11 @@ with ctidtest.Harness(timeout=240) as h:
     s = requests.Session()
     r = s.post(api + 'login', json={'user': 'anna', 'password': 'wrong one'}, timeout=10)
     tap.is_(r.status_code, 401, 'a wrong password is 401')
+    # a form on another site, logging the browser in as the site's own user
+    r = requests.post(api + 'login', data={'user': 'anna', 'password': PASSWORDS['anna']},
+                      headers={'Origin': 'http://evil.example'}, timeout=10)
+    tap.ok(r.status_code == 403 and 'Set-Cookie' not in r.headers,
+           'a login posted from another site is 403, no cookie', r.text)
     r = s.post(api + 'login', json={'user': 'anna', 'password': PASSWORDS['anna']}, timeout=10)
     tap.is_(r.status_code, 200, 'anna logs in')
     cookie = r.headers.get('Set-Cookie', '')

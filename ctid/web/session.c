@@ -248,6 +248,12 @@ static int take_user(const struct db_user *u, void *data) {
 }
 
 void web_login(struct web_request *r) {
+	if (!origin_ok(r)) {
+		/* a page of another site posting its own user's login (the
+		 * form needs no script) would log the browser in as them */
+		web_error(r, 403, "Log in from ctid's own page.");
+		return;
+	}
 	JsonObject *o = web_body_object(r);
 	const char *name = NULL, *password = NULL;
 	if (o == NULL || !web_member_string(r, o, "user", DB_USER_NAME_MAX, false, &name) ||
