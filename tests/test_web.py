@@ -351,6 +351,9 @@ with ctidtest.Harness(timeout=240) as h:
     r = get('lookup?number=0207946%000018', 'anna')
     tap.ok(r.status_code == 400 and '%00' in r.json()['error'],
            'a %00 in a query is 400', r.text)
+    r = get('lookup?number=%ff', 'anna')
+    tap.ok(r.status_code == 400 and 'UTF-8' in r.json()['error'], 'a query not UTF-8 is 400',
+           r.text)
     # JSON nested beyond reason is refused, not parsed until the stack ends
     deep = b'[' * 100000 + b']' * 100000
     r = requests.post(api + 'login', data=deep, headers={'Content-Type': 'application/json'},

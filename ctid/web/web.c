@@ -126,6 +126,23 @@ static bool parse_body(struct web_request *r) {
 	return true;
 }
 
+/* Whether every key and value of the query is UTF-8 (lookup?number=%ff
+ * looked up U+FFFD). */
+static bool query_utf8(GHashTable *query) {
+	if (query == NULL) {
+		return true;
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, query);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		if (!g_utf8_validate(k, -1, NULL) || (v != NULL && !g_utf8_validate(v, -1, NULL))) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void api_request(struct web *w, SoupServerMessage *msg, const char *path, GHashTable *query) {
 	struct web_request r = {
 		.web = w,
@@ -140,6 +157,10 @@ static void api_request(struct web *w, SoupServerMessage *msg, const char *path,
 	const char *raw_query = g_uri_get_query(soup_server_message_get_uri(msg));
 	if (raw_query != NULL && strstr(raw_query, "%00") != NULL) {
 		web_error(&r, 400, "The query holds %%00; ctid reads no text with a NUL in it.");
+		return;
+	}
+	if (!query_utf8(query)) {
+		web_error(&r, 400, "The query is not UTF-8.");
 		return;
 	}
 	char buf[2][128];
