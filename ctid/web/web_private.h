@@ -10,7 +10,7 @@
 #include "web.h"
 
 #define WEB_BODY_MAX	  (1024 * 1024) /* bytes of a request's body */
-#define WEB_SESSION_DAYS  30		/* a browser's login lasts this long unused */
+#define WEB_SESSION_DAYS  30		/* a browser's login lasts this long, used or not */
 #define WEB_LOGIN_FAILS	  10		/* failed logins allowed per window ... */
 #define WEB_LOGIN_WINDOW  600		/* ... of this many seconds */
 #define WEB_CLIENT_QUEUE  256		/* messages a slow page may have waiting */
