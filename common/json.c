@@ -171,6 +171,11 @@ int json_text_check(const char *s, size_t len) {
 			}
 		} else if (s[i] == '"') {
 			in_string = true;
+		} else if (s[i] == '\'' || s[i] == '/') {
+			/* not JSON, but json-glib reads single-quoted strings
+			 * and comments, where a '"' would have this walk lose
+			 * its place in the text */
+			return -EINVAL;
 		} else if (s[i] == '[' || s[i] == '{') {
 			if (++depth > JSON_READ_DEPTH_MAX) {
 				return -ELOOP;

@@ -28,7 +28,9 @@ void json_init(struct json_writer *w, FILE *f);
  * arrays and objects nest deeper than JSON_READ_DEPTH_MAX (json-glib
  * parses recursively, and 100,000 brackets, 200 KB, ran it out of stack),
  * -EILSEQ when a string holds \u0000 (which a C string would end at,
- * cutting the text short without a word), else 0.
+ * cutting the text short without a word), -EINVAL for a single quote or
+ * a slash outside a string (not JSON; json-glib would read them as a
+ * string or a comment, which may hide the brackets counted), else 0.
  */
 int json_text_check(const char *s, size_t len);
 

@@ -360,6 +360,16 @@ with ctidtest.Harness(timeout=240) as h:
                       timeout=10)
     tap.ok(r.status_code == 400 and 'deep' in r.json()['error'] and daemon.alive(),
            'JSON nested 100,000 deep is 400, and the daemon lives on', r.text[:200])
+    # json-glib also reads single-quoted strings and comments, where a '"'
+    # hid the brackets after it from the count
+    for prefix in (b"['\"',", b'[/* " */'):
+        r = requests.post(api + 'login', data=prefix + deep + b']', timeout=10,
+                          headers={'Content-Type': 'application/json'})
+        tap.ok(r.status_code == 400 and daemon.alive(),
+               'nesting behind %r is 400, and the daemon lives on' % prefix, r.text[:200])
+    r = send('POST', 'contacts/%d/notes' % ivan, 'anna',
+             data=b'/* " */ {"text": "a\\u0000b"}', headers={'Content-Type': 'application/json'})
+    tap.is_(r.status_code, 400, 'a \\u0000 behind a comment is refused too')
     r = send('POST', 'contacts', 'anna', json={'name': 'Bell\x07 Ringer'})
     tap.is_(r.status_code, 422, 'a control character in a name is 422')
     r = send('POST', 'contacts', 'anna', json={'name': 'Sam', 'birthday': '1970-02-30'})

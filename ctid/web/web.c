@@ -82,7 +82,8 @@ static bool parse_body(struct web_request *r) {
 	if (type != NULL && strcmp(type, "application/x-www-form-urlencoded") == 0) {
 		/* the login form, posted without JavaScript; a NUL would end
 		 * the decoded value early, unseen */
-		if (g_strstr_len(body->data, (gssize)body->length, "%00") != NULL) {
+		if (g_strstr_len(body->data, (gssize)body->length, "%00") != NULL ||
+		    memchr(body->data, 0, body->length) != NULL) {
 			web_error(r, 422, "A value holds %%00; ctid keeps no text with a NUL in it.");
 			return false;
 		}
@@ -106,6 +107,10 @@ static bool parse_body(struct web_request *r) {
 	int bad = json_text_check(body->data, (size_t)body->length);
 	if (bad == -ELOOP) {
 		web_error(r, 400, "The JSON nests deeper than %d levels.", JSON_READ_DEPTH_MAX);
+		return false;
+	}
+	if (bad == -EINVAL) {
+		web_error(r, 400, "The body is not valid JSON: a ' or / outside a string.");
 		return false;
 	}
 	if (bad < 0) {
@@ -649,22 +654,4 @@ const char *web_fingerprint(const struct web *w) {
 
 int web_clients(const struct web *w) {
 	return w != NULL ? web_events_clients(w->events) : 0;
-}
-
-static int add_hash(const char *hash, void *data) {
-	g_hash_table_add(data, g_strdup(hash));
-	return 0;
-}
-
-void web_tokens_changed(struct web *w) {
-	if (w == NULL || web_events_clients(w->events) == 0) {
-		return;
-	}
-	struct db *db = w->hooks.db(w->data);
-	GHashTable *valid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (db == NULL || db_token_hashes(db, (int64_t)time(NULL), add_hash, valid) < 0) {
-		g_hash_table_destroy(valid); /* (none closed for want of the file) */
-		return;
-	}
-	web_events_tokens(w->events, valid);
 }
