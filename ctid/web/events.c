@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -365,9 +366,25 @@ void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *sock
 	hand(e, j);
 }
 
-void web_events_tokens(struct web_events *e, GHashTable *valid) {
+static int add_hash(const char *hash, void *data) {
+	g_hash_table_add(data, g_strdup(hash));
+	return 0;
+}
+
+/* (here, not in web.c: the routes that end logins call it, and web.c
+ * calls them) */
+void web_tokens_changed(struct web *w) {
+	if (w == NULL || web_events_clients(w->events) == 0) {
+		return;
+	}
+	struct db *db = w->hooks.db(w->data);
+	GHashTable *valid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (db == NULL || db_token_hashes(db, (int64_t)time(NULL), add_hash, valid) < 0) {
+		g_hash_table_destroy(valid); /* (none closed for want of the file) */
+		return;
+	}
 	struct job *j = g_new0(struct job, 1);
 	j->kind = JOB_TOKENS;
 	j->valid = valid;
-	hand(e, j);
+	hand(w->events, j);
 }

@@ -171,9 +171,6 @@ void web_events_tune_socket(GSocket *socket);
  * the session or token it logged in with. */
 void web_events_connected(struct web_events *e, GIOStream *stream, GSocket *socket, GUri *uri,
 			  const char *origin, int64_t since, const char *token_hash);
-/* Closes the pages whose token hash is not in valid (a set of hashes,
- * taken). */
-void web_events_tokens(struct web_events *e, GHashTable *valid);
 
 /* The self-signed certificate (cert.c): loads dir/web.crt and web.key or
  * makes them. Returns a new certificate or NULL after logging why. */
