@@ -387,7 +387,7 @@ with ctidtest.Harness(timeout=240) as h:
             'id', 'started', 'ended'}
     tap.ok(status == 0 and calls and all(want <= set(c) for c in calls),
            'ctidctl calls --json has the keys of --replay plus id, started, ended', calls[:1])
-    tap.is_(len(calls), 11, 'every call is in the log once')
+    tap.is_(len(calls), 12, 'every call is in the log once')
     status, out, err = ctl('calls', '--missed')
     tap.ok(status == 0 and 'Unknown' not in out and '01632 960999' in out,
            'ctidctl calls --missed lists the stranger', out)
