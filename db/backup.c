@@ -45,6 +45,82 @@ static int64_t count_rows(sqlite3 *sql, const char *table) {
 	return n;
 }
 
+/* Whether table in sql has column (or, column NULL, exists); -1 if it cannot tell. */
+static int has_column(sqlite3 *sql, const char *table, const char *column) {
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(sql,
+			       "SELECT count(*) FROM pragma_table_info(?1) WHERE ?2 IS NULL"
+			       " OR name = ?2",
+			       -1, &s, NULL) != SQLITE_OK) {
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return n < 0 ? -1 : n > 0;
+}
+
+/*
+ * Checks that the file has every table and column ctid's schema had at its
+ * version: that schema is built in memory from the same migrations db_open()
+ * applies, and each of its tables' columns looked up in the file. A file
+ * that merely has ctid's table names is not one of ctid's.
+ */
+static int check_schema(sqlite3 *sql, const char *path, int version, char *why, size_t whysz) {
+	sqlite3 *want = NULL;
+	int rc = sqlite3_open_v2(":memory:", &want, SQLITE_OPEN_READWRITE, NULL);
+	for (int v = 1; rc == SQLITE_OK && v <= version; v++) {
+		const char *const *stmts = db_migration(v);
+		for (size_t i = 0; rc == SQLITE_OK && stmts != NULL && stmts[i] != NULL; i++) {
+			rc = sqlite3_exec(want, stmts[i], NULL, NULL, NULL);
+		}
+	}
+	sqlite3_stmt *tables = NULL, *columns = NULL;
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(want,
+					"SELECT name FROM sqlite_schema WHERE type = 'table'"
+					" AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY rowid",
+					-1, &tables, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(want, "SELECT name FROM pragma_table_info(?1)", -1,
+					&columns, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		int ret = why_set(why, whysz, db_errno(rc), "could not check %s: %s", path,
+				  sqlite3_errmsg(want));
+		sqlite3_finalize(tables);
+		sqlite3_finalize(columns);
+		sqlite3_close(want);
+		return ret;
+	}
+	int ret = 0;
+	while (ret == 0 && sqlite3_step(tables) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(tables, 0);
+		int has = has_column(sql, table, NULL);
+		if (has <= 0) {
+			ret = why_set(why, whysz, -EBADMSG, "%s is not a ctid database (%s table %s)",
+				      path, has < 0 ? "cannot read" : "no", table);
+			break;
+		}
+		sqlite3_reset(columns);
+		sqlite3_bind_text(columns, 1, table, -1, SQLITE_TRANSIENT);
+		while (ret == 0 && sqlite3_step(columns) == SQLITE_ROW) {
+			const char *column = (const char *)sqlite3_column_text(columns, 0);
+			if (has_column(sql, table, column) != 1) {
+				ret = why_set(why, whysz, -EBADMSG,
+					      "%s is not a ctid database (table %s has no column %s)",
+					      path, table, column);
+			}
+		}
+	}
+	sqlite3_finalize(tables);
+	sqlite3_finalize(columns);
+	sqlite3_close(want);
+	return ret;
+}
+
 static int check_open(sqlite3 *sql, const char *path, struct db_file_info *info, char *why,
 		      size_t whysz) {
 	sqlite3_stmt *s;
@@ -74,24 +150,13 @@ static int check_open(sqlite3 *sql, const char *path, struct db_file_info *info,
 			       "%s has schema version %d; this ctid knows up to %d (upgrade ctid)",
 			       path, version, DB_SCHEMA_VERSION);
 	}
-	static const char *const tables[] = {"contacts",       "phones",       "notes",	   "calls",
-					     "contact_fields", "contact_tags", "reminders"};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		int64_t n = -1;
-		if (sqlite3_prepare_v2(sql,
-				       "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
-				       " AND name = ?1",
-				       -1, &s, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, tables[i], -1, SQLITE_STATIC);
-			if (sqlite3_step(s) == SQLITE_ROW) {
-				n = sqlite3_column_int64(s, 0);
-			}
-			sqlite3_finalize(s);
-		}
-		if (n != 1 || version < 1) {
-			return why_set(why, whysz, -EBADMSG,
-				       "%s is not a ctid database (no table %s)", path, tables[i]);
-		}
+	int ret = check_schema(sql, path, version < 1 ? 1 : version, why, whysz);
+	if (ret < 0) {
+		return ret;
+	}
+	if (version < 1) {
+		return why_set(why, whysz, -EBADMSG,
+			       "%s is not a ctid database (no schema version)", path);
 	}
 	if (info != NULL) {
 		info->version = version;

@@ -768,17 +768,43 @@ int db_checkpoint(struct db *db) {
 	return log > 0 ? log : 0;
 }
 
+/* Whether PRAGMA quick_check finds the file at sql sound. */
+static bool quick_check_ok(sqlite3 *sql) {
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(sql, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK) {
+		return false;
+	}
+	bool ok = sqlite3_step(s) == SQLITE_ROW &&
+		  strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+	sqlite3_finalize(s);
+	return ok;
+}
+
+/*
+ * The copy goes to a temporary file beside path, is checked and synced, and
+ * only then renamed over path: a backup that fails half-way (a full disk)
+ * leaves the previous one whole and removes the temporary.
+ */
 int db_backup(struct db *db, const char *path) {
-	if (unlink(path) < 0 && errno != ENOENT) {
-		log_error("Could not replace %s: %s", path, strerror(errno));
-		return -errno;
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		log_error("Could not back up to %s: not a regular file", path);
+		return -EINVAL;
 	}
-	int ret = create_private(path, LOG_ERROR);
-	if (ret < 0) {
-		return ret;
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		return -ENOMEM;
 	}
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		log_error("Could not create a file beside %s: %s", path, strerror(err));
+		free(tmp);
+		return -err;
+	}
+	close(fd); /* mode 0600 */
 	sqlite3 *dest = NULL;
-	int rc = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	int rc = sqlite3_open_v2(tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_backup *b = sqlite3_backup_init(dest, "main", db->sql, "main");
 		if (b == NULL) {
@@ -802,10 +828,34 @@ int db_backup(struct db *db, const char *path) {
 		/* one self-contained file, not a WAL database without its WAL */
 		rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	}
+	int ret = 0;
 	if (rc != SQLITE_OK) {
 		log_error("Could not back up %s to %s: %s", db->path, path,
 			  dest != NULL ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
+		ret = db_errno(rc);
+	} else if (!quick_check_ok(dest)) {
+		log_error("Could not back up %s to %s: the copy fails SQLite's check", db->path,
+			  path);
+		ret = -EIO;
 	}
-	sqlite3_close(dest);
-	return db_errno(rc);
+	if (sqlite3_close(dest) != SQLITE_OK && ret == 0) {
+		log_error("Could not back up %s to %s: %s", db->path, path, sqlite3_errmsg(dest));
+		ret = -EIO;
+	}
+	if (ret == 0 && (fd = open(tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		if (fsync(fd) < 0) {
+			ret = -errno;
+			log_error("Could not back up %s to %s: %s", db->path, path, strerror(-ret));
+		}
+		close(fd);
+	}
+	if (ret == 0 && rename(tmp, path) < 0) {
+		ret = -errno;
+		log_error("Could not back up to %s: %s", path, strerror(-ret));
+	}
+	if (ret < 0) {
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
 }

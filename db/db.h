@@ -438,7 +438,10 @@ void db_set_wal_watch(struct db *db, void (*fn)(int frames, void *data), void *d
  * page's of another process) commits a change, and only then; -errno. */
 int db_data_version(struct db *db);
 
-/* Copies the database to path with SQLite's online backup (mode 0600). */
+/* Copies the database to path with SQLite's online backup (mode 0600):
+ * into a temporary file beside it, checked (quick_check) and synced, then
+ * renamed over path, so a failed backup leaves the one before whole. A
+ * path that is neither a file nor a link is refused (-EINVAL). */
 int db_backup(struct db *db, const char *path);
 
 /* Merging duplicates. */

@@ -658,6 +658,30 @@ static void test_backup(struct db *db) {
 	is_int(db_contact_add(copy, &c, NULL), -EROFS, "a read-only database refuses writes");
 	log_set_level(LOG_WARN);
 	db_close(copy);
+
+	/* A foreign file with ctid's table names but not its columns. */
+	char *foreign = path_in_tmp("foreign.db");
+	sqlite3 *f = NULL;
+	sqlite3_open(foreign, &f);
+	sqlite3_exec(f,
+		     "CREATE TABLE contacts(x); CREATE TABLE phones(x); CREATE TABLE notes(x);"
+		     "CREATE TABLE calls(x); CREATE TABLE contact_fields(x);"
+		     "CREATE TABLE contact_tags(x); CREATE TABLE reminders(x);"
+		     "INSERT INTO contacts VALUES (1); PRAGMA user_version = 1",
+		     NULL, NULL, NULL);
+	sqlite3_close(f);
+	char why[512] = "";
+	is_int(db_check_file(foreign, NULL, why, sizeof(why)), -EBADMSG,
+	       "a file with ctid's table names but other columns is refused");
+	ok(strstr(why, "not a ctid database") != NULL && strstr(why, "column") != NULL,
+	   "... saying which column it lacks: %s", why);
+	char *target = path_in_tmp("target.db");
+	struct db *t = db_open(target, 0);
+	add_contact(t, "Kept", NULL, "+44 20 7946 0001");
+	db_close(t);
+	ok(db_restore(target, foreign, why, sizeof(why)) == -EBADMSG && count_in(target) == 1,
+	   "restore refuses it and leaves the database as it was");
+	ok(db_check_file(path, NULL, why, sizeof(why)) == 0, "a backup of ctid's passes: %s", why);
 }
 
 struct wal_seen {

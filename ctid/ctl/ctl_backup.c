@@ -14,15 +14,16 @@ static const char backup_usage[] =
 	"Usage: ctidctl backup FILE [--json]\n"
 	"\n"
 	"Copies the database (contacts, notes, reminders and the call log) to FILE,\n"
-	"mode 0600, with SQLite's online backup: safe while ctid is running.\n";
+	"mode 0600, with SQLite's online backup: safe while ctid is running. The copy\n"
+	"replaces FILE only once it is whole and checked.\n";
 
 static const char restore_usage[] =
 	"Usage: ctidctl restore FILE [--yes] [--json]\n"
 	"\n"
 	"Replaces the database with FILE, a backup. FILE is checked first (an SQLite\n"
-	"file that passes its integrity check, with ctid's tables and a schema this\n"
-	"ctid knows); the current database is kept as DATABASE.before-restore. Stop\n"
-	"ctid first. Asks on a terminal unless --yes.\n";
+	"file that passes its integrity check, with ctid's tables and columns at a\n"
+	"schema version this ctid knows); the current database is kept as\n"
+	"DATABASE.before-restore. Stop ctid first. Asks on a terminal unless --yes.\n";
 
 enum {
 	OPT_YES = 256,
