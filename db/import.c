@@ -233,15 +233,15 @@ static int add_notes(struct importer *im, int64_t id, const struct contact_recor
 	return 0;
 }
 
-/* What import_one found out about the numbers of a record. */
+/* What import_record found out about the numbers of a record, one each. */
 struct numbers {
-	bool usable[RECORD_MAX_PHONES];
-	int64_t shared[RECORD_MAX_PHONES]; /* another contact with the number, or 0 */
+	bool *usable;
+	int64_t *shared; /* another contact with the number, or 0 */
 };
 
 static int add_phones(struct importer *im, int64_t id, const struct contact_record *r,
 		      const struct numbers *nums, bool *changed) {
-	for (size_t i = 0; i < r->n_phones && i < RECORD_MAX_PHONES; i++) {
+	for (size_t i = 0; i < r->n_phones; i++) {
 		if (!nums->usable[i]) {
 			continue;
 		}
@@ -569,26 +569,191 @@ static int leave_bulk(struct importer *im) {
 	return ret;
 }
 
-static int import_one(const struct contact_record *r, void *data) {
-	struct importer *im = data;
-	struct import_report *rep = im->rep;
-	if (!im->bulk && im->imported >= BULK_AFTER && im->imported * 8 > im->existing) {
-		int ret = enter_bulk(im);
-		if (ret < 0) {
-			im->error = ret;
-			return ret;
+/*
+ * A cell of a file may hold several numbers: "020 7946 0499 / 020 7946
+ * 0498", "...; ...", "... or ...", one a line. Such a cell is split when
+ * each part is a number of its own. Otherwise it is one number, and what
+ * the phone parser does not read of it (after a ";" or a word), or a
+ * number glued together from several, is reported rather than stored
+ * silently.
+ */
+#define MAX_PARTS 16
+
+struct part {
+	const char *s;
+	size_t n;
+};
+
+/* The length of a separator between two numbers at p in cell, or 0. */
+static size_t number_separator(const char *cell, const char *p) {
+	switch (*p) {
+	case '\n':
+	case '\r':
+	case ',':
+		return 1;
+	case ';':
+		return strncasecmp(p, ";ext=", 5) == 0 ? 0 : 1;
+	case '/': /* "030/1234567" is one number; "... / ..." two */
+		return (p > cell && p[-1] == ' ') || p[1] == ' ' ? 1 : 0;
+	case ' ':
+		return strncasecmp(p, " or ", 4) == 0 ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The non-empty parts of cell between separators; MAX_PARTS + 1 for too many. */
+static size_t split_cell(const char *cell, struct part parts[MAX_PARTS]) {
+	size_t n = 0;
+	const char *start = cell;
+	for (const char *p = cell;; p++) {
+		size_t sep = *p != '\0' ? number_separator(cell, p) : 1;
+		if (sep == 0) {
+			continue;
+		}
+		const char *end = p;
+		while (start < end && (*start == ' ' || *start == '\t')) {
+			start++;
+		}
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+			end--;
+		}
+		if (end > start) {
+			if (n == MAX_PARTS) {
+				return MAX_PARTS + 1;
+			}
+			parts[n++] = (struct part){start, (size_t)(end - start)};
+		}
+		if (*p == '\0') {
+			return n;
+		}
+		p += sep - 1;
+		start = p + 1;
+	}
+}
+
+/* Normalises s[0..n); true when it is a number of its own (not a short code). */
+static bool is_number(const char *s, size_t n, const char *region, struct phone_number *pn) {
+	char buf[RECORD_NUMBER_MAX + 1];
+	if (n >= sizeof(buf)) {
+		return false;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return phone_normalize(buf, region, pn) == 0 && !pn->withheld && !pn->service &&
+	       pn->digits[0] != '\0';
+}
+
+/* Where the text the phone parser leaves unread in cell begins, when that
+ * holds a letter or a digit; NULL when it reads all. */
+static const char *unread(const char *cell, const char *region, const struct phone_number *whole) {
+	size_t len = strlen(cell);
+	const char *rest = cell + strspn(cell, " \t+");
+	if (rest[strspn(rest, "0123456789 .-()\t")] == '\0') {
+		return NULL; /* digits and what people write between them: all read */
+	}
+	for (size_t k = 1; k < len; k++) {
+		struct phone_number pn;
+		if (is_number(cell, k, region, &pn) && strcmp(pn.digits, whole->digits) == 0 &&
+		    strcmp(pn.e164, whole->e164) == 0 && strcmp(pn.ext, whole->ext) == 0) {
+			const char *t = cell + k;
+			t += strspn(t, " \t;,.:/-");
+			for (const char *q = t; *q != '\0'; q++) {
+				if ((unsigned char)*q >= 0x80 || (*q >= '0' && *q <= '9') ||
+				    ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z')) {
+					return t;
+				}
+			}
+			return NULL;
 		}
 	}
-	im->imported++;
-	for (size_t i = 0; i < r->n_warnings; i++) {
-		add_message(rep, false, r->warnings[i].line, 0, "%s", r->warnings[i].message);
+	return NULL;
+}
+
+/* Numbers of a record after splitting its cells (see above). */
+struct split {
+	struct record_phone *phones;
+	char *text; /* the parts' copies */
+};
+
+/* Checks the record's phone cells; when any holds several numbers, out gets
+ * the record with them apart. Reports what is left unread. -ENOMEM. */
+static int split_numbers(struct importer *im, const struct contact_record *r,
+			 struct contact_record *out, struct split *sp) {
+	const char *region = db_get_region(im->db);
+	*out = *r;
+	size_t n_out = 0, used = 0;
+	for (size_t i = 0; i < r->n_phones; i++) {
+		const struct record_phone *ph = &r->phones[i];
+		struct part parts[MAX_PARTS];
+		size_t n = strpbrk(ph->number, "\n\r,;/ ") != NULL ? split_cell(ph->number, parts)
+								   : 1;
+		struct phone_number pn, first;
+		bool apart = n >= 2 && n <= MAX_PARTS;
+		for (size_t k = 0; apart && k < n; k++) {
+			apart = is_number(parts[k].s, parts[k].n, region, &pn);
+		}
+		if (apart && sp->phones == NULL) {
+			size_t text = 0;
+			for (size_t k = 0; k < r->n_phones; k++) {
+				text += strlen(r->phones[k].number) + 1;
+			}
+			sp->phones = calloc(r->n_phones * MAX_PARTS, sizeof(*sp->phones));
+			sp->text = malloc(text);
+			if (sp->phones == NULL || sp->text == NULL) {
+				return -ENOMEM;
+			}
+			memcpy(sp->phones, r->phones, i * sizeof(*sp->phones));
+			n_out = i;
+		}
+		if (!apart) {
+			if (sp->phones != NULL) {
+				sp->phones[n_out++] = *ph;
+			}
+			if (phone_normalize(ph->number, region, &pn) < 0 || pn.digits[0] == '\0') {
+				continue; /* not a number at all: import_record says so */
+			}
+			const char *rest = unread(ph->number, region, &pn);
+			if (rest != NULL) {
+				int read = (int)(rest - ph->number);
+				while (read > 0 && strchr(" \t;,.:/-(", ph->number[read - 1])) {
+					read--;
+				}
+				add_message(im->rep, false, ph->line, 0,
+					    "phone '%.64s': '%.*s' is the number; '%.40s' is not read",
+					    ph->number, read, ph->number, rest);
+			} else if (n >= 2 && n <= MAX_PARTS && pn.e164[0] == '\0' &&
+				   is_number(parts[0].s, parts[0].n, region, &first) &&
+				   first.e164[0] != '\0') {
+				add_message(im->rep, false, ph->line, 0,
+					    "phone '%.64s' reads as one number, which is not valid; "
+					    "check it",
+					    ph->number);
+			}
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			char *copy = sp->text + used;
+			memcpy(copy, parts[k].s, parts[k].n);
+			copy[parts[k].n] = '\0';
+			used += parts[k].n + 1;
+			sp->phones[n_out++] = (struct record_phone){copy, ph->label, ph->line};
+		}
 	}
-	struct numbers nums = {{false}};
+	if (sp->phones != NULL) {
+		out->phones = sp->phones;
+		out->n_phones = n_out;
+	}
+	return 0;
+}
+
+static int import_record(struct importer *im, const struct contact_record *r, struct numbers *nums) {
+	struct import_report *rep = im->rep;
 	size_t n_usable = 0;
 	const char *first_number = NULL, *bad = NULL;
 	int64_t id = 0;
 	const char *region = db_get_region(im->db);
-	for (size_t i = 0; i < r->n_phones && i < RECORD_MAX_PHONES; i++) {
+	for (size_t i = 0; i < r->n_phones; i++) {
 		struct phone_number pn;
 		int ret = phone_normalize(r->phones[i].number, region, &pn);
 		if (ret < 0 || pn.withheld || pn.digits[0] == '\0') {
@@ -597,7 +762,7 @@ static int import_one(const struct contact_record *r, void *data) {
 				    "'%.40s' is not a phone number; left out", bad);
 			continue;
 		}
-		nums.usable[i] = true;
+		nums->usable[i] = true;
 		n_usable++;
 		first_number = first_number != NULL ? first_number : r->phones[i].number;
 		if (pn.service) {
@@ -608,15 +773,15 @@ static int import_one(const struct contact_record *r, void *data) {
 			return ret;
 		}
 		if (found != 0 && !may_merge(im, found, r)) {
-			nums.shared[i] = found;
+			nums->shared[i] = found;
 			found = other != 0 && may_merge(im, other, r) ? other : 0;
 			other = 0;
 		}
 		if (id == 0) {
 			id = found;
 		}
-		if (nums.shared[i] == 0) {
-			nums.shared[i] = found != id ? found : other;
+		if (nums->shared[i] == 0) {
+			nums->shared[i] = found != id ? found : other;
 		}
 	}
 	const char *name = r->name;
@@ -638,12 +803,47 @@ static int import_one(const struct contact_record *r, void *data) {
 		ret = find_by_name(im, name, r, &id);
 	}
 	if (ret == 0) {
-		ret = id != 0 ? merge(im, id, r, &nums) : add(im, name, r, &nums);
+		ret = id != 0 ? merge(im, id, r, nums) : add(im, name, r, nums);
 	}
 	if (ret < 0) {
 		log_error("Could not import the contact on line %d: %s", r->line, strerror(-ret));
 		im->error = ret;
 	}
+	return ret;
+}
+
+static int import_one(const struct contact_record *r, void *data) {
+	struct importer *im = data;
+	if (!im->bulk && im->imported >= BULK_AFTER && im->imported * 8 > im->existing) {
+		int ret = enter_bulk(im);
+		if (ret < 0) {
+			im->error = ret;
+			return ret;
+		}
+	}
+	im->imported++;
+	for (size_t i = 0; i < r->n_warnings; i++) {
+		add_message(im->rep, false, r->warnings[i].line, 0, "%s", r->warnings[i].message);
+	}
+	struct contact_record split;
+	struct split sp = {0};
+	int ret = split_numbers(im, r, &split, &sp);
+	struct numbers nums = {
+		.usable = calloc(split.n_phones + 1, sizeof(*nums.usable)),
+		.shared = calloc(split.n_phones + 1, sizeof(*nums.shared)),
+	};
+	if (ret == 0 && (nums.usable == NULL || nums.shared == NULL)) {
+		ret = -ENOMEM;
+	}
+	if (ret == 0) {
+		ret = import_record(im, &split, &nums);
+	} else {
+		im->error = ret;
+	}
+	free(nums.usable);
+	free(nums.shared);
+	free(sp.phones);
+	free(sp.text);
 	return ret;
 }
 

@@ -84,7 +84,11 @@ enum export_format {
  * Writes every contact to out (vCard 3.0 or Google's CSV), with numbers and
  * their labels, e-mail, company, birthday, fields, tags and notes (requests
  * and orders marked with their state and times). Writes how many to *count
- * when not NULL. Returns 0 or -errno.
+ * when not NULL. What a file cannot hold as an import reads it back (more
+ * numbers than RECORD_MAX_PHONES, a field's name over RECORD_NAME_MAX - 8,
+ * a tag with ":::" in CSV ...) is left out of that contact and logged as a
+ * warning naming the contact and what. Returns 0, the number of contacts
+ * written with something left out, or -errno.
  */
 int db_export(struct db *db, enum export_format format, FILE *out, int *count);
 

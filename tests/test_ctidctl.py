@@ -7,9 +7,13 @@ Usage: test_ctidctl.py CTID CTIDCTL
 
 import json
 import os
+import resource
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 
 import ctidtest
 
@@ -154,6 +158,201 @@ status, out, err = run('--help', prog=CTID)
 for option in ('--device', '--device-dir', '--database', '--region', '--ring-timeout', '--bus',
                '--no-notify', '--config', '--replay', '--demo', '--list-ports', '--version'):
     tap.contains(out, option, 'ctid --help documents %s' % option)
+
+
+# What follows runs with a good configuration again.
+with open(conf, 'w') as f:
+    f.write('region = GB\n')
+
+# A backup that fails half-way (here: the file size limit) leaves the last
+# good backup as it was and no temporary file beside it.
+def fsize_limit(limit):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+bdir = os.path.join(tmp, 'backups')
+os.makedirs(bdir)
+bdb = os.path.join(bdir, 'big.db')
+for i in range(30):
+    run('--database', bdb, '--region', 'GB', 'contact', 'add', '--name', 'Big %d' % i,
+        '--field', 'blob=' + 'y' * 3000)
+good = os.path.join(bdir, 'good.db')
+status, out, err = run('--database', bdb, 'backup', good)
+tap.is_((status, err), (0, ''), 'backup to a new file')
+with open(good, 'rb') as f:
+    before = f.read()
+p = subprocess.run([CTIDCTL, '--database', bdb, 'backup', good], capture_output=True, env=env,
+                   timeout=30, stdin=subprocess.DEVNULL, preexec_fn=fsize_limit(40 * 1024))
+with open(good, 'rb') as f:
+    after = f.read()
+tap.ok(p.returncode == 1 and b'good.db' in p.stderr, 'a backup that cannot be written fails',
+       p.stderr.decode())
+tap.ok(after == before, 'the previous backup is left whole (%d bytes, was %d)'
+       % (len(after), len(before)))
+tap.is_(sorted(os.listdir(bdir)), ['big.db', 'good.db'], 'no temporary file is left behind')
+status, out, err = run('--database', bdb, 'backup', good)
+tap.ok(status == 0 and out.startswith('Backed up 30 contacts'), 'a backup replaces the old one',
+       err)
+
+
+# export FILE where FILE is not a plain file: a FIFO and a device are
+# written, not replaced; a symbolic link keeps pointing at its file, which
+# gets the export.
+edir = os.path.join(tmp, 'export')
+os.makedirs(edir)
+fifo = os.path.join(edir, 'pipe.vcf')
+os.mkfifo(fifo)
+got = []
+reader = threading.Thread(target=lambda: got.append(open(fifo, 'rb').read()), daemon=True)
+reader.start()
+status, out, err = ctl('export', fifo)
+reader.join(10)
+tap.ok(status == 0 and got and got[0].startswith(b'BEGIN:VCARD'),
+       'export to a FIFO writes into it', err)
+tap.ok(stat.S_ISFIFO(os.lstat(fifo).st_mode), '... and it stays a FIFO')
+real = os.path.join(edir, 'real.vcf')
+with open(real, 'w') as f:
+    f.write('old\n')
+link = os.path.join(edir, 'link.vcf')
+os.symlink('real.vcf', link)
+status, out, err = ctl('export', link)
+with open(real, 'rb') as f:
+    data = f.read()
+tap.ok(status == 0 and os.path.islink(link) and data.startswith(b'BEGIN:VCARD'),
+       'export to a symbolic link writes its file; the link stays', err)
+tap.is_(sorted(os.listdir(edir)), ['link.vcf', 'pipe.vcf', 'real.vcf'],
+        'no temporary file is left beside either')
+p = subprocess.run([CTIDCTL, '--database', db, 'export', '/dev/fd/1'], capture_output=True,
+                   env=env, timeout=30, stdin=subprocess.DEVNULL)
+tap.ok(p.returncode == 0 and p.stdout.startswith(b'BEGIN:VCARD') and
+       p.stdout.endswith(b'END:VCARD\r\n'),
+       'export /dev/fd/1 writes standard output, the export only', p.stderr.decode())
+# A device that is always full: a private node where this may make one
+# (root), else /dev/full itself, which an unprivileged export cannot replace.
+full = os.path.join(edir, 'full')
+try:
+    os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    open(full, 'wb').close()
+except OSError:
+    full = '/dev/full' if os.geteuid() != 0 else None
+if full is None:
+    tap.skip('export to a full device', 'no device that is always full')
+    tap.skip('the full device stays a device', 'no device that is always full')
+else:
+    status, out, err = ctl('export', full)
+    tap.ok(status == 1 and full in err and 'No space left' in err,
+           'export to a full device fails and says so', err)
+    tap.ok(stat.S_ISCHR(os.lstat(full).st_mode), '... and the device stays a device')
+
+
+# A tag holding ":::", which CSV files use between tags, would come back as
+# two tags: refused, and nothing is saved.
+status, out, err = ctl('contact', 'add', '--name', 'Colon Tagged', '--tag', 'x:::y')
+tap.ok(status == 1 and ':::' in err and 'x:::y' in err, 'contact add refuses a tag with :::',
+       err)
+tap.is_(ctl('contact', 'show', 'Colon Tagged')[0], 1, '... and adds no contact')
+status, out, err = ctl('contact', 'edit', 'pozdniakov', '--tag', 'a ::: b')
+tap.ok(status == 1 and ':::' in err, 'contact edit refuses it too', err)
+
+# Numbers are numbers; options a subcommand has no use for are refused.
+for bad in ('5abc', '4294967297', '0', '-1', ''):
+    status, out, err = ctl('contact', 'search', 'ivan', '--limit', bad)
+    tap.ok(status == 2 and '--limit' in err, 'contact search --limit %r is refused' % bad, err)
+status, out, _ = ctl('contact', 'search', 'ivan', '--limit', '1', '--json')
+tap.is_((status, len(json.loads(out))), (0, 1), 'contact search --limit 1')
+for opt, args in (('--name', ('list', '--name', 'Nobody')),
+                  ('--company', ('list', '--company', 'Nothing')),
+                  ('--limit', ('list', '--limit', '5')),
+                  ('--tag', ('search', 'ivan', '--tag', 'a')),
+                  ('--name', ('delete', 'pozdniakov', '--name', 'x', '--yes')),
+                  ('--yes', ('add', '--name', 'X', '--yes')),
+                  ('--untag', ('add', '--name', 'X', '--untag', 'a')),
+                  ('--limit', ('edit', 'pozdniakov', '--limit', '2'))):
+    status, out, err = ctl('contact', *args)
+    tap.ok(status == 2 and opt in err, 'contact %s: %s is refused' % (args[0], opt), err)
+tap.is_(ctl('contact', 'show', 'pozdniakov')[0], 0, '... and nothing was deleted')
+for name, tags in (('Tag A', ['a']), ('Tag B', ['b']), ('Tag AB', ['a', 'b'])):
+    ctl('contact', 'add', '--name', name, *sum([['--tag', t] for t in tags], []))
+status, out, _ = ctl('contact', 'list', '--tag', 'a', '--tag', 'b', '--json')
+tap.is_((status, [c['name'] for c in json.loads(out)]), (0, ['Tag AB']),
+        'contact list --tag a --tag b: contacts with both')
+status, out, _ = ctl('contact', 'list', '--tag', 'b', '--json')
+tap.is_([c['name'] for c in json.loads(out)], ['Tag AB', 'Tag B'], 'contact list --tag b')
+
+
+# An export that cannot hold all a contact has says so, naming the contact
+# and what was left out, and exits 1; the rest is written.
+ldb = os.path.join(tmp, 'lossy.db')
+lid = run('--database', ldb, '--region', 'GB', 'contact', 'add', '--name', 'Many Numbers')[1]
+lid = lid.strip()
+for start in range(0, 107, 30):
+    phones = sum([['--add-phone', '+44 20 7946 %04d' % i]
+                  for i in range(start, min(start + 30, 107))], [])
+    run('--database', ldb, '--region', 'GB', 'contact', 'edit', lid, *phones)
+run('--database', ldb, '--region', 'GB', 'contact', 'add', '--name', 'Long Field', '--field',
+    'k' * 1020 + '=v', '--tag', 'ok')
+card = json.loads(run('--database', ldb, 'contact', 'show', lid, '--json')[1])
+tap.is_(len(card['phones']), 107, 'a contact with 107 numbers')
+for ext in ('vcf', 'csv'):
+    out_file = os.path.join(tmp, 'lossy.' + ext)
+    status, out, err = run('--database', ldb, 'export', out_file)
+    tap.ok(status == 1 and 'Many Numbers' in err and '43 phone numbers' in err and
+           'Long Field' in err and 'field' in err and os.path.exists(out_file),
+           'export %s: what is left out is named, exit 1, the file is written' % ext, err)
+
+
+# A phone cell holding several numbers gives each its own number; what the
+# parser cannot read of a cell is reported with its line, not dropped.
+mdb = os.path.join(tmp, 'multi.db')
+mcsv = os.path.join(tmp, 'multi.csv')
+with open(mcsv, 'w') as f:
+    f.write('Name,Phone\n'
+            'Slash,"020 7946 0499 / 020 7946 0498"\n'
+            'Semicolon,"020 7946 0599; 020 7946 0598"\n'
+            'Or,"+44 20 7946 0699 or +44 20 7946 0698"\n'
+            'Lines,"020 7946 0799\n020 7946 0798"\n'
+            'Reception,"020 7946 0899 (reception only)"\n'
+            'Area,"030/1234567"\n')
+status, out, err = run('--database', mdb, '--region', 'GB', 'import', mcsv)
+tap.ok(status == 0 and out.startswith('Added 6,'), 'a file with several numbers in a cell',
+       out + err)
+for number, name in (('020 7946 0499', 'Slash'), ('020 7946 0498', 'Slash'),
+                     ('020 7946 0599', 'Semicolon'), ('020 7946 0598', 'Semicolon'),
+                     ('020 7946 0699', 'Or'), ('020 7946 0698', 'Or'),
+                     ('020 7946 0799', 'Lines'), ('020 7946 0798', 'Lines')):
+    _, out, _ = run('--database', mdb, '--region', 'GB', 'lookup', number, '--json')
+    tap.is_((json.loads(out)['contact'] or {}).get('name'), name,
+            'lookup %s: %s' % (number, name))
+card = json.loads(run('--database', mdb, 'contact', 'show', 'Slash', '--json')[1])
+tap.is_(sorted(p['e164'] for p in card['phones']), ['+442079460498', '+442079460499'],
+        'each number of a split cell is a valid number of its own')
+tap.ok('%s:7:' % mcsv in err and 'reception only' in err,
+       'what is not read of a cell is reported with its line', err)
+card = json.loads(run('--database', mdb, 'contact', 'show', 'Area', '--json')[1])
+tap.is_([p['number'] for p in card['phones']], ['030/1234567'],
+        'a slash without spaces inside a number is no separator')
+
+
+# restore refuses a file with ctid's table names but not its columns, and
+# the database stays as it was.
+foreign = os.path.join(tmp, 'foreign.db')
+subprocess.run(['/usr/bin/python3', '-c', """
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for t in ('contacts', 'phones', 'notes', 'calls', 'contact_fields', 'contact_tags',
+          'reminders'):
+    c.execute('CREATE TABLE %s(x)' % t)
+c.execute('PRAGMA user_version = 1')
+c.commit()
+""", foreign], check=True)
+status, out, err = ctl('restore', foreign, '--yes')
+tap.ok(status == 1 and 'not a ctid database' in err and 'column' in err,
+       'restore refuses a foreign file with the same table names', err)
+status, out, err = ctl('contact', 'list', '--json')
+tap.ok(status == 0 and 'Ivan Pozdniakov' in out, '... and the database is as it was', err)
 
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(tap.done())

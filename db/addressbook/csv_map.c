@@ -526,16 +526,10 @@ static void add_addresses(const struct csv_map *m, const char *const *cells, siz
 				part[c->order] = record_line(b, cells[i], strlen(cells[i]));
 			}
 		}
-		char buf[2048] = "";
 		if (formatted == NULL) {
-			size_t o = 0;
-			for (size_t k = 0; k < 9; k++) {
-				if (part[k] != NULL && o < sizeof(buf)) {
-					o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
-							      o > 0 ? ", " : "", part[k]);
-				}
-			}
-			formatted = buf;
+			size_t o;
+			formatted = record_join(b, part, 9, ", ", &o);
+			formatted = formatted != NULL ? formatted : "";
 		}
 		const struct csv_group *gr = &m->groups[g];
 		const char *key = gr->key != NULL ? gr->key : "address";
@@ -601,14 +595,23 @@ void csv_map_row(const struct csv_map *m, const char *const *cells, size_t n,
 			for (const char *p = v; *p != '\0';) {
 				size_t len;
 				const char *s = next_value(&p, &len);
-				const char *item = record_line(b, s, len);
 				if (c->role == R_EMAIL) {
-					record_add_email(b, item, line);
+					record_add_email(b, record_line(b, s, len), line);
 					continue;
 				}
 				const char *l = label != NULL && !empty(label) ? label_of(b, label)
 									       : c->label;
-				record_add_phone(b, item, l != NULL ? l : "phone", line);
+				/* one number a line: the lines are not one number */
+				for (const char *end = s + len; s < end;) {
+					size_t span = strcspn(s, "\r\n");
+					span = span < (size_t)(end - s) ? span : (size_t)(end - s);
+					const char *item = record_line(b, s, span);
+					if (item != NULL) {
+						record_add_phone(b, item, l != NULL ? l : "phone",
+								 line);
+					}
+					s += span + (s + span < end);
+				}
 			}
 			break;
 		case R_BIRTHDAY:
@@ -646,15 +649,9 @@ void csv_map_row(const struct csv_map *m, const char *const *cells, size_t n,
 		}
 	}
 	if (name == NULL) {
-		char buf[1024];
-		size_t o = 0;
-		for (size_t k = 0; k < 5; k++) {
-			if (person[k] != NULL && o < sizeof(buf)) {
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
-						      o > 0 ? " " : "", person[k]);
-			}
-		}
-		name = o > 0 ? record_line(b, buf, o < sizeof(buf) ? o : sizeof(buf) - 1) : NULL;
+		size_t o;
+		const char *joined = record_join(b, person, 5, " ", &o);
+		name = joined != NULL ? record_line(b, joined, o) : NULL;
 	}
 	record_set_name(b, name != NULL ? name : file_as != NULL ? file_as : nickname);
 }

@@ -145,6 +145,32 @@ static const char *field(const struct contact_record *r, const char *key) {
 	return NULL;
 }
 
+/* The Labels cell: the tags joined as Google does (" ::: "), then written as
+ * any cell, so that a formula among them goes out as text. */
+static int write_tags(FILE *f, const struct contact_record *r) {
+	if (r->n_tags == 0) {
+		csv_write_cell(f, NULL, false);
+		return 0;
+	}
+	char *joined = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&joined, &len);
+	if (m == NULL) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->n_tags; i++) {
+		fputs(i > 0 ? " ::: " : "", m);
+		fputs(r->tags[i], m);
+	}
+	if (fclose(m) != 0) {
+		free(joined);
+		return -ENOMEM;
+	}
+	csv_write_cell(f, joined, false);
+	free(joined);
+	return 0;
+}
+
 int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_record *r) {
 	const char *name = r->name != NULL ? r->name : "";
 	const char *space = strrchr(name, ' ');
@@ -167,26 +193,8 @@ int csv_write(FILE *f, const struct csv_shape *shape, const struct contact_recor
 	}
 	csv_write_cell(f, notes, false);
 	free(notes);
-	fputc(',', f);
-	for (size_t i = 0; i < r->n_tags; i++) {
-		/* quoted as one cell with the rest: Google's " ::: " */
-		if (i == 0) {
-			fputc('"', f);
-		}
-		if (i > 0) {
-			fputs(" ::: ", f);
-		}
-		char *fixed = record_fix_utf8(r->tags[i]);
-		for (const char *s = fixed != NULL ? fixed : r->tags[i]; *s != '\0'; s++) {
-			if (*s == '"') {
-				fputc('"', f);
-			}
-			fputc(*s, f);
-		}
-		free(fixed);
-		if (i + 1 == r->n_tags) {
-			fputc('"', f);
-		}
+	if (write_tags(f, r) < 0) {
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < shape->emails; i++) {
 		csv_write_cell(f, NULL, false);

@@ -106,6 +106,39 @@ char *record_strndup(struct record_builder *b, const char *s, size_t n) {
 	return p;
 }
 
+char *record_join(struct record_builder *b, const char *const *parts, size_t n, const char *sep,
+		  size_t *len) {
+	size_t total = 0, seplen = strlen(sep);
+	for (size_t i = 0; i < n; i++) {
+		total += parts[i] != NULL ? strlen(parts[i]) + seplen : 0;
+	}
+	*len = 0;
+	if (total == 0) {
+		return NULL;
+	}
+	char *out = arena_alloc(b, total + 1);
+	if (out == NULL) {
+		b->failed = true;
+		return NULL;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i] == NULL) {
+			continue;
+		}
+		if (o > 0) {
+			memcpy(out + o, sep, seplen);
+			o += seplen;
+		}
+		size_t m = strlen(parts[i]);
+		memcpy(out + o, parts[i], m);
+		o += m;
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
 /* Reads one code point; malformed bytes come back as 0xfffd, one at a time. */
 static uint32_t next_cp(const unsigned char *s, size_t len, size_t *n) {
 	*n = utf8_char_len((const char *)s, len);

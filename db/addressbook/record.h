@@ -133,6 +133,13 @@ const char *record_line(struct record_builder *b, const char *s, size_t n);
 const char *record_text(struct record_builder *b, const char *s, size_t n);
 /* A copy of s[0..n) as it is, NUL-terminated. */
 char *record_strndup(struct record_builder *b, const char *s, size_t n);
+/*
+ * The parts of parts[0..n) that are not NULL, joined with sep, in the arena
+ * (as they are: clean with record_line/record_text); its length in *len.
+ * NULL when there is none (*len 0) or no memory (b->failed set).
+ */
+char *record_join(struct record_builder *b, const char *const *parts, size_t n, const char *sep,
+		  size_t *len);
 
 /* Setters take text already cleaned by record_line/record_text (or NULL, a no-op). */
 void record_set_name(struct record_builder *b, const char *name);

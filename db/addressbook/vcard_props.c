@@ -13,25 +13,31 @@
 #include "vcard_internal.h"
 
 static const char *join_words(struct parser *ps, const char *const *parts, size_t n) {
-	char buf[1024];
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (parts[i] == NULL) {
-			continue;
-		}
-		int w = snprintf(buf + o, sizeof(buf) - o, "%s%s", o > 0 ? " " : "", parts[i]);
-		if (w < 0 || (size_t)w >= sizeof(buf) - o) {
-			break;
-		}
-		o += (size_t)w;
-	}
+	size_t o;
+	char *buf = record_join(&ps->b, parts, n, " ", &o);
 	/* several values in one component are comma-separated ("Richter,James") */
 	for (size_t i = 0; i < o; i++) {
 		if (buf[i] == ',') {
 			buf[i] = ' ';
 		}
 	}
-	return record_line(&ps->b, buf, o);
+	return buf != NULL ? record_line(&ps->b, buf, o) : NULL;
+}
+
+/* The components of v[0..n) apart at seps, as many as there are, in *out
+ * (freed by the caller); how many, 0 for none or no memory. */
+static size_t split_all(struct parser *ps, const char *v, size_t n, const char *seps,
+			const char ***out) {
+	size_t max = 1;
+	for (size_t i = 0; i < n; i++) {
+		max += strchr(seps, v[i]) != NULL && v[i] != '\0';
+	}
+	*out = calloc(max, sizeof(**out));
+	if (*out == NULL) {
+		ps->b.failed = true;
+		return 0;
+	}
+	return vcard_split(ps, v, n, seps, *out, max, false);
 }
 
 /* TYPE parameters of a TEL as ctid's label. */
@@ -141,18 +147,15 @@ static void take_address(struct parser *ps, const struct prop *p, const char *v,
 	size_t count = vcard_split(ps, v, n, ";", parts, 7, true);
 	/* street and extended address first, as a person writes it */
 	static const int order[] = {2, 1, 0, 3, 4, 5, 6};
-	char buf[2048];
-	size_t o = 0;
+	const char *ordered[7] = {0};
 	for (size_t i = 0; i < 7; i++) {
 		size_t k = (size_t)order[i];
-		if (k >= count || parts[k] == NULL) {
-			continue;
-		}
-		int w = snprintf(buf + o, sizeof(buf) - o, "%s%s", o > 0 ? ", " : "", parts[k]);
-		if (w < 0 || (size_t)w >= sizeof(buf) - o) {
-			break;
-		}
-		o += (size_t)w;
+		ordered[i] = k < count ? parts[k] : NULL;
+	}
+	size_t o;
+	const char *buf = record_join(&ps->b, ordered, 7, ", ", &o);
+	if (buf == NULL) {
+		return;
 	}
 	const char *key = vcard_has_type(p, "HOME")   ? "home address"
 			  : vcard_has_type(p, "WORK") ? "work address"
@@ -185,20 +188,19 @@ void vcard_take_property(struct parser *ps, const struct prop *p) {
 		char *v = vcard_decode_value(ps, p, &n);
 		if (v != NULL && !ps->have_org) {
 			/* the company, then its units: "IBM;Accounting;Dungeon" */
-			const char *c[8] = {0};
-			size_t count = vcard_split(ps, v, n, ";", c, 8, false);
-			record_set_company(b, c[0]);
-			char units[1024] = "";
-			size_t o = 0;
-			for (size_t i = 1; i < count; i++) {
-				if (c[i] != NULL && o < sizeof(units)) {
-					o += (size_t)snprintf(units + o, sizeof(units) - o, "%s%s",
-							      o > 0 ? ", " : "", c[i]);
+			const char **c;
+			size_t count = split_all(ps, v, n, ";", &c);
+			if (count > 0) {
+				record_set_company(b, c[0]);
+				size_t o;
+				const char *units = record_join(b, c + 1, count - 1, ", ", &o);
+				if (units != NULL) {
+					record_add_field(b, "department", record_line(b, units, o),
+							 p->line);
 				}
+				ps->have_org = c[0] != NULL;
 			}
-			record_add_field(b, "department", record_line(b, units, strlen(units)),
-					 p->line);
-			ps->have_org = c[0] != NULL;
+			free(c);
 		}
 	} else if (strcmp(name, "EMAIL") == 0) {
 		record_add_email(b, vcard_text_value(ps, p, false), p->line);
@@ -215,9 +217,8 @@ void vcard_take_property(struct parser *ps, const struct prop *p) {
 	} else if (strcmp(name, "CATEGORIES") == 0) {
 		size_t n;
 		char *v = vcard_decode_value(ps, p, &n);
-		const char *tags[RECORD_MAX_TAGS];
-		size_t count = v != NULL ? vcard_split(ps, v, n, ",;", tags, RECORD_MAX_TAGS, false)
-					 : 0;
+		const char **tags = NULL;
+		size_t count = v != NULL ? split_all(ps, v, n, ",;", &tags) : 0;
 		for (size_t i = 0; i < count; i++) {
 			/* Google's and Android's group of every contact */
 			if (tags[i] != NULL && strcasecmp(tags[i], "myContacts") != 0 &&
@@ -225,6 +226,7 @@ void vcard_take_property(struct parser *ps, const struct prop *p) {
 				record_add_tag(b, tags[i], p->line);
 			}
 		}
+		free(tags);
 	} else if (strcmp(name, "TITLE") == 0 || strcmp(name, "ROLE") == 0 ||
 		   strcmp(name, "NICKNAME") == 0) {
 		char key[sizeof(p->name)];
