@@ -755,14 +755,14 @@ static void restart_log(struct db *db) {
 	}
 }
 
-int db_checkpoint(struct db *db) {
+int db_checkpoint(struct db *db, bool restart) {
 	int log = 0, copied = 0;
 	int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
 	if (rc != SQLITE_OK) {
 		log_warn("Could not checkpoint %s: %s", db->path, sqlite3_errmsg(db->sql));
 		return db_errno(rc);
 	}
-	if (log > 0 && copied == log) {
+	if (restart && log > 0 && copied == log) {
 		restart_log(db);
 	}
 	return log > 0 ? log : 0;

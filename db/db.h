@@ -418,12 +418,13 @@ int db_history_get(struct db *db, int64_t contact, const char *number, int64_t e
  * which waits for no other connection and leaves what it cannot copy yet.
  * It fsyncs the log and the file, which can take 100 ms on a slow disk: the
  * daemon calls it when the line is quiet rather than inside the commit of a
- * call. When it copied the whole log it also starts the log over, so
- * that the next writer, the next call, appends to it without the sync
- * a restart costs. Returns the pages the log held (all copied unless a
- * reader held some back) or -errno.
+ * call. With restart, when it copied the whole log, it also starts the log
+ * over, so that the next writer, the next call, appends to it without the
+ * sync a restart costs; that holds the write lock through the sync, so
+ * only when no call is being written (a quiet line). Returns the pages the
+ * log held (all copied unless a reader held some back) or -errno.
  */
-int db_checkpoint(struct db *db);
+int db_checkpoint(struct db *db, bool restart);
 
 /*
  * For a database opened with DB_OPEN_LAZY_CHECKPOINT: fn is called after

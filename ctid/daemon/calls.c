@@ -169,13 +169,17 @@ static bool reopen_helps(int err) {
  * here, once no call is ringing and nothing was written for a few seconds:
  * a one-shot timer, re-armed by each write, so an idle daemon never wakes.
  */
-enum { CK_IDLE, CK_RUN, CK_QUIT };
+/* CK_QUIET: no call rings, the log may be started over (db_checkpoint()) */
+enum { CK_IDLE, CK_RUN, CK_QUIET, CK_QUIT };
 
 /* A checkpoint's own thread and connection: its fsyncs (tens of ms) never
  * hold up the main loop, where the next call's NMBR line may be waiting
  * to be read (tests/bench/run --only path: a call's line read 30 ms late,
  * behind a checkpoint that ran between its first ring and its number). A
- * passive checkpoint waits for no writer, and no writer waits for it.
+ * passive checkpoint waits for no writer, and no writer waits for it; a
+ * quiet line's then starts the log over (a write, and a sync of the log's
+ * header: a call starting meanwhile waits that long for its own write,
+ * the sync it would otherwise have paid itself).
  * Both live as long as the daemon: a thread and a connection made for each
  * checkpoint read and parsed the schema every time, 1.5 M of the 1.8 M
  * instructions a checkpoint cost, as much again as the call before it
@@ -191,6 +195,7 @@ static gpointer checkpoint_thread(gpointer data) {
 		if (c->ck_want == CK_QUIT) {
 			break;
 		}
+		bool quiet = c->ck_want == CK_QUIET;
 		c->ck_want = CK_IDLE;
 		g_mutex_unlock(&c->ck_lock);
 		if (db != NULL && db_moved(db)) {
@@ -202,7 +207,7 @@ static gpointer checkpoint_thread(gpointer data) {
 				     DB_OPEN_LAZY_CHECKPOINT | DB_OPEN_QUIET | DB_OPEN_NO_CREATE);
 		}
 		if (db != NULL) {
-			db_checkpoint(db);
+			db_checkpoint(db, quiet);
 		}
 		g_atomic_int_set(&c->checkpointing, 0);
 		g_mutex_lock(&c->ck_lock);
@@ -228,14 +233,15 @@ static void checkpointer_stop(struct calls *c) {
 	g_atomic_int_set(&c->checkpointing, 0);
 }
 
-/* Has the checkpoints' thread run one (main thread; not while one runs). */
-static void checkpoint_start(struct calls *c) {
+/* Has the checkpoints' thread run one (main thread; not while one runs);
+ * quiet: no call rings. */
+static void checkpoint_start(struct calls *c, bool quiet) {
 	g_atomic_int_set(&c->checkpointing, 1);
 	if (c->checkpointer == NULL) {
 		c->checkpointer = g_thread_new("ctid-checkpoint", checkpoint_thread, c);
 	}
 	g_mutex_lock(&c->ck_lock);
-	c->ck_want = CK_RUN;
+	c->ck_want = quiet ? CK_QUIET : CK_RUN;
 	g_cond_signal(&c->ck_cond);
 	g_mutex_unlock(&c->ck_lock);
 }
@@ -251,7 +257,7 @@ static gboolean checkpoint_cb(gpointer data) {
 		return G_SOURCE_CONTINUE; /* the last one is still at it */
 	}
 	c->checkpoint = 0;
-	checkpoint_start(c);
+	checkpoint_start(c, true);
 	return G_SOURCE_REMOVE;
 }
 
@@ -275,7 +281,7 @@ static void on_wal(int frames, void *data) {
 	}
 	c->ck_busy_next = frames + CHECKPOINT_BUSY_FRAMES;
 	log_debug("The write-ahead log holds %d pages: a checkpoint now", frames);
-	checkpoint_start(c);
+	checkpoint_start(c, false); /* (calls may be ringing: the log is not restarted) */
 }
 
 void calls_checkpoint_later(struct calls *c) {
