@@ -33,7 +33,7 @@ static const char *const loss_names[LOSS_KINDS][2] = {
 
 struct losses {
 	int count[LOSS_KINDS];
-	char why[LOSS_KINDS][240]; /* the first reason of each kind */
+	char why[LOSS_KINDS][320]; /* the first reason of each kind (all of it) */
 };
 
 struct exporter {
