@@ -198,9 +198,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			    " FROM tokens t JOIN users u ON u.id = t.user_id"
 			    " WHERE t.hash = ?1 AND (t.expires IS NULL OR t.expires > ?2)",
 	[STMT_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
-	[STMT_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2",
-	[STMT_TOKEN_REVOKE_EXCEPT] =
-		"DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2 AND hash <> ?3",
+	/* ?3: a token to keep, or NULL for none */
+	[STMT_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2 AND hash IS NOT ?3",
+	[STMT_TOKEN_HASHES] = "SELECT hash FROM tokens WHERE expires IS NULL OR expires > ?1",
 	[STMT_TOKEN_EXPIRE] = "DELETE FROM tokens WHERE expires IS NOT NULL AND expires <= ?1",
 };
 

@@ -275,7 +275,7 @@ int db_token_delete(struct db *db, const char *hash) {
 	return user_change(db, STMT_TOKEN_DELETE, hash, NULL);
 }
 
-int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *count) {
+static int revoke(struct db *db, int64_t user, enum db_token_kind kind, const char *keep, int *count) {
 	if (kind > DB_TOKEN_LINK) {
 		return -EINVAL;
 	}
@@ -285,6 +285,7 @@ int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *c
 	}
 	sqlite3_bind_int64(s, 1, user);
 	db_bind_text(s, 2, token_kinds[kind]);
+	db_bind_text(s, 3, keep);
 	int ret = db_exec_stmt(db, s);
 	if (ret == 0 && count != NULL) {
 		*count = sqlite3_changes(db->sql);
@@ -292,38 +293,32 @@ int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *c
 	return ret;
 }
 
+int db_token_revoke(struct db *db, int64_t user, enum db_token_kind kind, int *count) {
+	return revoke(db, user, kind, NULL, count);
+}
+
 int db_token_revoke_except(struct db *db, int64_t user, enum db_token_kind kind, const char *keep) {
-	if (kind > DB_TOKEN_LINK || keep == NULL) {
-		return -EINVAL;
-	}
-	sqlite3_stmt *s = db_stmt(db, STMT_TOKEN_REVOKE_EXCEPT);
-	if (s == NULL) {
-		return -errno;
-	}
-	sqlite3_bind_int64(s, 1, user);
-	db_bind_text(s, 2, token_kinds[kind]);
-	db_bind_text(s, 3, keep);
-	return db_exec_stmt(db, s);
+	return keep != NULL ? revoke(db, user, kind, keep, NULL) : -EINVAL;
+}
+
+struct hash_walk {
+	int (*fn)(const char *hash, void *data);
+	void *data;
+};
+
+static int hash_row(sqlite3_stmt *s, void *data) {
+	struct hash_walk *w = data;
+	return w->fn(db_column_text(s, 0), w->data);
 }
 
 int db_token_hashes(struct db *db, int64_t now, int (*fn)(const char *hash, void *data), void *data) {
-	/* (rare, when tokens change: no statement kept for it) */
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db->sql,
-			       "SELECT hash FROM tokens WHERE expires IS NULL OR expires > ?1", -1,
-			       &s, NULL) != SQLITE_OK) {
-		return db_errno(sqlite3_errcode(db->sql));
+	sqlite3_stmt *s = db_stmt(db, STMT_TOKEN_HASHES);
+	if (s == NULL) {
+		return -errno;
 	}
 	sqlite3_bind_int64(s, 1, now);
-	int rc, ret = 0;
-	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(s, 0), data);
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		ret = db_errno(rc);
-	}
-	sqlite3_finalize(s);
-	return ret;
+	struct hash_walk w = {fn, data};
+	return db_walk(db, s, hash_row, &w, NULL);
 }
 
 int db_token_expire(struct db *db, int64_t now) {
