@@ -129,6 +129,17 @@ def wait_for(predicate, timeout=5.0, interval=0.02):
         time.sleep(interval)
 
 
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command's name (so field 3,
+    the state, is [0]: minflt [7], majflt [9], utime [11], stime [12]);
+    [] when pid is gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def threads(pid):
     """pid's threads as (tid, name), in the order they were made (by thread
     id); [] when pid is gone. A thread that ends meanwhile is named '?'."""

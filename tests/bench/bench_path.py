@@ -194,8 +194,10 @@ def sched_summary(data, tids, calls):
 def wait_checkpointed(pid, db, mtime, timeout=60):
     """Waits until the daemon pid has checkpointed the log into db (the
     file's mtime moves on from mtime) and its checkpoint thread waits for
-    the next (in futex(), syscall 202 on x86_64, not in a write or a sync
-    of its own). Returns db's new mtime."""
+    the next (in futex(), not in a write or a sync of its own; on a machine
+    whose futex number is not known here, the mtime alone). Returns db's
+    new mtime."""
+    futex = {'x86_64': '202', 'aarch64': '98'}.get(os.uname().machine)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if os.stat(db).st_mtime_ns != mtime:
@@ -204,7 +206,7 @@ def wait_checkpointed(pid, db, mtime, timeout=60):
                 if name == 'ctid-checkpoint':
                     try:
                         with open('/proc/%d/task/%d/syscall' % (pid, tid)) as f:
-                            idle.append(f.read().split()[0] == '202')
+                            idle.append(futex is None or f.read().split()[0] == futex)
                     except (OSError, IndexError):
                         idle.append(False)
             if idle and all(idle):
@@ -346,7 +348,8 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
              apart=True):
     """Starts ctid on db, places warmup calls, then times calls (fmt names
     the modemsim command). apart: each call once the one before was
-    checkpointed (wait_checkpointed), as at a desk; else back to back. outputs: with the web page's, NCID's and MQTT's
+    checkpointed (wait_checkpointed), as at a desk; else back to back.
+    outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
     callgrind: a folder: under valgrind's callgrind, counting the
     instructions the calls cost each thread, each call followed by its
