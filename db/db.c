@@ -768,6 +768,21 @@ int db_checkpoint(struct db *db, bool restart) {
 	return log > 0 ? log : 0;
 }
 
+int db_sync_log(struct db *db) {
+	sqlite3_file *log = NULL;
+	int rc = sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+	if (rc != SQLITE_OK || log == NULL || log->pMethods == NULL) {
+		return -ENOENT;
+	}
+	rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK) {
+		log_warn("Could not sync the write-ahead log of %s: %s", db->path,
+			 sqlite3_errstr(rc));
+		return db_errno(rc);
+	}
+	return 0;
+}
+
 /* Whether PRAGMA quick_check finds the file at sql sound. */
 static bool quick_check_ok(sqlite3 *sql) {
 	sqlite3_stmt *s;

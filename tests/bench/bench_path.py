@@ -191,16 +191,31 @@ def sched_summary(data, tids, calls):
     }
 
 
-def wait_checkpointed(pid, db, mtime, timeout=60):
-    """Waits until the daemon pid has checkpointed the log into db (the
-    file's mtime moves on from mtime) and its checkpoint thread waits for
-    the next (in futex(), not in a write or a sync of its own; on a machine
-    whose futex number is not known here, the mtime alone). Returns db's
-    new mtime."""
+def checkpointer_runs(pid):
+    """How many times the daemon pid's checkpoint thread has run (the
+    second figure of /proc/PID/task/TID/schedstat's three is its time
+    waiting, the third its turns on a CPU); 0 before it exists."""
+    runs = 0
+    for tid, name in ctidtest.threads(pid):
+        if name == 'ctid-checkpoint':
+            try:
+                with open('/proc/%d/task/%d/schedstat' % (pid, tid)) as f:
+                    runs += int(f.read().split()[2])
+            except (OSError, IndexError, ValueError):
+                pass
+    return runs
+
+
+def wait_checkpointed(pid, runs, timeout=60):
+    """Waits until the daemon pid's checkpoint thread has looked after the
+    log since it had run runs times (synced it, or copied it into the file
+    once it grew: both are a quiet line's) and waits for the next, in
+    futex(), not in a write or a sync of its own (on a machine whose futex
+    number is not known here, once it ran). Returns its runs now."""
     futex = {'x86_64': '202', 'aarch64': '98'}.get(os.uname().machine)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if os.stat(db).st_mtime_ns != mtime:
+        if checkpointer_runs(pid) != runs:
             idle = []
             for tid, name in ctidtest.threads(pid):
                 if name == 'ctid-checkpoint':
@@ -212,7 +227,7 @@ def wait_checkpointed(pid, db, mtime, timeout=60):
             if idle and all(idle):
                 break
         time.sleep(0.02)
-    return os.stat(db).st_mtime_ns
+    return checkpointer_runs(pid)
 
 
 def task_cpu_ns(pid):
@@ -429,7 +444,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     written0 = proc_io(d.pid).get('write_bytes', 0)
     faults0 = page_faults(d.pid)
     done = []
-    mtime0 = os.stat(db).st_mtime_ns
+    ck_runs = checkpointer_runs(d.pid)
     for number, name in calls:
         if cold:
             evict_db(db)
@@ -442,10 +457,11 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
             start=start, kind='signal', member='CallEnded') is not None, 30)
         s.settle(quiet=0.2, timeout=10)
         if apart or callgrind:
-            # a call minutes after the last one finds the log copied into
-            # the file (the checkpoint once the line is quiet), and under
-            # callgrind pays for its own checkpoint: counted with it
-            mtime0 = wait_checkpointed(d.pid, db, mtime0)
+            # a call minutes after the last one finds the log looked after
+            # (synced, or copied into the file once it grew: the daemon's
+            # work once the line is quiet), and under callgrind pays for
+            # its own: counted with it
+            ck_runs = wait_checkpointed(d.pid, ck_runs)
         reads = proc_io(d.pid).get('read_bytes', 0) - io0.get('read_bytes', 0)
         if len(sim.nmbr) <= n_nmbr:
             done.append({'missing': 'nmbr'})
