@@ -54,9 +54,16 @@ class Tap:
         for line in str(msg).splitlines() or ['']:
             self._line('# ' + line)
 
+    @staticmethod
+    def _description(name):
+        """name on one line, its '#' not read as a directive (# SKIP)."""
+        text = str(name).replace('\\', '\\\\').replace('#', '\\#')
+        return text.replace('\r', ' ').replace('\n', ' ')
+
     def ok(self, cond, name, diag=None):
         self.count += 1
-        self._line('%s %d - %s' % ('ok' if cond else 'not ok', self.count, name))
+        self._line('%s %d - %s' % ('ok' if cond else 'not ok', self.count,
+                                   self._description(name)))
         if not cond:
             self.failed += 1
             if diag is not None:
@@ -76,7 +83,8 @@ class Tap:
 
     def skip(self, name, reason):
         self.count += 1
-        self._line('ok %d - %s # SKIP %s' % (self.count, name, reason))
+        self._line('ok %d - %s # SKIP %s' % (self.count, self._description(name),
+                                              self._description(reason)))
 
     def skip_all(self, reason):
         """Skips the whole test (meson shows it as skipped) and exits."""

@@ -1,6 +1,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -11,10 +12,35 @@ static int tap_failed;
 static bool report(bool pass, const char *file, int line, const char *fmt, va_list args)
 	TAP_PRINTF(4, 0);
 
+/* A description on one line, its '#' not read as a directive (# SKIP). */
+static void print_description(const char *fmt, va_list args) {
+	va_list again;
+	va_copy(again, args);
+	int n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (text == NULL) {
+		vprintf(fmt, args);
+		return;
+	}
+	vsnprintf(text, (size_t)n + 1, fmt, args);
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			putchar(' ');
+		} else {
+			if (*p == '#' || *p == '\\') {
+				putchar('\\');
+			}
+			putchar(*p);
+		}
+	}
+	free(text);
+}
+
 static bool report(bool pass, const char *file, int line, const char *fmt, va_list args) {
 	tap_count++;
 	printf("%s %d - ", pass ? "ok" : "not ok", tap_count);
-	vprintf(fmt, args);
+	print_description(fmt, args);
 	putchar('\n');
 	if (!pass) {
 		tap_failed++;
