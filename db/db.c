@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "db_private.h"
 #include "log.h"
 #include "utf8.h"
@@ -802,24 +803,20 @@ static bool quick_check_ok(sqlite3 *sql) {
  */
 int db_backup(struct db *db, const char *path) {
 	struct stat st;
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		log_error("Could not back up to %s: not a regular file", path);
 		return -EINVAL;
 	}
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		return -ENOMEM;
+	struct atomic_file af;
+	int ret = atomic_file_begin(&af, path); /* (mode 0600) */
+	if (ret < 0) {
+		log_error("Could not create a file beside %s: %s", path, strerror(-ret));
+		return ret;
 	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		log_error("Could not create a file beside %s: %s", path, strerror(err));
-		free(tmp);
-		return -err;
-	}
-	close(fd); /* mode 0600 */
+	/* (af.fd stays open, unused, until SQLite closed its own: closing a
+	 * descriptor of the file would drop SQLite's locks on it) */
 	sqlite3 *dest = NULL;
-	int rc = sqlite3_open_v2(tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	int rc = sqlite3_open_v2(af.tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_backup *b = sqlite3_backup_init(dest, "main", db->sql, "main");
 		if (b == NULL) {
@@ -843,7 +840,6 @@ int db_backup(struct db *db, const char *path) {
 		/* one self-contained file, not a WAL database without its WAL */
 		rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	}
-	int ret = 0;
 	if (rc != SQLITE_OK) {
 		log_error("Could not back up %s to %s: %s", db->path, path,
 			  dest != NULL ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
@@ -857,20 +853,10 @@ int db_backup(struct db *db, const char *path) {
 		log_error("Could not back up %s to %s: %s", db->path, path, sqlite3_errmsg(dest));
 		ret = -EIO;
 	}
-	if (ret == 0 && (fd = open(tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		if (fsync(fd) < 0) {
-			ret = -errno;
-			log_error("Could not back up %s to %s: %s", db->path, path, strerror(-ret));
-		}
-		close(fd);
-	}
-	if (ret == 0 && rename(tmp, path) < 0) {
-		ret = -errno;
-		log_error("Could not back up to %s: %s", path, strerror(-ret));
-	}
 	if (ret < 0) {
-		unlink(tmp);
+		atomic_file_abort(&af);
+	} else if ((ret = atomic_file_commit(&af)) < 0) {
+		log_error("Could not back up %s to %s: %s", db->path, path, strerror(-ret));
 	}
-	free(tmp);
 	return ret;
 }

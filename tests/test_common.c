@@ -1,7 +1,13 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "atomic_file.h"
 #include "civil.h"
 #include "json.h"
 #include "log.h"
@@ -121,7 +127,107 @@ static void test_civil(void) {
 	ok(y >= 2024 && civil_date_valid(y, m, d), "today is a date (%04d-%02d-%02d)", y, m, d);
 }
 
+/* The file at path as a string (NULL: none); free it. */
+static char *slurp(const char *path) {
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return NULL;
+	}
+	char *s = calloc(1, 4096);
+	if (s != NULL) {
+		size_t n = fread(s, 1, 4095, f);
+		s[n] = '\0';
+	}
+	fclose(f);
+	return s;
+}
+
+static bool is_file(const char *path, const char *want) {
+	char *got = slurp(path);
+	bool same = got != NULL && strcmp(got, want) == 0;
+	free(got);
+	return same;
+}
+
+/* Entries of dir beside "." and ".." */
+static int entries(const char *dir) {
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	}
+	if (d != NULL) {
+		closedir(d);
+	}
+	return n;
+}
+
+static void test_atomic_file(void) {
+	char dir[] = "/tmp/ctid-test-atomic-XXXXXX";
+	if (mkdtemp(dir) == NULL) {
+		ok(false, "a folder for the files: %s", strerror(errno));
+		return;
+	}
+	char path[256], link[256], target[256];
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	snprintf(link, sizeof(link), "%s/link.html", dir);
+	snprintf(target, sizeof(target), "%s/target.html", dir);
+
+	struct atomic_file af;
+	is_int(atomic_file_begin(&af, path), 0, "a new file begins");
+	ok(!is_file(path, ""), "nothing at the path until the commit");
+	is_int(atomic_file_write(&af, "first\n", 6), 0, "written");
+	is_int(atomic_file_commit(&af), 0, "committed");
+	struct stat st;
+	ok(is_file(path, "first\n") && stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	   "the file is in place, mode 0600");
+
+	is_int(atomic_file_begin(&af, path), 0, "a second version begins");
+	FILE *f = atomic_file_stream(&af);
+	ok(f != NULL && fputs("second\n", f) >= 0, "written through a stream");
+	ok(is_file(path, "first\n"), "the old file stays while the new one is written");
+	atomic_file_abort(&af);
+	ok(is_file(path, "first\n") && entries(dir) == 1, "abort: the old file, nothing beside it");
+
+	/* a write that fails (a full disk) in the stream's buffer */
+	is_int(atomic_file_begin(&af, path), 0, "a third version begins");
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ok(full >= 0 && dup2(full, af.fd) == af.fd, "its descriptor now on /dev/full");
+	if (full >= 0) {
+		close(full);
+	}
+	f = atomic_file_stream(&af);
+	ok(f != NULL && fputs("third\n", f) >= 0, "buffered");
+	is_int(atomic_file_commit(&af), -ENOSPC, "the commit says the disk is full");
+	ok(is_file(path, "first\n") && entries(dir) == 1,
+	   "the old file stays, the temporary is gone");
+
+	/* through a symbolic link: its target is replaced, the link stays */
+	FILE *t = fopen(target, "w");
+	ok(t != NULL && fputs("old\n", t) >= 0 && fclose(t) == 0, "a target file");
+	ok(symlink("target.html", link) == 0, "a link to it");
+	is_int(atomic_file_begin(&af, link), 0, "begins through the link");
+	is_int(atomic_file_write(&af, "new\n", 4), 0, "written");
+	is_int(atomic_file_commit(&af), 0, "committed");
+	struct stat lst;
+	ok(lstat(link, &lst) == 0 && S_ISLNK(lst.st_mode) && is_file(target, "new\n"),
+	   "the link stays a link, its target has the new text");
+
+	is_int(atomic_file_begin(&af, dir), -EISDIR, "a folder is not replaced");
+	is_int(atomic_file_begin(&af, "/dev/null"), -EINVAL, "a device is not replaced");
+	snprintf(path, sizeof(path), "%s/missing/file", dir);
+	is_int(atomic_file_begin(&af, path), -ENOENT, "in a folder that does not exist: ENOENT");
+	is_int(entries(dir), 3, "no temporary file left behind");
+
+	unlink(link);
+	unlink(target);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void) {
+	test_atomic_file();
 	test_civil();
 	test_utf8();
 	test_json();

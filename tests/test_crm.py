@@ -20,6 +20,7 @@ import json
 import os
 import pwd
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -588,6 +589,32 @@ tap.ok(oct(os.stat(page).st_mode & 0o777) == '0o600', 'the page is private (0600
 rc, out, err = ctl('report', *period, '--html', '-')
 tap.ok(rc == 0 and out.startswith('<!DOCTYPE html>') and out.rstrip().endswith('</html>') and
        '&lt;script&gt;' in out, '--html - writes the page to standard output')
+# Through a symbolic link the file it names is replaced, the link stays; a
+# FIFO is written, not replaced by a file (as export: what is not a file is
+# written directly; before, the page was renamed over it, and as root over
+# a device such as /dev/null).
+target = os.path.join(tmp.name, 'shared.html')
+with open(target, 'w') as f:
+    f.write('old')
+link = os.path.join(tmp.name, 'latest.html')
+os.symlink('shared.html', link)
+rc, out, err = ctl('report', *period, '--html', link)
+with open(target, encoding='utf-8') as f:
+    tap.ok(rc == 0 and os.path.islink(link) and f.read().startswith('<!DOCTYPE html>'),
+           'report --html LINK: the link stays, the file it names has the page', (out, err))
+fifo = os.path.join(tmp.name, 'page.fifo')
+os.mkfifo(fifo)
+reader = subprocess.Popen(['cat', fifo], stdout=subprocess.PIPE)
+rc, out, err = ctl('report', *period, '--html', fifo)
+try:
+    got = reader.communicate(timeout=20)[0].decode()
+except subprocess.TimeoutExpired:  # nobody opened the FIFO to write
+    reader.kill()
+    got = reader.communicate()[0].decode()
+tap.ok(rc == 0 and got.startswith('<!DOCTYPE html>') and got.rstrip().endswith('</html>')
+       and stat.S_ISFIFO(os.stat(fifo).st_mode),
+       'report --html FIFO: the page goes through the FIFO, which stays one', (out, err))
+fails(['report', '--html', tmp.name], 1, 'it is a folder', 'report: a folder')
 fails(['report', '--since', '2026-03-07', '--until', '2026-03-01'], 2, 'ends before it begins',
       'report: a period backwards')
 fails(['report', '--until', 'someday'], 2, "bad date 'someday'", 'report: a bad date')

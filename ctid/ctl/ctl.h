@@ -10,6 +10,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "atomic_file.h"
 #include "db.h"
 #include "when.h"
 
@@ -131,6 +132,24 @@ bool ctl_json_bool(JsonObject *o, const char *key);
 int64_t ctl_json_time(JsonObject *o, const char *key);
 /* As ctl_contact_resolve, on the server. */
 int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
+
+/* Where a command's output goes (ctl_target.c): a file replaced whole, or
+ * what is not a file (a FIFO, a device, standard output) written directly. */
+struct ctl_target {
+	const char *path; /* as given, for messages; NULL: standard output */
+	struct atomic_file file;
+	bool atomic;	/* written beside it (file), not directly */
+	FILE *f;	/* what to write to */
+	bool is_stdout; /* path is standard output's file (say nothing more in it) */
+};
+
+/* Opens path (NULL: standard output) for writing; 0, or CTL_ERROR after
+ * saying why. A 0 must be followed by ctl_target_close(). */
+int ctl_target_open(struct ctl_target *t, const char *path);
+
+/* Finishes the output (ok: all was written, else what was begun is
+ * dropped); 0, or CTL_ERROR after saying why. */
+int ctl_target_close(struct ctl_target *t, bool ok);
 
 int ctl_calls(struct ctl *ctl, int argc, char *argv[]);
 /* monitor, status and callback: argv[0] says which. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "auth.h"
 #include "config.h"
 #include "ctl.h"
@@ -117,26 +118,12 @@ static int write_token_file(const char *path, const char *url, const char *user,
 	json_builder_add_string_value(b, fingerprint != NULL ? fingerprint : "");
 	json_builder_end_object(b);
 	JsonNode *root = json_builder_get_root(b);
-	char *text = json_to_string(root, TRUE);
+	char *json = json_to_string(root, TRUE);
 	json_node_unref(root);
 	g_object_unref(b);
-	char *tmp = g_strdup_printf("%s.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	int ret = 0;
-	if (fd < 0 || fchmod(fd, 0600) < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		ret = -errno;
-	}
-	if (fd >= 0 && close(fd) < 0 && ret == 0) {
-		ret = -errno;
-	}
-	if (ret == 0 && rename(tmp, path) < 0) {
-		ret = -errno;
-	}
-	if (ret < 0) {
-		unlink(tmp);
-	}
-	g_free(tmp);
+	char *text = g_strconcat(json, "\n", NULL);
+	g_free(json);
+	int ret = atomic_file_put(path, text, strlen(text));
 	g_free(text);
 	return ret;
 }

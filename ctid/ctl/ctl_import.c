@@ -2,12 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -244,145 +242,6 @@ int ctl_import(struct ctl *ctl, int argc, char *argv[]) {
 	return status;
 }
 
-/*
- * Where the export goes. A file is written as a private temporary file
- * beside it, renamed over it at the end, so that it is at every moment the
- * old export or the new one; through a symbolic link, beside the file the
- * link names, so that the link stays. What is not a file (a FIFO, a device,
- * a terminal) and an open descriptor (/dev/stdout, /dev/fd/N) are written
- * directly.
- */
-struct target {
-	const char *path; /* as given, for messages; NULL: standard output */
-	char *real;	  /* the file a symbolic link names */
-	char *tmp;	  /* NULL when written directly */
-	FILE *f;
-	bool is_stdout; /* path is standard output's file: no "Exported" line in it */
-};
-
-/* Whether path names a process's descriptor (in /proc), not a file of its own. */
-static bool is_descriptor(const char *path) {
-	char link[32];
-	ssize_t n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		if (strncmp(link, "/proc/", 6) == 0) {
-			return true;
-		}
-	}
-	char *copy = strdup(path);
-	char *dir = copy != NULL ? realpath(dirname(copy), NULL) : NULL;
-	bool proc = dir != NULL && strncmp(dir, "/proc/", 6) == 0;
-	free(dir);
-	free(copy);
-	return proc;
-}
-
-static int open_direct(struct target *t, const struct stat *st) {
-	/* a regular file behind a descriptor: after what the shell put there (>>) */
-	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | (S_ISREG(st->st_mode) ? O_APPEND : 0);
-	int fd = open(t->path, flags);
-	if (fd < 0 || (t->f = fdopen(fd, "w")) == NULL) {
-		int err = errno;
-		if (fd >= 0) {
-			close(fd);
-		}
-		return ctl_fail("could not write %s: %s", t->path, strerror(err));
-	}
-	return 0;
-}
-
-static int target_open(struct target *t, const char *path) {
-	t->path = path;
-	if (path == NULL) {
-		t->f = stdout;
-		return 0;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			return ctl_fail("could not write %s: it is a folder", path);
-		}
-		struct stat out;
-		if (fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st.st_dev &&
-		    out.st_ino == st.st_ino && out.st_rdev == st.st_rdev) {
-			t->is_stdout = true;
-			t->f = stdout;
-			return 0;
-		}
-		if (!S_ISREG(st.st_mode) || is_descriptor(path)) {
-			return open_direct(t, &st);
-		}
-		struct stat lst;
-		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
-		    (t->real = realpath(path, NULL)) == NULL) {
-			return ctl_fail("could not write %s: %s", path, strerror(errno));
-		}
-	} else if (errno != ENOENT) {
-		return ctl_fail("could not write %s: %s", path, strerror(errno));
-	} else if (lstat(path, &st) == 0) {
-		return ctl_fail("could not write %s: a symbolic link to a file that does not exist",
-				path);
-	}
-	if (asprintf(&t->tmp, "%s.tmp-XXXXXX", t->real != NULL ? t->real : path) < 0) {
-		t->tmp = NULL;
-		return ctl_fail("out of memory");
-	}
-	int fd = mkostemp(t->tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		free(t->tmp);
-		t->tmp = NULL;
-		return ctl_fail("could not write %s: could not create a file beside it: %s", path,
-				strerror(err));
-	}
-	fchmod(fd, 0600);
-	t->f = fdopen(fd, "w");
-	if (t->f == NULL) {
-		int err = errno;
-		close(fd);
-		unlink(t->tmp);
-		return ctl_fail("could not write %s: %s", path, strerror(err));
-	}
-	return 0;
-}
-
-/* Finishes the export (ok: all was written); 0, or -1 after saying why. */
-static int target_close(struct target *t, bool ok) {
-	if (t->path == NULL) {
-		return ok && fflush(stdout) == 0 ? 0 : -1;
-	}
-	int ret = 0;
-	if (t->is_stdout) {
-		if (ok && fflush(stdout) != 0) {
-			ret = ctl_fail("could not write %s: %s", t->path, strerror(errno));
-		}
-		return ok && ret == 0 ? 0 : -1;
-	}
-	if (t->f != NULL) {
-		/* fsync says EINVAL for a FIFO or a terminal, which keep nothing */
-		if (ok && (fflush(t->f) != 0 || (t->tmp != NULL && fsync(fileno(t->f)) < 0))) {
-			ret = ctl_fail("could not write %s: %s", t->path, strerror(errno));
-		}
-		if (fclose(t->f) != 0 && ok && ret == 0) {
-			ret = ctl_fail("could not write %s: %s", t->path, strerror(errno));
-		}
-	}
-	const char *real = t->real != NULL ? t->real : t->path;
-	if (t->tmp != NULL && ok && ret == 0 && rename(t->tmp, real) < 0) {
-		ret = ctl_fail("could not write %s: %s", real, strerror(errno));
-	}
-	if (!ok || ret != 0) {
-		if (t->tmp != NULL) {
-			unlink(t->tmp);
-		}
-		ret = -1;
-	}
-	free(t->tmp);
-	free(t->real);
-	return ret;
-}
-
 int ctl_export(struct ctl *ctl, int argc, char *argv[]) {
 	static const struct option opts[] = {
 		CTL_COMMON_LONGOPTS,
@@ -422,9 +281,8 @@ int ctl_export(struct ctl *ctl, int argc, char *argv[]) {
 	if (db == NULL) {
 		return CTL_ERROR;
 	}
-	struct target t = {0};
-	if (target_open(&t, path) != 0) {
-		free(t.real);
+	struct ctl_target t = {0};
+	if (ctl_target_open(&t, path) != 0) {
 		return CTL_ERROR;
 	}
 	int count = 0;
@@ -433,7 +291,7 @@ int ctl_export(struct ctl *ctl, int argc, char *argv[]) {
 		ctl_fail("could not export to %s: %s", path != NULL ? path : "standard output",
 			 strerror(-ret));
 	}
-	if (target_close(&t, ret >= 0) != 0 || ret < 0) {
+	if (ctl_target_close(&t, ret >= 0) != 0 || ret < 0) {
 		return CTL_ERROR;
 	}
 	if (path != NULL && !t.is_stdout && ctl->json) {

@@ -105,42 +105,20 @@ static void print_text(const struct report *r) {
 	}
 }
 
-/* Writes the page next to path, then renames it over path: a reader never
- * sees half a report. */
+/* Writes the page to path ("-": standard output); a file is replaced whole
+ * (ctl_target): a reader never sees half a report. */
 static int write_html(const struct report *r, const char *path) {
-	if (strcmp(path, "-") == 0) {
-		int ret = report_html_write(r, stdout);
-		return ret < 0 || fflush(stdout) != 0 ? ctl_fail("could not write the report")
-						      : CTL_OK;
+	struct ctl_target t = {0};
+	if (ctl_target_open(&t, strcmp(path, "-") == 0 ? NULL : path) != 0) {
+		return CTL_ERROR;
 	}
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		return ctl_fail("the path %s is too long", path);
+	/* a file's mode is 0600, as the database's: the page names clients */
+	int ret = report_html_write(r, t.f);
+	if (ret < 0) {
+		ctl_fail("could not write the report to %s: %s",
+			 strcmp(path, "-") == 0 ? "standard output" : path, strerror(-ret));
 	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		return ctl_fail("could not write %s: %s", path, strerror(errno));
-	}
-	FILE *f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		return ctl_fail("could not write %s: %s", path, strerror(errno));
-	}
-	/* mode 0600 from mkstemp, as the database: the page names clients */
-	int ret = report_html_write(r, f);
-	int err = ferror(f) || ret < 0 ? EIO : 0;
-	if (fclose(f) != 0 && err == 0) {
-		err = errno;
-	}
-	if (err == 0 && rename(tmp, path) < 0) {
-		err = errno;
-	}
-	if (err != 0) {
-		unlink(tmp);
-		return ctl_fail("could not write %s: %s", path, strerror(err));
-	}
-	return CTL_OK;
+	return ctl_target_close(&t, ret >= 0) != 0 || ret < 0 ? CTL_ERROR : CTL_OK;
 }
 
 int ctl_report(struct ctl *ctl, int argc, char *argv[]) {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "log.h"
 #include "web_private.h"
 
@@ -87,19 +88,11 @@ static bool load_gnutls(void) {
 }
 
 static bool write_private(const char *path, const gnutls_datum_t *d) {
-	char *tmp = g_strdup_printf("%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write(fd, d->data, d->size) == (ssize_t)d->size && fsync(fd) == 0;
-	if (fd >= 0) {
-		close(fd);
+	int ret = atomic_file_put(path, d->data, d->size);
+	if (ret < 0) {
+		log_error("Web: could not write %s: %s", path, strerror(-ret));
 	}
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		log_error("Web: could not write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	g_free(tmp);
-	return ok;
+	return ret == 0;
 }
 
 static int make_pair(const char *crt_path, const char *key_path) {
