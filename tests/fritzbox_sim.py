@@ -11,6 +11,8 @@ It prints "ready PORT" once it listens, then reads one command a line:
     raw HEX        send these bytes as they are (no line break added)
     garbage        send a line of bytes that are no event, and not UTF-8
     endless N      send N bytes without a line break (finish it with send)
+    flood S        send lines that are no event as fast as the client reads,
+                   for S seconds (a peer gone mad): "flooding" first, "ok" after
     hang           from now on accept but never send (a peer that froze)
     close          close the clients and stop listening (the box restarts)
     open           listen again on the same port
@@ -28,6 +30,7 @@ import os
 import selectors
 import socket
 import sys
+import time
 
 # Recorded transcripts, each with where it was published.
 TRANSCRIPTS = {
@@ -146,6 +149,13 @@ class Box:
                       b'\r\n')
         elif word == 'endless':
             self.send(b'9' * int(arg))
+        elif word == 'flood':
+            line = b'06.12.26 10:00:00;NOISE;' + b'x' * 1000 + b'\r\n'
+            burst = line * 256
+            until = time.monotonic() + float(arg)
+            self.say('flooding')
+            while time.monotonic() < until and self.targets():
+                self.send(burst)
         elif word == 'hang':
             self.hung = True
         elif word == 'close':

@@ -17,6 +17,7 @@ import pwd
 import os
 import subprocess
 import sys
+import time
 
 import ctidtest
 
@@ -294,5 +295,23 @@ with ctidtest.Harness(timeout=240) as h:
     tls_sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')
     ended = events(monitor, 'CallEnded')
     tap.ok(ended and ended[0]['state'] == 'answered', 'and its calls come', ended)
+    # A PBX that sends without pause: ctid reads a share each turn of its
+    # loop and answers D-Bus meanwhile; what TLS took off the socket ahead
+    # is still read (no new bytes wake the socket for it).
+    tls_sim.send('flood 3')
+    tap.ok(tls_sim.expect('flooding', 5) is not None, 'the PBX floods ctid over TLS')
+    t0 = time.monotonic()
+    status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                            text=True, timeout=20)
+    took = time.monotonic() - t0
+    flooding = tls_sim.expect('ok', 0) is None
+    tap.ok(status.returncode == 0 and took < 1.0 and flooding,
+           'during the flood ctid answers on D-Bus in %.2f s' % took, (status.stderr, flooding))
+    tap.ok(tls_sim.expect('ok', 20) is not None, 'the flood ends')
+    tls_sim.command('send ', 'ok')  # a blank line ends the flood's "message"
+    monitor.take()
+    tls_sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')
+    ended = events(monitor, 'CallEnded')
+    tap.ok(ended and ended[0]['state'] == 'answered', 'and the next call comes whole', ended)
     tap.is_(daemon.stop(), 0, 'ctid quits cleanly')
 sys.exit(tap.done())

@@ -237,6 +237,28 @@ with ctidtest.Harness(timeout=240) as h:
     box('06.12.26 10:10:05;DISCONNECT;3;0;')
     tap.ok(events(monitor, 'CallEnded'), 'and ends')
 
+    # 6b. A peer that sends without pause (lines as fast as ctid reads them)
+    # gets a turn of the main loop, not all of them: ctidctl's D-Bus call is
+    # answered meanwhile. Before, the daemon read until the socket ran dry,
+    # which a flood never lets happen.
+    sim.send('flood 4')
+    tap.ok(sim.expect('flooding', 5) is not None, 'the box floods ctid')
+    t0 = time.monotonic()
+    status = subprocess.run([CTIDCTL, 'status', '--json'], env=env, capture_output=True,
+                            text=True, timeout=20)
+    took = time.monotonic() - t0
+    flooding = sim.expect('ok', 0) is None
+    tap.ok(status.returncode == 0 and took < 1.0 and flooding,
+           'during the flood ctid answers on D-Bus in %.2f s' % took,
+           (status.stderr, flooding))
+    tap.ok(sim.expect('ok', 20) is not None, 'the flood ends')
+    monitor.take()
+    box('06.12.26 10:11:00;RING;4;%s;%s;SIP0;' % (KNOWN, OWN))
+    started = events(monitor, 'CallStarted')
+    tap.ok(started and started[0]['number'] == KNOWN, 'the next RING pops up', started)
+    box('06.12.26 10:11:05;DISCONNECT;4;0;')
+    tap.ok(events(monitor, 'CallEnded'), 'and ends')
+
     # 7. A box that freezes (accepts, never speaks): ctid is not held up.
     sim.command('hang', 'ok')
     code, out, _ = ctl('calls', '--json', '--limit', '1')

@@ -19,6 +19,9 @@
 /* A connection that lived this long was good: the next wait starts small. */
 #define GOOD_FOR_MS 30000
 #define OUT_MAX	    65536
+/* Read chunks a turn of the main loop: a peer that never pauses (a flood)
+ * still leaves the loop to calls, D-Bus and the other connections. */
+#define READS_A_TURN 16
 
 struct netline {
 	char *host;
@@ -34,6 +37,7 @@ struct netline {
 	GCancellable *cancel; /* the connect in progress */
 	GSocketConnection *conn;
 	GSource *in;	     /* the connection's socket is readable */
+	GSource *more;	     /* READS_A_TURN were read: the rest on a later turn */
 	GSource *out;	     /* it can take what waits in pending */
 	GByteArray *pending; /* to send */
 	GSource *retry;
@@ -80,6 +84,7 @@ static void drop_source(GSource **src) {
 
 static void drop_connection(struct netline *n) {
 	drop_source(&n->in);
+	drop_source(&n->more);
 	drop_source(&n->out);
 	if (n->pending != NULL) {
 		g_byte_array_set_size(n->pending, 0);
@@ -148,12 +153,25 @@ static GPollableOutputStream *output(struct netline *n) {
 	return G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(n->conn)));
 }
 
-/* Reads what is there (through TLS where it is on). */
+static gboolean more_cb(gpointer data);
+
+/* Reads what is there (through TLS where it is on), up to READS_A_TURN
+ * chunks; then the loop's other sources have their turn, and an idle
+ * source reads on: what TLS already took off the socket would not wake
+ * the socket's source again. */
 static gboolean readable_cb(GObject *stream, gpointer data) {
 	(void)stream;
 	struct netline *n = data;
 	char chunk[4096];
-	for (;;) {
+	for (int reads = 0;; reads++) {
+		if (reads == READS_A_TURN) {
+			if (n->more == NULL) {
+				n->more = g_idle_source_new();
+				g_source_set_callback(n->more, more_cb, n, NULL);
+				g_source_attach(n->more, NULL);
+			}
+			return G_SOURCE_CONTINUE;
+		}
 		GError *err = NULL;
 		gssize r = g_pollable_input_stream_read_nonblocking(input(n), chunk, sizeof(chunk),
 								    NULL, &err);
@@ -175,6 +193,14 @@ static gboolean readable_cb(GObject *stream, gpointer data) {
 		}
 		return G_SOURCE_REMOVE;
 	}
+}
+
+static gboolean more_cb(gpointer data) {
+	struct netline *n = data;
+	g_source_unref(n->more);
+	n->more = NULL;
+	readable_cb(NULL, n);
+	return G_SOURCE_REMOVE;
 }
 
 static void set_keepalive(GSocket *sock) {
