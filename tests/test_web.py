@@ -243,6 +243,9 @@ with ctidtest.Harness(timeout=240) as h:
     tap.is_([c['name'] for c in get('contacts?q=ivan', 'anna').json()['contacts']],
             ['Ivan Pozdniakov', 'Olga Ivanova'], 'names that start with it first, then words')
     tap.is_(get('contacts?limit=0', 'anna').status_code, 400, 'a limit out of range is 400')
+    tap.is_([get('contacts?limit=' + v, 'anna').status_code for v in ('%205', '%2B5', '5x', '-5')],
+            [400] * 4, 'a limit with a blank, a sign or a letter is 400, as ?since= is')
+    tap.is_(get('contacts?limit=2', 'anna').status_code, 200, 'a limit of digits is fine')
     tap.is_(get('requests?open=true', 'anna').json()['requests'],
             ctl_json('request', 'list', '--open'), 'requests are ctidctl request list --json')
 

@@ -127,20 +127,33 @@ const char *web_query(struct web_request *r, const char *name) {
 	return r->query != NULL ? g_hash_table_lookup(r->query, name) : NULL;
 }
 
+bool web_parse_int(const char *s, int64_t min, int64_t max, int64_t *out) {
+	const char *digits = s[0] == '-' && min < 0 ? s + 1 : s;
+	if (digits[0] < '0' || digits[0] > '9') {
+		return false; /* (strtoll would take a blank, a '+' or a '-') */
+	}
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 bool web_query_int(struct web_request *r, const char *name, long min, long max, long def, long *out) {
 	const char *v = web_query(r, name);
 	if (v == NULL || v[0] == '\0') {
 		*out = def;
 		return true;
 	}
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max) {
+	int64_t n;
+	if (!web_parse_int(v, min, max, &n)) {
 		web_error(r, 400, "%s must be a whole number from %ld to %ld.", name, min, max);
 		return false;
 	}
-	*out = n;
+	*out = (long)n;
 	return true;
 }
 

@@ -343,14 +343,7 @@ static void on_early(SoupServer *server, SoupServerMessage *msg, const char *pat
 /* ?since=ID on the events: the last event id a page had, 0 or more (the
  * ids count up from 1 in a daemon's life). Returns whether s is one. */
 static bool parse_since(const char *s, int64_t *out) {
-	char *end;
-	errno = 0;
-	long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : -1;
-	if (v < 0 || errno != 0 || *end != '\0' || v > INT64_MAX / 2) {
-		return false;
-	}
-	*out = v;
-	return true;
+	return web_parse_int(s, 0, INT64_MAX / 2, out);
 }
 
 /* The events' WebSocket: authenticated before the upgrade. */

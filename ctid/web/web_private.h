@@ -114,8 +114,13 @@ void web_reply_bytes(struct web_request *r, int status, const char *type, char *
 
 /* The query parameter name, or NULL. */
 const char *web_query(struct web_request *r, const char *name);
+/* Whether s is a whole number from min to max in decimal digits (a '-'
+ * before them when min is below 0; no sign, blank or other byte else):
+ * then *out holds it. */
+bool web_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses query parameter name as an integer from min to max (def when
- * absent); false after answering 400 when it is not one. */
+ * absent or empty; web_parse_int()); false after answering 400 when it is
+ * not one. */
 bool web_query_int(struct web_request *r, const char *name, long min, long max, long def, long *out);
 /* "true"/"false"/"1"/"0"/"yes"/"no"; false after answering 400. */
 bool web_query_bool(struct web_request *r, const char *name, bool def, bool *out);
