@@ -126,6 +126,24 @@ def free_port():
     return free_ports(1)[0]
 
 
+def status_during_flood(sim, ctidctl, env, seconds):
+    """Has sim (fritzbox_sim.py or one built on it) flood ctid for seconds and
+    times ctidctl status, a D-Bus call the main loop answers, meanwhile.
+    Returns (whether the flood began, the call's seconds or None when it
+    failed, whether the flood still ran when it was answered); the flood
+    is over on return."""
+    sim.send('flood %g' % seconds)
+    began = sim.expect('flooding', 5) is not None
+    t0 = time.monotonic()
+    status = subprocess.run([ctidctl, 'status', '--json'], env=env, capture_output=True,
+                            timeout=20)
+    took = time.monotonic() - t0 if status.returncode == 0 else None
+    flooding = sim.expect('ok', 0) is None
+    if flooding:
+        sim.expect('ok', seconds + 20)
+    return began, took, flooding
+
+
 def wait_for(predicate, timeout=5.0, interval=0.02):
     """Polls predicate() until it returns something true; returns that, or
     the last falsy value after timeout seconds."""

@@ -280,18 +280,25 @@ with ctidtest.Harness(timeout=240) as h:
     # ms on the bench's disk; tens of ms on an SD card). The header (its
     # salts and checkpoint count) changes after the checkpoint, with no
     # call; the next call's main loop syncs nothing.
-    csv = os.path.join(tmp, 'some.csv')
-    with open(csv, 'w') as f:
-        f.write('name,phone,note\n')
-        for k in range(14000):
-            f.write('Some %d,01632 %06d,a note to make the page fuller %d\n' % (k, 300000 + k, k))
-    holder = sqlite3.connect(db)
-    holder.execute('BEGIN')
-    holder.execute('SELECT count(*) FROM contacts').fetchone()
-    code, _, err = ctl('import', csv)
-    holder.rollback()
-    holder.close()
-    wal = os.path.getsize(db + '-wal') // 4120
+    def import_behind_reader(name, contacts, first):
+        """ctidctl imports contacts (numbers from 01632 first on) while a
+        reader holds its snapshot, which keeps every page in the log;
+        returns ctidctl's status and stderr, and the pages in the log."""
+        csv = os.path.join(tmp, name + '.csv')
+        with open(csv, 'w') as f:
+            f.write('name,phone,note\n')
+            for k in range(contacts):
+                f.write('%s %d,01632 %06d,a note to make the page fuller %d\n'
+                        % (name, k, first + k, k))
+        holder = sqlite3.connect(db)
+        holder.execute('BEGIN')
+        holder.execute('SELECT count(*) FROM contacts').fetchone()
+        code, _, err = ctl('import', csv)
+        holder.rollback()
+        holder.close()
+        return code, err, os.path.getsize(db + '-wal') // 4120
+
+    code, err, wal = import_behind_reader('Some', 14000, 300000)
     tap.ok(code == 0 and 1000 < wal < 1900, 'an import leaves %d pages in the log' % wal, err)
     mtime = os.stat(db).st_mtime_ns
     sim.send('call 01632960994 rings=1')
@@ -313,18 +320,7 @@ with ctidtest.Harness(timeout=240) as h:
     # thread, once it holds 2,000 pages (CHECKPOINT_BUSY_FRAMES): not left
     # for a commit of the main loop to copy 40 MB at 10,000. A reader holding
     # its snapshot keeps an import's pages in the log, as a busy day would.
-    csv = os.path.join(tmp, 'many.csv')
-    with open(csv, 'w') as f:
-        f.write('name,phone,note\n')
-        for k in range(20000):
-            f.write('Bulk %d,01632 %06d,a note to make the page fuller %d\n' % (k, 100000 + k, k))
-    holder = sqlite3.connect(db)
-    holder.execute('BEGIN')
-    holder.execute('SELECT count(*) FROM contacts').fetchone()
-    code, _, err = ctl('import', csv)
-    holder.rollback()
-    holder.close()
-    wal = os.path.getsize(db + '-wal') // 4120
+    code, err, wal = import_behind_reader('Bulk', 20000, 100000)
     tap.ok(code == 0 and wal > 2000, 'an import behind a reader leaves %d pages in the log' % wal,
            err)
     mtime = os.stat(db).st_mtime_ns
