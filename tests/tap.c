@@ -14,16 +14,15 @@ static bool report(bool pass, const char *file, int line, const char *fmt, va_li
 
 /* A description on one line, its '#' not read as a directive (# SKIP). */
 static void print_description(const char *fmt, va_list args) {
+	char *text = NULL;
 	va_list again;
 	va_copy(again, args);
-	int n = vsnprintf(NULL, 0, fmt, again);
+	int n = vasprintf(&text, fmt, again);
 	va_end(again);
-	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (text == NULL) {
+	if (n < 0) {
 		vprintf(fmt, args);
 		return;
 	}
-	vsnprintf(text, (size_t)n + 1, fmt, args);
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r') {
 			putchar(' ');
