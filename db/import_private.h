@@ -1,7 +1,7 @@
 #ifndef CTID_DB_IMPORT_PRIVATE_H
 #define CTID_DB_IMPORT_PRIVATE_H
 
-/* What import.c, import_write.c and import_split.c share. */
+/* What import.c, import_write.c and import_split.c share (import_base.c). */
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,14 +41,15 @@ struct import_numbers {
 	int64_t *shared; /* another contact with the number, or 0 */
 };
 
-/* A statement of im's, reset, its bindings cleared (import.c). */
+/* A statement of im's (import.c prepares them), reset, its bindings
+ * cleared. */
 sqlite3_stmt *import_query(struct importer *im, int id);
 
-/* Steps s once and resets it; 0 or -errno after logging (import.c). */
+/* Steps s once and resets it; 0 or -errno after logging. */
 int import_step_done(struct importer *im, sqlite3_stmt *s);
 
 /* Adds a message to rep: a skipped record's (skip) or a note about one
- * imported (import.c). */
+ * imported. */
 void import_note(struct import_report *rep, bool skip, int line, int64_t contact, const char *fmt,
 		 ...) __attribute__((format(printf, 5, 6)));
 

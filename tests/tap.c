@@ -12,6 +12,8 @@ static int tap_failed;
 static bool report(bool pass, const char *file, int line, const char *fmt, va_list args)
 	TAP_PRINTF(4, 0);
 
+static void print_description(const char *fmt, va_list args) TAP_PRINTF(1, 0);
+
 /* A description on one line, its '#' not read as a directive (# SKIP). */
 static void print_description(const char *fmt, va_list args) {
 	char *text = NULL;
