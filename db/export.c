@@ -69,10 +69,11 @@ static void check_refused(struct exporter *ex, enum loss_kind kind, const char *
 /* CSV joins tags with " ::: ": a tag holding ":::" would read back as several. */
 static void check_csv_tag(struct exporter *ex, const char *tag) {
 	struct losses *l = &ex->lost;
-	if (ex->format == EXPORT_CSV && strstr(tag, ":::") != NULL && l->count[LOSS_TAG]++ == 0) {
+	if (ex->format == EXPORT_CSV && strstr(tag, CSV_VALUE_SEP) != NULL &&
+	    l->count[LOSS_TAG]++ == 0) {
 		snprintf(l->why[LOSS_TAG], sizeof(l->why[LOSS_TAG]),
-			 "'%.40s' holds ':::', which separates tags in CSV, and would read "
-			 "back as several tags (use vCard)",
+			 "'%.40s' holds '" CSV_VALUE_SEP "', which separates tags in CSV, and would "
+			 "read back as several tags (use vCard)",
 			 tag);
 	}
 }

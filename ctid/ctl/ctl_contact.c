@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "civil.h"
+#include "csv.h"
 #include "ctl.h"
 #include "json.h"
 #include "output.h"
@@ -87,9 +88,6 @@ enum {
 #define USES_SEARCH USES(OPT_LIMIT)
 #define LIMIT_MAX   100000
 
-/* CSV files join a contact's tags with " ::: " (Google's way, with no escape). */
-#define TAG_SEPARATOR ":::"
-
 static bool push(void **list, int *n, void *item) {
 	if (*n >= MAX_LIST) {
 		return false;
@@ -128,8 +126,8 @@ static int check_lengths(const struct edits *e) {
 		if (ctl_check_text("a tag", e->tags[i], DB_NAME_MAX, false) != CTL_OK) {
 			return CTL_ERROR;
 		}
-		if (strstr(e->tags[i], TAG_SEPARATOR) != NULL) {
-			return ctl_fail("a tag cannot hold '" TAG_SEPARATOR "', which separates tags "
+		if (strstr(e->tags[i], CSV_VALUE_SEP) != NULL) {
+			return ctl_fail("a tag cannot hold '" CSV_VALUE_SEP "', which separates tags "
 					"in CSV files: '%s' (nothing was saved)",
 					e->tags[i]);
 		}

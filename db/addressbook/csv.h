@@ -21,6 +21,10 @@
 
 #include "record.h"
 
+/* Google joins several values of one cell (numbers, labels) with " ::: ",
+ * and has no escape for it: a value holding it reads back as several. */
+#define CSV_VALUE_SEP ":::"
+
 /*
  * Calls fn for each row after the header that has any content. Returns 0;
  * fn's non-zero return; -EBADMSG with err set for a quoted cell that never

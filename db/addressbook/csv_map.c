@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csv.h"
 #include "csv_map.h"
 
 enum role {
@@ -447,9 +448,9 @@ static const char *next_value(const char **p, size_t *n) {
 	while (*s == ' ') {
 		s++;
 	}
-	const char *sep = strstr(s, ":::");
+	const char *sep = strstr(s, CSV_VALUE_SEP);
 	*n = sep != NULL ? (size_t)(sep - s) : strlen(s);
-	*p = sep != NULL ? sep + 3 : s + *n;
+	*p = sep != NULL ? sep + strlen(CSV_VALUE_SEP) : s + *n;
 	return s;
 }
 
@@ -468,7 +469,7 @@ static void add_tags(struct record_builder *b, const struct csv_column *c, const
 	/* Google: " ::: " (and nothing else); Outlook: ";"; people: "," or ";" */
 	const char *seps = strcasecmp(c->header, "labels") == 0 ||
 					   strcasecmp(c->header, "group membership") == 0 ||
-					   strstr(v, ":::") != NULL
+					   strstr(v, CSV_VALUE_SEP) != NULL
 				   ? NULL
 			   : strcasecmp(c->header, "categories") == 0 ? ";"
 								      : ",;";

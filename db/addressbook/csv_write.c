@@ -159,7 +159,7 @@ static int write_tags(FILE *f, const struct contact_record *r) {
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < r->n_tags; i++) {
-		fputs(i > 0 ? " ::: " : "", m);
+		fputs(i > 0 ? " " CSV_VALUE_SEP " " : "", m);
 		fputs(r->tags[i], m);
 	}
 	if (fclose(m) != 0) {
