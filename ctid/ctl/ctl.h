@@ -136,11 +136,10 @@ int ctl_server_contact_resolve(struct ctl *ctl, const char *text, int64_t *id);
 /* Where a command's output goes (ctl_target.c): a file replaced whole, or
  * what is not a file (a FIFO, a device, standard output) written directly. */
 struct ctl_target {
-	const char *path; /* as given, for messages; NULL: standard output */
-	struct atomic_file file;
-	bool atomic;	/* written beside it (file), not directly */
-	FILE *f;	/* what to write to */
-	bool is_stdout; /* path is standard output's file (say nothing more in it) */
+	const char *path;	 /* as given, for messages; NULL: standard output */
+	struct atomic_file file; /* a file written beside it (its tmp set), else direct */
+	FILE *f;		 /* what to write to */
+	bool is_stdout;		 /* path is standard output's file (say nothing more in it) */
 };
 
 /* Opens path (NULL: standard output) for writing; 0, or CTL_ERROR after

@@ -81,12 +81,10 @@ int ctl_target_open(struct ctl_target *t, const char *path) {
 		return ctl_fail("could not write %s: could not create a file beside it: %s", path,
 				strerror(-ret));
 	}
-	t->atomic = true;
 	t->f = atomic_file_stream(&t->file);
 	if (t->f == NULL) {
 		int err = errno;
 		atomic_file_abort(&t->file);
-		t->atomic = false;
 		return ctl_fail("could not write %s: %s", path, strerror(err));
 	}
 	return 0;
@@ -103,7 +101,7 @@ int ctl_target_close(struct ctl_target *t, bool ok) {
 		}
 		return ok && ret == 0 ? 0 : CTL_ERROR;
 	}
-	if (t->atomic) {
+	if (t->file.tmp != NULL) { /* written beside it */
 		if (!ok) {
 			atomic_file_abort(&t->file);
 			return CTL_ERROR;
