@@ -166,6 +166,12 @@ def proc_stat(pid):
         return []
 
 
+def cpu_ticks(pid):
+    """utime + stime of pid (all its threads), in clock ticks; 0 when gone."""
+    fields = proc_stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
 def threads(pid):
     """pid's threads as (tid, name), in the order they were made (by thread
     id); [] when pid is gone. A thread that ends meanwhile is named '?'."""

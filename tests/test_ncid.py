@@ -95,8 +95,7 @@ class Client:
 
 def cpu_seconds(pid):
     """The CPU time (s) pid's threads took so far."""
-    fields = ctidtest.proc_stat(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return ctidtest.cpu_ticks(pid) / os.sysconf('SC_CLK_TCK')
 
 
 def fields(line):

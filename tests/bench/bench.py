@@ -32,7 +32,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, 'tests'))
 
 import ctidtest  # noqa: E402
-from benchlib import (Session, context_switches, cpu_ticks, parse_listen, proc_status,  # noqa: E402
+from benchlib import (Session, context_switches, parse_listen, proc_status,  # noqa: E402
                       web_token)
 from bench_ncid import measure_ncid as ncid_side_by_side  # noqa: E402
 from bench_path import STAGES, measure_path as path_budget  # noqa: E402
@@ -446,7 +446,7 @@ def measure_daemon(args, size, m):
 
         # Calls one at a time, each on an idle daemon, alternating lines.
         log('%d: %d calls, one at a time' % (size, args.calls))
-        ticks = cpu_ticks(d.pid)
+        ticks = ctidtest.cpu_ticks(d.pid)
         done = []
         for k in range(args.calls):
             number, name = calls[k % len(calls)]
@@ -454,7 +454,7 @@ def measure_daemon(args, size, m):
             s.settle(quiet=0.05, timeout=5)
         attach_mock_times(s, done)
         out['e2e'] = e2e_summary(done)
-        out['cpu_ms_per_call'] = (cpu_ticks(d.pid) - ticks) * 1000.0 / os.sysconf(
+        out['cpu_ms_per_call'] = (ctidtest.cpu_ticks(d.pid) - ticks) * 1000.0 / os.sysconf(
             'SC_CLK_TCK') / max(args.calls, 1)
 
         # The rest of the 1,000 calls: both lines ringing back to back.
@@ -946,7 +946,7 @@ def measure_ami(args, size, m, h):
             conn.sendall(b'Response: Success\r\nMessage: Authentication accepted\r\n\r\n')
             s.settle(quiet=2.0, timeout=300)
             start = len(s.events)
-            ticks0 = cpu_ticks(s.daemon.pid)
+            ticks0 = ctidtest.cpu_ticks(s.daemon.pid)
             t0 = {}
             rounds = len(blocks) + n
             begin = time.monotonic()
@@ -967,7 +967,7 @@ def measure_ami(args, size, m, h):
             s.wait(lambda: len([e for e in s.events[start:] if e.get('member') == 'CallEnded'])
                    >= n, 60)
             s.settle(quiet=1.0, timeout=60)
-            ticks = cpu_ticks(s.daemon.pid) - ticks0
+            ticks = ctidtest.cpu_ticks(s.daemon.pid) - ticks0
             lat, missing = [], 0
             for k in range(n):
                 number, name = calls[k % len(calls)]

@@ -53,19 +53,24 @@ STAGES = ['read', 'event', 'matched', 'logged', 'history', 'handed', 'signal', '
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
 
 
-def thread_cpu_ns(pid):
-    """CPU time of pid's threads by name, in ns (schedstat's first field):
-    ctid (the main loop), ctid-notify (libnotify's), gdbus (GDBus's
-    worker), the rest."""
+def thread_schedstat(pid, field):
+    """A field of /proc/PID/task/TID/schedstat (0: ns on a CPU, 1: ns
+    waiting for one, 2: turns on one) of pid's threads, summed by name."""
     out = {}
     for tid, name in ctidtest.threads(pid):
         try:
             with open('/proc/%d/task/%d/schedstat' % (pid, tid)) as f:
-                ns = int(f.read().split()[0])
+                value = int(f.read().split()[field])
         except (OSError, ValueError, IndexError):
             continue
-        out[name] = out.get(name, 0) + ns
+        out[name] = out.get(name, 0) + value
     return out
+
+
+def thread_cpu_ns(pid):
+    """CPU time of pid's threads by name, in ns: ctid (the main loop),
+    ctid-notify (libnotify's), gdbus (GDBus's worker), the rest."""
+    return thread_schedstat(pid, 0)
 
 
 def callgrind_threads(base, names, calls):
@@ -192,18 +197,9 @@ def sched_summary(data, tids, calls):
 
 
 def checkpointer_runs(pid):
-    """How many times the daemon pid's checkpoint thread has run (the
-    second figure of /proc/PID/task/TID/schedstat's three is its time
-    waiting, the third its turns on a CPU); 0 before it exists."""
-    runs = 0
-    for tid, name in ctidtest.threads(pid):
-        if name == 'ctid-checkpoint':
-            try:
-                with open('/proc/%d/task/%d/schedstat' % (pid, tid)) as f:
-                    runs += int(f.read().split()[2])
-            except (OSError, IndexError, ValueError):
-                pass
-    return runs
+    """How many times the daemon pid's checkpoint thread has had a CPU; 0
+    before it exists."""
+    return thread_schedstat(pid, 2).get('ctid-checkpoint', 0)
 
 
 def wait_checkpointed(pid, runs, timeout=60):

@@ -101,10 +101,6 @@ def page_faults(pid):
     return (int(fields[7]), int(fields[9])) if fields else (0, 0)
 
 
-def cpu_ticks(pid):
-    """utime + stime of the process, in clock ticks."""
-    fields = ctidtest.proc_stat(pid)
-    return int(fields[11]) + int(fields[12]) if fields else 0
 
 
 # A crowd of clients in a process of its own: N_WS WebSocket pages of
