@@ -541,6 +541,7 @@ static int migrate(struct db *db) {
 static void configure_sqlite(void) {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
 struct db *db_open(const char *path, int flags) {
 	struct db *db = calloc(1, sizeof(*db));
 	if (db == NULL) {
