@@ -14,24 +14,30 @@
  */
 
 struct candidates {
-	int n;
+	int n; /* contacts found: 0, 1, or 2 for "more than one" */
 	int64_t id;
 	char name[DB_NAME_MAX + 1];
 };
 
+/* Runs a lookup statement (contact_id, name per phone row) until it found a
+ * second contact: one contact's two numbers that both fit are one
+ * candidate. The rows of one contact need not be next to each other. */
 static int probe(struct db *db, sqlite3_stmt *s, struct candidates *out) {
-	int rc;
+	int rc = SQLITE_DONE;
 	out->n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (out->n < 2 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
 		if (out->n == 0) {
-			out->id = sqlite3_column_int64(s, 0);
+			out->id = id;
 			const char *name = db_column_text(s, 1);
 			snprintf(out->name, sizeof(out->name), "%s", name != NULL ? name : "");
+			out->n = 1;
+		} else if (id != out->id) {
+			out->n = 2;
 		}
-		out->n++;
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	if (out->n < 2 && rc != SQLITE_DONE) {
 		log_error("Lookup in %s: %s", db->path, sqlite3_errmsg(db->sql));
 		return db_errno(rc);
 	}

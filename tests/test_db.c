@@ -359,6 +359,30 @@ static void test_lookup(void) {
 	db_lookup(db, "+380441234567", &m);
 	ok(m.contact_id == zhuk && strcmp(m.name, longname) == 0 && utf8_valid(m.name, strlen(m.name)),
 	   "a %zu-byte name comes whole with its match", strlen(longname));
+
+	/* One contact's numbers that both fit are one candidate, whether next
+	 * to each other in the index or not; another contact's after them
+	 * still makes the match ambiguous. */
+	int64_t offices = add_contact(db, "Two Offices", NULL, "0113 496 0777");
+	ok(db_phone_add(db, offices, "0114 496 0777", "branch", NULL) == 0, "a second office");
+	db_lookup(db, "4960777", &m);
+	ok(m.kind == DB_MATCH_SUFFIX && !m.ambiguous && m.contact_id == offices,
+	   "a suffix both of one contact's numbers end with matches that contact");
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO phones (contact_id, label, raw, e164, digits, rdigits)"
+		 " SELECT contact_id, 'again', raw, e164, digits, rdigits FROM phones"
+		 " WHERE contact_id = %lld",
+		 (long long)ivan);
+	ok(sqlite3_exec(db->sql, sql, NULL, NULL, NULL) == SQLITE_OK,
+	   "a file holding one of Ivan's numbers twice");
+	db_lookup(db, "+441632960961", &m);
+	ok(m.kind == DB_MATCH_EXACT && !m.ambiguous && m.contact_id == ivan,
+	   "a number one contact holds twice matches that contact");
+	add_contact(db, "Copycat", NULL, "0115 496 0777");
+	db_lookup(db, "4960777", &m);
+	ok(m.ambiguous && m.contact_id == 0,
+	   "a contact's two numbers, then another's: ambiguous");
 	db_close(db);
 
 	db = db_open(path_in_tmp("noregion.db"), 0);
