@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "civil.h"
 #include "json.h"
 #include "log.h"
+#include "stages.h"
 #include "tap.h"
 #include "utf8.h"
 
@@ -226,7 +228,45 @@ static void test_atomic_file(void) {
 	rmdir(dir);
 }
 
+static long long realtime_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The bench reads "NAME NS" lines (tests/bench/bench_path.py); the marks go
+ * to the file CTID_STAGES names, after what it already held. */
+static void test_stages(void) {
+	char path[] = "/tmp/ctid-test-stages-XXXXXX";
+	int fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, "read 1\n", 7) == 7 && close(fd) == 0, "a marks file");
+	setenv("CTID_STAGES", path, 1);
+	long long before = realtime_ns();
+	stage_mark(STAGE_MATCHED);
+	stage_mark(STAGE_NOTIFY_REPLY);
+	long long after = realtime_ns();
+	char text[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f != NULL) {
+		fclose(f);
+	}
+	text[n] = '\0';
+	char a[16], b[16];
+	long long ta = 0, tb = 0;
+	int tail = 0;
+	ok(sscanf(text, "read 1\n%15s %lld\n%15s %lld\n%n", a, &ta, b, &tb, &tail) == 4 &&
+		   strcmp(a, "matched") == 0 && strcmp(b, "notify-reply") == 0,
+	   "two marks after the file's line, each its name and a number");
+	ok(before <= ta && ta <= tb && tb <= after, "their times in ns, in order (%lld, %lld)", ta,
+	   tb);
+	ok(tail > 0 && text[tail] == '\0', "then nothing but the file's unwritten end");
+	unsetenv("CTID_STAGES");
+	unlink(path);
+}
+
 int main(void) {
+	test_stages();
 	test_atomic_file();
 	test_civil();
 	test_utf8();
