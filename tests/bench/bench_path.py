@@ -23,7 +23,12 @@ call is the daemon's CPU time (all threads, /proc/PID/task/*/schedstat)
 over the calls, history writes, rings and ends included.
 
 --ctid PATH runs the same cases with another build's ctid beside this one
-(the previous commit's, for instance: it may have no stage marks).
+(the previous commit's, for instance: it may have no stage marks): both
+daemons up at once, each with its own bus, notification server, modem and
+copy of the file, and the calls alternating between them (A B, B A, ...),
+so that the machine's drift reaches both builds alike. The runs under a
+tool (--callgrind, --syscalls, --sched, --perf) take turns, their counts
+do not drift.
 --cpu-quota PCT runs the daemon in a cgroup limited to PCT % of one CPU
 (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us): a Raspberry Pi next to the
 router. --perf records the daemon with perf during the realistic case and
@@ -36,6 +41,7 @@ same build's CPU a call went from 4.8 to 15-30 ms between runs an hour
 apart here).
 """
 
+import contextlib
 import os
 import random
 import shutil
@@ -354,11 +360,23 @@ def attach_outputs(h, args, db, conf):
     return {'web': web, 'ncid': ncid, 'token': token}
 
 
-def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup=(),
+def one_case(h, args, db, ctid, calls, fmt, cold, **opts):
+    """A daemon timed on calls alone (path_run): its figures."""
+    run = path_run(h, args, db, ctid, fmt, cold, **opts)
+    next(run)
+    for call in calls:
+        run.send(call)
+    return run.send(None)
+
+
+def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
              floor=False, outputs=False, callgrind=False, syscalls=False, sched=False,
              apart=True):
-    """Starts ctid on db, places warmup calls, then times calls (fmt names
-    the modemsim command). apart: each call once the one before was
+    """A generator: started (next()), it starts ctid on db, places warmup
+    calls, waits for the daemon to go idle and yields; each (number, name)
+    sent is then one timed call (fmt names the modemsim command), and None
+    ends the run and gets its figures back. Two runs alive at once time
+    two builds' calls in alternation (measure_path). apart: each call once the one before was
     checkpointed (wait_checkpointed), as at a desk; else back to back.
     outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
@@ -441,7 +459,11 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     faults0 = page_faults(d.pid)
     done = []
     ck_runs = checkpointer_runs(d.pid)
-    for number, name in calls:
+    while True:
+        call = yield
+        if call is None:
+            break
+        number, name = call
         if cold:
             evict_db(db)
         n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
@@ -476,28 +498,28 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
         frames = (os.path.getsize(db + '-wal') - 32) / (24 + 4096)
     except OSError:
         frames = 0
-    by_thread = {name: round((ns - threads0.get(name, 0)) / 1e6 / max(len(calls), 1), 3)
+    by_thread = {name: round((ns - threads0.get(name, 0)) / 1e6 / max(len(done), 1), 3)
                  for name, ns in threads1.items() if ns > threads0.get(name, 0)}
     if recorder is not None:
         recorder.send_signal(2)
         recorder.wait(60)
     out = {
-        'calls': len(calls),
+        'calls': len(done),
         'complete': sum(1 for c in done if c.get('notify_ns') is not None),
         'notify_bus_ms': ms_stats([c['notify_ns'] for c in done
                                    if c.get('notify_ns') is not None]),
-        'cpu_ms_per_call': round(cpu / 1e6 / max(len(calls), 1), 3),
+        'cpu_ms_per_call': round(cpu / 1e6 / max(len(done), 1), 3),
         'cpu_ms_per_call_by_thread': by_thread,
         # each a thread going to sleep and being woken (or preempted): the
         # hand-offs a call costs, a figure the machine's speed does not move
-        'switches_per_call_by_thread': by_name_per_call(switches0, switches1, len(calls)),
+        'switches_per_call_by_thread': by_name_per_call(switches0, switches1, len(done)),
         # what the kernel read from the disk for the daemon, a call
         # traps into the kernel for memory (major: from the disk), a call
-        'page_faults_per_call': [round(n / max(len(calls), 1), 1) for n in faults],
+        'page_faults_per_call': [round(n / max(len(done), 1), 1) for n in faults],
         'disk_read_kb_per_call': pct([c['read_kb'] for c in done if 'read_kb' in c], 0.5),
         # what the daemon wrote (the log's pages, checkpoints), on average
-        'disk_write_kb_per_call': round(written / 1024 / max(len(calls), 1), 1),
-        'wal_frames_per_call': round(max(frames, 0) / max(len(calls), 1), 2),
+        'disk_write_kb_per_call': round(written / 1024 / max(len(done), 1), 1),
+        'wal_frames_per_call': round(max(frames, 0) / max(len(done), 1), 2),
         'wal_busy_before': bool(busy),  # the checkpoint before timing could not finish
         'wall_s': round(wall, 1),
         'rss_kb': proc_status(d.pid),
@@ -509,31 +531,31 @@ def one_case(h, args, db, ctid, calls, fmt, cold, quota=None, perf=False, warmup
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
     if syscalls:
-        out['syscalls'] = perf_trace_summary(h.path('trace.txt'), len(calls))
+        out['syscalls'] = perf_trace_summary(h.path('trace.txt'), len(done))
     if sched:
-        out['sched'] = sched_summary(h.path('sched.data'), ctidtest.threads(d.pid), len(calls))
+        out['sched'] = sched_summary(h.path('sched.data'), ctidtest.threads(d.pid), len(done))
     if callgrind:
         names = [name for _, name in ctidtest.threads(d.pid)]
         subprocess.run(['callgrind_control', '-d', str(d.pid)], capture_output=True, timeout=120)
-        out['instructions'] = callgrind_threads(cg_out, names, len(calls))
+        out['instructions'] = callgrind_threads(cg_out, names, len(done))
         shutil.rmtree(callgrind, ignore_errors=True)
         os.makedirs(callgrind)
         for name in os.listdir(os.path.dirname(cg_out)):
             if name.startswith('callgrind.out.'):
                 shutil.copy(os.path.join(os.path.dirname(cg_out), name), callgrind)
     if floor:
-        out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(calls))
+        out['notify_floor_cpu_ms_per_call'] = notify_floor(s, len(done))
         # the same popups at the calls' pace: after as long idle as each call
-        pace_ms = min(wall * 1000 / max(len(calls), 1), 5000)
+        pace_ms = min(wall * 1000 / max(len(done), 1), 5000)
         out['notify_floor_paced'] = {
             'gap_ms': round(pace_ms),
-            'cpu_ms_per_call': notify_floor(s, min(len(calls), 10), pace_ms)}
+            'cpu_ms_per_call': notify_floor(s, min(len(done), 10), pace_ms)}
         # what the machine charges for the call's hand-offs and system calls,
         # back to back and at the calls' pace
         out['handoff'] = handoff(s, 5000)
-        out['handoff_paced'] = handoff(s, min(len(calls), 20), pace_ms)
+        out['handoff_paced'] = handoff(s, min(len(done), 20), pace_ms)
     d.stop()
-    return out
+    yield out
 
 
 def evict_db(db):
@@ -612,8 +634,10 @@ def measure_path(args, size, m, harness, scratch_copy, log):
     builds = [('this', os.path.join(args.build, 'ctid/ctid'))]
     if args.ctid:
         builds.append(('other', os.path.abspath(args.ctid)))
-    # case by case, each build in turn: the two builds' figures of a case
-    # are minutes apart, not a whole pass (this machine's speed drifts)
+    # Both builds' daemons are up at once, each on its own bus and copy of
+    # the file, and the calls alternate between them (A B, then B A): this
+    # machine's speed drifts by half within minutes, and builds taking
+    # turns case by case compared two different machines.
     # the realistic calls: NMBR alone, NAME 100 ms later, then rings
     late_name = 'call {number} "{name}" name_delay=0.1 rings=2'
     cases = [('friendly', friendly, 'call {number} "{name}" rings=1', {'apart': False}),
@@ -626,27 +650,39 @@ def measure_path(args, size, m, harness, scratch_copy, log):
     for case, calls, fmt, opts in cases:
         if case not in wanted:
             continue
-        for label, ctid in builds:
-            if label in skipped:
-                continue  # it could not start on this data
-            r = out.setdefault(label, {'ctid': ctid})
-            what = case if case != 'outputs' else (
-                'realistic case with %d WebSocket pages, %d NCID clients and an MQTT broker'
-                % (args.ws_clients, args.path_ncid_clients))
-            log('%d: call path, %s build: %s, %d calls' % (size, label, what, len(calls)))
-            try:
-                with harness() as h:
-                    db = scratch_copy(m['db'], 'path-%d.db' % size, cold=opts.get('cold', False))
-                    r[case] = one_case(
-                        h, args, db, ctid, calls, fmt, opts.get('cold', False),
-                        # each hot caller once before: the measured call is their second
-                        warmup=friendly[:min(len(hot), n)] if case == 'friendly' else (),
-                        floor=case == 'realistic', outputs=opts.get('outputs', False),
-                        apart=opts.get('apart', True))
-            except RuntimeError as e:
-                log('%d: call path, %s build: skipped: %s' % (size, label, e))
-                skipped.add(label)
-                del out[label]
+        what = case if case != 'outputs' else (
+            'realistic case with %d WebSocket pages, %d NCID clients and an MQTT broker'
+            % (args.ws_clients, args.path_ncid_clients))
+        with contextlib.ExitStack() as stack:
+            runs = []
+            for label, ctid in builds:
+                if label in skipped:
+                    continue  # it could not start on this data
+                log('%d: call path, %s build: %s, starting' % (size, label, what))
+                h = stack.enter_context(harness())
+                db = scratch_copy(m['db'], 'path-%d-%s.db' % (size, label),
+                                  cold=opts.get('cold', False))
+                run = path_run(
+                    h, args, db, ctid, fmt, opts.get('cold', False),
+                    # each hot caller once before: the measured call is their second
+                    warmup=friendly[:min(len(hot), n)] if case == 'friendly' else (),
+                    floor=case == 'realistic', outputs=opts.get('outputs', False),
+                    apart=opts.get('apart', True))
+                try:
+                    next(run)
+                except RuntimeError as e:
+                    log('%d: call path, %s build: skipped: %s' % (size, label, e))
+                    skipped.add(label)
+                    out.pop(label, None)
+                    continue
+                runs.append((label, ctid, run))
+            log('%d: call path, %s: %d calls%s' % (
+                size, what, len(calls), ', the builds in alternation' if len(runs) > 1 else ''))
+            for i, call in enumerate(calls):
+                for label, ctid, run in (runs if i % 2 == 0 else runs[::-1]):
+                    run.send(call)
+            for label, ctid, run in runs:
+                out.setdefault(label, {'ctid': ctid})[case] = run.send(None)
         # passes of their own under a tool, each build: counts that do not
         # swing with the machine, where the CPU time does
         for what, tool, n_calls, option, key in (
