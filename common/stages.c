@@ -83,8 +83,8 @@ void stage_mark(enum stage s) {
 	 * and the bench's callgrind count of a call included them */
 	char digits[24];
 	size_t nd = 0;
-	unsigned long long ns = (unsigned long long)ts.tv_sec * 1000000000ULL +
-				(unsigned long long)ts.tv_nsec;
+	unsigned long long ns =
+		(unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 	do {
 		digits[nd++] = (char)('0' + ns % 10);
 		ns /= 10;

@@ -381,8 +381,7 @@ static void test_lookup(void) {
 	   "a number one contact holds twice matches that contact");
 	add_contact(db, "Copycat", NULL, "0115 496 0777");
 	db_lookup(db, "4960777", &m);
-	ok(m.ambiguous && m.contact_id == 0,
-	   "a contact's two numbers, then another's: ambiguous");
+	ok(m.ambiguous && m.contact_id == 0, "a contact's two numbers, then another's: ambiguous");
 	db_close(db);
 
 	db = db_open(path_in_tmp("noregion.db"), 0);
