@@ -14,6 +14,7 @@ import argparse
 import base64
 import datetime
 import glob
+import itertools
 import json
 import os
 import platform
@@ -1269,23 +1270,24 @@ def path_table(results):
                                  label if label == 'this' else '--ctid', ', '.join(
                                      '%s %s' % (k, '{:,}'.format(v))
                                      for k, v in sorted(ins.items(), key=lambda kv: -kv[1]))))
-        for label in ('this', 'other'):
-            sc = path.get(label, {}).get('realistic', {}).get('syscalls')
+        for case, label in itertools.product(('realistic', 'outputs'), ('this', 'other')):
+            sc = path.get(label, {}).get(case, {}).get('syscalls')
             if sc:
-                lines.append('system calls a call, realistic case (perf trace), %s build: %s '
+                lines.append('system calls a call, %s case (perf trace), %s build: %s '
                              '(%s); commonest: %s' % (
-                                 label if label == 'this' else '--ctid', fmt(sc['total'], 1),
+                                 case, label if label == 'this' else '--ctid',
+                                 fmt(sc['total'], 1),
                                  ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sorted(
                                      sc['by_thread'].items(), key=lambda kv: -kv[1])),
                                  ', '.join('%s %s' % (k, fmt(v, 1)) for k, v in sc['top'])))
-        for label in ('this', 'other'):
-            sc = path.get(label, {}).get('realistic', {}).get('sched')
+        for case, label in itertools.product(('realistic', 'outputs'), ('this', 'other')):
+            sc = path.get(label, {}).get(case, {}).get('sched')
             if sc:
-                lines.append('the scheduler, realistic case (perf sched), %s build: the main '
+                lines.append('the scheduler, %s case (perf sched), %s build: the main '
                              'loop slept on the disk %s times a call, %s ms; hand-offs a call '
                              '(of them put on the waker\'s CPU while another idled; the woken '
                              'thread\'s wait p50 / p90 / max us):' % (
-                                 label if label == 'this' else '--ctid',
+                                 case, label if label == 'this' else '--ctid',
                                  fmt(sc['disk_sleeps_per_call'], 1),
                                  fmt(sc['disk_ms_per_call'], 2)))
                 lines.extend('  %s: %s (%s), %s / %s / %s' % (
@@ -1452,9 +1454,10 @@ def main():
                     'under valgrind\'s callgrind (path)')
     ap.add_argument('--syscalls', type=int, default=0, metavar='N',
                     help='count the system calls of N realistic calls by thread, each build, '
-                    'under perf trace (path)')
+                    'under perf trace, and of N with the outputs attached (path)')
     ap.add_argument('--sched', type=int, default=0, metavar='N',
-                    help='N realistic calls under perf record of the scheduler, each build: '
+                    help='N realistic calls under perf record of the scheduler, each build, '
+                    'and N with the outputs attached: '
                     'where the kernel put the threads each hand-off woke, how long they '
                     'waited, the main loop\'s sleeps on the disk (path)')
     ap.add_argument('--perf', action='store_true',

@@ -689,13 +689,16 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                 ('callgrind', 'valgrind', args.callgrind, 'callgrind', 'instructions'),
                 ('perf trace', 'perf', args.syscalls, 'syscalls', 'syscalls'),
                 ('perf sched', 'perf', args.sched, 'sched', 'sched')):
-            if case != 'realistic' or not n_calls or shutil.which(tool) is None:
+            # the outputs case too for the system calls and the scheduler:
+            # what the pages, NCID's clients and MQTT add to the main loop's
+            if case not in ('realistic', 'outputs') or not n_calls or \
+                    shutil.which(tool) is None or (case == 'outputs' and option == 'callgrind'):
                 continue
             for label, ctid in builds:
                 if label not in out:
                     continue
-                log('%d: call path, %s build: realistic, %d calls under %s'
-                    % (size, label, n_calls, what))
+                log('%d: call path, %s build: %s, %d calls under %s'
+                    % (size, label, case, n_calls, what))
                 with harness() as h:
                     db = scratch_copy(m['db'], 'path-%d.db' % size)
                     # a caller of its own first: the statements a call
@@ -703,9 +706,10 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     # callgrind's: the folder its dumps are left in
                     value = True if option != 'callgrind' else os.path.join(
                         os.path.dirname(args.output), 'callgrind-%d-%s' % (size, label))
-                    out[label].setdefault('realistic', {})[key] = one_case(
+                    out[label].setdefault(case, {})[key] = one_case(
                         h, args, db, ctid, real[:n_calls], late_name, False,
-                        warmup=friendly[:1], **{option: value}).get(key)
+                        warmup=friendly[:1], outputs=opts.get('outputs', False),
+                        **{option: value}).get(key)
         if case == 'realistic' and args.perf and shutil.which('perf') is not None:
             # a pass of its own: perf's sampling costs the daemon CPU
             log('%d: call path: the realistic case again, under perf' % size)
