@@ -130,8 +130,8 @@ def status_during_flood(sim, ctidctl, env, seconds):
     """Has sim (fritzbox_sim.py or one built on it) flood ctid for seconds and
     times ctidctl status, a D-Bus call the main loop answers, meanwhile.
     Returns (whether the flood began, the call's seconds or None when it
-    failed, whether the flood still ran when it was answered); the flood
-    is over on return."""
+    failed, whether the flood still ran when it was answered, whether the
+    flood then ended)."""
     sim.send('flood %g' % seconds)
     began = sim.expect('flooding', 5) is not None
     t0 = time.monotonic()
@@ -139,9 +139,8 @@ def status_during_flood(sim, ctidctl, env, seconds):
                             timeout=20)
     took = time.monotonic() - t0 if status.returncode == 0 else None
     flooding = sim.expect('ok', 0) is None
-    if flooding:
-        sim.expect('ok', seconds + 20)
-    return began, took, flooding
+    ended = not flooding or sim.expect('ok', seconds + 20) is not None
+    return began, took, flooding, ended
 
 
 def wait_for(predicate, timeout=5.0, interval=0.02):

@@ -297,10 +297,11 @@ with ctidtest.Harness(timeout=240) as h:
     # A PBX that sends without pause: ctid reads a share each turn of its
     # loop and answers D-Bus meanwhile; what TLS took off the socket ahead
     # is still read (no new bytes wake the socket for it).
-    began, took, flooding = ctidtest.status_during_flood(tls_sim, CTIDCTL, env, 3)
+    began, took, flooding, ended = ctidtest.status_during_flood(tls_sim, CTIDCTL, env, 3)
     tap.ok(began and took is not None and took < 1.0 and flooding,
            'over TLS too, ctid answers on D-Bus during the flood (%s s)'
            % (took and round(took, 2)))
+    tap.ok(ended, 'the flood ends')
     tls_sim.command('send ', 'ok')  # a blank line ends the flood's "message"
     monitor.take()
     tls_sim.command('play sweeney_answered_ext_to_ext.txt', 'ok')

@@ -241,9 +241,10 @@ with ctidtest.Harness(timeout=240) as h:
     # gets a turn of the main loop, not all of them: ctidctl's D-Bus call is
     # answered meanwhile. Before, the daemon read until the socket ran dry,
     # which a flood never lets happen.
-    began, took, flooding = ctidtest.status_during_flood(sim, CTIDCTL, env, 4)
+    began, took, flooding, ended = ctidtest.status_during_flood(sim, CTIDCTL, env, 4)
     tap.ok(began and took is not None and took < 1.0 and flooding,
            'during the flood ctid answers on D-Bus (%s s)' % (took and round(took, 2)))
+    tap.ok(ended, 'the flood ends')
     monitor.take()
     box('06.12.26 10:11:00;RING;4;%s;%s;SIP0;' % (KNOWN, OWN))
     started = events(monitor, 'CallStarted')

@@ -101,8 +101,6 @@ def page_faults(pid):
     return (int(fields[7]), int(fields[9])) if fields else (0, 0)
 
 
-
-
 # A crowd of clients in a process of its own: N_WS WebSocket pages of
 # /api/v1/events and N_NCID NCID clients. Prints "ready" once every page is
 # upgraded and every NCID client had its start-up ("300"), then reads what
