@@ -15,71 +15,16 @@ tests/bench/build-ncidd; without it the ncidd column says how to build it.
 """
 
 import os
-import queue
 import socket
-import threading
 import time
 
 import ctidtest
-from bench_path import stage_budget
-from benchlib import Session, proc_status, spawn_crowd
+from bench_path import stage_budget, stage_calls
+from benchlib import NcidReader as Reader, Session, proc_status, spawn_crowd
 
 NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
              'checkout 7de7b301c57017e625e84266b75252b0c7ac8e3a && tests/bench/build-ncidd '
              '/tmp/ncid')
-
-
-class Reader(threading.Thread):
-    """An NCID client: each line with the CLOCK_REALTIME ns of the read
-    that completed it."""
-
-    def __init__(self, port, hello=b'HELLO: IDENT: client ctid-bench 1\n', timeout=60):
-        super().__init__(daemon=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.create_connection(('127.0.0.1', port), 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.sock.settimeout(None)
-        self.sock.sendall(hello)
-        self.q = queue.Queue()
-        self.start()
-
-    def run(self):
-        buf = b''
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                break
-            t = time.time_ns()
-            if not data:
-                break
-            buf += data
-            while b'\n' in buf:
-                line, buf = buf.split(b'\n', 1)
-                self.q.put((t, line.rstrip(b'\r').decode('utf-8', 'replace')))
-        self.q.put((time.time_ns(), None))
-
-    def until(self, prefix, timeout):
-        """(ns, line) of the next line starting with prefix, or (None, None)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                t, line = self.q.get(timeout=max(deadline - time.monotonic(), 0.001))
-            except queue.Empty:
-                return None, None
-            if line is None:
-                return None, None
-            if line.startswith(prefix):
-                return t, line
-
-    def close(self):
-        self.sock.close()
 
 
 def summary(ns, calls):
@@ -101,20 +46,30 @@ WARM_UP = [('01632960999', 'WARM UP')]
 
 
 def cid_calls(sim, client, calls, fmt, nmbr_ns, done, on_call=None):
-    """Places each call (fmt with {number} and {name}); returns NMBR -> CID: in ns for
-    those whose CID: line names the number. nmbr_ns() and done() read the
+    """Places each call (fmt with {number} and {name}); returns the summary
+    of NMBR -> CID: as the client read it, with 'sent': the same to the
+    line's arrival on the client's socket (the kernel's stamp), for the
+    calls whose CID: line names the number. nmbr_ns() and done() read the
     simulator's stamps."""
-    lat = []
+    read, sent, each = [], [], []
     for number, name in calls:
         sim.send(fmt.format(number=number, name=name.upper()[:15]))
         t0 = nmbr_ns()
-        t, line = client.until('CID: ', 15)
+        t, k, line = client.until('CID: ', 15)
         if t0 and t and ('*NMBR*%s*' % number) in line:
-            lat.append(t - t0)
+            read.append(t - t0)
+            if k:
+                sent.append(k - t0)
+            each.append([round((t - t0) / 1e6, 3), round((k - t0) / 1e6, 3) if k else None])
+        else:
+            each.append(None)
         if on_call is not None:
             on_call(number, name, t0)
         done()
-    return lat
+    out = summary(read, len(calls))
+    out['sent'] = summary(sent, len(calls))
+    out['each'] = each  # [read, on the socket] ms, call by call
+    return out
 
 
 def measure_ctid(h, args, db, calls):
@@ -129,7 +84,7 @@ def measure_ctid(h, args, db, calls):
     s.wait(lambda: any(e.get('member') == 'ModemAdded' for e in s.events), 120)
     s.settle(quiet=2.0, timeout=300)  # the start-up reminders are shown
     sim = s.sims[0]
-    client = Reader(port)
+    client = Reader(h, port)
     client.until('300 ', 30)
     notify = {'alone': [], 'no_name': [], 'crowd': [], 'after': []}
     phase = ['alone']
@@ -165,11 +120,11 @@ def measure_ctid(h, args, db, calls):
     out = {}
     n = args.ncid_calls
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
-    out['name'] = summary(cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
-                                    done, on_call), n)
+    out['name'] = cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
+                            done, on_call)
     phase[0] = 'no_name'
-    out['no_name'] = summary(cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
-                                       done, on_call), n)
+    out['no_name'] = cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
+                               done, on_call)
     # the crowd lives in a process of its own, one thread reading them all
     # (as many clients on other machines would), so that its reads do not
     # hold up this process's stamps
@@ -178,8 +133,8 @@ def measure_ctid(h, args, db, calls):
     stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     stuck.connect(('127.0.0.1', port))
     phase[0] = 'crowd'
-    out['crowd'] = summary(cid_calls(sim, client, calls[2 * n:3 * n], 'call {number} "{name}" rings=1',
-                                     nmbr_ns, done, on_call), n)
+    out['crowd'] = cid_calls(sim, client, calls[2 * n:3 * n], 'call {number} "{name}" rings=1',
+                               nmbr_ns, done, on_call)
     out['crowd']['clients'] = args.ncid_clients + 2
     out['rss_kb'] = proc_status(s.daemon.pid)
     stuck.close()
@@ -188,14 +143,17 @@ def measure_ctid(h, args, db, calls):
     # crowd's that is not the crowd (the log grown, a checkpoint) shows here
     s.settle(quiet=1.0, timeout=30)
     phase[0] = 'after'
-    out['after'] = summary(cid_calls(sim, client, calls[3 * n:4 * n], 'call {number} "{name}" rings=1',
-                                     nmbr_ns, done, on_call), n)
+    out['after'] = cid_calls(sim, client, calls[3 * n:4 * n], 'call {number} "{name}" rings=1',
+                               nmbr_ns, done, on_call)
     out['notify_alone'] = summary(notify['alone'], n)
     out['notify_no_name'] = summary(notify['no_name'], n)
     out['notify_crowd'] = summary(notify['crowd'], n)
     out['notify_after'] = summary(notify['after'], n)
     # where the time goes, stage by stage (common/stages.h), in each case
     out['stages'] = {case: stage_budget(stages_file, t0s) for case, t0s in starts.items()}
+    # and call by call, to find where the slowest ones waited
+    out['stage_calls'] = {case: stage_calls(stages_file, t0s) for case, t0s in starts.items()}
+    out['starts'] = starts  # each call's NMBR line (CLOCK_REALTIME ns)
     client.close()
     return out
 
@@ -236,7 +194,7 @@ def measure_ncidd(h, args, size, calls):
                       p('ncidd.pid'), '-B', p('ncidd.blacklist'), '-W', p('ncidd.whitelist'),
                       '-l', p('LCK..modem'), '-L', p('ncidd.log'), '-v', '1'],
                      log_name='ncidd.out')
-    client = Reader(port, timeout=300)
+    client = Reader(h, port, timeout=300, log_name='ncidd-client.log')
     if client.until('300 ', 60)[0] is None:
         return {'skipped': 'ncidd did not start: ' + daemon.log()[-300:]}
     out = {'startup_s': round(time.monotonic() - t_start, 2)}
@@ -250,11 +208,11 @@ def measure_ncidd(h, args, size, calls):
 
     n = args.ncid_calls
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
-    out['name'] = summary(cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
-                                    done), n)
+    out['name'] = cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
+                            done)
     # NMBR alone: ncidd sends CID: when the next ring comes (ncidd.c formatCID)
-    out['no_name'] = summary(cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
-                                       done), n)
+    out['no_name'] = cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
+                               done)
     out['rss_kb'] = proc_status(daemon.pid)
     client.close()
     daemon.stop()

@@ -52,8 +52,8 @@ import subprocess
 import time
 
 import ctidtest
-from benchlib import (Session, context_switches, page_faults, proc_io, proc_status, spawn_crowd,
-                      web_token)
+from benchlib import (NcidReader, Session, context_switches, page_faults, proc_io, proc_status,
+                      spawn_crowd, web_token)
 
 STAGES = ['read', 'event', 'matched', 'logged', 'history', 'handed', 'signal', 'notify-sent',
           'notify-reply', 'outputs', 'web-sent', 'ncid-sent']
@@ -371,7 +371,7 @@ def one_case(h, args, db, ctid, calls, fmt, cold, **opts):
 
 def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
              floor=False, outputs=False, callgrind=False, syscalls=False, sched=False,
-             apart=True):
+             apart=True, ncid=False):
     """A generator: started (next()), it starts ctid on db, places warmup
     calls, waits for the daemon to go idle and yields; each (number, name)
     sent is then one timed call (fmt names the modemsim command), and None
@@ -380,6 +380,8 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     checkpointed (wait_checkpointed), as at a desk; else back to back.
     outputs: with the web page's, NCID's and MQTT's
     clients attached (--ws-clients pages, --path-ncid-clients NCID clients).
+    ncid: an NCID server with one client, which times each call's CID: line
+    (with the outputs, that client is one more among theirs).
     callgrind: a folder: under valgrind's callgrind, counting the
     instructions the calls cost each thread, each call followed by its
     checkpoint; the dumps are left in the folder for callgrind_annotate. syscalls:
@@ -392,8 +394,13 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     s.ctid = ctid
     conf = ['region = GB\n']
     out_ports = attach_outputs(h, args, db, conf) if outputs else None
+    ncid_port = out_ports['ncid'] if outputs else ctidtest.free_port() if ncid else None
+    if not outputs:
+        conf.append('listen = none\n')
+        if ncid:
+            conf.append('ncid-listen = 127.0.0.1:%d\n' % ncid_port)
     with open(s.config, 'w') as f:
-        f.write(''.join(conf) if outputs else 'region = GB\nlisten = none\n')
+        f.write(''.join(conf))
     cg_out = h.path('callgrind.out')
     d = s.start_daemon(wrapper=('valgrind', '--tool=callgrind', '--separate-threads=yes',
                                 '--compress-strings=no', '--callgrind-out-file=' + cg_out)
@@ -409,6 +416,11 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
         spawn_crowd(h, ncid_port=out_ports['ncid'], n_ncid=args.path_ncid_clients,
                     web_port=out_ports['web'], token=out_ports['token'], n_ws=args.ws_clients,
                     log_name='output-crowd.log')
+    client = None
+    if ncid_port is not None and not callgrind:
+        client = NcidReader(h, ncid_port, log_name='ncid-timed-client.log')
+        if client.until('300 ', 60)[0] is None:
+            raise RuntimeError('the NCID client got no start-up: ' + client.proc.log()[-300:])
     sim = s.sims[0]
     for number, name in warmup:
         n_done = sim.done
@@ -457,13 +469,14 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     threads0 = thread_cpu_ns(d.pid)
     written0 = proc_io(d.pid).get('write_bytes', 0)
     faults0 = page_faults(d.pid)
-    done = []
+    done, calls_sent = [], []
     ck_runs = checkpointer_runs(d.pid)
     while True:
         call = yield
         if call is None:
             break
         number, name = call
+        calls_sent.append(call)
         if cold:
             evict_db(db)
         n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
@@ -488,6 +501,12 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
         k = s.find(since_ns=t0, start=start, kind='notify', replaces=0, summary=name[:48])
         done.append({'t0': t0, 'notify_ns': s.events[k]['ns'] - t0 if k is not None else None,
                      'read_kb': reads / 1024})
+        if client is not None:
+            # the call's CID: line (the lines before it are the last call's end)
+            t, sent, line = client.until('CID: ', 5)
+            if t is not None and ('*NMBR*%s*' % number) in line:
+                done[-1]['cid_read_ns'] = t - t0
+                done[-1]['cid_sent_ns'] = sent - t0 if sent else None
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
     threads1 = thread_cpu_ns(d.pid)
@@ -528,6 +547,13 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     if outputs:
         out['outputs'] = {'ws_clients': args.ws_clients, 'ncid_clients': args.path_ncid_clients,
                           'mqtt': True}
+    if client is not None:
+        # NMBR -> the CID: line on the timed client's socket (the kernel's
+        # stamp: ctid's write), and read by that client
+        out['cid_sent_ms'] = ms_stats([c['cid_sent_ns'] for c in done if c.get('cid_sent_ns')])
+        out['cid_read_ms'] = ms_stats([c['cid_read_ns'] for c in done if c.get('cid_read_ns')])
+        out['cid_each'] = [[number, round(c['cid_sent_ns'] / 1e6, 3) if c.get('cid_sent_ns') else None]
+                           for (number, _), c in zip(calls_sent, done)]
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
     if syscalls:
@@ -576,8 +602,9 @@ def evict_db(db):
             os.close(fd)
 
 
-def stage_budget(path, starts):
-    """For each stage: ms from the NMBR line to its first mark, p50 / p99."""
+def stage_calls(path, starts):
+    """For each call (its NMBR line's ns in starts): ms from the NMBR line to
+    each stage's first mark before the next call's, as a dict."""
     marks = []
     try:
         with open(path) as f:
@@ -586,11 +613,11 @@ def stage_budget(path, starts):
                 if ns.strip().isdigit():
                     marks.append((int(ns), name))
     except OSError:
-        return {}
+        return []
     marks.sort()
     starts = [t for t in starts if t]
     bounds = starts[1:] + [1 << 62]
-    per = {st: [] for st in STAGES}
+    calls = []
     j = 0
     for t0, t1 in zip(starts, bounds):
         while j < len(marks) and marks[j][0] < t0:
@@ -600,9 +627,14 @@ def stage_budget(path, starts):
         while k < len(marks) and marks[k][0] < t1:
             first.setdefault(marks[k][1], marks[k][0])
             k += 1
-        for st in STAGES:
-            if st in first:
-                per[st].append(first[st] - t0)
+        calls.append({st: round((first[st] - t0) / 1e6, 3) for st in STAGES if st in first})
+    return calls
+
+
+def stage_budget(path, starts):
+    """For each stage: ms from the NMBR line to its first mark, p50 / p99."""
+    calls = stage_calls(path, starts)
+    per = {st: [int(c[st] * 1e6) for c in calls if st in c] for st in STAGES}
     return {st: ms_stats(v) for st, v in per.items() if v}
 
 
@@ -644,6 +676,8 @@ def measure_path(args, size, m, harness, scratch_copy, log):
              ('realistic', real, late_name, {})]
     if os.path.exists('/usr/sbin/mosquitto'):
         cases.append(('outputs', real, late_name, {'outputs': True}))
+    # the realistic calls with one NCID client, which times the CID: line
+    cases.append(('ncid', real, late_name, {'ncid': True}))
     cases.append(('cold', real, late_name, {'cold': True}))
     wanted = set(args.path_cases.split(','))
     skipped = set()
@@ -667,7 +701,7 @@ def measure_path(args, size, m, harness, scratch_copy, log):
                     # each hot caller once before: the measured call is their second
                     warmup=friendly[:min(len(hot), n)] if case == 'friendly' else (),
                     floor=case == 'realistic', outputs=opts.get('outputs', False),
-                    apart=opts.get('apart', True))
+                    apart=opts.get('apart', True), ncid=opts.get('ncid', False))
                 try:
                     next(run)
                 except RuntimeError as e:

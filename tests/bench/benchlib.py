@@ -158,6 +158,83 @@ def spawn_crowd(h, ncid_port=0, n_ncid=0, web_port=0, token='', n_ws=0, log_name
     return crowd
 
 
+# An NCID client in a process of its own, so that no thread of the bench's
+# (they wait for the GIL in turn) delays its reads. It prints each line it
+# reads as "READ KERNEL LINE": READ the CLOCK_REALTIME ns of the read that
+# completed the line, KERNEL the ns the kernel stamped on the data as it
+# reached the client's socket (SO_TIMESTAMPNS; over loopback, when the
+# server's write() went out), 0 when it gave none. A read of several lines
+# carries the stamp of its last segment, so a line's KERNEL is never early.
+# Only the lines the bench waits for are printed (the start-up's end and
+# CID: lines): a pipe full of the rest (a thousand reminders' MSG: lines at
+# start-up, a million contacts) stopped the client reading its socket, and
+# a call's CID: line waited in the server's queue.
+CLIENT = r'''
+import socket, struct, sys, time
+port, hello, timeout = int(sys.argv[1]), sys.argv[2].encode() + b"\n", float(sys.argv[3])
+deadline = time.monotonic() + timeout
+while True:
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), 1)
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit("no server on port %d" % port)
+        time.sleep(0.05)
+sock.settimeout(None)
+SCM_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+sock.setsockopt(socket.SOL_SOCKET, SCM_TIMESTAMPNS, 1)
+sock.sendall(hello)
+out = sys.stdout.buffer
+buf = b""
+while True:
+    data, anc, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+    t = time.time_ns()
+    if not data:
+        break
+    k = 0
+    for level, kind, value in anc:
+        if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= 16:
+            sec, nsec = struct.unpack("qq", value[:16])
+            k = sec * 1000000000 + nsec
+    buf += data
+    *lines, buf = buf.split(b"\n")
+    for line in lines:
+        if line.startswith((b"300 ", b"CID: ")):
+            out.write(b"%d %d " % (t, k) + line.rstrip(b"\r") + b"\n")
+    out.flush()
+'''
+
+
+class NcidReader:
+    """An NCID client (CLIENT) run by the harness h; until() gives its
+    start-up's end ("300 ") and CID: lines."""
+
+    def __init__(self, h, port, hello='HELLO: IDENT: client ctid-bench 1', timeout=60,
+                 log_name='ncid-client.log'):
+        self.proc = h.spawn_lines([PYTHON, '-c', CLIENT, str(port), hello, str(timeout)],
+                                  log_name=log_name)
+
+    def until(self, prefix, timeout):
+        """(read ns, kernel ns, line) of the next line starting with prefix;
+        (None, None, None) if none came within timeout seconds. Lines before
+        it are dropped."""
+        deadline = time.monotonic() + timeout
+        p = self.proc
+        while True:
+            while p.lines:
+                read, kernel, line = (p.lines.pop(0).split(' ', 2) + ['', ''])[:3]
+                if line.startswith(prefix):
+                    return int(read), int(kernel) or None, line
+            left = deadline - time.monotonic()
+            if left <= 0 or p.eof:
+                return None, None, None
+            p._read(left)
+
+    def close(self):
+        self.proc.stop()
+
+
 def web_token(build, db):
     """An admin user "bench" in db and an API token of theirs, for the web
     page's routes and events."""
