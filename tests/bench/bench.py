@@ -1461,6 +1461,9 @@ def main():
     ap.add_argument('--ctid', help='another build\'s ctid, timed beside this one (path)')
     ap.add_argument('--cpu-quota', type=int, default=0, metavar='PCT',
                     help='also run the realistic case with the daemon held to PCT %% of a CPU')
+    ap.add_argument('--path-ncid-idle', action='store_true',
+                    help="the ncid case's client under SCHED_IDLE, as a client on another "
+                    "machine would be: it never takes a CPU from the daemon")
     ap.add_argument('--path-cases', default='friendly,realistic,ncid,outputs,cold',
                     help='the call path\'s cases to time')
     ap.add_argument('--callgrind', type=int, default=0, metavar='N',

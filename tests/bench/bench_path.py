@@ -418,7 +418,8 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
                     log_name='output-crowd.log')
     client = None
     if ncid_port is not None and not callgrind:
-        client = NcidReader(h, ncid_port, log_name='ncid-timed-client.log')
+        client = NcidReader(h, ncid_port, log_name='ncid-timed-client.log',
+                            idle=args.path_ncid_idle)
         if client.until('300 ', 60)[0] is None:
             raise RuntimeError('the NCID client got no start-up: ' + client.proc.log()[-300:])
     sim = s.sims[0]

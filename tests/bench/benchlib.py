@@ -170,8 +170,10 @@ def spawn_crowd(h, ncid_port=0, n_ncid=0, web_port=0, token='', n_ws=0, log_name
 # start-up, a million contacts) stopped the client reading its socket, and
 # a call's CID: line waited in the server's queue.
 CLIENT = r'''
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 port, hello, timeout = int(sys.argv[1]), sys.argv[2].encode() + b"\n", float(sys.argv[3])
+if sys.argv[4] == "idle":
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 deadline = time.monotonic() + timeout
 while True:
     try:
@@ -211,9 +213,12 @@ class NcidReader:
     start-up's end ("300 ") and CID: lines."""
 
     def __init__(self, h, port, hello='HELLO: IDENT: client ctid-bench 1', timeout=60,
-                 log_name='ncid-client.log'):
-        self.proc = h.spawn_lines([PYTHON, '-c', CLIENT, str(port), hello, str(timeout)],
-                                  log_name=log_name)
+                 log_name='ncid-client.log', idle=False):
+        """idle: under SCHED_IDLE, as a client on another machine, which
+        never takes this one's CPU from the daemon (its read then waits
+        for a free CPU: the kernel's stamp is the figure)."""
+        self.proc = h.spawn_lines([PYTHON, '-c', CLIENT, str(port), hello, str(timeout),
+                                   'idle' if idle else 'normal'], log_name=log_name)
 
     def until(self, prefix, timeout):
         """(read ns, kernel ns, line) of the next line starting with prefix;
