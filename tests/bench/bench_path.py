@@ -546,14 +546,17 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
         'stages': stage_budget(stages_file, [c.get('t0') for c in done]),
     }
     if outputs:
-        out['outputs'] = {'ws_clients': args.ws_clients, 'ncid_clients': args.path_ncid_clients,
+        # (the timed NCID client is one more)
+        out['outputs'] = {'ws_clients': args.ws_clients,
+                          'ncid_clients': args.path_ncid_clients + (client is not None),
                           'mqtt': True}
     if client is not None:
         # NMBR -> the CID: line on the timed client's socket (the kernel's
         # stamp: ctid's write), and read by that client
         out['cid_sent_ms'] = ms_stats([c['cid_sent_ns'] for c in done if c.get('cid_sent_ns')])
         out['cid_read_ms'] = ms_stats([c['cid_read_ns'] for c in done if c.get('cid_read_ns')])
-        out['cid_each'] = [[number, round(c['cid_sent_ns'] / 1e6, 3) if c.get('cid_sent_ns') else None]
+        out['cid_each'] = [[number, round(c['cid_sent_ns'] / 1e6, 3)
+                            if c.get('cid_sent_ns') else None]
                            for (number, _), c in zip(calls_sent, done)]
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
