@@ -1168,6 +1168,9 @@ def table(results):
     row('  read by the first client: p50 / p99 (ms)', lambda r: ncid(r, 'ctid', 'crowd'))
     row('  the same alone again, after them: on the socket / read p50 / p99 (ms)',
         lambda r: '%s, %s' % (ncid(r, 'ctid', 'after', True), ncid(r, 'ctid', 'after')))
+    row('  read from the disk a call, the four cases in order (KB)', lambda r: ' / '.join(
+        fmt(r['ncid']['ctid'].get('io_per_call', {}).get(c, [None])[0], 1)
+        for c in ('alone', 'no_name', 'crowd', 'after')))
     for q in ('p50', 'p99'):
         row('  NMBR -> Notify alone / with them / after: %s (ms)' % q, lambda r, q=q: '%s / %s / %s' % (
             fmt(r['ncid']['ctid']['notify_alone'].get(q)), fmt(r['ncid']['ctid']['notify_crowd'].get(q)),

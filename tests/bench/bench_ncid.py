@@ -20,7 +20,7 @@ import time
 
 import ctidtest
 from bench_path import stage_budget, stage_calls
-from benchlib import NcidReader as Reader, Session, proc_status, spawn_crowd
+from benchlib import NcidReader as Reader, Session, page_faults, proc_io, proc_status, spawn_crowd
 
 NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
              'checkout 7de7b301c57017e625e84266b75252b0c7ac8e3a && tests/bench/build-ncidd '
@@ -108,7 +108,17 @@ def measure_ctid(h, args, db, calls):
 
     starts = {'alone': [], 'no_name': [], 'crowd': [], 'after': []}
 
+    # what each case cost the daemon in disk reads and page faults: the
+    # later cases' lookups and writes take twice as long as the first's
+    # (call by call, out['stage_calls']); this says whether from the disk
+    io = {}
+
+    def io_now():
+        return (proc_io(s.daemon.pid).get('read_bytes', 0),) + tuple(page_faults(s.daemon.pid))
+
     def on_call(number, name, t0):
+        if phase[0] not in io:
+            io[phase[0]] = [io_now(), None]
         starts[phase[0]].append(t0)
 
         def find():
@@ -116,6 +126,7 @@ def measure_ctid(h, args, db, calls):
         if t0 and s.wait(lambda: find() is not None, 10):
             k = find()
             notify[phase[0]].append(s.events[k]['ns'] - t0)
+        io[phase[0]][1] = io_now()
 
     out = {}
     n = args.ncid_calls
@@ -154,6 +165,12 @@ def measure_ctid(h, args, db, calls):
     # and call by call, to find where the slowest ones waited
     out['stage_calls'] = {case: stage_calls(stages_file, t0s) for case, t0s in starts.items()}
     out['starts'] = starts  # each call's NMBR line (CLOCK_REALTIME ns)
+    # from each case's first call to its last: KB read from the disk, minor
+    # and major page faults, a call
+    out['io_per_call'] = {
+        case: [round((b - a) / (1024 if i == 0 else 1) / max(len(starts[case]) - 1, 1), 1)
+               for i, (a, b) in enumerate(zip(first, last))]
+        for case, (first, last) in io.items() if last is not None}
     client.close()
     return out
 
