@@ -55,12 +55,13 @@ def cid_calls(sim, client, calls, fmt, nmbr_ns, done, on_call=None):
     for number, name in calls:
         sim.send(fmt.format(number=number, name=name.upper()[:15]))
         t0 = nmbr_ns()
-        t, k, line = client.until('CID: ', 15)
-        if t0 and t and ('*NMBR*%s*' % number) in line:
-            read.append(t - t0)
-            if k:
-                sent.append(k - t0)
-            each.append([round((t - t0) / 1e6, 3), round((k - t0) / 1e6, 3) if k else None])
+        read_ns, sent_ns = client.cid(number, t0, 15)
+        if read_ns is not None:
+            read.append(read_ns)
+            if sent_ns is not None:
+                sent.append(sent_ns)
+            each.append([round(read_ns / 1e6, 3),
+                         round(sent_ns / 1e6, 3) if sent_ns is not None else None])
         else:
             each.append(None)
         if on_call is not None:
@@ -108,17 +109,7 @@ def measure_ctid(h, args, db, calls):
 
     starts = {'alone': [], 'no_name': [], 'crowd': [], 'after': []}
 
-    # what each case cost the daemon in disk reads and page faults: the
-    # later cases' lookups and writes take twice as long as the first's
-    # (call by call, out['stage_calls']); this says whether from the disk
-    io = {}
-
-    def io_now():
-        return (proc_io(s.daemon.pid).get('read_bytes', 0),) + tuple(page_faults(s.daemon.pid))
-
     def on_call(number, name, t0):
-        if phase[0] not in io:
-            io[phase[0]] = [io_now(), None]
         starts[phase[0]].append(t0)
 
         def find():
@@ -126,16 +117,30 @@ def measure_ctid(h, args, db, calls):
         if t0 and s.wait(lambda: find() is not None, 10):
             k = find()
             notify[phase[0]].append(s.events[k]['ns'] - t0)
-        io[phase[0]][1] = io_now()
+
+    # what each case cost the daemon in disk reads and page faults: the
+    # later cases' lookups and writes took twice as long as the first's
+    # (call by call, out['stage_calls']); this says whether from the disk
+    io = {}
+
+    def io_now():
+        return (proc_io(s.daemon.pid).get('read_bytes', 0),) + tuple(page_faults(s.daemon.pid))
+
+    def timed(case, some, fmt):
+        """The calls some as the case called case (fmt as cid_calls')."""
+        phase[0] = case
+        before = io_now()
+        res = cid_calls(sim, client, some, fmt, nmbr_ns, done, on_call)
+        # KB read from the disk, minor and major page faults, a call
+        io[case] = [round((b - a) / (1024 if i == 0 else 1) / max(len(some), 1), 1)
+                    for i, (a, b) in enumerate(zip(before, io_now()))]
+        return res
 
     out = {}
     n = args.ncid_calls
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
-    out['name'] = cid_calls(sim, client, calls[:n], 'call {number} "{name}" rings=1', nmbr_ns,
-                            done, on_call)
-    phase[0] = 'no_name'
-    out['no_name'] = cid_calls(sim, client, calls[n:2 * n], 'call {number} rings=2', nmbr_ns,
-                               done, on_call)
+    out['name'] = timed('alone', calls[:n], 'call {number} "{name}" rings=1')
+    out['no_name'] = timed('no_name', calls[n:2 * n], 'call {number} rings=2')
     # the crowd lives in a process of its own, one thread reading them all
     # (as many clients on other machines would), so that its reads do not
     # hold up this process's stamps
@@ -143,9 +148,7 @@ def measure_ctid(h, args, db, calls):
     stuck = socket.socket()
     stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     stuck.connect(('127.0.0.1', port))
-    phase[0] = 'crowd'
-    out['crowd'] = cid_calls(sim, client, calls[2 * n:3 * n], 'call {number} "{name}" rings=1',
-                               nmbr_ns, done, on_call)
+    out['crowd'] = timed('crowd', calls[2 * n:3 * n], 'call {number} "{name}" rings=1')
     out['crowd']['clients'] = args.ncid_clients + 2
     out['rss_kb'] = proc_status(s.daemon.pid)
     stuck.close()
@@ -153,9 +156,7 @@ def measure_ctid(h, args, db, calls):
     # the same alone again: what changed between the first case and the
     # crowd's that is not the crowd (the log grown, a checkpoint) shows here
     s.settle(quiet=1.0, timeout=30)
-    phase[0] = 'after'
-    out['after'] = cid_calls(sim, client, calls[3 * n:4 * n], 'call {number} "{name}" rings=1',
-                               nmbr_ns, done, on_call)
+    out['after'] = timed('after', calls[3 * n:4 * n], 'call {number} "{name}" rings=1')
     out['notify_alone'] = summary(notify['alone'], n)
     out['notify_no_name'] = summary(notify['no_name'], n)
     out['notify_crowd'] = summary(notify['crowd'], n)
@@ -165,12 +166,7 @@ def measure_ctid(h, args, db, calls):
     # and call by call, to find where the slowest ones waited
     out['stage_calls'] = {case: stage_calls(stages_file, t0s) for case, t0s in starts.items()}
     out['starts'] = starts  # each call's NMBR line (CLOCK_REALTIME ns)
-    # from each case's first call to its last: KB read from the disk, minor
-    # and major page faults, a call
-    out['io_per_call'] = {
-        case: [round((b - a) / (1024 if i == 0 else 1) / max(len(starts[case]) - 1, 1), 1)
-               for i, (a, b) in enumerate(zip(first, last))]
-        for case, (first, last) in io.items() if last is not None}
+    out['io_per_call'] = io
     client.close()
     return out
 

@@ -470,14 +470,13 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     threads0 = thread_cpu_ns(d.pid)
     written0 = proc_io(d.pid).get('write_bytes', 0)
     faults0 = page_faults(d.pid)
-    done, calls_sent = [], []
+    done = []
     ck_runs = checkpointer_runs(d.pid)
     while True:
         call = yield
         if call is None:
             break
         number, name = call
-        calls_sent.append(call)
         if cold:
             evict_db(db)
         n_nmbr, n_done, start = len(sim.nmbr), sim.done, len(s.events)
@@ -501,13 +500,10 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
         t0 = sim.nmbr[n_nmbr]
         k = s.find(since_ns=t0, start=start, kind='notify', replaces=0, summary=name[:48])
         done.append({'t0': t0, 'notify_ns': s.events[k]['ns'] - t0 if k is not None else None,
-                     'read_kb': reads / 1024})
+                     'read_kb': reads / 1024, 'number': number})
         if client is not None:
             # the call's CID: line (the lines before it are the last call's end)
-            t, sent, line = client.until('CID: ', 5)
-            if t is not None and ('*NMBR*%s*' % number) in line:
-                done[-1]['cid_read_ns'] = t - t0
-                done[-1]['cid_sent_ns'] = sent - t0 if sent else None
+            done[-1]['cid_read_ns'], done[-1]['cid_sent_ns'] = client.cid(number, t0, 5)
     cpu = task_cpu_ns(d.pid) - cpu0
     wall = time.monotonic() - ticks0
     threads1 = thread_cpu_ns(d.pid)
@@ -555,9 +551,8 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
         # stamp: ctid's write), and read by that client
         out['cid_sent_ms'] = ms_stats([c['cid_sent_ns'] for c in done if c.get('cid_sent_ns')])
         out['cid_read_ms'] = ms_stats([c['cid_read_ns'] for c in done if c.get('cid_read_ns')])
-        out['cid_each'] = [[number, round(c['cid_sent_ns'] / 1e6, 3)
-                            if c.get('cid_sent_ns') else None]
-                           for (number, _), c in zip(calls_sent, done)]
+        out['cid_each'] = [[c.get('number'), round(c['cid_sent_ns'] / 1e6, 3)
+                            if c.get('cid_sent_ns') else None] for c in done]
     if perf:
         out['perf'] = perf_top(h.path('perf.data'), args.build)
     if syscalls:
@@ -606,8 +601,8 @@ def evict_db(db):
             os.close(fd)
 
 
-def stage_calls(path, starts):
-    """For each call (its NMBR line's ns in starts): ms from the NMBR line to
+def stage_ns(path, starts):
+    """For each call (its NMBR line's ns in starts): ns from the NMBR line to
     each stage's first mark before the next call's, as a dict."""
     marks = []
     try:
@@ -631,14 +626,19 @@ def stage_calls(path, starts):
         while k < len(marks) and marks[k][0] < t1:
             first.setdefault(marks[k][1], marks[k][0])
             k += 1
-        calls.append({st: round((first[st] - t0) / 1e6, 3) for st in STAGES if st in first})
+        calls.append({st: first[st] - t0 for st in STAGES if st in first})
     return calls
+
+
+def stage_calls(path, starts):
+    """stage_ns() in ms, for reading call by call."""
+    return [{st: round(ns / 1e6, 3) for st, ns in c.items()} for c in stage_ns(path, starts)]
 
 
 def stage_budget(path, starts):
     """For each stage: ms from the NMBR line to its first mark, p50 / p99."""
-    calls = stage_calls(path, starts)
-    per = {st: [int(c[st] * 1e6) for c in calls if st in c] for st in STAGES}
+    calls = stage_ns(path, starts)
+    per = {st: [c[st] for c in calls if st in c] for st in STAGES}
     return {st: ms_stats(v) for st, v in per.items() if v}
 
 

@@ -236,6 +236,15 @@ class NcidReader:
                 return None, None, None
             p._read(left)
 
+    def cid(self, number, t0, timeout):
+        """ns from t0 (the call's NMBR line) to its CID: line, the next one,
+        as (read, on the socket); (None, None) when none naming number
+        came, the second None when the kernel gave no stamp."""
+        t, k, line = self.until('CID: ', timeout)
+        if not (t0 and t and ('*NMBR*%s*' % number) in line):
+            return None, None
+        return t - t0, (k - t0 if k else None)
+
     def close(self):
         self.proc.stop()
 
