@@ -1456,6 +1456,10 @@ def main():
     ap.add_argument('--ncid-interval', type=int, default=1000, help='ring interval (ms), NCID')
     ap.add_argument('--ncidd', default=os.path.join(OUT, 'ncidd', 'ncidd'),
                     help="NCID's ncidd 1.6 (tests/bench/build-ncidd); missing: skipped")
+    ap.add_argument('--sched-trace', action='store_true',
+                    help="NCID: record the scheduler (perf) during ctid's cases and, for each "
+                    'call whose CID: line left over 2 ms after NMBR, say which task ran longest '
+                    'and which waited longest for a CPU in that time')
     ap.add_argument('--path-calls', type=int, default=100,
                     help='calls a case for the call path budget')
     ap.add_argument('--path-interval', type=int, default=500, help='ring interval (ms), path')

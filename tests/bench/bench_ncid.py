@@ -19,7 +19,8 @@ import socket
 import time
 
 import ctidtest
-from bench_path import stage_budget, stage_calls
+import schedtrace
+from bench_path import ms_stats, stage_budget, stage_calls
 from benchlib import NcidReader as Reader, Session, page_faults, proc_io, proc_status, spawn_crowd
 
 NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /tmp/ncid '
@@ -28,14 +29,9 @@ NCIDD_HOW = ('git clone https://github.com/igor-sfdc/ncid /tmp/ncid && git -C /t
 
 
 def summary(ns, calls):
-    if not ns:
-        return {'calls': calls, 'complete': 0}
-    ms = sorted(v / 1e6 for v in ns)
-
-    def pct(q):
-        return round(ms[min(len(ms) - 1, int(q * (len(ms) - 1) + 0.5))], 3)
-    return {'calls': calls, 'complete': len(ms), 'p50': pct(0.5), 'p99': pct(0.99),
-            'max': round(ms[-1], 3)}
+    """ms_stats() of ns for calls placed: 'complete' of them were timed."""
+    stats = ms_stats(ns)
+    return dict(calls=calls, complete=stats.pop('n'), **stats)
 
 
 # A caller of neither server's names, whose call each server takes before
@@ -71,6 +67,26 @@ def cid_calls(sim, client, calls, fmt, nmbr_ns, done, on_call=None):
     out['sent'] = summary(sent, len(calls))
     out['each'] = each  # [read, on the socket] ms, call by call
     return out
+
+
+# the issue's budget for a CID: line (NMBR -> on the socket)
+CID_BUDGET_MS = 2.0
+CASES = {'alone': 'name', 'no_name': 'no_name', 'crowd': 'crowd', 'after': 'after'}
+
+
+def slow_calls(trace, starts, out):
+    """The calls whose CID: line left later than CID_BUDGET_MS, case by case,
+    each with what the scheduler's trace saw in its time (schedtrace)."""
+    timeline = schedtrace.Timeline(trace.path)
+    slow = []
+    for case, key in CASES.items():
+        for k, (t0, each) in enumerate(zip(starts[case], out[key]['each'])):
+            if not t0 or each is None or each[1] is None or each[1] <= CID_BUDGET_MS:
+                continue
+            begin = t0 - trace.offset_ns
+            seen = timeline.explain(begin, begin + int(each[1] * 1e6))
+            slow.append(dict(case=case, call=k, sent_ms=each[1], **seen))
+    return slow
 
 
 def measure_ctid(h, args, db, calls):
@@ -139,6 +155,9 @@ def measure_ctid(h, args, db, calls):
     out = {}
     n = args.ncid_calls
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
+    trace = schedtrace.Trace(h.path('sched.data')) if args.sched_trace else None
+    if trace is not None:
+        trace.start()
     out['name'] = timed('alone', calls[:n], 'call {number} "{name}" rings=1')
     out['no_name'] = timed('no_name', calls[n:2 * n], 'call {number} rings=2')
     # the crowd lives in a process of its own, one thread reading them all
@@ -157,6 +176,9 @@ def measure_ctid(h, args, db, calls):
     # crowd's that is not the crowd (the log grown, a checkpoint) shows here
     s.settle(quiet=1.0, timeout=30)
     out['after'] = timed('after', calls[3 * n:4 * n], 'call {number} "{name}" rings=1')
+    if trace is not None:
+        trace.stop()
+        out['slow_calls'] = slow_calls(trace, starts, out)
     out['notify_alone'] = summary(notify['alone'], n)
     out['notify_no_name'] = summary(notify['no_name'], n)
     out['notify_crowd'] = summary(notify['crowd'], n)
@@ -242,6 +264,9 @@ def measure_ncid(args, size, m, harness, scratch_copy, log):
     log('%d: NCID clients: ncidd 1.6, %d aliases' % (size, size))
     with harness() as h:
         out['ncidd'] = measure_ncidd(h, args, size, calls)
+    for c in out['ctid'].get('slow_calls', []):
+        log('%d: NCID: %s case, call %d: CID: line on the socket at %.2f ms; %s'
+            % (size, c['case'], c['call'], c['sent_ms'], schedtrace.describe(c)))
     if 'skipped' in out['ncidd']:
         log('ncidd: skipped: ' + out['ncidd']['skipped'])
     return out

@@ -52,6 +52,7 @@ import subprocess
 import time
 
 import ctidtest
+import schedtrace
 from benchlib import (NcidReader, Session, context_switches, page_faults, proc_io, proc_status,
                       spawn_crowd, web_token)
 
@@ -152,22 +153,10 @@ def sched_summary(data, tids, calls):
     how long the woken thread waited to run (us); and how often a call the
     main loop slept on the disk (a switch out in state D) and for how long.
     tids: the daemon's thread ids by name."""
-    try:
-        p = subprocess.run(['perf', 'script', '-i', data, '-F', 'cpu,tid,time,event,trace',
-                            '--ns'], capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
     names = {tid: name for tid, name in tids}
     main = next((tid for tid, name in tids if name == 'ctid'), None)
     idle, woken, handoffs, disk, asleep_since = {}, {}, {}, [], None
-    row = re.compile(r'^\s*(\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+sched:(\w+):\s+(.*)$')
-    for line in p.stdout.splitlines():
-        m = row.match(line)
-        if not m:
-            continue
-        tid, cpu = int(m.group(1)), int(m.group(2))
-        ns = int(m.group(3)) * 10**9 + int(m.group(4))
-        kind, fields = m.group(5), dict(re.findall(r'(\w+)=(\S+)', m.group(6)))
+    for tid, cpu, ns, kind, fields in schedtrace.events(data):
         if kind == 'sched_wakeup':
             target = int(fields.get('pid', 0))
             if tid in names and target in names:
