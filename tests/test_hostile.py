@@ -39,7 +39,6 @@ FIXTURES = sys.argv[4]
 tap = ctidtest.Tap()
 if ctidtest.require('dbus-daemon'):
     tap.skip_all('dbus-daemon is not installed')
-import dbus  # noqa: E402
 
 with open(os.path.join(FIXTURES, 'hostile.json')) as f:
     HOSTILE = json.load(f)
