@@ -155,7 +155,7 @@ def measure_ctid(h, args, db, calls):
     out = {}
     n = args.ncid_calls
     cid_calls(sim, client, WARM_UP, 'call {number} "{name}" rings=1', nmbr_ns, done)
-    trace = schedtrace.Trace(h.path('sched.data')) if args.sched_trace else None
+    trace = schedtrace.Trace(h, h.path('sched.data')) if args.sched_trace else None
     if trace is not None:
         trace.start()
     out['name'] = timed('alone', calls[:n], 'call {number} "{name}" rings=1')

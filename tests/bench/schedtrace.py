@@ -27,20 +27,20 @@ import subprocess
 import time
 
 
-
 class Trace:
     """perf recording scheduler events on every CPU into path, from start()
-    to stop(); its times are CLOCK_MONOTONIC, the bench's CLOCK_REALTIME:
-    offset_ns is the difference, taken at start()."""
+    to stop(), a process of the harness h (stopped with the rest if the
+    bench fails in between). Its times are CLOCK_MONOTONIC, the bench's
+    CLOCK_REALTIME: offset_ns is the difference, taken at start()."""
 
     EVENTS = ('sched:sched_switch', 'sched:sched_waking')
 
-    def __init__(self, path, events=EVENTS):
+    def __init__(self, h, path, events=EVENTS):
+        self.h = h
         self.path = path
         self.events = events
         self.proc = None
         self.offset_ns = 0
-        self.error = ''
 
     def start(self):
         perf = shutil.which('perf')
@@ -50,27 +50,28 @@ class Trace:
         argv = [perf, 'record', '-q', '-a', '-k', 'mono', '-o', self.path]
         for e in self.events:
             argv += ['-e', e]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        # perf has its events open once it wrote the file's header
+        self.proc = self.h.spawn(argv, log_name='perf-record.log', stdout=subprocess.DEVNULL)
+        # its events are open once it has written the file's header
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.proc.poll() is None:
+        while time.monotonic() < deadline and self.proc.alive():
             if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
                 return
             time.sleep(0.05)
-        self.stop()
-        raise RuntimeError('perf record did not start: ' + self.error)
+        self.proc.stop()
+        raise RuntimeError('perf record did not start: ' + self.proc.log().strip())
 
     def stop(self):
+        """Ends the recording: SIGINT, on which perf writes the file out
+        (on the harness's SIGTERM it leaves no events in it)."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            _, err = self.proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        self.error = err.decode(errors='replace').strip()
+        if self.proc.alive():
+            self.proc.popen.send_signal(signal.SIGINT)
+            try:
+                self.proc.popen.wait(60)
+            except subprocess.TimeoutExpired:
+                pass
+        self.proc.stop()
         self.proc = None
 
 
