@@ -25,6 +25,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import ctidtest
@@ -292,6 +293,35 @@ with ctidtest.Harness(timeout=180) as h:
     late_ms = (first.at - t) / 1e6
     tap.ok((got.get('NMBR'), got.get('NAME')) == ('01632960556', 'NO NAME') and late_ms < 250,
            'a NAME 0.8 s late is not waited for: NO NAME after %.1f ms' % late_ms, got)
+    first.until('END: ')
+
+    # Clients that send without a pause, and never a line break: an unknown
+    # caller's CID: line, which waits for the main loop to have read what
+    # came with NMBR, goes out all the same (it waited for the call's end).
+    flowing, flooding = threading.Event(), [True]
+
+    def flood():
+        with socket.create_connection(('127.0.0.1', port)) as f:
+            try:
+                while flooding[0]:
+                    f.sendall(b'x' * 65536)
+                    flowing.set()
+            except OSError:
+                pass
+    floods = [threading.Thread(target=flood, daemon=True) for _ in range(4)]
+    for th in floods:
+        th.start()
+    tap.ok(flowing.wait(10), 'four clients flood ctid with an endless line')
+    sim.send('call 01632960557 rings=2')
+    t = nmbr_ns()
+    got = dict(fields(first.until('CID: ') or '')[1])
+    flood_ms = (first.at - t) / 1e6
+    tap.ok((got.get('NMBR'), got.get('NAME')) == ('01632960557', 'NO NAME') and flood_ms < 250,
+           "during the flood an unknown caller's CID: line (NMBR alone) after %.1f ms"
+           % flood_ms, got)
+    flooding[0] = False
+    for th in floods:
+        th.join(10)
     first.until('END: ')
 
     notified = len(server.wait_notify(5))

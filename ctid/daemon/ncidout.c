@@ -410,7 +410,10 @@ static gboolean held_idle_cb(gpointer data) {
  * it right after NMBR, in the same read, where it becomes a change of the
  * call a moment later. The CID: line waits for it until what was read is
  * handled (an idle callback), so clients get the telco's name, not NO
- * NAME; a NAME that comes later than that is not waited for. */
+ * NAME; a NAME that comes later than that is not waited for. The callback
+ * has the default priority, that of the sources that read: at the idle
+ * priority, NCID clients sending without a pause (their input always
+ * ready) held the line back until the call ended. */
 static void hold_cid(struct ncidout *o, const struct call_entry *e, const struct ncid_call *nc) {
 	struct held *h = g_new0(struct held, 1);
 	h->key = e->key;
@@ -420,7 +423,7 @@ static void hold_cid(struct ncidout *o, const struct call_entry *e, const struct
 	h->call.name = NULL;
 	g_ptr_array_add(o->held, h);
 	if (o->held_idle == 0) {
-		o->held_idle = g_idle_add(held_idle_cb, o);
+		o->held_idle = g_idle_add_full(G_PRIORITY_DEFAULT, held_idle_cb, o, NULL);
 	}
 }
 

@@ -431,8 +431,9 @@ static bool client_input(struct client *c, const char *buf, size_t n) {
 	return true;
 }
 
-/* c's socket has input, or was closed. Returns false when c was dropped. */
-static bool client_readable(struct client *c) {
+/* c's socket has input, or was closed; what was read is added to *taken.
+ * Returns false when c was dropped. */
+static bool client_readable(struct client *c, size_t *taken) {
 	char buf[4096];
 	GError *err = NULL;
 	gssize n = g_socket_receive(c->sock, buf, sizeof(buf), NULL, &err);
@@ -440,6 +441,7 @@ static bool client_readable(struct client *c) {
 		g_error_free(err);
 		return true;
 	}
+	*taken += n > 0 ? (size_t)n : 0;
 	if (n <= 0) {
 		/* a gateway's last line may come without its line break */
 		if (c->in->len > 0 && !c->skipping && !client_line(c, c->in->str, c->in->len)) {
@@ -458,7 +460,11 @@ static bool client_readable(struct client *c) {
  * main loop polls one descriptor however many clients there are, where a
  * source each made every turn of the loop cost a little more per client
  * (200 clients: a millisecond on a call). One event at a time, as handling
- * one may drop another client.
+ * one may drop another client. A turn reads NCID_SERVER_TURN_INPUT at most
+ * (the sockets stay ready for the next): clients that send without a pause
+ * had it read a megabyte, and a call's NMBR line waited milliseconds for
+ * its turn (4 such clients: the CID: line 4.6 to 6.2 ms after NMBR,
+ * against 1.2 to 1.5 without them).
  */
 static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 	(void)cond;
@@ -467,7 +473,8 @@ static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 	if (s->reaper != 0) {
 		reap_locked(s); /* an event may name a doomed client */
 	}
-	for (int budget = 256; budget > 0; budget--) {
+	size_t taken = 0;
+	for (int budget = 256; budget > 0 && taken < NCID_SERVER_TURN_INPUT; budget--) {
 		struct epoll_event ev;
 		if (epoll_wait(fd, &ev, 1, 0) != 1) {
 			break;
@@ -478,7 +485,7 @@ static gboolean on_clients(gint fd, GIOCondition cond, gpointer data) {
 			continue;
 		}
 		if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-			client_readable(c);
+			client_readable(c, &taken);
 		}
 	}
 	g_rec_mutex_unlock(&s->lock);

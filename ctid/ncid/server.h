@@ -35,10 +35,11 @@
 #include "jobs.h"
 
 #define NCID_SERVER_QUEUE_MAX	(256 * 1024)
-#define NCID_LINE_MAX		1024 /* the longest line read from a client */
-#define NCID_HELLO_WAIT_MS	50   /* ncidd waits 10 ms (§1.1 step 4) */
-#define NCID_SERVER_INLINE_MAX	8    /* clients the main loop sends a line to itself */
-#define NCID_SERVER_CLIENTS_MAX 1000 /* at once; fewer with fewer descriptors */
+#define NCID_LINE_MAX		1024	    /* the longest line read from a client */
+#define NCID_HELLO_WAIT_MS	50	    /* ncidd waits 10 ms (§1.1 step 4) */
+#define NCID_SERVER_INLINE_MAX	8	    /* clients the main loop sends a line to itself */
+#define NCID_SERVER_TURN_INPUT	(64 * 1024) /* read from clients in a turn of the loop */
+#define NCID_SERVER_CLIENTS_MAX 1000	    /* at once; fewer with fewer descriptors */
 
 struct ncid_server;
 
