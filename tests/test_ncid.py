@@ -72,12 +72,15 @@ class Client:
         return line.decode('utf-8', 'replace')
 
     def until(self, prefix, timeout=10.0):
-        """The next line that starts with prefix, or None; others are skipped."""
+        """The next line that starts with prefix, or None; the others are
+        skipped, and kept in self.skipped."""
         deadline = time.monotonic() + timeout
+        self.skipped = []
         while True:
             line = self.line(max(deadline - time.monotonic(), 0.01))
             if line is None or line.startswith(prefix):
                 return line
+            self.skipped.append(line)
 
     def startup(self):
         """The lines up to 300 (§1.1)."""
@@ -350,6 +353,11 @@ with ctidtest.Harness(timeout=180) as h:
     end = first.until('END: ')
     tap.ok(end is not None and end.startswith('END: *HTYPE*CANCEL*') and '*LINE*1122*' in end,
            "CALLINFO CANCEL ends it: END: CANCEL", end)
+    # §4.4: as ncidd before a gateway's END:, RING -1 (nobody answered)
+    tap.ok(first.skipped[-1:] and
+           re.fullmatch(r'CIDINFO: \*LINE\*1122\*RING\*-1\*TIME\*\d\d:\d\d:\d\d\*',
+                        first.skipped[-1]),
+           'before it CIDINFO: RING -1 (a call without rings, not answered)', first.skipped)
     row = ctidtest.wait_for(lambda: sqlite3.connect(db).execute(
         "SELECT line, number, state, contact_id IS NOT NULL, department FROM calls "
         "WHERE line = '1122' AND ended IS NOT NULL").fetchone(), 5)
@@ -372,6 +380,8 @@ with ctidtest.Harness(timeout=180) as h:
     got = dict(fields(end or '')[1])
     tap.is_((got.get('HTYPE'), got.get('CTYPE'), got.get('LINE')), ('BYE', 'OUT', 'WC01'),
             'its END: says BYE, CTYPE OUT')
+    tap.is_([dict(fields(l)[1]).get('RING') for l in first.skipped[-1:]], ['-2'],
+            'before it CIDINFO: RING -2 (answered)')
     row = ctidtest.wait_for(lambda: sqlite3.connect(db).execute(
         "SELECT direction, state, department FROM calls WHERE line = 'WC01' "
         "AND ended IS NOT NULL").fetchone(), 5)

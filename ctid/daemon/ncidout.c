@@ -318,12 +318,16 @@ static const char *withheld_call(enum call_withheld w) {
 }
 
 /* §3.4, §6: CIDINFO when the ring count grew, or RING 0 when ringing
- * stopped (ended). */
+ * stopped (ended). A call that ended without a ring (a gateway's, one
+ * placed) gets what ncidd sends before a gateway's END: (§4.4): RING -1
+ * when nobody answered, -2 when somebody did. */
 static char *rings_line(struct ncidout *o, const struct call_entry *e, bool ended) {
 	gint64 key = (gint64)e->key;
 	int last = GPOINTER_TO_INT(g_hash_table_lookup(o->rings, &key));
 	int ring = ended ? 0 : e->info.rings;
-	if (ended ? last <= 0 : ring <= last) {
+	if (ended && last <= 0) {
+		ring = e->info.state == CALL_STATE_MISSED ? -1 : -2;
+	} else if (!ended && ring <= last) {
 		return NULL;
 	}
 	if (ended) {

@@ -36,10 +36,11 @@ enum ncid_withheld {
 const char *ncid_withheld_name(enum ncid_withheld w);
 
 /* The greeting (§1.1 steps 2-3): "200 Server: ctid (NCID) VERSION" and
- * "210 API: 1.5 Feature Set 1 2 3 4" (ctid speaks feature sets 1, modem
- * and device support; 2, gateways' CALL: and CALLINFO: lines; 3, client
- * jobs; 4, acknowledgments; §1.2; not 5, relay jobs between clients). A
- * new string; g_free() it. */
+ * "210 API: 1.5 Feature Set 1 2 3 4 5", as ncidd 1.6 (feature sets 1,
+ * modem and device support; 2, gateways' CALL: and CALLINFO: lines; 3,
+ * client jobs, of which ctid refuses the black and white lists with a
+ * reason; 4, acknowledgments; 5, relay jobs between clients; §1.2). A new
+ * string; g_free() it. */
 char *ncid_greeting(const char *version);
 
 /*
