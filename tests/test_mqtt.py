@@ -23,7 +23,7 @@ import threading
 
 import ctidtest
 
-CTID, CTIDCTL, MODEMSIM = sys.argv[1:4]
+CTID, CTIDCTL, MODEMSIM, FRITZBOX_SIM = sys.argv[1:5]
 MOSQUITTO = '/usr/sbin/mosquitto'
 tap = ctidtest.Tap()
 
@@ -378,10 +378,15 @@ with ctidtest.Harness(timeout=240) as h:
 
     # --mqtt-names no: numbers only, under another prefix, without discovery;
     # over TLS (mqtts://), trusting the broker's own certificate (--mqtt-ca).
+    # A FRITZ!Box line too, whose box says when a call is picked up (a
+    # modem's call ends there).
+    box = h.spawn_lines([ctidtest.PYTHON, FRITZBOX_SIM], log_name='fritzbox-sim.log')
+    ready = box.expect('ready')
     watcher.clear()
     daemon = start_ctid('--mqtt-names', 'no', '--mqtt-prefix', 'office/ctid', '--mqtt-discovery',
-                        'none', '--mqtt-ca', cert, log_name='ctid-2.log',
-                        url='mqtts://%s@127.0.0.1:%d' % (USER, tls_port))
+                        'none', '--mqtt-ca', cert, '--fritzbox',
+                        '127.0.0.1:%s' % (ready.split()[1] if ready else 0),
+                        log_name='ctid-2.log', url='mqtts://%s@127.0.0.1:%d' % (USER, tls_port))
     tap.ok(watcher.wait('office/ctid/status', 'online'),
            'a second ctid, over mqtts:// with --mqtt-ca, under office/ctid', daemon.log())
     tap.ok(watcher.wait('office/ctid/line/ttyACM0/state', 'idle'), 'its line is idle')
@@ -395,6 +400,16 @@ with ctidtest.Harness(timeout=240) as h:
     tap.lacks(json.dumps(watcher.all()), 'Pozdniakov', 'no name anywhere')
     tap.ok(not any(m[0].startswith('homeassistant/') for m in watcher.all()),
            '--mqtt-discovery none: no discovery configs')
+    # petermost/FritzBoxCallMonitor's transcript: RING, CONNECT, DISCONNECT
+    tap.ok(box.expect('client 1', 10) is not None, 'ctid follows the box', box.log())
+    tap.ok(watcher.wait('office/ctid/line/fritzbox/state', 'idle'), 'the box line is idle',
+           [m for m in watcher.all() if '/line/' in m[0]])
+    start = len(watcher.all())
+    box.command('play answered', 'ok')
+    watcher.wait('office/ctid/line/fritzbox/state', 'idle', start=start)
+    tap.is_([m[1] for m in watcher.all()[start:] if m[0] == 'office/ctid/line/fritzbox/state'],
+            ['ringing', 'answered', 'idle'],
+            "the box line's state: ringing, answered when picked up, idle when it ends")
     # Stopped cleanly: offline, retained, before it goes.
     daemon.stop()
     tap.ok(watcher.wait('office/ctid/status', 'offline'), 'SIGTERM: office/ctid/status offline')

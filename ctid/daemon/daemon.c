@@ -221,6 +221,16 @@ static void on_added(struct line *line, void *data) {
 	}
 }
 
+/* A FRITZ!Box's or a PBX's line is there from the start (modems are when
+ * ready, on_added()): its MQTT topics and Home Assistant entity too, not
+ * from its first call. A gateway's line is made by its first call. */
+static void mqtt_network_line(struct line *line, void *data) {
+	struct daemon *d = data;
+	if (!line_is_modem(line)) {
+		mqttout_line(d->mqtt, line_name(line));
+	}
+}
+
 static gboolean check_modems_cb(gpointer data) {
 	struct daemon *d = data;
 	d->check_modems = 0;
@@ -779,6 +789,9 @@ struct daemon *daemon_create(struct config *config, const struct daemon_options 
 		goto fail;
 	}
 	service_set_lines(d->service, d->lines);
+	if (d->mqtt != NULL) {
+		lines_foreach(d->lines, mqtt_network_line, d);
+	}
 	if (lines_count(d->lines) == 0) {
 		log_info("No modem yet; waiting for one in %s", d->config.device_dir != NULL
 									? d->config.device_dir
