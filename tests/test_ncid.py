@@ -25,7 +25,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import ctidtest
@@ -100,6 +99,18 @@ class Client:
 def cpu_seconds(pid):
     """The CPU time (s) pid's threads took so far."""
     return ctidtest.cpu_ticks(pid) / os.sysconf('SC_CLK_TCK')
+
+
+# Connects to the port argv[1], says "flowing" once its first 64 KB of
+# empty lines went, and sends them until it is stopped.
+FLOOD = r'''
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\r\n" * 32768)
+print("flowing", flush=True)
+while True:
+    s.sendall(b"\r\n" * 32768)
+'''
 
 
 def fields(line):
@@ -298,23 +309,15 @@ with ctidtest.Harness(timeout=180) as h:
            'a NAME 0.8 s late is not waited for: NO NAME after %.1f ms' % late_ms, got)
     first.until('END: ')
 
-    # Clients that send without a pause, and never a line break: an unknown
+    # A client that sends without a pause (empty lines, NCID's keep-alive,
+    # §4.6), a process of its own: it is read at 64 KB a second (it kept the
+    # main loop reading all the time, a CPU's worth), and an unknown
     # caller's CID: line, which waits for the main loop to have read what
     # came with NMBR, goes out all the same (it waited for the call's end).
-    flowing, flooding = threading.Event(), [True]
-
-    def flood():
-        with socket.create_connection(('127.0.0.1', port)) as f:
-            try:
-                while flooding[0]:
-                    f.sendall(b'x' * 65536)
-                    flowing.set()
-            except OSError:
-                pass
-    floods = [threading.Thread(target=flood, daemon=True) for _ in range(4)]
-    for th in floods:
-        th.start()
-    tap.ok(flowing.wait(10), 'four clients flood ctid with an endless line')
+    flood = h.spawn_lines([ctidtest.PYTHON, '-c', FLOOD, str(port)], log_name='flood.log')
+    tap.ok(flood.expect('flowing', 10) is not None, 'a client floods ctid with empty lines',
+           flood.log())
+    cpu0, wall0 = cpu_seconds(daemon.pid), time.monotonic()
     sim.send('call 01632960557 rings=2')
     t = nmbr_ns()
     got = dict(fields(first.until('CID: ') or '')[1])
@@ -322,10 +325,42 @@ with ctidtest.Harness(timeout=180) as h:
     tap.ok((got.get('NMBR'), got.get('NAME')) == ('01632960557', 'NO NAME') and flood_ms < 250,
            "during the flood an unknown caller's CID: line (NMBR alone) after %.1f ms"
            % flood_ms, got)
-    flooding[0] = False
-    for th in floods:
-        th.join(10)
     first.until('END: ')
+    share = (cpu_seconds(daemon.pid) - cpu0) / (time.monotonic() - wall0)
+    tap.ok(share < 0.5, 'during the flood and the call ctid took %.0f %% of a CPU' % (100 * share))
+    tap.ok(flood.alive(), 'the flooding client is still connected: empty lines are NCID lines',
+           flood.log())
+    tap.contains(daemon.log(), 'sends more than 64 KB a second: read at that pace',
+                 'the log says it is read slower')
+    flood.stop()
+
+    # One that sends garbage without end, no NCID line in it, is dropped
+    # once it sent 256 KB of it (the noisy client's 200 KB above are not).
+    junk = Client(port)
+    try:
+        junk.sock.sendall(b'\x00\xff garbage\r\n' + b'x' * 400000)
+    except OSError:
+        pass  # closed by ctid before all of it went
+    tap.ok(ctidtest.wait_for(lambda: re.search(r'NCID: dropped 127\.0\.0\.1[^:]*: it sent '
+                                               r'\d+ bytes that are no NCID line',
+                                               daemon.log()), 10),
+           'a client sending 400 KB of garbage is dropped, the log says why',
+           daemon.log()[-1500:])
+
+    def closed(sock, timeout=5.0):
+        """Whether the peer closed sock (what was sent before is read)."""
+        sock.settimeout(timeout)
+        try:
+            while sock.recv(65536):
+                pass
+            return True
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+    tap.ok(closed(junk.sock), 'its connection is closed')
+    tap.is_(daemon.log().count('bytes that are no NCID line'), 1,
+            'one client dropped for it: the noisy one, at 200 KB, was not')
 
     notified = len(server.wait_notify(5))
     tap.ok(notified >= 5, 'the five modem calls popped up', notified)

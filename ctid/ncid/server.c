@@ -32,15 +32,20 @@ struct client {
 	bool started;  /* had the call log and "300" */
 	bool no_log;   /* HELLO: CMD: no_log */
 	bool skipping; /* in a line longer than NCID_LINE_MAX */
+	size_t junk;   /* bytes read since its last NCID line that were none */
 	bool warned;   /* told the log it is no gateway (or editor, for relay jobs) */
 	GString *in;   /* the line being read */
 	GString *held; /* lines broadcast before it started */
 	GString *out;  /* bytes not yet sent, from out_off */
 	size_t out_off;
 	int fd;
-	bool want_out;	    /* the socket is full: watched for room */
-	GSource *hello_src; /* the end of the HELLO window */
-	char *doomed;	    /* why the sender gave up on it: dropped by the main thread */
+	bool want_out;	     /* the socket is full: watched for room */
+	bool paused;	     /* sent NCID_SERVER_CLIENT_RATE this second: not read */
+	bool slowed;	     /* told the log so */
+	gint64 window_start; /* monotonic us: the second its input is counted in */
+	size_t window_in;    /* bytes read from it in that second */
+	GSource *hello_src;  /* the end of the HELLO window */
+	char *doomed;	     /* why the sender gave up on it: dropped by the main thread */
 };
 
 struct ncid_server {
@@ -77,6 +82,7 @@ struct ncid_server {
 	gint queued;	    /* lines pushed the sender has not finished with */
 	GThread *sender;
 	guint reaper; /* idle source: doomed clients to drop */
+	guint resume; /* timer: paused clients are read again */
 };
 
 static char quit_line[] = "";
@@ -140,15 +146,65 @@ static void client_doom(struct client *c, const char *why) {
 	}
 }
 
-/* What the epoll set watches c's socket for. */
+/* Tells the epoll set what c's socket is watched for: input unless c is
+ * paused, room when its queue waits for some. Lock held. */
+static void client_events(struct client *c) {
+	struct epoll_event ev = {.events = (c->paused ? 0 : EPOLLIN | EPOLLRDHUP) |
+					   (c->want_out ? EPOLLOUT : 0),
+				 .data.ptr = c};
+	epoll_ctl(c->server->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Whether the epoll set watches c's socket for room. Any thread, lock
+ * held. */
 static void client_watch(struct client *c, bool out) {
 	if (out == c->want_out) {
 		return;
 	}
 	c->want_out = out;
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0),
-				 .data.ptr = c};
-	epoll_ctl(c->server->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	client_events(c);
+}
+
+/* Main thread: every paused client is read again, a second after. */
+static gboolean resume(gpointer data) {
+	struct ncid_server *s = data;
+	g_rec_mutex_lock(&s->lock);
+	s->resume = 0;
+	for (GList *l = s->clients.head; l != NULL; l = l->next) {
+		struct client *c = l->data;
+		if (c->paused) {
+			c->paused = false;
+			client_events(c);
+		}
+	}
+	g_rec_mutex_unlock(&s->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/* Counts n bytes read from c; one that sent more than
+ * NCID_SERVER_CLIENT_RATE in a second is not read again until the next
+ * (its sends wait: TCP holds them). Main thread, lock held. */
+static void client_rate(struct client *c, size_t n) {
+	gint64 now = g_get_monotonic_time();
+	if (now - c->window_start >= G_USEC_PER_SEC) {
+		c->window_start = now;
+		c->window_in = 0;
+	}
+	c->window_in += n;
+	if (c->window_in <= NCID_SERVER_CLIENT_RATE) {
+		return;
+	}
+	if (!c->slowed) {
+		log_info("NCID client %s sends more than %d KB a second: read at that pace",
+			 c->peer, NCID_SERVER_CLIENT_RATE / 1024);
+		c->slowed = true;
+	}
+	c->paused = true;
+	client_events(c);
+	struct ncid_server *s = c->server;
+	if (s->resume == 0) {
+		s->resume = g_timeout_add(1000, resume, s);
+	}
 }
 
 /* Sends what is queued without blocking; watches for room when the socket
@@ -368,6 +424,8 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 			return false;
 		}
 	}
+	size_t junk = c->junk;
+	c->junk = 0; /* an NCID line, unless it turns out to be garbage below */
 	struct ncid_job job;
 	if (ncid_job_parse(s, len, &job)) {
 		bool ok = client_job(c, &job, s, len);
@@ -380,7 +438,10 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 	bool call = has_prefix(s, len, "CALL: ") || has_prefix(s, len, "CALLINFO: ");
 	bool msg = has_prefix(s, len, "MSG: ") || has_prefix(s, len, "NOT: ");
 	if (!call && !msg) {
-		return true; /* HELLO too late, "+" relays, garbage (§2, §4.5) */
+		/* HELLO too late, "+" relays (§2, §4.5): ignored; garbage: ignored
+		 * up to NCID_SERVER_JUNK_MAX (client_input()) */
+		c->junk = hello || s[0] == '+' ? 0 : junk + len + 1;
+		return true;
 	}
 	if (!c->gateway) {
 		if (!c->warned) {
@@ -403,8 +464,12 @@ static bool client_line(struct client *c, const char *s, size_t len) {
 }
 
 /* Splits what came into lines, LF or CRLF ended (§4.6); a line longer than
- * NCID_LINE_MAX is skipped to its end, said once in the log. Returns false
- * when c was dropped. */
+ * NCID_LINE_MAX is skipped to its end, said once in the log. A client that
+ * sent NCID_SERVER_JUNK_MAX bytes of such lines and garbage without an
+ * NCID line between is dropped: no NCID client or gateway does that, and
+ * reading it forever was a CPU's worth of the main loop (4 clients sending
+ * an endless line as fast as they could). Returns false when c was
+ * dropped. */
 static bool client_input(struct client *c, const char *buf, size_t n) {
 	for (size_t i = 0; i < n; i++) {
 		char ch = buf[i];
@@ -416,17 +481,24 @@ static bool client_input(struct client *c, const char *buf, size_t n) {
 				return false;
 			}
 		} else if (c->skipping) {
-			continue;
+			c->junk++;
 		} else if (c->in->len >= NCID_LINE_MAX) {
 			if (c->gateway) {
 				log_warn("NCID: a line from %s longer than %d bytes was dropped",
 					 c->peer, NCID_LINE_MAX);
 			}
 			c->skipping = true;
+			c->junk += c->in->len + 1;
 			g_string_truncate(c->in, 0);
 		} else {
 			g_string_append_c(c->in, ch);
 		}
+	}
+	if (c->junk > NCID_SERVER_JUNK_MAX) {
+		log_warn("NCID: dropped %s: it sent %zu bytes that are no NCID line", c->peer,
+			 c->junk);
+		client_drop(c, "it sends no NCID lines");
+		return false;
 	}
 	return true;
 }
@@ -452,7 +524,11 @@ static bool client_readable(struct client *c, size_t *taken) {
 		g_clear_error(&err);
 		return false;
 	}
-	return client_input(c, buf, (size_t)n);
+	if (!client_input(c, buf, (size_t)n)) {
+		return false;
+	}
+	client_rate(c, (size_t)n);
+	return true;
 }
 
 /*
@@ -766,6 +842,9 @@ void ncid_server_destroy(struct ncid_server *s) {
 	g_async_queue_unref(s->lines);
 	if (s->reaper != 0) {
 		g_source_remove(s->reaper);
+	}
+	if (s->resume != 0) {
+		g_source_remove(s->resume);
 	}
 	while (s->clients.head != NULL) {
 		client_drop(s->clients.head->data, "ctid stops");

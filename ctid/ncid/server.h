@@ -12,7 +12,9 @@
  * Clients cost a socket, a line of input and a bounded output queue each:
  * one whose queue passes NCID_SERVER_QUEUE_MAX (it does not read) is
  * dropped, never waited for; a line longer than NCID_LINE_MAX is skipped
- * to its end, so garbage and endless lines cost nothing. At most half
+ * to its end, and one that sends NCID_SERVER_JUNK_MAX of garbage and
+ * endless lines without an NCID line is dropped; one that sends faster
+ * than NCID_SERVER_CLIENT_RATE is read at that pace. At most half
  * the process's descriptors (NCID_SERVER_CLIENTS_MAX) are clients at once;
  * more are closed as they connect. CALL: and
  * CALLINFO: lines (§4, feature set 2) go to the owner when the client's
@@ -35,11 +37,13 @@
 #include "jobs.h"
 
 #define NCID_SERVER_QUEUE_MAX	(256 * 1024)
-#define NCID_LINE_MAX		1024	    /* the longest line read from a client */
-#define NCID_HELLO_WAIT_MS	50	    /* ncidd waits 10 ms (§1.1 step 4) */
-#define NCID_SERVER_INLINE_MAX	8	    /* clients the main loop sends a line to itself */
-#define NCID_SERVER_TURN_INPUT	(64 * 1024) /* read from clients in a turn of the loop */
-#define NCID_SERVER_CLIENTS_MAX 1000	    /* at once; fewer with fewer descriptors */
+#define NCID_LINE_MAX		1024	     /* the longest line read from a client */
+#define NCID_HELLO_WAIT_MS	50	     /* ncidd waits 10 ms (§1.1 step 4) */
+#define NCID_SERVER_INLINE_MAX	8	     /* clients the main loop sends a line to itself */
+#define NCID_SERVER_TURN_INPUT	(64 * 1024)  /* read from clients in a turn of the loop */
+#define NCID_SERVER_JUNK_MAX	(256 * 1024) /* garbage without an NCID line: dropped */
+#define NCID_SERVER_CLIENT_RATE (64 * 1024)  /* read from a client in a second, at most */
+#define NCID_SERVER_CLIENTS_MAX 1000	     /* at once; fewer with fewer descriptors */
 
 struct ncid_server;
 
