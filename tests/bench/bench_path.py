@@ -447,11 +447,11 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
                                      '-p', str(d.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # (perf trace prints nothing once it is attached)
+    trace = None
     if sched:
-        recorder = subprocess.Popen(['perf', 'record', '-a', '-e', 'sched:sched_switch', '-e',
-                                     'sched:sched_wakeup', '-o', h.path('sched.data')],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)
+        trace = schedtrace.Trace(h, h.path('sched.data'),
+                                 ('sched:sched_switch', 'sched:sched_wakeup'))
+        trace.start()
     if callgrind:
         subprocess.run(['callgrind_control', '-z', str(d.pid)], capture_output=True, timeout=60)
     switches0 = context_switches(d.pid)
@@ -508,6 +508,8 @@ def path_run(h, args, db, ctid, fmt, cold, quota=None, perf=False, warmup=(),
     if recorder is not None:
         recorder.send_signal(2)
         recorder.wait(60)
+    if trace is not None:
+        trace.stop()
     out = {
         'calls': len(done),
         'complete': sum(1 for c in done if c.get('notify_ns') is not None),
